@@ -1,0 +1,43 @@
+"""The one place that decides where tensors live and in which precision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from vidgen_cli.errors import DeviceError
+
+if TYPE_CHECKING:  # torch is imported lazily so that `vidgen --help` stays fast
+    import torch
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a model runs: a torch device and the dtype its inputs should have."""
+
+    device: "torch.device"
+    dtype: "torch.dtype"
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+
+def choose(device: str = "auto", half: bool = False) -> Placement:
+    """Resolve `--device auto|cpu|cuda` and `--half` into a Placement.
+
+    Half precision is only offered on CUDA: on a CPU fp16 convolutions are slower than fp32.
+    """
+    import torch
+
+    name = device.lower()
+    if name not in {"auto", "cpu", "cuda"}:
+        raise DeviceError(f"unknown device '{device}': use auto, cpu or cuda")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise DeviceError("--device cuda was asked for but no CUDA GPU is visible; use --device cpu")
+    if half and name != "cuda":
+        raise DeviceError("--half needs a CUDA device; drop --half to run in float32 on the CPU")
+    dtype = torch.float16 if half else torch.float32
+    return Placement(device=torch.device(name), dtype=dtype)

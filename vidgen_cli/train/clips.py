@@ -1,0 +1,88 @@
+"""Load training clips from folders of videos or frames into memory, at a reduced size.
+
+Training reads random windows of frames many times, so decoding once up front is far cheaper
+than seeking in compressed video every step. Clips are downscaled so the whole set fits in RAM.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".y4m", ".nut"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+@dataclass
+class Clip:
+    name: str
+    frames: np.ndarray  # T x H x W x 3, uint8 RGB
+
+
+def natural_key(path: Path) -> list:
+    """Sort '2.png' before '10.png'."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
+
+
+def _resize(frame: np.ndarray, max_side: int) -> np.ndarray:
+    h, w = frame.shape[:2]
+    scale = max_side / max(h, w)
+    if scale >= 1:
+        return frame
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+
+
+def _read_video(path: Path, max_side: int, max_frames: int) -> np.ndarray:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while len(frames) < max_frames:
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        frames.append(_resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
+    capture.release()
+    return np.stack(frames) if frames else np.zeros((0, 1, 1, 3), np.uint8)
+
+
+def _read_folder(path: Path, max_side: int, max_frames: int) -> np.ndarray:
+    files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
+    frames = []
+    for file in files[:max_frames]:
+        bgr = cv2.imread(str(file), cv2.IMREAD_COLOR)
+        if bgr is not None:
+            frames.append(_resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
+    shapes = {f.shape for f in frames}
+    if len(shapes) != 1:
+        return np.zeros((0, 1, 1, 3), np.uint8)
+    return np.stack(frames)
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Expand folders into the videos and frame folders they hold (a frames folder is one clip)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES:
+            found.append(path)
+        elif path.is_dir():
+            entries = sorted(path.iterdir(), key=natural_key)
+            if any(p.suffix.lower() in IMAGE_SUFFIXES for p in entries):
+                found.append(path)
+            else:
+                found.extend(discover([p for p in entries if p.is_dir() or p.suffix.lower() in VIDEO_SUFFIXES]))
+    return found
+
+
+def load_clips(paths: list[Path], max_side: int = 480, max_frames: int = 600, min_frames: int = 3) -> list[Clip]:
+    """Decode every clip under `paths` (videos, frame folders, or folders of those)."""
+    clips = []
+    for source in discover(paths):
+        reader = _read_folder if source.is_dir() else _read_video
+        frames = reader(source, max_side, max_frames)
+        if len(frames) >= min_frames:
+            clips.append(Clip(name=source.name, frames=frames))
+    return clips

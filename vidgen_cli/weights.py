@@ -1,0 +1,112 @@
+"""Find, verify, load and save model weights.
+
+A weights file `NAME.pt` is a dict {"arch", "config", "model"} saved with torch.save; beside it
+`NAME.json` holds the metadata (training command, data, steps, metrics) and the file's sha256, which
+is checked before the file is unpickled with `weights_only=True`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, is_dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from vidgen_cli.errors import WeightsError
+
+
+def weights_dirs() -> list[Path]:
+    """Folders searched for weights: $VIDGEN_WEIGHTS first, then the installed package data."""
+    dirs: list[Path] = []
+    if env := os.environ.get("VIDGEN_WEIGHTS"):
+        dirs.append(Path(env))
+    try:
+        dirs.append(Path(str(resources.files("vidgen_cli.weights"))))
+    except ModuleNotFoundError:
+        pass
+    dirs.append(Path(__file__).resolve().parent.parent / "weights")
+    return dirs
+
+
+def find(name_or_path: str) -> Path:
+    """Resolve a shipped weights name (e.g. 'interp-fusion') or a path to a .pt file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".pt" and candidate.is_file():
+        return candidate
+    for folder in weights_dirs():
+        path = folder / f"{name_or_path}.pt"
+        if path.is_file():
+            return path
+    raise WeightsError(f"no weights named '{name_or_path}'; reinstall vidgen or pass a .pt file path")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    meta_path = path.with_suffix(".json")
+    if not meta_path.is_file():
+        raise WeightsError(f"weights {path.name} have no metadata file {meta_path.name}; reinstall vidgen")
+    try:
+        return json.loads(meta_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise WeightsError(f"cannot read {meta_path}: {exc}; reinstall vidgen") from exc
+
+
+def load_checkpoint(name_or_path: str) -> dict[str, Any]:
+    """Verify the sha256 against the metadata, then load the checkpoint dict (weights only)."""
+    import torch
+
+    path = find(name_or_path)
+    expected = read_metadata(path).get("sha256")
+    actual = sha256_of(path)
+    if expected != actual:
+        raise WeightsError(
+            f"weights file {path} is corrupt or was modified (sha256 mismatch); reinstall vidgen"
+        )
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several unrelated types for a bad file
+        raise WeightsError(f"cannot load weights {path}: {exc}; reinstall vidgen") from exc
+    if not isinstance(checkpoint, dict) or not {"arch", "config", "model"} <= checkpoint.keys():
+        raise WeightsError(f"{path} is not a vidgen weights file")
+    return checkpoint
+
+
+def load_model(name_or_path: str, placement: Any = None) -> Any:
+    """Rebuild a model from its checkpoint and put it in eval mode on the given Placement."""
+    from vidgen_cli.models import build
+
+    checkpoint = load_checkpoint(name_or_path)
+    model = build(checkpoint["arch"], checkpoint["config"])
+    model.load_state_dict(checkpoint["model"])
+    model.eval()
+    if placement is not None:
+        model.to(device=placement.device, dtype=placement.dtype)
+    return model
+
+
+def save(path: Path, arch: str, config: Any, model: Any, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Write NAME.pt and NAME.json (with the sha256) atomically; returns the metadata written."""
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config_dict = asdict(config) if is_dataclass(config) else dict(config)
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    tmp = path.with_name(path.name + ".part")
+    torch.save({"arch": arch, "config": config_dict, "model": state}, tmp)
+    os.replace(tmp, path)
+    meta = {"arch": arch, "config": config_dict, **metadata, "sha256": sha256_of(path)}
+    meta_tmp = path.with_suffix(".json.part")
+    meta_tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    os.replace(meta_tmp, path.with_suffix(".json"))
+    return meta
