@@ -1,0 +1,61 @@
+"""Turn exceptions into one-line messages and exit codes; tracebacks only with VIDGEN_DEBUG=1."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from vidgen_cli.errors import VidgenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+INTERRUPTED = 130
+INTERNAL = 70
+
+
+def debug() -> bool:
+    return os.environ.get("VIDGEN_DEBUG", "") not in ("", "0")
+
+
+def say_error(message: str) -> None:
+    sys.stderr.write(f"vidgen: error: {message}\n")
+    sys.stderr.flush()
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Report an exception in one line and return its exit code (re-raised with VIDGEN_DEBUG=1)."""
+    if isinstance(exc, VidgenError):
+        say_error(str(exc))
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        say_error("interrupted; partial outputs were removed (rerun with --resume where offered)")
+        return INTERRUPTED
+    if isinstance(exc, MemoryError):
+        say_error("ran out of memory; try a smaller --max-side or a lower resolution")
+        return INTERNAL
+    if isinstance(exc, OSError):
+        say_error(f"{exc.strerror or exc} ({exc.filename or 'no file'}); check the path, free space and permissions")
+        return 1
+    say_error(f"internal error: {type(exc).__name__}: {exc}; rerun with VIDGEN_DEBUG=1 and report the traceback")
+    return INTERNAL
+
+
+def handle_errors(function: F) -> F:
+    """Decorate a command so that errors end it with a message and an exit code, not a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - the point is to catch everything
+            if debug():
+                raise
+            raise typer.Exit(exit_code_for(exc)) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,99 @@
+"""`vidgen split`: a video into frames (or into one clip per shot)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from vidgen_cli.cli import options as opt
+from vidgen_cli.cli.batch import Job, run_jobs
+from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli.report import Reporter
+from vidgen_cli.errors import InputError, UsageError
+from vidgen_cli.io.encode import EncodeOptions, ImageFolderWriter
+from vidgen_cli.io.outputs import check_output
+from vidgen_cli.io.scenes import DEFAULT_THRESHOLD
+
+
+@handle_errors
+def split(
+    inputs: opt.Inputs,
+    output: opt.Output,
+    image_format: Annotated[Optional[str], typer.Option("--format", help="png, jpg or webp (default png; with --scenes, frames folders instead of clips).")] = None,
+    quality: Annotated[int, typer.Option("--quality", help="JPEG/WebP quality, 1-100.")] = 95,
+    every: Annotated[int, typer.Option("--every", help="Keep every Nth frame.")] = 1,
+    fps: Annotated[Optional[str], typer.Option("--fps", help="Resample to this frame rate (e.g. 10, 29.97, 30000/1001).")] = None,
+    start: Annotated[Optional[str], typer.Option("--start", help="Start time: seconds or hh:mm:ss.ms.")] = None,
+    end: Annotated[Optional[str], typer.Option("--end", help="End time: seconds or hh:mm:ss.ms.")] = None,
+    scenes: Annotated[bool, typer.Option("--scenes", help="Split at shot cuts into one clip (or frames folder) per shot.")] = False,
+    threshold: Annotated[float, typer.Option("--threshold", help="Shot-cut threshold (0-255, content change).")] = DEFAULT_THRESHOLD,
+    codec: opt.Codec = None,
+    crf: opt.Crf = 18,
+    preset: opt.Preset = "medium",
+    overwrite: opt.Overwrite = False,
+    skip_existing: opt.SkipExisting = False,
+    fail_fast: opt.FailFast = False,
+    quiet: opt.Quiet = False,
+    json_out: opt.Json = False,
+) -> None:
+    """Split a video into numbered frames plus a manifest.json that `stitch` reads back."""
+    from vidgen_cli.pipelines import split as library
+
+    reporter = Reporter(quiet, json_out)
+    start_s, end_s = opt.parse_time(start, "--start"), opt.parse_time(end, "--end")
+    if start_s is not None and end_s is not None and end_s <= start_s:
+        raise UsageError(f"--end {end} is not after --start {start}")
+    if every < 1:
+        raise UsageError(f"--every {every}: use a whole number of at least 1")
+    if fps and every > 1:
+        raise UsageError("--fps and --every both choose frames; pass only one")
+    settings = library.SplitOptions(image_format=image_format or "png", quality=quality, every=every,
+                                    fps=opt.parse_rate(fps), start=start_s, end=end_s)
+
+    def work(job: Job) -> dict[str, Any]:
+        from vidgen_cli.io.probe import probe
+
+        out = check_output(job.output, [job.input], overwrite)
+        if job.input == "-":
+            return _split_stdin(out, settings, reporter)
+        info = probe(job.input)
+        if info.kind != "video":
+            raise InputError(f"{job.input}: is already frames; split takes a video file")
+        with reporter.progress(f"split {Path(job.input).name}", info.frame_count) as update:
+            if scenes and image_format is None:
+                extension = Path(job.input).suffix.lower() if Path(job.input).suffix.lower() in {".mp4", ".mkv", ".mov"} else ".mp4"
+                from vidgen_cli.io.encode import video_codec_args
+
+                encode = video_codec_args(EncodeOptions(codec=codec, crf=crf, preset=preset), "mp4", info.width, info.height, reporter.warn)
+                result = library.split_scenes(info, out, threshold, encode, extension, update)
+            elif scenes:
+                result = library.split_scene_frames(info, out, threshold, settings, update)
+            else:
+                result = library.split_frames(info, out, settings, update)
+        if scenes:
+            reporter.note(f"{len(result.cuts)} cuts at: " + ", ".join(f"{t:.3f}s" for t in result.cuts))
+        reporter.note(f"{job.input} -> {out}: {result.frames} frames at {float(result.fps):.3f} fps")
+        record: dict[str, Any] = {"frames": result.frames, "fps": float(result.fps), "duration": round(result.duration, 6)}
+        if scenes:
+            record["cuts"] = result.cuts
+        return record
+
+    code = run_jobs(inputs, output, reporter, work, suffix_for=lambda _: "", skip_existing=skip_existing, fail_fast=fail_fast)
+    raise typer.Exit(code)
+
+
+def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]:
+    """Frames from a piped stream: decode with vidgen's reader, write with its image writer."""
+    from vidgen_cli.io.decode import open_input
+    from vidgen_cli.pipelines.run import run_pipeline
+
+    if settings.every > 1 or settings.fps or settings.start or settings.end is not None:
+        raise UsageError("--every, --fps, --start and --end need a file input, not stdin")
+    reader = open_input("-")
+    writer = ImageFolderWriter(out, settings.image_format, settings.quality, fps=reader.info.fps, warn=reporter.warn)
+    with reporter.progress("split stdin") as update:
+        frames = run_pipeline(reader, writer, on_frame=update)
+    fps = reader.info.fps
+    return {"frames": frames, "fps": float(fps), "duration": round(frames / float(fps), 6)}

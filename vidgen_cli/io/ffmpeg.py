@@ -1,0 +1,54 @@
+"""Locate and run the ffmpeg binary bundled with imageio-ffmpeg."""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+from collections.abc import Sequence
+
+from vidgen_cli.errors import InputError
+
+
+@functools.cache
+def executable() -> str:
+    """The bundled ffmpeg, or $VIDGEN_FFMPEG when a user wants their own build."""
+    if env := os.environ.get("VIDGEN_FFMPEG"):
+        return env
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def base_command() -> list[str]:
+    return [executable(), "-hide_banner", "-nostdin", "-y"]
+
+
+def run(args: Sequence[str], timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg to completion, capturing stdout and stderr."""
+    return subprocess.run([*base_command(), *args], capture_output=True, timeout=timeout, check=False)
+
+
+def last_error_line(stderr: bytes | str) -> str:
+    """The most telling line of ffmpeg's stderr, for one-line error messages."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith(("Exiting with exit code", "Error opening output files", "Conversion failed"))]
+    for line in reversed(lines):
+        lowered = line.lower()
+        if any(word in lowered for word in ("error", "invalid", "no such", "not ", "unable", "could not", "failed")):
+            return line
+    return lines[-1] if lines else "ffmpeg failed without a message"
+
+
+def check_input_path(path: str) -> None:
+    """Fail early, with a useful message, for inputs ffmpeg would reject cryptically."""
+    if path == "-":
+        return
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file or folder; check the path")
+    if os.path.isfile(path):
+        if not os.access(path, os.R_OK):
+            raise InputError(f"{path}: not readable (permission denied); fix its permissions")
+        if os.path.getsize(path) == 0:
+            raise InputError(f"{path}: the file is empty (0 bytes); pass a real video or image")

@@ -1,0 +1,69 @@
+"""The JSON that `split` writes beside the frames and `stitch` reads to restore timing and audio."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from vidgen_cli.errors import InputError
+
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass
+class Manifest:
+    fps: Fraction | None
+    width: int
+    height: int
+    frames: list[str]
+    times: list[float]
+    source: str | None = None
+    audio_source: str | None = None
+    start: float = 0.0  # where in the source the first frame lies, seconds (to cut the audio)
+    duration: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "vidgen_manifest": 1,
+            "source": self.source,
+            "audio_source": self.audio_source,
+            "fps": str(self.fps) if self.fps else None,
+            "width": self.width,
+            "height": self.height,
+            "start": self.start,
+            "duration": self.duration,
+            "frame_count": len(self.frames),
+            "frames": [{"file": f, "time": round(t, 6)} for f, t in zip(self.frames, self.times)],
+            **self.extra,
+        }
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> Path:
+    path = Path(folder) / MANIFEST_NAME
+    path.write_text(json.dumps(manifest.to_json(), indent=1) + "\n")
+    return path
+
+
+def read_manifest_if_any(folder: Path) -> Manifest | None:
+    path = Path(folder) / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        frames = data.get("frames", [])
+        return Manifest(
+            fps=Fraction(data["fps"]) if data.get("fps") else None,
+            width=int(data.get("width", 0)),
+            height=int(data.get("height", 0)),
+            frames=[f["file"] for f in frames],
+            times=[float(f["time"]) for f in frames],
+            source=data.get("source"),
+            audio_source=data.get("audio_source"),
+            start=float(data.get("start", 0.0)),
+            duration=float(data.get("duration", 0.0)),
+        )
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
+        raise InputError(f"{path}: not a valid vidgen manifest ({exc}); fix or delete it") from exc

@@ -1,0 +1,69 @@
+"""Rules every command follows for outputs: never clobber without --overwrite, never write onto an
+input, write to a temporary name in the destination folder and rename only on success."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from vidgen_cli.errors import OutputError
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: bool) -> Path:
+    """Validate an output path before any work starts. '-' (stdout) always passes."""
+    out = Path(output)
+    if str(output) == "-":
+        return out
+    for source in inputs:
+        if source != "-" and _same_file(out, Path(source)):
+            raise OutputError(f"{out}: the output is the same as the input; choose another output path")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{out}: the folder {parent} does not exist; create it first or choose another output")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{out}: the folder {parent} is not writable; choose another output")
+    if out.exists() and not overwrite:
+        raise OutputError(f"{out}: already exists; pass --overwrite to replace it")
+    return out
+
+
+def temporary_sibling(final: Path, is_dir: bool = False) -> Path:
+    """A hidden name beside `final` (same file system, so the rename is atomic), keeping the suffix."""
+    tag = uuid.uuid4().hex[:8]
+    suffix = "" if is_dir else final.suffix
+    return final.with_name(f".{final.stem}.vidgen-{tag}.part{suffix}")
+
+
+def commit(temporary: Path, final: Path) -> None:
+    """Move a finished temporary file or folder into place, replacing an old output if allowed."""
+    if final.is_dir() and not final.is_symlink() and temporary.is_dir():
+        backup = temporary_sibling(final, is_dir=True)
+        os.replace(final, backup)
+        os.replace(temporary, final)
+        shutil.rmtree(backup, ignore_errors=True)
+    elif final.is_dir() and not temporary.is_dir():
+        raise OutputError(f"{final}: is a folder; choose a file name for the output")
+    else:
+        os.replace(temporary, final)
+
+
+def discard(temporary: Path | None) -> None:
+    """Remove a temporary output after a failure; never raises."""
+    if temporary is None:
+        return
+    try:
+        if temporary.is_dir():
+            shutil.rmtree(temporary, ignore_errors=True)
+        else:
+            temporary.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -1,0 +1,282 @@
+"""Probe an input without decoding it: exact fps, frame count, timing, size, streams, VFR.
+
+imageio-ffmpeg ships no ffprobe, so this parses ffmpeg's own stream header and reads the packet
+timestamps with a stream copy to `framecrc` (no decoding: milliseconds for a short clip). Packet
+timestamps give the exact frame count, the exact frame rate as a Fraction, and detect variable
+frame rate.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from vidgen_cli.errors import InputError
+from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.paths import IMAGE_SUFFIXES, is_image_file, list_images
+
+
+@dataclass
+class StreamInfo:
+    index: int
+    kind: str  # "video", "audio", "subtitle"
+    codec: str
+    language: str | None = None
+    description: str = ""
+
+
+@dataclass
+class VideoInfo:
+    path: str
+    kind: str  # "video", "images" (a folder), "image" (one file), "stream" (stdin)
+    width: int
+    height: int
+    fps: Fraction | None
+    frame_count: int
+    duration: float
+    codec: str = ""
+    pix_fmt: str = ""
+    rotation: int = 0
+    sar: Fraction = Fraction(1)
+    video_stream: int = 0
+    audio: list[StreamInfo] = field(default_factory=list)
+    subtitles: list[StreamInfo] = field(default_factory=list)
+    vfr: bool = False
+    timestamps: np.ndarray | None = None  # presentation time of each frame in seconds, from 0
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audio)
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "width": self.width,
+            "height": self.height,
+            "fps": str(self.fps) if self.fps else None,
+            "fps_float": float(self.fps) if self.fps else None,
+            "frame_count": self.frame_count,
+            "duration": round(self.duration, 6),
+            "codec": self.codec,
+            "pix_fmt": self.pix_fmt,
+            "rotation": self.rotation,
+            "sar": str(self.sar),
+            "vfr": self.vfr,
+            "audio": [s.__dict__ for s in self.audio],
+            "subtitles": [s.__dict__ for s in self.subtitles],
+        }
+
+
+_STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
+_SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})")
+_SAR = re.compile(r"SAR (\d+):(\d+)")
+_ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split ffmpeg's stream description on commas that are not inside parentheses."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        if char == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts
+
+
+@dataclass
+class Header:
+    """What ffmpeg's input banner says about the streams of input #0."""
+
+    video: dict | None = None
+    audio: list[StreamInfo] = field(default_factory=list)
+    subtitles: list[StreamInfo] = field(default_factory=list)
+
+
+def parse_header(stderr: str) -> Header:
+    """Parse the 'Input #0' banner. Used for files and for streams read from stdin."""
+    header = Header()
+    in_input = False
+    last_video = False
+    for line in stderr.splitlines():
+        if line.startswith("Input #"):
+            in_input = line.startswith("Input #0")
+            continue
+        if line.startswith(("Output #", "Stream mapping")):
+            in_input = False
+        if not in_input:
+            continue
+        match = _STREAM.match(line)
+        if not match:
+            rotation = _ROTATION.search(line)
+            if rotation and last_video and header.video is not None:
+                header.video["rotation"] = int(round(float(rotation.group(1))))
+            continue
+        index, language, kind, description = int(match.group(1)), match.group(2), match.group(3), match.group(4)
+        codec = description.split()[0].rstrip(",") if description else "unknown"
+        last_video = False
+        if kind == "Video" and header.video is None and "(attached pic)" not in description:
+            header.video = _parse_video(index, codec, description)
+            last_video = True
+        elif kind == "Audio":
+            header.audio.append(StreamInfo(index, "audio", codec, language, description))
+        elif kind == "Subtitle":
+            header.subtitles.append(StreamInfo(index, "subtitle", codec, language, description))
+    return header
+
+
+def _parse_video(index: int, codec: str, description: str) -> dict:
+    info: dict = {"index": index, "codec": codec, "pix_fmt": "", "width": 0, "height": 0, "sar": Fraction(1), "rotation": 0, "fps": None}
+    parts = _split_top_level(description)
+    if len(parts) > 1:
+        info["pix_fmt"] = re.split(r"[(\s]", parts[1])[0]
+    for part in parts:
+        size = _SIZE.match(part)
+        if size and not info["width"]:
+            info["width"], info["height"] = int(size.group(1)), int(size.group(2))
+        sar = _SAR.search(part)
+        if sar and int(sar.group(2)):
+            info["sar"] = Fraction(int(sar.group(1)), int(sar.group(2)))
+        fps = re.match(r"^([\d.]+)(k?) (?:fps|tbr)$", part)
+        if fps and info["fps"] is None:
+            value = float(fps.group(1)) * (1000 if fps.group(2) else 1)
+            info["fps"] = Fraction(value).limit_denominator(1001)
+    return info
+
+
+def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndarray]:
+    """Presentation timestamps (sorted, in time-base units), the time base, and durations."""
+    result = ffmpeg.run(["-i", path, "-map", f"0:{stream}", "-c", "copy", "-f", "framecrc", "-"])
+    text = result.stdout.decode("utf-8", "replace")
+    time_base = Fraction(1, 1)
+    pts, durations = [], []
+    for line in text.splitlines():
+        if line.startswith("#tb"):
+            num, den = line.split(":", 1)[1].strip().split("/")
+            time_base = Fraction(int(num), int(den))
+        elif line and not line.startswith("#"):
+            fields = line.split(",")
+            if len(fields) >= 5:
+                pts.append(int(fields[2]))
+                durations.append(int(fields[3]))
+    return np.sort(np.array(pts, dtype=np.int64)), time_base, np.array(durations, dtype=np.int64)
+
+
+def probe(path: str | os.PathLike[str]) -> VideoInfo:
+    """Describe a video file, a folder of images or a single image."""
+    path = str(path)
+    ffmpeg.check_input_path(path)
+    if os.path.isdir(path):
+        return _probe_folder(path)
+    if is_image_file(Path(path)):
+        return _probe_image(path)
+    return _probe_video(path)
+
+
+def _probe_video(path: str) -> VideoInfo:
+    result = ffmpeg.run(["-i", path])
+    stderr = result.stderr.decode("utf-8", "replace")
+    header = parse_header(stderr)
+    if header.video is None:
+        if header.audio:
+            raise InputError(f"{path}: has audio but no video stream; pass a video file")
+        if "Invalid data found" in stderr or "moov atom not found" in stderr:
+            raise InputError(f"{path}: not a video file, or it is truncated or corrupt ({ffmpeg.last_error_line(stderr)})")
+        raise InputError(f"{path}: ffmpeg cannot read it as a video ({ffmpeg.last_error_line(stderr)})")
+    video = header.video
+    if not video["width"] or not video["height"]:
+        raise InputError(f"{path}: the video stream has no frame size; the file is probably corrupt")
+    pts, time_base, durations = _packet_times(path, video["index"])
+    if len(pts) == 0:
+        raise InputError(f"{path}: the video stream holds no frames; the file is empty or truncated")
+    fps, vfr = _frame_rate(pts, durations, time_base, video["fps"])
+    start = pts[0]
+    seconds = (pts - start).astype(np.float64) * float(time_base)
+    last_duration = durations[-1] if len(durations) and durations[-1] > 0 else None
+    tail = float(last_duration * time_base) if last_duration else (1 / float(fps) if fps else 0.0)
+    width, height = video["width"], video["height"]
+    rotation = video["rotation"] % 360
+    if rotation in (90, 270):  # ffmpeg rotates on decode, so frames come out transposed
+        width, height = height, width
+    return VideoInfo(
+        path=path,
+        kind="video",
+        width=width,
+        height=height,
+        fps=fps,
+        frame_count=len(pts),
+        duration=float(seconds[-1]) + tail,
+        codec=video["codec"],
+        pix_fmt=video["pix_fmt"],
+        rotation=rotation,
+        sar=video["sar"],
+        video_stream=video["index"],
+        audio=header.audio,
+        subtitles=header.subtitles,
+        vfr=vfr,
+        timestamps=seconds,
+    )
+
+
+def _frame_rate(pts: np.ndarray, durations: np.ndarray, time_base: Fraction, banner_fps: Fraction | None) -> tuple[Fraction | None, bool]:
+    """Exact frame rate from the most common frame interval; VFR when intervals vary by > 1 tick."""
+    if len(pts) < 2:
+        positive = durations[durations > 0]
+        if len(positive):
+            return 1 / (int(positive[0]) * time_base), False
+        return banner_fps, False
+    deltas = np.diff(pts)
+    deltas = deltas[deltas > 0]
+    if len(deltas) == 0:
+        return banner_fps, False
+    common = Counter(deltas.tolist()).most_common(1)[0][0]
+    fps = 1 / (common * time_base)
+    # Containers round timestamps to the time base, so allow one tick (and 1%) of jitter.
+    tolerance = max(1, common // 100)
+    vfr = bool(np.any(np.abs(deltas - common) > tolerance))
+    if vfr:
+        average = (len(pts) - 1) / ((pts[-1] - pts[0]) * time_base)
+        fps = Fraction(average).limit_denominator(1001)
+    return fps, vfr
+
+
+def _probe_image(path: str) -> VideoInfo:
+    import cv2
+
+    image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise InputError(f"{path}: not a readable image; pass a PNG, JPEG, WebP, BMP or TIFF file")
+    height, width = image.shape[:2]
+    return VideoInfo(path=path, kind="image", width=width, height=height, fps=None, frame_count=1, duration=0.0)
+
+
+def _probe_folder(path: str) -> VideoInfo:
+    import cv2
+
+    images = list_images(Path(path))
+    if not images:
+        suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
+        raise InputError(f"{path}: the folder holds no images ({suffixes}); pass a folder of frames")
+    first = cv2.imread(str(images[0]), cv2.IMREAD_UNCHANGED)
+    if first is None:
+        raise InputError(f"{images[0]}: not a readable image; remove it or replace it")
+    height, width = first.shape[:2]
+    from vidgen_cli.io.manifest import read_manifest_if_any
+
+    manifest = read_manifest_if_any(Path(path))
+    fps = manifest.fps if manifest else None
+    duration = len(images) / float(fps) if fps else 0.0
+    return VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration)

@@ -1,0 +1,200 @@
+"""Split a video into image files (or into one clip per shot).
+
+Writing still images needs no processing step, so ffmpeg decodes and writes the images itself:
+vidgen adds only the manifest (exact per-frame timestamps, read from ffmpeg's showinfo filter) and
+the temporary-folder-then-rename safety, which keeps `split` as fast as the plain ffmpeg command.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from vidgen_cli.errors import DecodeError, UsageError
+from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.decode import FFmpegReader
+from vidgen_cli.io.manifest import Manifest, write_manifest
+from vidgen_cli.io.outputs import commit, discard, temporary_sibling
+from vidgen_cli.io.probe import VideoInfo
+from vidgen_cli.io.scenes import DEFAULT_THRESHOLD, SceneDetector
+
+_PTS_TIME = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)")
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class SplitOptions:
+    image_format: str = "png"
+    quality: int = 95
+    every: int = 1
+    fps: Fraction | None = None
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass
+class SplitResult:
+    output: Path
+    frames: int
+    fps: Fraction
+    duration: float
+    cuts: list[float] = field(default_factory=list)
+
+
+def _quality_args(image_format: str, quality: int) -> list[str]:
+    if not 1 <= quality <= 100:
+        raise UsageError(f"--quality {quality} is out of range; use 1 to 100")
+    if image_format == "jpg":
+        return ["-q:v", str(round(2 + (100 - quality) * 29 / 99)), "-pix_fmt", "yuvj444p"]
+    if image_format == "webp":
+        return ["-c:v", "libwebp", "-quality", str(quality)]
+    return []
+
+
+def _filters(options: SplitOptions) -> str:
+    chain = []
+    if options.start or options.end is not None:
+        parts = [f"start={options.start:.6f}"] if options.start else []
+        if options.end is not None:
+            parts.append(f"end={options.end:.6f}")
+        chain.append("trim=" + ":".join(parts))
+    if options.every > 1:
+        chain.append(f"select=not(mod(n\\,{options.every}))")
+    if options.fps:
+        chain.append(f"fps={options.fps}")
+    chain.append("showinfo=checksum=0")
+    return ",".join(chain)
+
+
+def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress: ProgressFn | None = None) -> SplitResult:
+    """Write the selected frames of `info` as numbered images plus manifest.json into `output`."""
+    image_format = {"jpeg": "jpg"}.get(options.image_format.lower(), options.image_format.lower())
+    if image_format not in {"png", "jpg", "webp"}:
+        raise UsageError(f"--format {options.image_format}: use png, jpg or webp")
+    if options.every < 1:
+        raise UsageError(f"--every {options.every}: use a whole number of at least 1")
+    if options.fps is not None and options.fps <= 0:
+        raise UsageError(f"--fps {options.fps}: use a positive frame rate")
+    temporary = temporary_sibling(output, is_dir=True)
+    temporary.mkdir()
+    command = [*ffmpeg.base_command(), "-loglevel", "info", "-i", info.path, "-map", f"0:{info.video_stream}",
+               "-vf", _filters(options), "-fps_mode", "passthrough", *_quality_args(image_format, options.quality),
+               "-f", "image2", "-start_number", "1", str(temporary / f"%06d.{image_format}")]
+    times: list[float] = []
+    tail: list[bytes] = []
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert process.stderr
+        for line in iter(process.stderr.readline, b""):
+            match = _PTS_TIME.search(line)
+            if match:
+                times.append(float(match.group(2)))
+                if progress:
+                    progress(len(times))
+            else:
+                tail = (tail + [line])[-30:]
+        if process.wait() != 0:
+            raise DecodeError(f"{info.path}: ffmpeg failed while splitting ({ffmpeg.last_error_line(b''.join(tail))})")
+        names = sorted(p.name for p in temporary.iterdir())
+        if not names:
+            raise UsageError(f"{info.path}: no frames were selected; check --start/--end against the clip's {info.duration:.2f} s")
+        times = times[: len(names)]
+        fps = options.fps or (info.fps / options.every if info.fps else Fraction(25))
+        start = times[0] if times else 0.0
+        write_manifest(temporary, Manifest(fps=fps, width=info.width, height=info.height, frames=names, times=times,
+                                           source=str(Path(info.path).resolve()),
+                                           audio_source=str(Path(info.path).resolve()) if info.has_audio else None,
+                                           start=start, duration=len(names) / float(fps)))
+        commit(temporary, output)
+    except BaseException:
+        discard(temporary)
+        raise
+    return SplitResult(output=output, frames=len(names), fps=fps, duration=len(names) / float(fps))
+
+
+def detect_cut_times(info: VideoInfo, threshold: float = DEFAULT_THRESHOLD, progress: ProgressFn | None = None) -> list[float]:
+    """Times (seconds) where a new shot starts, from a reduced-size decode of the whole video."""
+    reader = FFmpegReader(info)
+    detector = SceneDetector(threshold)
+    timestamps = info.timestamps
+    cuts = []
+    for index, frame in enumerate(reader):
+        if detector.is_cut(frame) and timestamps is not None and index < len(timestamps):
+            cuts.append(float(timestamps[index]))
+        if progress:
+            progress(index + 1)
+    return cuts
+
+
+def split_scenes(info: VideoInfo, output: Path, threshold: float, encode_args: list[str], extension: str,
+                 progress: ProgressFn | None = None) -> SplitResult:
+    """Cut the video at shot boundaries into OUTPUT/<stem>-shot001.<ext>, ... (re-encoded so every clip starts on a key frame)."""
+    cuts = detect_cut_times(info, threshold, progress)
+    temporary = temporary_sibling(output, is_dir=True)
+    temporary.mkdir()
+    stem = Path(info.path).stem
+    try:
+        times = ",".join(f"{t:.6f}" for t in cuts)
+        segment = ["-f", "segment", "-reset_timestamps", "1"]
+        if cuts:
+            segment += ["-segment_times", times, "-force_key_frames", times]
+        result = ffmpeg.run(["-i", info.path, "-map", f"0:{info.video_stream}", "-map", "0:a?", *encode_args, "-c:a", "aac",
+                             *segment, str(temporary / f"{stem}-shot%03d{extension}")])
+        if result.returncode != 0:
+            raise DecodeError(f"{info.path}: ffmpeg failed while cutting shots ({ffmpeg.last_error_line(result.stderr)})")
+        # ffmpeg numbers segments from 0; people count shots from 1.
+        for path in sorted(temporary.iterdir(), reverse=True):
+            number = int(path.stem.rsplit("shot", 1)[1])
+            path.rename(path.with_name(f"{stem}-shot{number + 1:03d}{extension}"))
+        commit(temporary, output)
+    except BaseException:
+        discard(temporary)
+        raise
+    return SplitResult(output=output, frames=info.frame_count, fps=info.fps or Fraction(25), duration=info.duration, cuts=cuts)
+
+
+
+
+def split_scene_frames(info: VideoInfo, output: Path, threshold: float, options: SplitOptions,
+                       progress: ProgressFn | None = None) -> SplitResult:
+    """One frames folder per shot (OUTPUT/shot001/, ...), each with its own manifest."""
+    cuts = detect_cut_times(info, threshold)
+    staging = temporary_sibling(output, is_dir=True)
+    staging.mkdir()
+    try:
+        everything = split_frames(info, staging / "all", options, progress)
+        from vidgen_cli.io.manifest import read_manifest_if_any
+
+        manifest = read_manifest_if_any(everything.output)
+        assert manifest is not None
+        bounds = [*cuts, float("inf")]
+        shot, members = 0, [[]]
+        for name, time in zip(manifest.frames, manifest.times):
+            while time >= bounds[shot] - 1e-6:
+                shot += 1
+                members.append([])
+            members[-1].append((name, time))
+        shots = [m for m in members if m]
+        for number, frames in enumerate(shots, start=1):
+            folder = staging / f"shot{number:03d}"
+            folder.mkdir()
+            names = []
+            for index, (name, _) in enumerate(frames, start=1):
+                new_name = f"{index:06d}{Path(name).suffix}"
+                (everything.output / name).rename(folder / new_name)
+                names.append(new_name)
+            times = [t for _, t in frames]
+            write_manifest(folder, Manifest(fps=manifest.fps, width=manifest.width, height=manifest.height, frames=names,
+                                            times=times, source=manifest.source, audio_source=manifest.audio_source,
+                                            start=times[0], duration=len(names) / float(manifest.fps or 25)))
+        discard(everything.output)
+        commit(staging, output)
+    except BaseException:
+        discard(staging)
+        raise
+    return SplitResult(output=output, frames=everything.frames, fps=everything.fps, duration=everything.duration, cuts=cuts)
