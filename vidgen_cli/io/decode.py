@@ -161,7 +161,7 @@ class StdinReader(FFmpegReader):
                 self._banner_done.set()
         self._banner_done.set()
 
-    def start(self) -> VideoInfo:
+    def open_stream(self) -> VideoInfo:
         """Start ffmpeg on stdin and wait for its banner to learn size and frame rate."""
         self._spawn("pipe:0", stdin=None)
         self._banner_done.wait()
@@ -179,7 +179,7 @@ class StdinReader(FFmpegReader):
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._process is None:
-            self.start()
+            self.open_stream()
         yield from self._read_frames()
 
 
@@ -200,7 +200,7 @@ def open_input(path: str | os.PathLike[str], start: float | None = None, end: fl
     path = str(path)
     if path == "-":
         reader = StdinReader()
-        reader.start()
+        reader.open_stream()
         return reader
     info = info or probe(path)
     if info.width * info.height > _MAX_PIXELS:

@@ -153,7 +153,8 @@ def _parse_video(index: int, codec: str, description: str) -> dict:
         fps = re.match(r"^([\d.]+)(k?) (?:fps|tbr)$", part)
         if fps and info["fps"] is None:
             value = float(fps.group(1)) * (1000 if fps.group(2) else 1)
-            info["fps"] = Fraction(value).limit_denominator(1001)
+            if value > 0:
+                info["fps"] = _snap_rate(value, None)
     return info
 
 
@@ -231,8 +232,26 @@ def _probe_video(path: str) -> VideoInfo:
     )
 
 
+_STANDARD_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30), Fraction(48),
+                   Fraction(50), Fraction(60000, 1001), Fraction(60), Fraction(120), Fraction(15), Fraction(12), Fraction(10),
+                   Fraction(20), Fraction(8), Fraction(100)]
+
+
+def _snap_rate(mean: float, banner: Fraction | None, tolerance: float = 0.002) -> Fraction:
+    """The container's declared rate or a standard one when within 0.2% of the measured mean."""
+    for candidate in ([banner] if banner else []) + _STANDARD_RATES:
+        if abs(float(candidate) - mean) / mean < tolerance:
+            return candidate
+    return Fraction(mean).limit_denominator(1001)
+
+
 def _frame_rate(pts: np.ndarray, durations: np.ndarray, time_base: Fraction, banner_fps: Fraction | None) -> tuple[Fraction | None, bool]:
-    """Exact frame rate from the most common frame interval; VFR when intervals vary by > 1 tick."""
+    """Exact frame rate and whether the frame rate varies.
+
+    With a fine time base (mp4: thousands of ticks a frame) the most common frame interval is
+    exact. With a coarse one (mkv/webm: milliseconds) intervals alternate (33, 34, 33 ms), so the
+    mean rate over the clip is snapped to the declared or a standard rate.
+    """
     if len(pts) < 2:
         positive = durations[durations > 0]
         if len(positive):
@@ -243,13 +262,13 @@ def _frame_rate(pts: np.ndarray, durations: np.ndarray, time_base: Fraction, ban
     if len(deltas) == 0:
         return banner_fps, False
     common = Counter(deltas.tolist()).most_common(1)[0][0]
-    fps = 1 / (common * time_base)
-    # Containers round timestamps to the time base, so allow one tick (and 1%) of jitter.
-    tolerance = max(1, common // 100)
-    vfr = bool(np.any(np.abs(deltas - common) > tolerance))
+    mean = (len(pts) - 1) / float((pts[-1] - pts[0]) * time_base)
+    fps = 1 / (common * time_base) if common >= 100 else _snap_rate(mean, banner_fps)
+    seconds = (pts - pts[0]) * float(time_base)
+    drift = np.abs(seconds - np.arange(len(pts)) / float(fps))
+    vfr = bool(drift.max() > max(2 * float(time_base), 0.25 / float(fps)))
     if vfr:
-        average = (len(pts) - 1) / ((pts[-1] - pts[0]) * time_base)
-        fps = Fraction(average).limit_denominator(1001)
+        fps = Fraction(mean).limit_denominator(1001)
     return fps, vfr
 
 

@@ -1,0 +1,142 @@
+"""split and stitch through the CLI (CliRunner) and through the installed entry point."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from vidgen_cli.cli.app import app
+from vidgen_cli.io.manifest import read_manifest_if_any
+from vidgen_cli.io.probe import probe
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_split_then_stitch_keeps_count_rate_duration_and_audio(clips, tmp_path):
+    frames, out = tmp_path / "frames", tmp_path / "back.mp4"
+    result = invoke("split", clips["audio"], "-o", frames, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout.splitlines()[0])
+    assert record["frames"] == 60 and record["output"] == str(frames)
+    manifest = read_manifest_if_any(frames)
+    assert len(manifest.frames) == 60 and manifest.audio_source
+    assert manifest.times[1] == pytest.approx(1001 / 30000, abs=1e-4)
+    assert invoke("stitch", frames, "-o", out, "--preset", "ultrafast").exit_code == 0
+    source, back = probe(clips["audio"]), probe(out)
+    assert back.frame_count == source.frame_count
+    assert back.fps == source.fps
+    assert abs(back.duration - source.duration) <= 1 / float(source.fps)
+    assert back.has_audio
+
+
+def test_split_formats_every_fps_and_range(clips, tmp_path):
+    assert invoke("split", clips["plain"], "-o", tmp_path / "a", "--format", "jpg", "--every", "3").exit_code == 0
+    assert len(list((tmp_path / "a").glob("*.jpg"))) == 8
+    assert invoke("split", clips["plain"], "-o", tmp_path / "b", "--format", "webp", "--fps", "6").exit_code == 0
+    assert len(list((tmp_path / "b").glob("*.webp"))) == 6
+    assert invoke("split", clips["plain"], "-o", tmp_path / "c", "--start", "0.5", "--end", "00:00:00.750").exit_code == 0
+    manifest = read_manifest_if_any(tmp_path / "c")
+    assert len(manifest.frames) == 6 and manifest.times[0] == pytest.approx(0.5)
+
+
+def test_split_start_offsets_audio_on_stitch(clips, tmp_path):
+    assert invoke("split", clips["audio"], "-o", tmp_path / "f", "--start", "1").exit_code == 0
+    assert invoke("stitch", tmp_path / "f", "-o", tmp_path / "v.mp4", "--preset", "ultrafast").exit_code == 0
+    info = probe(tmp_path / "v.mp4")
+    assert info.has_audio and info.frame_count == 30
+
+
+def test_split_scenes_reports_cut_and_writes_clips(clips, tmp_path):
+    result = invoke("split", clips["cut"], "-o", tmp_path / "shots", "--scenes", "--json", "--preset", "ultrafast")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout.splitlines()[0])
+    assert record["cuts"] == [pytest.approx(1.0, abs=0.05)]
+    shots = sorted((tmp_path / "shots").iterdir())
+    assert [s.name for s in shots] == ["cut-shot001.mp4", "cut-shot002.mp4"]
+    assert probe(shots[0]).frame_count == 24 and probe(shots[1]).frame_count == 24
+
+
+def test_split_scenes_into_frame_folders(clips, tmp_path):
+    assert invoke("split", clips["cut"], "-o", tmp_path / "s", "--scenes", "--format", "png").exit_code == 0
+    folders = sorted(p.name for p in (tmp_path / "s").iterdir())
+    assert folders == ["shot001", "shot002"]
+    assert len(read_manifest_if_any(tmp_path / "s" / "shot002").frames) == 24
+
+
+def test_outputs_are_never_clobbered_without_overwrite(clips, tmp_path):
+    out = tmp_path / "f"
+    assert invoke("split", clips["plain"], "-o", out).exit_code == 0
+    before = sorted(p.name for p in out.iterdir())
+    result = invoke("split", clips["plain"], "-o", out, "--every", "2")
+    assert result.exit_code != 0 and "--overwrite" in result.output
+    assert sorted(p.name for p in out.iterdir()) == before
+    assert invoke("split", clips["plain"], "-o", out, "--every", "2", "--overwrite").exit_code == 0
+    assert len(list(out.glob("*.png"))) == 12
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_stitch_needs_fps_without_manifest(tmp_path, clips):
+    invoke("split", clips["plain"], "-o", tmp_path / "f")
+    (tmp_path / "f" / "manifest.json").unlink()
+    result = invoke("stitch", tmp_path / "f", "-o", tmp_path / "o.mp4")
+    assert result.exit_code != 0 and "--fps" in result.output
+    assert invoke("stitch", tmp_path / "f", "-o", tmp_path / "o.mp4", "--fps", "12", "--preset", "ultrafast").exit_code == 0
+    assert probe(tmp_path / "o.mp4").duration == pytest.approx(2.0, abs=0.09)
+
+
+def test_stitch_unnumbered_frames_in_natural_order(tmp_path):
+    import cv2
+    import numpy as np
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for i in (1, 2, 10):
+        cv2.imwrite(str(folder / f"img{i}.png"), np.full((16, 16, 3), i * 20, np.uint8))
+    assert invoke("stitch", folder, "-o", tmp_path / "o.mkv", "--fps", "5", "--codec", "ffv1").exit_code == 0
+    from conftest import decode_all
+
+    values = [int(f[8, 8, 0]) for f in decode_all(tmp_path / "o.mkv")]
+    assert values == [20, 40, 200]
+
+
+def test_bad_input_gets_one_line_error_and_nonzero_exit(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("not a video")
+    result = invoke("split", bad, "-o", tmp_path / "out")
+    assert result.exit_code != 0
+    assert result.output.strip().count("\n") == 0 and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_installed_entry_point_round_trip(clips, tmp_path):
+    exe = shutil.which("vidgen", path=str(__import__("pathlib").Path(sys.executable).parent))
+    assert exe, "the vidgen console script is not installed next to this Python"
+    subprocess.run([exe, "split", str(clips["plain"]), "-o", str(tmp_path / "f"), "-q"], check=True)
+    subprocess.run([exe, "stitch", str(tmp_path / "f"), "-o", str(tmp_path / "o.mp4"), "-q"], check=True)
+    assert probe(tmp_path / "o.mp4").frame_count == 24
+    help_run = subprocess.run([sys.executable, "-c",
+                               "import sys, runpy; sys.argv=['vidgen','--help']\n"
+                               "try: runpy.run_module('vidgen_cli', run_name='__main__')\n"
+                               "except SystemExit: pass\n"
+                               "print('torch' in sys.modules)"], capture_output=True, text=True, check=True)
+    assert help_run.stdout.strip().endswith("False"), "vidgen --help imported torch"
+
+
+def test_stdin_and_stdout_pipes(clips, tmp_path):
+    exe = shutil.which("vidgen", path=str(__import__("pathlib").Path(sys.executable).parent))
+    from vidgen_cli.io import ffmpeg
+
+    feed = subprocess.Popen([ffmpeg.executable(), "-v", "error", "-i", str(clips["plain"]), "-f", "nut", "-"], stdout=subprocess.PIPE)
+    subprocess.run([exe, "split", "-", "-o", str(tmp_path / "f"), "-q"], stdin=feed.stdout, check=True)
+    feed.wait()
+    assert len(read_manifest_if_any(tmp_path / "f").frames) == 24
+    piped = subprocess.run([exe, "stitch", str(tmp_path / "f"), "-o", "-", "--format", "nut", "-q"], capture_output=True, check=True)
+    (tmp_path / "o.nut").write_bytes(piped.stdout)
+    assert probe(tmp_path / "o.nut").frame_count == 24
