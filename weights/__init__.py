@@ -1,1 +1,1 @@
-"""Shipped model weights, installed as the package `vidgen_cli.weights` (see pyproject.toml)."""
+"""Shipped model weights, installed as the package `vidgen_cli.weight_files` (see pyproject.toml)."""
