@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from vidgen_cli.pipelines.base import Mark
+
 _DONE = object()
 
 
@@ -90,6 +92,11 @@ def run_pipeline(frames: Iterable[np.ndarray], sink: FrameSink, process: Process
         nonlocal written
         try:
             for frame in state.drain(processed):
+                if isinstance(frame, Mark):
+                    mark = getattr(sink, "mark", None)
+                    if mark is not None:
+                        mark(frame)
+                    continue
                 sink.write(frame)  # type: ignore[arg-type]
                 written += 1
                 if on_frame:

@@ -1,0 +1,86 @@
+"""An interrupted run leaves no broken output, and --resume continues to the same result."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from vidgen_cli.io.encode import EncodeOptions
+from vidgen_cli.io.segments import work_folder
+from vidgen_cli.pipelines.job import OutputSettings, run_job
+
+from conftest import decode_all
+
+
+class Darken:
+    """A stateful toy processor: each output mixes the frame with a running mean (state matters)."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.mean: np.ndarray | None = None
+        self.seen = 0
+        self.fail_at = fail_at
+
+    def push(self, frame):
+        if self.fail_at is not None and self.seen == self.fail_at:
+            raise KeyboardInterrupt
+        self.seen += 1
+        current = frame.astype(np.float32)
+        self.mean = current if self.mean is None else 0.8 * self.mean + 0.2 * current
+        return [((current + self.mean) / 2).astype(np.uint8)]
+
+    def flush(self):
+        return []
+
+    def state_dict(self):
+        return {"mean": self.mean, "seen": np.array(self.seen)}
+
+    def load_state_dict(self, state):
+        self.mean, self.seen = state["mean"], int(state["seen"])
+
+
+@pytest.fixture
+def short_segments(monkeypatch):
+    monkeypatch.setenv("VIDGEN_SEGMENT_FRAMES", "10")
+
+
+def _run(clip, out, processor, resume=False):
+    settings = OutputSettings(encode=EncodeOptions(preset="ultrafast"), resume=resume)
+    return run_job(str(clip), str(out), processor, Fraction(24), settings, {"toy": 1})
+
+
+def test_interrupted_run_resumes_to_identical_frames(clips, tmp_path, short_segments):
+    reference = tmp_path / "reference.mp4"
+    _run(clips["plain"], reference, Darken())
+    out = tmp_path / "out.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        _run(clips["plain"], out, Darken(fail_at=17))
+    assert not out.exists()
+    assert work_folder(out).is_dir()  # finished segments kept for --resume
+    result = _run(clips["plain"], out, Darken(), resume=True)
+    assert result.resumed_from == 10
+    assert not work_folder(out).exists()
+    a, b = decode_all(reference), decode_all(out)
+    assert len(a) == len(b) == 24
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_resume_with_other_options_is_refused(clips, tmp_path, short_segments):
+    out = tmp_path / "out.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        _run(clips["plain"], out, Darken(fail_at=15))
+    settings = OutputSettings(encode=EncodeOptions(preset="ultrafast"), resume=True)
+    from vidgen_cli.errors import UsageError
+
+    with pytest.raises(UsageError, match="start over"):
+        run_job(str(clips["plain"]), str(out), Darken(), Fraction(24), settings, {"toy": 2})
+
+
+def test_audio_is_carried_through_segments(clips, tmp_path, short_segments):
+    from vidgen_cli.io.probe import probe
+
+    out = tmp_path / "out.mp4"
+    source = probe(clips["audio"])
+    result = run_job(str(clips["audio"]), str(out), Darken(), source.fps, OutputSettings(encode=EncodeOptions(preset="ultrafast")), {})
+    info = probe(out)
+    assert info.has_audio and info.frame_count == result.frames == source.frame_count
+    assert abs(info.duration - source.duration) < 1 / float(source.fps)

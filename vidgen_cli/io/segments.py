@@ -1,0 +1,126 @@
+"""A video writer that survives interruption: output is encoded in segments of a few hundred frames
+inside a hidden work folder beside the output, with the processing state saved at each cut, and
+joined (stream copy, audio muxed) into the output only when everything is done.
+
+Run the same command again with --resume and it continues after the last finished segment. The
+segments are cut at the same frames whether or not a run was interrupted, so a resumed output
+decodes to the same frames as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vidgen_cli.errors import UsageError
+from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn
+from vidgen_cli.pipelines.base import Mark
+
+DEFAULT_SEGMENT_FRAMES = 240
+_STATE = "state.json"
+_ARRAYS = "state.npz"
+
+
+def fingerprint(**parts: Any) -> str:
+    """A digest of everything that must match for a resume to be valid (input, options, model)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def work_folder(output: Path) -> Path:
+    return output.with_name(f".{output.name}.vidgen-resume")
+
+
+class SegmentedVideoWriter:
+    def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions, media: MediaSource | None,
+                 key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None) -> None:
+        self.output = Path(output)
+        self.fps, self.options, self.media, self.key = fps, options, media, key
+        self.warn = warn or (lambda message: None)
+        self.segment_frames = segment_frames or int(os.environ.get("VIDGEN_SEGMENT_FRAMES", DEFAULT_SEGMENT_FRAMES))
+        self.work = work_folder(self.output)
+        self.segments: list[str] = []
+        self.inputs_done = 0
+        self.outputs_done = 0
+        self.saved_state: dict[str, Any] | None = None
+        self._current: VideoWriter | None = None
+        self._pending = 0
+        self.size: tuple[int, int] | None = None
+        self._open(resume)
+
+    def _open(self, resume: bool) -> None:
+        state_file = self.work / _STATE
+        if resume and state_file.is_file():
+            state = json.loads(state_file.read_text())
+            if state.get("key") != self.key:
+                raise UsageError(f"{self.work} holds an interrupted run with other inputs or options; run without --resume to start over")
+            self.segments = state["segments"]
+            self.inputs_done, self.outputs_done = state["inputs_done"], state["outputs_done"]
+            self.size = tuple(state["size"]) if state.get("size") else None
+            arrays = np.load(self.work / _ARRAYS, allow_pickle=False)
+            self.saved_state = {name: arrays[name] for name in arrays.files}
+            return
+        if resume:
+            self.warn(f"nothing to resume for {self.output}; starting from the beginning")
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir()
+
+    def resume_point(self) -> tuple[int, dict[str, Any] | None]:
+        """How many input frames are already done, and the processor state at that point."""
+        return self.inputs_done, self.saved_state
+
+    def write(self, frame: np.ndarray) -> None:
+        if self._current is None:
+            name = f"seg_{len(self.segments):05d}.mkv"
+            self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn)
+        self._current.write(frame)
+        self.size = self.size or (frame.shape[1], frame.shape[0])
+        self._pending += 1
+
+    def mark(self, mark: Mark) -> None:
+        """Cut a segment here once it is long enough, and save where the stream got to."""
+        if self._current is None or self._pending < self.segment_frames:
+            return
+        self._finish_segment()
+        self.inputs_done = mark.inputs_done
+        arrays = {name: np.asarray(value) for name, value in mark.state.items()}
+        temporary = self.work / "state.part.npz"
+        np.savez(temporary, **arrays)
+        os.replace(temporary, self.work / _ARRAYS)
+        record = {"key": self.key, "segments": self.segments, "inputs_done": self.inputs_done,
+                  "outputs_done": self.outputs_done, "size": self.size}
+        (self.work / "state.part.json").write_text(json.dumps(record))
+        os.replace(self.work / "state.part.json", self.work / _STATE)
+
+    def _finish_segment(self) -> None:
+        assert self._current is not None
+        self._current.close()
+        self.segments.append(Path(self._current.output).name)
+        self.outputs_done += self._pending
+        self._current, self._pending = None, 0
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._finish_segment()
+        if not self.segments:
+            raise UsageError(f"no frames to write to {self.output}; the input produced no frames")
+        listing = self.work / "segments.txt"
+        listing.write_text("".join(f"file '{name}'\n" for name in self.segments))
+        joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media, warn=self.warn)
+        width, height = self.size or (0, 0)
+        joined.encode_external(["-f", "concat", "-safe", "0", "-i", str(listing)], width, height, self.outputs_done)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def abort(self) -> None:
+        """Keep finished segments for --resume; drop the one in progress."""
+        if self._current is not None:
+            self._current.abort()
+            self._current = None
+        if not self.segments:
+            shutil.rmtree(self.work, ignore_errors=True)
