@@ -20,9 +20,8 @@ import numpy as np
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.paths import list_images
-from vidgen_cli.io.probe import VideoInfo, parse_header, probe
+from vidgen_cli.io.probe import MAX_PIXELS, VideoInfo, parse_header, probe
 
-_MAX_PIXELS = 16384 * 16384  # refuse absurd declared sizes before allocating frames
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -203,7 +202,7 @@ def open_input(path: str | os.PathLike[str], start: float | None = None, end: fl
         reader.open_stream()
         return reader
     info = info or probe(path)
-    if info.width * info.height > _MAX_PIXELS:
+    if info.width * info.height > MAX_PIXELS:
         raise InputError(f"{path}: declares a frame size of {info.width}x{info.height}, too large to process")
     if info.kind == "images":
         fps = float(info.fps) if info.fps else None

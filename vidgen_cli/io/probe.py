@@ -74,6 +74,7 @@ class VideoInfo:
         }
 
 
+MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
 _SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})")
 _SAR = re.compile(r"SAR (\d+):(\d+)")
@@ -197,7 +198,13 @@ def _probe_video(path: str) -> VideoInfo:
         if "Invalid data found" in stderr or "moov atom not found" in stderr:
             raise InputError(f"{path}: not a video file, or it is truncated or corrupt ({ffmpeg.last_error_line(stderr)})")
         raise InputError(f"{path}: ffmpeg cannot read it as a video ({ffmpeg.last_error_line(stderr)})")
+    container = re.search(r"^Input #0, ([\w,]+), from", stderr, re.MULTILINE)
+    if container and (container.group(1).endswith("_pipe") or container.group(1) == "image2"):
+        kind = container.group(1).removesuffix("_pipe").upper()
+        raise InputError(f"{path}: is a still image ({kind}), not a video; give it an image extension such as .png or .jpg")
     video = header.video
+    if video["width"] * video["height"] > MAX_PIXELS:
+        raise InputError(f"{path}: declares a frame size of {video['width']}x{video['height']}, larger than vidgen handles (8192x8192)")
     if not video["width"] or not video["height"]:
         raise InputError(f"{path}: the video stream has no frame size; the file is probably corrupt")
     pts, time_base, durations = _packet_times(path, video["index"])

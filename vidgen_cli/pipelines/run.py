@@ -67,7 +67,11 @@ class _Stage:
 
 def run_pipeline(frames: Iterable[np.ndarray], sink: FrameSink, process: Process | None = None,
                  on_frame: Callable[[int], None] | None = None, queue_size: int = 8) -> int:
-    """Decode `frames` in a thread, apply `process`, write to `sink` in a thread. Returns frames written."""
+    """Decode `frames` in a thread, apply `process`, write to `sink` in a thread. Returns frames written.
+
+    Each queue holds at most `queue_size` frames: 8 frames of 4K RGB are 200 MB, the largest
+    amount of buffering the pipeline ever holds, whatever the length of the video.
+    """
     state = _Stage()
     decoded: queue.Queue = queue.Queue(maxsize=queue_size)
     processed: queue.Queue = queue.Queue(maxsize=queue_size)

@@ -80,10 +80,11 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
         raise UsageError(f"--every {options.every}: use a whole number of at least 1")
     if options.fps is not None and options.fps <= 0:
         raise UsageError(f"--fps {options.fps}: use a positive frame rate")
+    quality = _quality_args(image_format, options.quality)
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
     command = [*ffmpeg.base_command(), "-loglevel", "info", "-i", info.path, "-map", f"0:{info.video_stream}",
-               "-vf", _filters(options), "-fps_mode", "passthrough", *_quality_args(image_format, options.quality),
+               "-vf", _filters(options), "-fps_mode", "passthrough", *quality,
                "-f", "image2", "-start_number", "1", str(temporary / f"%06d.{image_format}")]
     times: list[float] = []
     tail: list[bytes] = []

@@ -44,12 +44,15 @@ def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
     formats = {p.suffix.lower().replace("jpeg", "jpg") for p in images}
     if len(formats) > 1:
         raise InputError(f"{folder}: holds frames of mixed formats ({', '.join(sorted(formats))}); keep one format per folder")
+    known = formats <= {".png", ".jpg", ".webp"}
     first = image_size(images[0])
-    if first is None:
-        return images, (0, 0)
-    for image in images[1:]:
+    if first is None and not known:
+        return images, (0, 0)  # a format without a header reader: decoded (and checked) frame by frame
+    for image in images:
         size = image_size(image)
-        if size is not None and size != first:
+        if size is None:
+            raise InputError(f"{image}: not a readable image (bad header); remove or replace it")
+        if size != first:
             raise InputError(f"{image}: is {size[0]}x{size[1]} but {images[0].name} is {first[0]}x{first[1]}; all frames must have one size")
     return images, first
 
@@ -109,7 +112,7 @@ def _stitch_with_ffmpeg(folder: Path, pattern: tuple[str, int], count: int, size
                         progress: ProgressFn | None) -> None:
     """Let ffmpeg read the numbered images directly, with the writer's own encode settings."""
     name, start = pattern
-    video_input = ["-framerate", str(writer.fps), "-start_number", str(start), "-i", str(folder / name)]
+    video_input = ["-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", str(folder / name)]
     writer.encode_external(video_input, size[0], size[1], count)
     if progress:
         progress(count)

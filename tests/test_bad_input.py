@@ -1,0 +1,244 @@
+"""Hostile and broken inputs, as a table. Every case must end with a one-line message that names
+the problem, a non-zero exit code, no traceback, no partial output, and the inputs unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from vidgen_cli.cli.app import app
+from vidgen_cli.io import ffmpeg
+
+from conftest import make_clip
+
+runner = CliRunner()
+
+
+@dataclass
+class Case:
+    name: str
+    make: Callable[[Path, dict], list[str]]  # builds the hostile input in a folder, returns CLI args
+    expect: str  # a word the one-line message must contain (case-insensitive)
+
+
+def _truncated(fraction: float):
+    def make(root: Path, clips: dict) -> list[str]:
+        data = Path(clips["audio"]).read_bytes()
+        path = root / f"cut{int(fraction * 100)}.mp4"
+        path.write_bytes(data[: int(len(data) * fraction)])
+        return [str(path)]
+
+    return make
+
+
+def _write(name: str, content: bytes):
+    def make(root: Path, clips: dict) -> list[str]:
+        (root / name).write_bytes(content)
+        return [str(root / name)]
+
+    return make
+
+
+def _image_as(name: str):
+    def make(root: Path, clips: dict) -> list[str]:
+        ok, data = cv2.imencode(".png", np.zeros((8, 8, 3), np.uint8))
+        (root / name).write_bytes(data.tobytes())
+        return [str(root / name)]
+
+    return make
+
+
+def _audio_only(root: Path, clips: dict) -> list[str]:
+    path = root / "tone.mp4"
+    ffmpeg.run(["-f", "lavfi", "-i", "sine=duration=0.5", "-c:a", "aac", str(path)])
+    return [str(path)]
+
+
+def _zero_frames(root: Path, clips: dict) -> list[str]:
+    path = root / "empty.mkv"
+    ffmpeg.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=24:duration=1", "-frames:v", "0", "-c:v", "libx264", str(path)])
+    if not path.exists():  # some ffmpeg builds write nothing at all for zero frames
+        path.write_bytes(b"")
+    return [str(path)]
+
+
+def _folder(kind: str):
+    def make(root: Path, clips: dict) -> list[str]:
+        folder = root / "frames"
+        folder.mkdir()
+        if kind == "mixed sizes":
+            cv2.imwrite(str(folder / "1.png"), np.zeros((8, 8, 3), np.uint8))
+            cv2.imwrite(str(folder / "2.png"), np.zeros((9, 8, 3), np.uint8))
+        elif kind == "mixed formats":
+            cv2.imwrite(str(folder / "1.png"), np.zeros((8, 8, 3), np.uint8))
+            cv2.imwrite(str(folder / "2.jpg"), np.zeros((8, 8, 3), np.uint8))
+        elif kind == "corrupt frame":
+            cv2.imwrite(str(folder / "1.png"), np.zeros((8, 8, 3), np.uint8))
+            (folder / "2.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+        return [str(folder)]
+
+    return make
+
+
+def _huge_declared(root: Path, clips: dict) -> list[str]:
+    path = root / "huge.y4m"
+    path.write_bytes(b"YUV4MPEG2 W9000 H9000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" + b"\0" * 4096)
+    return [str(path)]
+
+
+def _directory_named_mp4(root: Path, clips: dict) -> list[str]:
+    (root / "dir.mp4").mkdir()
+    return [str(root / "dir.mp4")]
+
+
+def _missing(root: Path, clips: dict) -> list[str]:
+    return [str(root / "nope.mp4")]
+
+
+def _dangling_link(root: Path, clips: dict) -> list[str]:
+    os.symlink(root / "gone.mp4", root / "link.mp4")
+    return [str(root / "link.mp4")]
+
+
+INPUT_CASES = [
+    Case("zero-byte file", _write("zero.mp4", b""), "empty"),
+    Case("truncated at 10%", _truncated(0.1), "cut10.mp4"),
+    Case("truncated at 50%", _truncated(0.5), "cut50.mp4"),
+    Case("truncated at 90%", _truncated(0.9), "cut90.mp4"),
+    Case("text file named .mp4", _write("notes.mp4", b"just some text\n" * 50), "notes.mp4"),
+    Case("random bytes named .mkv", _write("noise.mkv", bytes(np.random.default_rng(0).integers(0, 255, 5000, dtype=np.uint8))), "noise.mkv"),
+    Case("image renamed .mp4", _image_as("picture.mp4"), "image"),
+    Case("text file named .png", _write("fake.png", b"hello"), "image"),
+    Case("audio-only file", _audio_only, "no video"),
+    Case("video with 0 frames", _zero_frames, "empty.mkv"),
+    Case("missing file", _missing, "no such file"),
+    Case("dangling symlink", _dangling_link, "no such file"),
+    Case("directory named .mp4", _directory_named_mp4, "dir.mp4"),
+    Case("huge declared size", _huge_declared, "huge.y4m"),
+]
+
+FOLDER_CASES = [
+    Case("empty folder", lambda root, clips: [str(root)], "no images"),
+    Case("frames of mixed sizes", _folder("mixed sizes"), "size"),
+    Case("frames of mixed formats", _folder("mixed formats"), "mixed formats"),
+    Case("a corrupt frame", _folder("corrupt frame"), "2.png"),
+]
+
+
+def _checksums(root: Path) -> dict[str, str]:
+    sums = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            sums[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return sums
+
+
+def check_refused(args: list[str], root: Path, expect: str, output: Path | None = None) -> None:
+    before = _checksums(root)
+    result = runner.invoke(app, args)
+    message = result.output.strip()
+    assert result.exit_code != 0, f"accepted: {args}\n{message}"
+    assert "Traceback" not in message and result.exception is None or isinstance(result.exception, SystemExit), message
+    assert len(message.splitlines()) == 1, f"not one line:\n{message}"
+    assert message.startswith("vidgen: error:"), message
+    assert expect.lower() in message.lower(), f"'{expect}' not in: {message}"
+    assert _checksums(root) == before, "an input was modified"
+    if output is not None:
+        assert not output.exists(), "a partial output was left behind"
+        leftovers = [p.name for p in output.parent.iterdir() if ".vidgen-" in p.name] if output.parent.is_dir() else []
+        assert not leftovers, leftovers
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    return inputs, tmp_path / "out"
+
+
+@pytest.mark.parametrize("case", INPUT_CASES, ids=lambda c: c.name)
+def test_split_refuses(case, sandbox, clips):
+    inputs, out_root = sandbox
+    out_root.mkdir()
+    args = case.make(inputs, clips)
+    check_refused(["split", *args, "-o", str(out_root / "frames")], inputs, case.expect, out_root / "frames")
+
+
+@pytest.mark.parametrize("case", INPUT_CASES[:6] + INPUT_CASES[8:], ids=lambda c: c.name)
+def test_probe_refuses(case, sandbox, clips):
+    inputs, _ = sandbox
+    check_refused(["probe", *case.make(inputs, clips)], inputs, case.expect)
+
+
+@pytest.mark.parametrize("case", FOLDER_CASES, ids=lambda c: c.name)
+def test_stitch_refuses(case, sandbox, clips):
+    inputs, out_root = sandbox
+    out_root.mkdir()
+    args = case.make(inputs, clips)
+    check_refused(["stitch", *args, "-o", str(out_root / "video.mp4"), "--fps", "10"], inputs, case.expect, out_root / "video.mp4")
+
+
+def _split_ok(clips, root: Path) -> Path:
+    frames = root / "frames"
+    assert runner.invoke(app, ["split", str(clips["plain"]), "-o", str(frames), "-q"]).exit_code == 0
+    return frames
+
+
+OUTPUT_CASES = [
+    ("output inside a missing folder", lambda root: root / "missing" / "x.mp4", "does not exist"),
+    ("output on a read-only file system", lambda root: Path("/proc/vidgen-test.mp4"), "vidgen-test"),
+    ("output is an existing file", lambda root: (root / "exists.mp4").write_bytes(b"keep") and root / "exists.mp4", "--overwrite"),
+    ("unknown output extension", lambda root: root / "out.xyz", "extension"),
+]
+
+
+@pytest.mark.parametrize("name,make_output,expect", OUTPUT_CASES, ids=[c[0] for c in OUTPUT_CASES])
+def test_stitch_refuses_bad_outputs(name, make_output, expect, tmp_path, clips):
+    frames = _split_ok(clips, tmp_path)
+    output = make_output(tmp_path)
+    existed = output.exists()
+    check_refused(["stitch", str(frames), "-o", str(output)], tmp_path, expect, None if existed else output)
+    if existed:
+        assert output.read_bytes() == b"keep"
+
+
+def test_output_equal_to_input_is_refused(tmp_path, clips):
+    source = tmp_path / "clip.mp4"
+    shutil.copy(clips["plain"], source)
+    check_refused(["split", str(source), "-o", str(source), "--overwrite"], tmp_path, "same as the input")
+
+
+@pytest.mark.parametrize("args,expect", [
+    (["--fps", "0"], "--fps"), (["--fps", "-3"], "--fps"), (["--fps", "abc"], "--fps"),
+    (["--every", "0"], "--every"), (["--start", "5", "--end", "2"], "--end"), (["--start", "xx"], "--start"),
+    (["--quality", "0", "--format", "jpg"], "--quality"), (["--format", "gif"], "--format"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else v)
+def test_split_refuses_bad_options(args, expect, tmp_path, clips):
+    check_refused(["split", str(clips["plain"]), "-o", str(tmp_path / "f"), *args], tmp_path, expect, tmp_path / "f")
+
+
+def test_paths_with_spaces_and_non_utf8_bytes_work(tmp_path, clips):
+    odd = os.fsdecode(b"clip \xff name.mp4")
+    source = tmp_path / "a folder" / odd
+    source.parent.mkdir()
+    shutil.copy(clips["plain"], source)
+    result = runner.invoke(app, ["split", str(source), "-o", str(tmp_path / "a folder" / "frames out"), "-q"])
+    assert result.exit_code == 0, result.output
+
+
+def test_tiny_sizes_work(tmp_path):
+    for size in ("1x1", "3x5"):
+        clip = make_clip(tmp_path / f"tiny{size}.mkv", size=size, seconds=0.2, codec=["-c:v", "ffv1", "-pix_fmt", "yuv444p"], source="color")
+        frames = tmp_path / f"f{size}"
+        assert runner.invoke(app, ["split", str(clip), "-o", str(frames), "-q"]).exit_code == 0
+        result = runner.invoke(app, ["stitch", str(frames), "-o", str(tmp_path / f"back{size}.mp4"), "-q", "--preset", "ultrafast"])
+        assert result.exit_code == 0, result.output
