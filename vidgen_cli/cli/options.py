@@ -53,3 +53,5 @@ def parse_time(text: str | None, option: str) -> float | None:
     for part in parts:
         seconds = seconds * 60 + part
     return seconds
+Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from its last finished segment.")]
+SceneThreshold = Annotated[float, typer.Option("--scene-threshold", help="Shot-cut threshold (0-255 content change); temporal work never crosses a cut.")]

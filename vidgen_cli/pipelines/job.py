@@ -30,6 +30,7 @@ class OutputSettings:
     stream_format: str = "nut"
     image_format: str = "png"
     resume: bool = False
+    audio_duration: float | None = None  # None: the source's whole audio
 
 
 @dataclass
@@ -57,10 +58,10 @@ def output_kind(output: str) -> str:
     return "video" if Path(output).suffix.lower() in VIDEO_SUFFIXES else "frames"
 
 
-def _media(info: VideoInfo, settings: OutputSettings, duration: float | None) -> MediaSource | None:
+def _media(info: VideoInfo, settings: OutputSettings) -> MediaSource | None:
     if not settings.audio or info.kind != "video" or not (info.audio or info.subtitles):
         return None
-    return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles, duration=duration)
+    return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles, duration=settings.audio_duration)
 
 
 def _reader_from(info: VideoInfo, first_input: int) -> FrameReader:
@@ -87,13 +88,13 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         stat = Path(source).stat() if source != "-" else None
         key = fingerprint(source=str(Path(source).resolve()), size=stat.st_size if stat else None,
                           mtime=stat.st_mtime if stat else None, options=options_key, encode=settings.encode.__dict__)
-        writer: Any = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings, None), key, settings.resume, warn=warn)
+        writer: Any = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings), key, settings.resume, warn=warn)
         first_input, state = writer.resume_point()
         if state is not None:
             processor.load_state_dict(state)
         marks = True
     elif kind == "stream":
-        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings, None), stream_format=settings.stream_format, warn=warn)
+        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings), stream_format=settings.stream_format, warn=warn)
     else:
         writer = ImageFolderWriter(output, settings.image_format, fps=out_fps, source=info.path if info.kind == "video" else None,
                                    audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None)
