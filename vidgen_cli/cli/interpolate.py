@@ -1,0 +1,65 @@
+"""`vidgen interpolate`: more frames between the frames (slow motion or a higher frame rate)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Annotated, Optional
+
+import typer
+
+from vidgen_cli.cli import options as opt
+from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli.transform import CommonOptions, Plan, run_model_command
+from vidgen_cli.errors import UsageError
+from vidgen_cli.io.encode import EncodeOptions
+
+
+@handle_errors
+def interpolate(
+    inputs: opt.Inputs,
+    output: opt.Output,
+    factor: Annotated[Optional[int], typer.Option("--factor", "-x", help="N-1 new frames between each pair (N >= 2); the frame rate is multiplied by N.")] = None,
+    fps: Annotated[Optional[str], typer.Option("--fps", help="Target frame rate (any, e.g. 60 or 59.94); the duration is kept.")] = None,
+    model: Annotated[str, typer.Option("--model", help="fusion (learned, default), flow (classical optical flow), blend, or a .pt file.")] = "fusion",
+    scene_threshold: Annotated[float, typer.Option("--scene-threshold", help="Cut score (0-1) above which two frames belong to different shots and are never morphed.")] = 0.25,
+    device: opt.Device = "auto",
+    half: opt.Half = False,
+    no_audio: opt.NoAudio = False,
+    codec: opt.Codec = None,
+    crf: opt.Crf = 18,
+    preset: opt.Preset = "medium",
+    pix_fmt: opt.PixFmt = None,
+    stream_format: opt.StreamFormat = "nut",
+    resume: opt.Resume = False,
+    overwrite: opt.Overwrite = False,
+    skip_existing: opt.SkipExisting = False,
+    fail_fast: opt.FailFast = False,
+    quiet: opt.Quiet = False,
+    json_out: opt.Json = False,
+) -> None:
+    """Interpolate frames with optical flow and a small learned fusion network."""
+    if (factor is None) == (fps is None):
+        raise UsageError("pass exactly one of --factor N or --fps F")
+    if factor is not None and not 2 <= factor <= 64:
+        raise UsageError(f"--factor {factor}: use a whole number from 2 to 64")
+    target = opt.parse_rate(fps)
+    if target is not None and target > 1000:
+        raise UsageError(f"--fps {fps}: use a rate up to 1000")
+    if not 0 < scene_threshold <= 1:
+        raise UsageError(f"--scene-threshold {scene_threshold}: use a value in (0, 1]")
+    from vidgen_cli.device import choose
+    from vidgen_cli.pipelines.interpolate import Interpolator
+
+    interpolator = Interpolator(model, choose(device, half), scene_threshold=scene_threshold)
+
+    def plan(info) -> Plan:
+        source_fps = info.fps or Fraction(25)
+        out_fps = source_fps * factor if factor else target
+        n = info.frame_count
+        expected = ((n - 1) * factor + 1 if factor else max(1, round(n * target / source_fps))) if n else None
+        return Plan(interpolator.processor(source_fps, factor, target), out_fps, expected,
+                    {"model": model, "factor": factor, "fps": str(target), "scene_threshold": scene_threshold})
+
+    common = CommonOptions(output, overwrite, skip_existing, fail_fast, resume, no_audio, stream_format,
+                           EncodeOptions(codec, crf, preset, pix_fmt), quiet, json_out)
+    run_model_command("interpolate", inputs, common, plan)
