@@ -9,33 +9,19 @@ import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.transform import CommonOptions, Plan, run_model_command
+from vidgen_cli.cli.transform import Plan, run_model_command
 from vidgen_cli.errors import UsageError
-from vidgen_cli.io.encode import EncodeOptions
 
 
 @handle_errors
+@opt.with_common_options("output", "encode", "model")
 def interpolate(
     inputs: opt.Inputs,
-    output: opt.Output,
+    common: opt.Common,
     factor: Annotated[Optional[int], typer.Option("--factor", "-x", help="N-1 new frames between each pair (N >= 2); the frame rate is multiplied by N.")] = None,
     fps: Annotated[Optional[str], typer.Option("--fps", help="Target frame rate (any, e.g. 60 or 59.94); the duration is kept.")] = None,
     model: Annotated[str, typer.Option("--model", help="fusion (learned, default), flow (classical optical flow), blend, or a .pt file.")] = "fusion",
     scene_threshold: Annotated[float, typer.Option("--scene-threshold", help="Cut score (0-1) above which two frames belong to different shots and are never morphed.")] = 0.25,
-    device: opt.Device = "auto",
-    half: opt.Half = False,
-    no_audio: opt.NoAudio = False,
-    codec: opt.Codec = None,
-    crf: opt.Crf = 18,
-    preset: opt.Preset = "medium",
-    pix_fmt: opt.PixFmt = None,
-    stream_format: opt.StreamFormat = "nut",
-    resume: opt.Resume = False,
-    overwrite: opt.Overwrite = False,
-    skip_existing: opt.SkipExisting = False,
-    fail_fast: opt.FailFast = False,
-    quiet: opt.Quiet = False,
-    json_out: opt.Json = False,
 ) -> None:
     """Interpolate frames with optical flow and a small learned fusion network."""
     if (factor is None) == (fps is None):
@@ -47,10 +33,9 @@ def interpolate(
         raise UsageError(f"--fps {fps}: use a rate up to 1000")
     if not 0 < scene_threshold <= 1:
         raise UsageError(f"--scene-threshold {scene_threshold}: use a value in (0, 1]")
-    from vidgen_cli.device import choose
     from vidgen_cli.pipelines.interpolate import Interpolator
 
-    interpolator = Interpolator(model, choose(device, half), scene_threshold=scene_threshold)
+    interpolator = Interpolator(model, common.placement(), scene_threshold=scene_threshold)
 
     def plan(info) -> Plan:
         source_fps = info.fps or Fraction(25)
@@ -60,6 +45,4 @@ def interpolate(
         return Plan(interpolator.processor(source_fps, factor, target), out_fps, expected,
                     {"model": model, "factor": factor, "fps": str(target), "scene_threshold": scene_threshold})
 
-    common = CommonOptions(output, overwrite, skip_existing, fail_fast, resume, no_audio, stream_format,
-                           EncodeOptions(codec, crf, preset, pix_fmt), quiet, json_out)
     run_model_command("interpolate", inputs, common, plan)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from fractions import Fraction
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -54,4 +58,69 @@ def parse_time(text: str | None, option: str) -> float | None:
         seconds = seconds * 60 + part
     return seconds
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from its last finished segment.")]
-SceneThreshold = Annotated[float, typer.Option("--scene-threshold", help="Shot-cut threshold (0-255 content change); temporal work never crosses a cut.")]
+
+
+@dataclass
+class Common:
+    """The options every command shares, gathered by `with_common_options` into one argument."""
+
+    output: str
+    overwrite: bool = False
+    skip_existing: bool = False
+    fail_fast: bool = False
+    quiet: bool = False
+    json_out: bool = False
+    codec: Optional[str] = None
+    crf: int = 18
+    preset: str = "medium"
+    pix_fmt: Optional[str] = None
+    stream_format: str = "nut"
+    no_audio: bool = False
+    device: str = "auto"
+    half: bool = False
+    resume: bool = False
+
+    def encode_options(self) -> Any:
+        from vidgen_cli.io.encode import EncodeOptions
+
+        return EncodeOptions(codec=self.codec, crf=self.crf, preset=self.preset, pix_fmt=self.pix_fmt)
+
+    def placement(self) -> Any:
+        from vidgen_cli.device import choose
+
+        return choose(self.device, self.half)
+
+
+_GROUPS: dict[str, list[tuple[str, Any]]] = {
+    "output": [("output", Output), ("overwrite", Overwrite), ("skip_existing", SkipExisting), ("fail_fast", FailFast),
+               ("quiet", Quiet), ("json_out", Json)],
+    "encode": [("codec", Codec), ("crf", Crf), ("preset", Preset), ("pix_fmt", PixFmt), ("stream_format", StreamFormat),
+               ("no_audio", NoAudio)],
+    "model": [("device", Device), ("half", Half), ("resume", Resume)],
+}
+
+
+def with_common_options(*groups: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the shared options of `groups` ('output', 'encode', 'model') to a command's signature
+    and hand them to it as one `common: Common` argument, so each command lists only its own."""
+    defaults = {f.name: f.default for f in fields(Common)}
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        own = [p for p in inspect.signature(function, eval_str=True).parameters.values() if p.name != "common"]
+        names = [name for group in groups for name, _ in _GROUPS[group]]
+        shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                                    default=inspect.Parameter.empty if name == "output" else defaults[name])
+                  for group in groups for name, annotation in _GROUPS[group]]
+        positional = [p for p in own if p.default is inspect.Parameter.empty]
+        optional = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.default is not inspect.Parameter.empty]
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            common = Common(**{name: kwargs.pop(name) for name in names})
+            return function(*args, common=common, **kwargs)
+
+        wrapper.__signature__ = inspect.Signature(positional[:1] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in positional[1:]]
+                                                  + shared[:1] + optional + shared[1:])  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -9,35 +9,21 @@ import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.transform import CommonOptions, Plan, run_model_command
+from vidgen_cli.cli.transform import Plan, run_model_command
 from vidgen_cli.errors import UsageError
-from vidgen_cli.io.encode import EncodeOptions
 
 
 @handle_errors
+@opt.with_common_options("output", "encode", "model")
 def predict(
     inputs: opt.Inputs,
-    output: opt.Output,
+    common: opt.Common,
     frames: Annotated[int, typer.Option("--frames", "-n", help="How many frames to predict.")] = 12,
     model: Annotated[str, typer.Option("--model", help="learned (default), flow, copy, or a .pt file from `vidgen train predict`.")] = "learned",
     context: Annotated[Optional[int], typer.Option("--context", help="How many trailing frames the model sees (default: what it needs).")] = None,
     start: Annotated[Optional[str], typer.Option("--start", help="Predict from this time instead of the end (seconds or hh:mm:ss.ms).")] = None,
     at: Annotated[Optional[int], typer.Option("--at", help="Predict after this frame index (0-based) instead of the end.")] = None,
     only_new: Annotated[bool, typer.Option("--only-new", help="Write only the predicted frames.")] = False,
-    device: opt.Device = "auto",
-    half: opt.Half = False,
-    no_audio: opt.NoAudio = False,
-    codec: opt.Codec = None,
-    crf: opt.Crf = 18,
-    preset: opt.Preset = "medium",
-    pix_fmt: opt.PixFmt = None,
-    stream_format: opt.StreamFormat = "nut",
-    resume: opt.Resume = False,
-    overwrite: opt.Overwrite = False,
-    skip_existing: opt.SkipExisting = False,
-    fail_fast: opt.FailFast = False,
-    quiet: opt.Quiet = False,
-    json_out: opt.Json = False,
 ) -> None:
     """Predict the frames that follow a clip, and write the clip followed by them."""
     if frames < 1 or frames > 10000:
@@ -49,11 +35,10 @@ def predict(
     if context is not None and context < 1:
         raise UsageError(f"--context {context}: use at least 1")
     start_s = opt.parse_time(start, "--start")
-    from vidgen_cli.device import choose
     from vidgen_cli.pipelines.extend import ExtendProcessor
     from vidgen_cli.pipelines.predict import Predictor
 
-    placement = choose(device, half)
+    placement = common.placement()
     predictor = Predictor(model, placement)
 
     def plan(info) -> Plan:
@@ -71,6 +56,4 @@ def predict(
         return Plan(processor, fps, expected, {"model": model, "frames": frames, "cut": cut, "only_new": only_new, "context": context},
                     audio_duration=None if only_new else used / float(fps) if used else None, audio=not only_new)
 
-    common = CommonOptions(output, overwrite, skip_existing, fail_fast, resume, no_audio, stream_format,
-                           EncodeOptions(codec, crf, preset, pix_fmt), quiet, json_out)
     run_model_command("predict", inputs, common, plan)

@@ -18,9 +18,10 @@ from vidgen_cli.io.scenes import DEFAULT_THRESHOLD
 
 
 @handle_errors
+@opt.with_common_options("output")
 def split(
     inputs: opt.Inputs,
-    output: opt.Output,
+    common: opt.Common,
     image_format: Annotated[Optional[str], typer.Option("--format", help="png, jpg or webp (default png; with --scenes, frames folders instead of clips).")] = None,
     quality: Annotated[int, typer.Option("--quality", help="JPEG/WebP quality, 1-100.")] = 95,
     every: Annotated[int, typer.Option("--every", help="Keep every Nth frame.")] = 1,
@@ -32,16 +33,11 @@ def split(
     codec: opt.Codec = None,
     crf: opt.Crf = 18,
     preset: opt.Preset = "medium",
-    overwrite: opt.Overwrite = False,
-    skip_existing: opt.SkipExisting = False,
-    fail_fast: opt.FailFast = False,
-    quiet: opt.Quiet = False,
-    json_out: opt.Json = False,
 ) -> None:
     """Split a video into numbered frames plus a manifest.json that `stitch` reads back."""
     from vidgen_cli.pipelines import split as library
 
-    reporter = Reporter(quiet, json_out)
+    reporter = Reporter(common.quiet, common.json_out)
     start_s, end_s = opt.parse_time(start, "--start"), opt.parse_time(end, "--end")
     if start_s is not None and end_s is not None and end_s <= start_s:
         raise UsageError(f"--end {end} is not after --start {start}")
@@ -55,7 +51,7 @@ def split(
     def work(job: Job) -> dict[str, Any]:
         from vidgen_cli.io.probe import probe
 
-        out = check_output(job.output, [job.input], overwrite)
+        out = check_output(job.output, [job.input], common.overwrite)
         if job.input == "-":
             return _split_stdin(out, settings, reporter)
         info = probe(job.input)
@@ -80,7 +76,7 @@ def split(
             record["cuts"] = result.cuts
         return record
 
-    code = run_jobs(inputs, output, reporter, work, suffix_for=lambda _: "", skip_existing=skip_existing, fail_fast=fail_fast)
+    code = run_jobs(inputs, common.output, reporter, work, suffix_for=lambda _: "", skip_existing=common.skip_existing, fail_fast=common.fail_fast)
     raise typer.Exit(code)
 
 

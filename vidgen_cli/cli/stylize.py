@@ -10,35 +10,21 @@ import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.transform import CommonOptions, Plan, run_model_command
+from vidgen_cli.cli.transform import Plan, run_model_command
 from vidgen_cli.errors import InputError, UsageError
-from vidgen_cli.io.encode import EncodeOptions
 
 
 @handle_errors
+@opt.with_common_options("output", "encode", "model")
 def stylize(
     inputs: opt.Inputs,
-    output: opt.Output,
+    common: opt.Common,
     style: Annotated[list[str], typer.Option("--style", "-s", help="Style image, video (frames sampled across it) or folder of images; repeat to mix.")],
     strength: Annotated[float, typer.Option("--strength", help="0 keeps the content's own look, 1 is the full style.")] = 1.0,
     preserve_color: Annotated[bool, typer.Option("--preserve-color", help="Keep the content's colours; take only light and texture from the style.")] = False,
     max_side: Annotated[int, typer.Option("--max-side", help="Processing resolution (longer side, pixels); the output keeps the input's size.")] = 720,
     consistency: Annotated[str, typer.Option("--consistency", help="flow (steady, default) or off (each frame on its own).")] = "flow",
     model: Annotated[str, typer.Option("--model", help="teacher (Magenta), student (distilled, faster) or a .pt file.")] = "teacher",
-    device: opt.Device = "auto",
-    half: opt.Half = False,
-    no_audio: opt.NoAudio = False,
-    codec: opt.Codec = None,
-    crf: opt.Crf = 18,
-    preset: opt.Preset = "medium",
-    pix_fmt: opt.PixFmt = None,
-    stream_format: opt.StreamFormat = "nut",
-    resume: opt.Resume = False,
-    overwrite: opt.Overwrite = False,
-    skip_existing: opt.SkipExisting = False,
-    fail_fast: opt.FailFast = False,
-    quiet: opt.Quiet = False,
-    json_out: opt.Json = False,
 ) -> None:
     """Stylize frames with an arbitrary style, steady from frame to frame."""
     if not 0 <= strength <= 1:
@@ -50,17 +36,14 @@ def stylize(
     for source in style:
         if not Path(source).exists():
             raise InputError(f"--style {source}: no such file or folder")
-    from vidgen_cli.device import choose
     from vidgen_cli.pipelines.stylize import Stylizer
 
     stylizer = Stylizer(style, model=model, strength=strength, preserve_color=preserve_color, max_side=max_side,
-                        consistency=consistency, placement=choose(device, half))
+                        consistency=consistency, placement=common.placement())
 
     def plan(info) -> Plan:
         return Plan(stylizer.processor(), info.fps or Fraction(25), info.frame_count or None,
                     {"style": [str(Path(s).resolve()) for s in style], "strength": strength, "preserve_color": preserve_color,
                      "max_side": max_side, "consistency": consistency, "model": model})
 
-    common = CommonOptions(output, overwrite, skip_existing, fail_fast, resume, no_audio, stream_format,
-                           EncodeOptions(codec, crf, preset, pix_fmt), quiet, json_out)
     run_model_command("stylize", inputs, common, plan)

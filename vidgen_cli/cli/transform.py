@@ -14,7 +14,7 @@ import typer
 from vidgen_cli.cli.batch import Job, run_jobs
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import UsageError
-from vidgen_cli.io.encode import EncodeOptions
+from vidgen_cli.cli.options import Common
 from vidgen_cli.io.outputs import check_output
 from vidgen_cli.io.probe import VideoInfo
 
@@ -32,34 +32,20 @@ class Plan:
     audio: bool = True  # False when the output does not line up with the source's audio
 
 
-@dataclass
-class CommonOptions:
-    output: str
-    overwrite: bool = False
-    skip_existing: bool = False
-    fail_fast: bool = False
-    resume: bool = False
-    no_audio: bool = False
-    stream_format: str = "nut"
-    encode: EncodeOptions | None = None
-    quiet: bool = False
-    json_out: bool = False
-
-
 def suffix_for(source: str) -> str:
     """In a batch, a video keeps its extension and a frames folder stays a folder."""
     path = Path(source)
     return path.suffix if path.is_file() else ""
 
 
-def run_model_command(label: str, inputs: list[str], common: CommonOptions, plan: Callable[[VideoInfo], Plan]) -> None:
+def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[[VideoInfo], Plan]) -> None:
     """Run `plan` for every input; raises typer.Exit with the batch's exit code."""
     from vidgen_cli.pipelines.job import OutputSettings, describe, run_job
 
     if common.json_out and common.output == "-":
         raise UsageError("--json prints to stdout, which -o - already uses for video")
     reporter = Reporter(common.quiet, common.json_out)
-    settings = OutputSettings(encode=common.encode or EncodeOptions(), audio=not common.no_audio,
+    settings = OutputSettings(encode=common.encode_options(), audio=not common.no_audio,
                               stream_format=common.stream_format, resume=common.resume)
 
     def work(job: Job) -> dict[str, Any]:
