@@ -1,0 +1,220 @@
+"""Continue a clip by N frames: hold the last frame, extrapolate its motion, or refine that with a model.
+
+The flow extrapolation assumes constant velocity: the motion of every pixel of the last frame is
+estimated with DIS flow against the frame before, and the pixel is carried k times that far for
+horizon k. Carrying is done by forward-splatting the *flow* (not the colours) onto the target grid,
+keeping where several pixels land the one that moves most against the dominant (camera) motion, so
+a moving object stays in front of the background it slides over; the holes it leaves behind take the
+motion of the background around them; the colours are then fetched from the last frame with one
+bilinear backward warp, which keeps edges sharp and leaves no holes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+
+import cv2
+import numpy as np
+
+from vidgen_cli.errors import UsageError
+from vidgen_cli.flow import DISFlow, backward_warp
+
+if TYPE_CHECKING:
+    from vidgen_cli.device import Placement
+
+MODELS = ("copy", "flow", "learned")
+DEFAULT_MODEL = "learned"
+VIDEO_WEIGHTS = "predict-video"
+# Flow is estimated at most at this size: DIS on larger frames costs more and gains little.
+FLOW_MAX_SIDE = 640
+
+
+# --- motion estimation and constant-velocity extrapolation -------------------------------------
+
+
+def estimate_velocity(context: Sequence[np.ndarray], flow: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per-pixel motion of the last frame, pixels per frame (H x W x 2), from the last two or three frames.
+
+    The backward flow last->previous says where each pixel of the last frame came from; its negation
+    is the velocity. With a third frame the two-frame displacement, halved, is averaged in, which
+    halves the noise of the estimate where the motion is steady.
+    """
+    last, prev = context[-1], context[-2]
+    h, w = last.shape[:2]
+    scale = min(1.0, FLOW_MAX_SIDE / max(h, w))
+
+    def small(img: np.ndarray) -> np.ndarray:
+        if scale == 1.0:
+            return img
+        return cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+
+    velocity = -flow(small(last), small(prev))
+    if len(context) >= 3:
+        velocity = 0.5 * velocity - 0.25 * flow(small(last), small(context[-3]))
+    if scale != 1.0:
+        velocity = cv2.resize(velocity, (w, h), interpolation=cv2.INTER_LINEAR) / scale
+    return velocity.astype(np.float32)
+
+
+def _push_pull(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Fill invalid pixels smoothly from coarser averages of the valid ones (a pyramid fill)."""
+    h, w = valid.shape
+    if valid.all():
+        return values
+    if not valid.any():
+        return np.zeros_like(values)
+    if min(h, w) <= 2:
+        mean = values[valid].mean(axis=0)
+        return np.where(valid[..., None], values, mean)
+    weight = valid.astype(np.float32)
+    size = (max(1, w // 2), max(1, h // 2))
+    small_w = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
+    small_v = cv2.resize(values * weight[..., None], size, interpolation=cv2.INTER_AREA)
+    small_v = small_v.reshape(size[1], size[0], -1) / np.maximum(small_w, 1e-6)[..., None]
+    filled = _push_pull(small_v.astype(np.float32), small_w > 1e-6)
+    up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+    return np.where(valid[..., None], values, up)
+
+
+def _fill_from_background(disp: np.ndarray, depth: np.ndarray, valid: np.ndarray, iterations: int = 12) -> np.ndarray:
+    """Grow valid displacements into holes, preferring the neighbour that is furthest behind.
+
+    A hole opens where a foreground object moved away; what shows through moves like the
+    background, so each hole pixel takes the displacement of its least-foreground neighbour.
+    Holes wider than `iterations` pixels are finished by a pyramid fill.
+    """
+    disp, depth, valid = disp.copy(), depth.copy(), valid.copy()
+    h, w = valid.shape
+    for _ in range(iterations):
+        holes = ~valid
+        if not holes.any():
+            return disp
+        pd = np.pad(disp, ((1, 1), (1, 1), (0, 0)), mode="edge")
+        pz = np.pad(np.where(valid, depth, np.inf), 1, mode="constant", constant_values=np.inf)
+        best_z = np.full((h, w), np.inf, np.float32)
+        best_d = np.zeros_like(disp)
+        for dy in (0, 1, 2):
+            for dx in (0, 1, 2):
+                z = pz[dy : dy + h, dx : dx + w]
+                better = z < best_z
+                best_z = np.where(better, z, best_z)
+                best_d = np.where(better[..., None], pd[dy : dy + h, dx : dx + w], best_d)
+        grow = holes & np.isfinite(best_z)
+        disp[grow] = best_d[grow]
+        depth[grow] = best_z[grow]
+        valid |= grow
+    return _push_pull(disp, valid)
+
+
+def splat_displacement(velocity: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray]:
+    """Displacement field on the *target* grid after k frames, and the mask of pixels nothing reached.
+
+    Each source pixel is splatted bilinearly onto the four target pixels around where it lands;
+    where sources collide only those within half a pixel of the most-foreground one (largest motion
+    relative to the median motion) are averaged.
+    """
+    h, w = velocity.shape[:2]
+    disp = velocity * np.float32(k)
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    tx = (gx + disp[..., 0]).ravel()
+    ty = (gy + disp[..., 1]).ravel()
+    rel = velocity - np.median(velocity.reshape(-1, 2), axis=0)
+    depth = np.sqrt((rel**2).sum(-1)).ravel() * np.float32(k)
+    x0, y0 = np.floor(tx), np.floor(ty)
+    fx, fy = tx - x0, ty - y0
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    flat_d = disp.reshape(-1, 2)
+    idx_l, wt_l, src_l = [], [], []
+    for ox, oy, wt in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        xi, yi = x0 + ox, y0 + oy
+        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h) & (wt > 1e-3)
+        idx_l.append((yi * w + xi)[ok])
+        wt_l.append(wt[ok])
+        src_l.append(np.nonzero(ok)[0])
+    idx = np.concatenate(idx_l)
+    wts = np.concatenate(wt_l)
+    src = np.concatenate(src_l)
+    zbuf = np.full(h * w, -np.inf, np.float32)
+    np.maximum.at(zbuf, idx, depth[src])
+    keep = depth[src] >= zbuf[idx] - 0.5
+    idx, wts, src = idx[keep], wts[keep], src[keep]
+    total = np.bincount(idx, weights=wts, minlength=h * w)
+    out = np.zeros((h * w, 2), np.float32)
+    for c in range(2):
+        out[:, c] = np.bincount(idx, weights=wts * flat_d[src, c], minlength=h * w) / np.maximum(total, 1e-6)
+    valid = (total > 0.05).reshape(h, w)
+    zfield = np.where(np.isfinite(zbuf), zbuf, 0).reshape(h, w).astype(np.float32)
+    out = _fill_from_background(out.reshape(h, w, 2), zfield, valid)
+    return out.astype(np.float32), ~valid
+
+
+def extrapolate(last: np.ndarray, velocity: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The last frame carried k frames forward at constant velocity.
+
+    Returns (frame, target displacement field, disocclusion mask).
+    """
+    disp, holes = splat_displacement(velocity, k)
+    return backward_warp(last, -disp), disp, holes
+
+
+# --- the predictor -------------------------------------------------------------------------------
+
+
+class Predictor:
+    """Predicts the frames that follow a context of frames.
+
+    `model` is 'copy', 'flow', 'learned' (the shipped natural-video weights) or a path to a .pt
+    file trained by `vidgen train predict`. `context_size` is how many trailing frames `predict`
+    uses; pass at least that many (fewer work down to one, with copy as the fallback).
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, placement: "Placement | None" = None, flow_preset: str = "medium") -> None:
+        self.name = model
+        self._flow = DISFlow(flow_preset)
+        self._net = None
+        self._placement = placement
+        if model in ("copy", "flow"):
+            self.kind = model
+        else:
+            from vidgen_cli import weights
+            from vidgen_cli.device import choose
+
+            self._placement = placement or choose("auto")
+            self._net = weights.load_model(VIDEO_WEIGHTS if model == "learned" else model, self._placement)
+            if not hasattr(self._net, "refine"):
+                raise UsageError(f"weights '{model}' are not a natural-video predictor; use 'copy', 'flow' or 'learned'")
+            self.kind = "learned"
+        self.context_size = {"copy": 1, "flow": 3, "learned": 3}[self.kind]
+
+    def predict(self, context: Sequence[np.ndarray], n: int) -> Iterator[np.ndarray]:
+        """Yield n new frames (H x W x 3 uint8 RGB) continuing `context` (oldest first)."""
+        if n < 0:
+            raise UsageError("the number of frames to predict must be 0 or more")
+        if not context:
+            raise UsageError("prediction needs at least one context frame")
+        context = list(context[-max(self.context_size, 1) :])
+        last = context[-1]
+        if n == 0:
+            return
+        if self.kind == "copy" or len(context) < 2:
+            for _ in range(n):
+                yield last.copy()
+            return
+        velocity = estimate_velocity(context, self._flow)
+        for k in range(1, n + 1):
+            frame, disp, holes = extrapolate(last, velocity, k)
+            if self._net is not None:
+                frame = self._refine(context, frame, disp, holes, k)
+            yield frame
+
+    def _refine(self, context: list[np.ndarray], frame: np.ndarray, disp: np.ndarray, holes: np.ndarray, k: int) -> np.ndarray:
+        import torch
+
+        from vidgen_cli.models.predict import refiner_inputs
+
+        device, dtype = self._placement.device, self._placement.dtype
+        with torch.inference_mode():
+            x = refiner_inputs(context[-2], context[-1], frame, disp, holes, k)
+            x = x[None].to(device=device, dtype=dtype)
+            y = self._net.refine(x)[0]
+            return (y.float().clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).cpu().numpy()
