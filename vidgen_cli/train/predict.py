@@ -57,13 +57,17 @@ class VideoRefineTask:
         }
         self.val = self._validation_set(val_items)
 
-    def _example(self, frames: np.ndarray, t: int, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _examples(self, frames: np.ndarray, t: int, ks: list[int]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Inputs and targets for horizons `ks` from the context ending at frame t (one flow estimate)."""
         context = [frames[t - i] for i in range(CONTEXT - 1, -1, -1)]
         velocity = estimate_velocity(context, self.flow)
-        frame, disp, holes = extrapolate(context[-1], velocity, k)
-        x = refiner_inputs(context[-2], context[-1], frame, disp, holes, k)
-        y = torch.from_numpy(frames[t + k]).permute(2, 0, 1).float() / 255.0
-        return x, y
+        out = []
+        for k in ks:
+            frame, disp, holes = extrapolate(context[-1], velocity, k)
+            x = refiner_inputs(context[-2], context[-1], frame, disp, holes, k)
+            y = torch.from_numpy(np.ascontiguousarray(frames[t + k])).permute(2, 0, 1).float() / 255.0
+            out.append((x, y))
+        return out
 
     def _validation_set(self, items: int) -> list[tuple[torch.Tensor, torch.Tensor, int]]:
         rng = np.random.default_rng(1234)
@@ -73,7 +77,7 @@ class VideoRefineTask:
             frames = usable[i % len(usable)]
             k = VAL_HORIZONS[i % len(VAL_HORIZONS)]
             t = int(rng.integers(CONTEXT - 1, len(frames) - k))
-            x, y = self._example(frames, t, k)
+            (x, y), = self._examples(frames, t, [k])
             out.append((x, y, k))
         return out
 
@@ -81,19 +85,19 @@ class VideoRefineTask:
         xs, ys = [], []
         while len(xs) < batch_size:
             _, frames = self.train[int(rng.choice(len(self.train), p=self.clip_p))]
-            k = int(rng.choice(HORIZONS))
-            if len(frames) < CONTEXT + k:
+            ks = [int(k) for k in rng.choice(HORIZONS, size=min(2, batch_size - len(xs)))]
+            if len(frames) < CONTEXT + max(ks):
                 continue
             if rng.random() < 0.5:  # mirror the clip: as plausible a motion as the original
                 frames = frames[:, :, ::-1]
-            t = int(rng.integers(CONTEXT - 1, len(frames) - k))
-            window = np.ascontiguousarray(frames[t - CONTEXT + 1 : t + k + 1])
-            x, y = self._example(window, CONTEXT - 1, k)
-            h, w = y.shape[-2:]
-            c = min(self.crop, h, w)
-            top, left = int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1))
-            xs.append(x[:, top : top + c, left : left + c])
-            ys.append(y[:, top : top + c, left : left + c])
+            t = int(rng.integers(CONTEXT - 1, len(frames) - max(ks)))
+            window = np.ascontiguousarray(frames[t - CONTEXT + 1 : t + max(ks) + 1])
+            for x, y in self._examples(window, CONTEXT - 1, ks):  # two horizons share one flow estimate
+                h, w = y.shape[-2:]
+                c = min(self.crop, h, w)
+                top, left = int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1))
+                xs.append(x[:, top : top + c, left : left + c])
+                ys.append(y[:, top : top + c, left : left + c])
         return torch.stack(xs).to(device), torch.stack(ys).to(device)
 
     def loss(self, model: torch.nn.Module, batch: Any) -> tuple[torch.Tensor, dict[str, float]]:
