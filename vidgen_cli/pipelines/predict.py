@@ -76,42 +76,22 @@ def _push_pull(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return np.where(valid[..., None], values, up)
 
 
-def _fill_from_background(disp: np.ndarray, depth: np.ndarray, valid: np.ndarray, iterations: int = 12) -> np.ndarray:
-    """Grow valid displacements into holes, preferring the neighbour that is furthest behind.
-
-    A hole opens where a foreground object moved away; what shows through moves like the
-    background, so each hole pixel takes the displacement of its least-foreground neighbour.
-    Holes wider than `iterations` pixels are finished by a pyramid fill.
-    """
-    disp, depth, valid = disp.copy(), depth.copy(), valid.copy()
-    h, w = valid.shape
-    for _ in range(iterations):
-        holes = ~valid
-        if not holes.any():
-            return disp
-        pd = np.pad(disp, ((1, 1), (1, 1), (0, 0)), mode="edge")
-        pz = np.pad(np.where(valid, depth, np.inf), 1, mode="constant", constant_values=np.inf)
-        best_z = np.full((h, w), np.inf, np.float32)
-        best_d = np.zeros_like(disp)
-        for dy in (0, 1, 2):
-            for dx in (0, 1, 2):
-                z = pz[dy : dy + h, dx : dx + w]
-                better = z < best_z
-                best_z = np.where(better, z, best_z)
-                best_d = np.where(better[..., None], pd[dy : dy + h, dx : dx + w], best_d)
-        grow = holes & np.isfinite(best_z)
-        disp[grow] = best_d[grow]
-        depth[grow] = best_z[grow]
-        valid |= grow
-    return _push_pull(disp, valid)
+def _background_mask(depth: np.ndarray, valid: np.ndarray, radius: int, tolerance: float) -> np.ndarray:
+    """Valid pixels that are (nearly) the furthest back within `radius`: what shows through holes."""
+    z = np.where(valid, depth, np.float32(1e9)).astype(np.float32)
+    r = int(min(max(radius, 1), 64))
+    z_min = cv2.erode(z, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * r + 1, 2 * r + 1)))
+    return valid & (depth <= z_min + tolerance)
 
 
-def splat_displacement(velocity: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray]:
-    """Displacement field on the *target* grid after k frames, and the mask of pixels nothing reached.
+def splat_displacement(velocity: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Displacement field on the *target* grid after k frames, the disocclusion mask, and the background mask.
 
     Each source pixel is splatted bilinearly onto the four target pixels around where it lands;
     where sources collide only those within half a pixel of the most-foreground one (largest motion
-    relative to the median motion) are averaged.
+    relative to the median motion) are averaged. Cracks (holes a pixel or two wide, where the motion
+    stretches) take the average displacement around them; real disocclusions, which open behind a
+    moving object, take the displacement of the background around them, not the object's.
     """
     h, w = velocity.shape[:2]
     disp = velocity * np.float32(k)
@@ -142,19 +122,38 @@ def splat_displacement(velocity: np.ndarray, k: float) -> tuple[np.ndarray, np.n
     out = np.zeros((h * w, 2), np.float32)
     for c in range(2):
         out[:, c] = np.bincount(idx, weights=wts * flat_d[src, c], minlength=h * w) / np.maximum(total, 1e-6)
+    out = out.reshape(h, w, 2)
     valid = (total > 0.05).reshape(h, w)
     zfield = np.where(np.isfinite(zbuf), zbuf, 0).reshape(h, w).astype(np.float32)
-    out = _fill_from_background(out.reshape(h, w, 2), zfield, valid)
-    return out.astype(np.float32), ~valid
+    if valid.all():
+        return out, ~valid, valid
+    # cracks: holes that a 5x5 closing of the valid mask covers
+    closed = cv2.morphologyEx(valid.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)).astype(bool)
+    cracks = closed & ~valid
+    out = np.where(cracks[..., None], _push_pull(out, valid), out)
+    zfield = np.where(cracks, _push_pull(zfield[..., None], valid)[..., 0], zfield)
+    holes = ~closed
+    radius = int(np.ceil(depth.max())) + 2 if depth.size else 2
+    background = _background_mask(zfield, closed, radius, tolerance=0.5 * max(1.0, float(k)) ** 0.5)
+    if holes.any():
+        out = np.where(holes[..., None], _push_pull(out, background), out)
+    return out.astype(np.float32), holes, background
 
 
 def extrapolate(last: np.ndarray, velocity: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The last frame carried k frames forward at constant velocity.
 
+    Colours come from one bilinear backward warp of the last frame with the splatted displacement.
+    A disoccluded area was hidden in the last frame, so warping would copy the object that hid it
+    (a ghost); instead it is filled smoothly from the background colours around it.
     Returns (frame, target displacement field, disocclusion mask).
     """
-    disp, holes = splat_displacement(velocity, k)
-    return backward_warp(last, -disp), disp, holes
+    disp, holes, background = splat_displacement(velocity, k)
+    frame = backward_warp(last, -disp)
+    if holes.any():
+        fill = _push_pull(frame.astype(np.float32), background & ~holes)
+        frame = np.where(holes[..., None], np.clip(fill + 0.5, 0, 255).astype(np.uint8), frame)
+    return frame, disp, holes
 
 
 # --- the predictor -------------------------------------------------------------------------------
