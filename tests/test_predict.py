@@ -69,6 +69,8 @@ def test_predict_yields_n_frames_of_the_input_shape() -> None:
         assert len(out) == 5
         assert all(f.shape == frames[0].shape and f.dtype == np.uint8 for f in out)
         assert list(predictor.predict(frames, 0)) == []
+        # past one motion estimate's horizon the predictor re-estimates from its own frames
+        assert len(list(predictor.predict(frames, 23))) == 23
     held = list(Predictor("copy").predict(frames, 2))
     assert all(np.array_equal(f, frames[-1]) for f in held)
     # a single context frame is enough: there is no motion to extrapolate, so it is held

@@ -1,13 +1,14 @@
 """Continue a clip by N frames: hold the last frame, extrapolate its motion, or refine that with a model.
 
 The flow extrapolation assumes constant velocity: the motion of every pixel of the last frame is
-estimated with DIS flow against the frame before, and the pixel is carried k times that far for
+estimated with DIS flow against the two frames before, and the pixel is carried k times that far for
 horizon k. Carrying is done by forward-splatting the *flow* (not the colours) onto the target grid,
 keeping where several pixels land the one that moves most against the dominant (camera) motion, so
-a moving object stays in front of the background it slides over; the holes it leaves behind take the
-motion of the background around them; the colours are then fetched from the last frame with one
-bilinear backward warp, which keeps edges sharp and leaves no holes.
-"""
+a moving object stays in front of the background it slides over. The colours are then fetched from
+the last frame with one bilinear backward warp, which keeps edges sharp. Areas that nothing reached
+were hidden in the last frame: warping would copy the object that hid them (a ghost trail), so they
+are filled smoothly from the background around them instead. The learned model refines this
+extrapolation (see vidgen_cli.models.predict)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ DEFAULT_MODEL = "learned"
 VIDEO_WEIGHTS = "predict-video"
 # Flow is estimated at most at this size: DIS on larger frames costs more and gains little.
 FLOW_MAX_SIDE = 640
+# Longest horizon extrapolated from one motion estimate (and the longest the refiner was trained on).
+MAX_HORIZON = 10
 
 
 # --- motion estimation and constant-velocity extrapolation -------------------------------------
@@ -192,19 +195,28 @@ class Predictor:
         if not context:
             raise UsageError("prediction needs at least one context frame")
         context = list(context[-max(self.context_size, 1) :])
-        last = context[-1]
         if n == 0:
             return
         if self.kind == "copy" or len(context) < 2:
             for _ in range(n):
-                yield last.copy()
+                yield context[-1].copy()
             return
-        velocity = estimate_velocity(context, self._flow)
-        for k in range(1, n + 1):
-            frame, disp, holes = extrapolate(last, velocity, k)
-            if self._net is not None:
-                frame = self._refine(context, frame, disp, holes, k)
-            yield frame
+        done = 0
+        while done < n:
+            # constant velocity holds for a few frames at best; past MAX_HORIZON the motion is
+            # re-estimated from the frames predicted so far (the model was trained up to it)
+            chunk = min(MAX_HORIZON, n - done)
+            last = context[-1]
+            velocity = estimate_velocity(context, self._flow)
+            predicted = []
+            for k in range(1, chunk + 1):
+                frame, disp, holes = extrapolate(last, velocity, k)
+                if self._net is not None:
+                    frame = self._refine(context, frame, disp, holes, k)
+                predicted.append(frame)
+                yield frame
+            done += chunk
+            context = (context + predicted)[-self.context_size :]
 
     def _refine(self, context: list[np.ndarray], frame: np.ndarray, disp: np.ndarray, holes: np.ndarray, k: int) -> np.ndarray:
         import torch
