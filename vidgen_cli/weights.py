@@ -24,7 +24,7 @@ def weights_dirs() -> list[Path]:
     if env := os.environ.get("VIDGEN_WEIGHTS"):
         dirs.append(Path(env))
     try:
-        dirs.append(Path(str(resources.files("vidgen_cli.weights"))))
+        dirs.append(Path(str(resources.files("vidgen_cli.weight_files"))))
     except ModuleNotFoundError:
         pass
     dirs.append(Path(__file__).resolve().parent.parent / "weights")
