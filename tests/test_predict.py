@@ -1,0 +1,151 @@
+"""Frame prediction: flow extrapolation, the predictor API, the moving-digits set and the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from vidgen_cli import metrics
+from vidgen_cli.errors import UsageError
+from vidgen_cli.pipelines.predict import Predictor, extrapolate, splat_displacement
+from vidgen_cli.train import moving_digits
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _texture(rng: np.random.Generator, h: int, w: int, cell: int) -> np.ndarray:
+    small = rng.integers(0, 256, (h // cell + 1, w // cell + 1, 3), dtype=np.uint8)
+    return cv2.resize(small, (w + cell, h + cell), interpolation=cv2.INTER_CUBIC)[:h, :w]
+
+
+def moving_square(frames: int, speed: tuple[int, int] = (3, 2), size: int = 96) -> list[np.ndarray]:
+    """A textured square sliding over a static textured background at constant velocity."""
+    rng = np.random.default_rng(0)
+    background = _texture(rng, size, size, 8)
+    square = _texture(rng, 28, 28, 4)
+    out = []
+    for t in range(frames):
+        frame = background.copy()
+        y, x = 20 + speed[1] * t, 15 + speed[0] * t
+        frame[y : y + 28, x : x + 28] = square
+        out.append(frame)
+    return out
+
+
+def test_flow_beats_copy_on_a_moving_square() -> None:
+    frames = moving_square(8)
+    context, truth = frames[:3], frames[3:]
+    flow = list(Predictor("flow").predict(context, 3))
+    copy = list(Predictor("copy").predict(context, 3))
+    flow_psnr = metrics.psnr(flow[0], truth[0])
+    copy_psnr = metrics.psnr(copy[0], truth[0])
+    assert flow_psnr > copy_psnr + 8, (flow_psnr, copy_psnr)
+    # later horizons stay ahead too: constant velocity is the truth here
+    assert metrics.psnr(flow[2], truth[2]) > metrics.psnr(copy[2], truth[2]) + 3
+
+
+def test_splat_keeps_the_mover_in_front_and_fills_its_wake() -> None:
+    velocity = np.zeros((40, 40, 2), np.float32)
+    velocity[10:20, 10:20] = (4, 0)  # a 10x10 block moving right over a still background
+    disp, holes, _ = splat_displacement(velocity, 2)
+    assert np.allclose(disp[12:18, 19:28], (8, 0))  # where the block lands it carries its motion
+    assert holes[12:18, 10:17].all()  # its wake was reached by nothing...
+    assert np.allclose(disp[12:18, 10:17], 0)  # ...and takes the background's motion, not the block's
+    image = np.zeros((40, 40, 3), np.uint8)
+    image[10:20, 10:20] = 255
+    frame, _, _ = extrapolate(image, velocity, 2)
+    assert frame[12:18, 19:28].min() == 255 and frame[12:18, 10:17].max() == 0  # no ghost in the wake
+
+
+def test_predict_yields_n_frames_of_the_input_shape() -> None:
+    frames = moving_square(4, size=64)
+    for name in ("copy", "flow"):
+        predictor = Predictor(name)
+        assert predictor.context_size >= 1
+        out = list(predictor.predict(frames, 5))
+        assert len(out) == 5
+        assert all(f.shape == frames[0].shape and f.dtype == np.uint8 for f in out)
+        assert list(predictor.predict(frames, 0)) == []
+        # past one motion estimate's horizon the predictor re-estimates from its own frames
+        assert len(list(predictor.predict(frames, 23))) == 23
+    held = list(Predictor("copy").predict(frames, 2))
+    assert all(np.array_equal(f, frames[-1]) for f in held)
+    # a single context frame is enough: there is no motion to extrapolate, so it is held
+    assert np.array_equal(next(Predictor("flow").predict(frames[-1:], 1)), frames[-1])
+
+
+def test_predict_rejects_bad_requests() -> None:
+    with pytest.raises(UsageError):
+        list(Predictor("flow").predict([], 3))
+    with pytest.raises(UsageError):
+        list(Predictor("flow").predict(moving_square(3), -1))
+
+
+def test_moving_digits_test_split_is_fixed() -> None:
+    a_in, a_out = moving_digits.test_split(4)
+    b_in, b_out = moving_digits.test_split(4)
+    assert a_in.shape == (4, 10, 64, 64) and a_out.shape == (4, 10, 64, 64)
+    assert np.array_equal(a_in, b_in) and np.array_equal(a_out, b_out)
+    assert a_in.dtype == np.float32 and 0 <= a_in.min() and a_in.max() <= 1 and a_in.max() > 0.9
+    other = moving_digits.sequences(np.random.default_rng(1), 4)
+    assert not np.array_equal(other[:, :10], a_in)
+    # the digits move: consecutive frames differ
+    assert np.abs(a_in[:, 1:] - a_in[:, :-1]).sum() > 0
+
+
+def test_learned_model_shapes() -> None:
+    torch = pytest.importorskip("torch")
+    from vidgen_cli.models import build
+    from vidgen_cli.models.predict import DigitsPredictor, DigitsPredictorConfig, FlowRefiner, FlowRefinerConfig
+
+    refiner = FlowRefiner(FlowRefinerConfig()).eval()
+    x = torch.rand(2, 13, 37, 50)  # sizes that are not a multiple of the U-Net's stride
+    with torch.no_grad():
+        y = refiner(x)
+    assert y.shape == (2, 3, 37, 50)
+    digits = DigitsPredictor(DigitsPredictorConfig(hidden=32, blocks=1)).eval()
+    with torch.no_grad():
+        assert digits(torch.rand(3, 10, 64, 64)).shape == (3, 10, 64, 64)
+    rebuilt = build("digits-predictor", {"hidden": 32, "blocks": 1})
+    assert isinstance(rebuilt, DigitsPredictor)
+
+
+def test_digits_training_writes_loadable_weights(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from vidgen_cli import weights
+    from vidgen_cli.device import choose
+    from vidgen_cli.models.predict import DigitsPredictor, DigitsPredictorConfig
+    from vidgen_cli.train.core import TrainSettings, train
+    from vidgen_cli.train.predict import DigitsTask
+
+    task = DigitsTask(val_count=4)
+    task.config = DigitsPredictorConfig(hidden=16, blocks=1)
+    task.model = DigitsPredictor(task.config)
+    out = tmp_path / "digits.pt"
+    meta = train(task, TrainSettings(out=out, steps=2, batch_size=2, validate_every=2, amp=False), choose("cpu"))
+    assert "mse_per_frame" in meta["validation"]
+    model = weights.load_model(str(out))
+    with torch.no_grad():
+        assert model(torch.zeros(1, 10, 64, 64)).shape == (1, 10, 64, 64)
+
+
+@pytest.mark.skipif(not (ROOT / "weights" / "predict-video.pt").is_file(), reason="shipped weights not built")
+def test_shipped_video_predictor_runs() -> None:
+    frames = moving_square(4, size=64)
+    predictor = Predictor("learned")
+    out = list(predictor.predict(frames[-predictor.context_size :], 2))
+    assert len(out) == 2 and out[0].shape == frames[0].shape and out[0].dtype == np.uint8
+    # anchored to the flow extrapolation, it must still see the square's motion
+    assert metrics.psnr(out[0], moving_square(5, size=64)[4]) > metrics.psnr(frames[-1], moving_square(5, size=64)[4])
+
+
+def test_metrics_on_identical_and_different_frames() -> None:
+    a = moving_square(1, size=64)[0]
+    assert metrics.psnr(a, a) == 100.0
+    assert metrics.ssim(a, a) == pytest.approx(1.0)
+    b = np.clip(a.astype(int) + 20, 0, 255).astype(np.uint8)
+    assert 10 < metrics.psnr(a, b) < 30
+    assert metrics.ssim(a, 255 - a) < 0.5

@@ -1,0 +1,231 @@
+"""Continue a clip by N frames: hold the last frame, extrapolate its motion, or refine that with a model.
+
+The flow extrapolation assumes constant velocity: the motion of every pixel of the last frame is
+estimated with DIS flow against the two frames before, and the pixel is carried k times that far for
+horizon k. Carrying is done by forward-splatting the *flow* (not the colours) onto the target grid,
+keeping where several pixels land the one that moves most against the dominant (camera) motion, so
+a moving object stays in front of the background it slides over. The colours are then fetched from
+the last frame with one bilinear backward warp, which keeps edges sharp. Areas that nothing reached
+were hidden in the last frame: warping would copy the object that hid them (a ghost trail), so they
+are filled smoothly from the background around them instead. The learned model refines this
+extrapolation (see vidgen_cli.models.predict)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+
+import cv2
+import numpy as np
+
+from vidgen_cli.errors import UsageError
+from vidgen_cli.flow import DISFlow, backward_warp
+
+if TYPE_CHECKING:
+    from vidgen_cli.device import Placement
+
+MODELS = ("copy", "flow", "learned")
+DEFAULT_MODEL = "learned"
+VIDEO_WEIGHTS = "predict-video"
+# Flow is estimated at most at this size: DIS on larger frames costs more and gains little.
+FLOW_MAX_SIDE = 640
+# Longest horizon extrapolated from one motion estimate (and the longest the refiner was trained on).
+MAX_HORIZON = 10
+
+
+# --- motion estimation and constant-velocity extrapolation -------------------------------------
+
+
+def estimate_velocity(context: Sequence[np.ndarray], flow: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per-pixel motion of the last frame, pixels per frame (H x W x 2), from the last two or three frames.
+
+    The backward flow last->previous says where each pixel of the last frame came from; its negation
+    is the velocity. With a third frame the two-frame displacement, halved, is averaged in, which
+    halves the noise of the estimate where the motion is steady.
+    """
+    last, prev = context[-1], context[-2]
+    h, w = last.shape[:2]
+    scale = min(1.0, FLOW_MAX_SIDE / max(h, w))
+
+    def small(img: np.ndarray) -> np.ndarray:
+        if scale == 1.0:
+            return img
+        return cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+
+    velocity = -flow(small(last), small(prev))
+    if len(context) >= 3:
+        velocity = 0.5 * velocity - 0.25 * flow(small(last), small(context[-3]))
+    if scale != 1.0:
+        velocity = cv2.resize(velocity, (w, h), interpolation=cv2.INTER_LINEAR) / scale
+    return velocity.astype(np.float32)
+
+
+def _push_pull(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Fill invalid pixels smoothly from coarser averages of the valid ones (a pyramid fill)."""
+    h, w = valid.shape
+    if valid.all():
+        return values
+    if not valid.any():
+        return np.zeros_like(values)
+    if min(h, w) <= 2:
+        mean = values[valid].mean(axis=0)
+        return np.where(valid[..., None], values, mean)
+    weight = valid.astype(np.float32)
+    size = (max(1, w // 2), max(1, h // 2))
+    small_w = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
+    small_v = cv2.resize(values * weight[..., None], size, interpolation=cv2.INTER_AREA)
+    small_v = small_v.reshape(size[1], size[0], -1) / np.maximum(small_w, 1e-6)[..., None]
+    filled = _push_pull(small_v.astype(np.float32), small_w > 1e-6)
+    up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+    return np.where(valid[..., None], values, up)
+
+
+def _background_mask(depth: np.ndarray, valid: np.ndarray, radius: int, tolerance: float) -> np.ndarray:
+    """Valid pixels that are (nearly) the furthest back within `radius`: what shows through holes."""
+    z = np.where(valid, depth, np.float32(1e9)).astype(np.float32)
+    r = int(min(max(radius, 1), 64))
+    z_min = cv2.erode(z, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * r + 1, 2 * r + 1)))
+    return valid & (depth <= z_min + tolerance)
+
+
+def splat_displacement(velocity: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Displacement field on the *target* grid after k frames, the disocclusion mask, and the background mask.
+
+    Each source pixel is splatted bilinearly onto the four target pixels around where it lands;
+    where sources collide only those within half a pixel of the most-foreground one (largest motion
+    relative to the median motion) are averaged. Cracks (holes a pixel or two wide, where the motion
+    stretches) take the average displacement around them; real disocclusions, which open behind a
+    moving object, take the displacement of the background around them, not the object's.
+    """
+    h, w = velocity.shape[:2]
+    disp = velocity * np.float32(k)
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    tx = (gx + disp[..., 0]).ravel()
+    ty = (gy + disp[..., 1]).ravel()
+    rel = velocity - np.median(velocity.reshape(-1, 2), axis=0)
+    depth = np.sqrt((rel**2).sum(-1)).ravel() * np.float32(k)
+    x0, y0 = np.floor(tx), np.floor(ty)
+    fx, fy = tx - x0, ty - y0
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    flat_d = disp.reshape(-1, 2)
+    idx_l, wt_l, src_l = [], [], []
+    for ox, oy, wt in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        xi, yi = x0 + ox, y0 + oy
+        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h) & (wt > 1e-3)
+        idx_l.append((yi * w + xi)[ok])
+        wt_l.append(wt[ok])
+        src_l.append(np.nonzero(ok)[0])
+    idx = np.concatenate(idx_l)
+    wts = np.concatenate(wt_l)
+    src = np.concatenate(src_l)
+    zbuf = np.full(h * w, -np.inf, np.float32)
+    np.maximum.at(zbuf, idx, depth[src])
+    keep = depth[src] >= zbuf[idx] - 0.5
+    idx, wts, src = idx[keep], wts[keep], src[keep]
+    total = np.bincount(idx, weights=wts, minlength=h * w)
+    out = np.zeros((h * w, 2), np.float32)
+    for c in range(2):
+        out[:, c] = np.bincount(idx, weights=wts * flat_d[src, c], minlength=h * w) / np.maximum(total, 1e-6)
+    out = out.reshape(h, w, 2)
+    valid = (total > 0.05).reshape(h, w)
+    zfield = np.where(np.isfinite(zbuf), zbuf, 0).reshape(h, w).astype(np.float32)
+    if valid.all():
+        return out, ~valid, valid
+    # cracks: holes that a 5x5 closing of the valid mask covers
+    closed = cv2.morphologyEx(valid.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)).astype(bool)
+    cracks = closed & ~valid
+    out = np.where(cracks[..., None], _push_pull(out, valid), out)
+    zfield = np.where(cracks, _push_pull(zfield[..., None], valid)[..., 0], zfield)
+    holes = ~closed
+    radius = int(np.ceil(depth.max())) + 2 if depth.size else 2
+    background = _background_mask(zfield, closed, radius, tolerance=0.5 * max(1.0, float(k)) ** 0.5)
+    if holes.any():
+        out = np.where(holes[..., None], _push_pull(out, background), out)
+    return out.astype(np.float32), holes, background
+
+
+def extrapolate(last: np.ndarray, velocity: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The last frame carried k frames forward at constant velocity.
+
+    Colours come from one bilinear backward warp of the last frame with the splatted displacement.
+    A disoccluded area was hidden in the last frame, so warping would copy the object that hid it
+    (a ghost); instead it is filled smoothly from the background colours around it.
+    Returns (frame, target displacement field, disocclusion mask).
+    """
+    disp, holes, background = splat_displacement(velocity, k)
+    frame = backward_warp(last, -disp)
+    if holes.any():
+        fill = _push_pull(frame.astype(np.float32), background & ~holes)
+        frame = np.where(holes[..., None], np.clip(fill + 0.5, 0, 255).astype(np.uint8), frame)
+    return frame, disp, holes
+
+
+# --- the predictor -------------------------------------------------------------------------------
+
+
+class Predictor:
+    """Predicts the frames that follow a context of frames.
+
+    `model` is 'copy', 'flow', 'learned' (the shipped natural-video weights) or a path to a .pt
+    file trained by `vidgen train predict`. `context_size` is how many trailing frames `predict`
+    uses; pass at least that many (fewer work down to one, with copy as the fallback).
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, placement: "Placement | None" = None, flow_preset: str = "medium") -> None:
+        self.name = model
+        self._flow = DISFlow(flow_preset)
+        self._net = None
+        self._placement = placement
+        if model in ("copy", "flow"):
+            self.kind = model
+        else:
+            from vidgen_cli import weights
+            from vidgen_cli.device import choose
+
+            self._placement = placement or choose("auto")
+            self._net = weights.load_model(VIDEO_WEIGHTS if model == "learned" else model, self._placement)
+            if not hasattr(self._net, "refine"):
+                raise UsageError(f"weights '{model}' are not a natural-video predictor; use 'copy', 'flow' or 'learned'")
+            self.kind = "learned"
+        self.context_size = {"copy": 1, "flow": 3, "learned": 3}[self.kind]
+
+    def predict(self, context: Sequence[np.ndarray], n: int) -> Iterator[np.ndarray]:
+        """Yield n new frames (H x W x 3 uint8 RGB) continuing `context` (oldest first)."""
+        if n < 0:
+            raise UsageError("the number of frames to predict must be 0 or more")
+        if not context:
+            raise UsageError("prediction needs at least one context frame")
+        context = list(context[-max(self.context_size, 1) :])
+        if n == 0:
+            return
+        if self.kind == "copy" or len(context) < 2:
+            for _ in range(n):
+                yield context[-1].copy()
+            return
+        done = 0
+        while done < n:
+            # constant velocity holds for a few frames at best; past MAX_HORIZON the motion is
+            # re-estimated from the frames predicted so far (the model was trained up to it)
+            chunk = min(MAX_HORIZON, n - done)
+            last = context[-1]
+            velocity = estimate_velocity(context, self._flow)
+            predicted = []
+            for k in range(1, chunk + 1):
+                frame, disp, holes = extrapolate(last, velocity, k)
+                if self._net is not None:
+                    frame = self._refine(context, frame, disp, holes, k)
+                predicted.append(frame)
+                yield frame
+            done += chunk
+            context = (context + predicted)[-self.context_size :]
+
+    def _refine(self, context: list[np.ndarray], frame: np.ndarray, disp: np.ndarray, holes: np.ndarray, k: int) -> np.ndarray:
+        import torch
+
+        from vidgen_cli.models.predict import refiner_inputs
+
+        device, dtype = self._placement.device, self._placement.dtype
+        with torch.inference_mode():
+            x = refiner_inputs(context[-2], context[-1], frame, disp, holes, k)
+            x = x[None].to(device=device, dtype=dtype)
+            y = self._net.refine(x)[0]
+            return (y.float().clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).cpu().numpy()
