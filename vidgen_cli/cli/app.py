@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from vidgen_cli import __version__
+from vidgen_cli.cli import train_predict
 from vidgen_cli.cli.demo import demo
+from vidgen_cli.cli.predict import predict
 from vidgen_cli.cli.probe import probe
 from vidgen_cli.cli.split import split
 from vidgen_cli.cli.stitch import stitch
@@ -26,7 +28,9 @@ train_app = typer.Typer(help="Train the models vidgen ships (weights land in a .
 app.command()(split)
 app.command()(stitch)
 app.command()(probe)
+app.command()(predict)
 app.command()(demo)
+train_app.command("predict")(train_predict.command)
 app.add_typer(train_app, name="train")
 
 
