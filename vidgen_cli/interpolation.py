@@ -43,16 +43,17 @@ class PairFlows:
 
 
 class Grid:
-    """Caches the pixel-coordinate grid per size, which remap needs on every warp."""
+    """Caches the pixel-coordinate grid (H x W x 2, float32) per size, which every warp needs."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: dict[tuple[int, int], np.ndarray] = {}
 
-    def __call__(self, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, h: int, w: int) -> np.ndarray:
         if (h, w) not in self._cache:
-            self._cache.clear()
+            if len(self._cache) >= 4:  # a stream uses two sizes (work and full); bound the rest
+                self._cache.clear()
             gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-            self._cache[(h, w)] = (gx, gy)
+            self._cache[(h, w)] = np.dstack([gx, gy])
         return self._cache[(h, w)]
 
 
@@ -63,8 +64,7 @@ OCC_FLOOR = 0.3  # visibility only tilts the blend: DIS consistency is too noisy
 def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """Backward warp: output(x) = image(x + flow(x)), bilinear, replicated border."""
     h, w = flow.shape[:2]
-    gx, gy = _GRID(h, w)
-    return cv2.remap(image, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(image, _GRID(h, w) + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _resize_flow(flow: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -130,35 +130,23 @@ def _fill_holes(values: np.ndarray, weight: np.ndarray, levels: int) -> np.ndarr
 
 
 def splat_flow(flow: np.ndarray, weight: np.ndarray, t: float, fill_levels: int = 6) -> tuple[np.ndarray, np.ndarray]:
-    """Forward-splat `-t * flow` to the positions x + t * flow(x) (bilinear), weighted.
+    """Forward-splat `-t * flow` to the nearest pixel of x + t * flow(x), weighted, holes filled.
 
     Returns the flow from time t back to the source frame and the splatted weight (coverage).
+    Nearest-pixel splatting is 4x cheaper than bilinear and measured as good once holes are filled.
     """
     h, w = flow.shape[:2]
-    gx, gy = _GRID(h, w)
-    tx = (gx + t * flow[..., 0]).ravel()
-    ty = (gy + t * flow[..., 1]).ravel()
-    x0 = np.floor(tx)
-    y0 = np.floor(ty)
-    fx = tx - x0
-    fy = ty - y0
-    wt = weight.ravel().astype(np.float32)
-    vx = (-t * flow[..., 0]).ravel()
-    vy = (-t * flow[..., 1]).ravel()
-    acc_w = np.zeros(h * w, np.float32)
-    acc_x = np.zeros(h * w, np.float32)
-    acc_y = np.zeros(h * w, np.float32)
-    x0i, y0i = x0.astype(np.int64), y0.astype(np.int64)
-    for dx, dy, bw in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)), (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
-        xi, yi = x0i + dx, y0i + dy
-        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        idx = (yi * w + xi)[ok]
-        ww = (bw * wt)[ok]
-        acc_w += np.bincount(idx, ww, minlength=h * w).astype(np.float32)
-        acc_x += np.bincount(idx, ww * vx[ok], minlength=h * w).astype(np.float32)
-        acc_y += np.bincount(idx, ww * vy[ok], minlength=h * w).astype(np.float32)
-    acc_w = acc_w.reshape(h, w)
-    mean = np.stack([acc_x.reshape(h, w), acc_y.reshape(h, w)], -1) / np.maximum(acc_w, 1e-6)[..., None]
+    target = np.rint(_GRID(h, w) + t * flow).astype(np.int32)
+    xi, yi = target[..., 0], target[..., 1]
+    ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+    idx = (yi * w + xi)[ok]
+    wt = weight[ok].astype(np.float64)
+    acc_w = np.bincount(idx, wt, minlength=h * w)
+    acc_x = np.bincount(idx, wt * flow[..., 0][ok], minlength=h * w)
+    acc_y = np.bincount(idx, wt * flow[..., 1][ok], minlength=h * w)
+    acc_w = acc_w.reshape(h, w).astype(np.float32)
+    norm = -t / np.maximum(acc_w, 1e-6)
+    mean = np.stack([acc_x.reshape(h, w) * norm, acc_y.reshape(h, w) * norm], -1).astype(np.float32)
     coverage = np.clip(acc_w, 0, 1)
     return _fill_holes(mean, coverage, fill_levels), acc_w
 
@@ -264,11 +252,11 @@ class FlowEngine:
         """Warp the full-resolution frames with (upsampled) flows and blend with (upsampled) mask."""
         h, w = state.frame0.shape[:2]
         ft0, ft1 = _resize_flow(ft0, w, h), _resize_flow(ft1, w, h)
-        m = _up(mask.astype(np.float32), w, h)[..., None]
-        out = m * warp(state.frame0, ft0).astype(np.float32) + (1 - m) * warp(state.frame1, ft1).astype(np.float32)
+        m = _up(mask.astype(np.float32), w, h)
+        out = cv2.blendLinear(warp(state.frame0, ft0), warp(state.frame1, ft1), m, 1.0 - m)
         if residual is not None:
-            out += _up(residual.astype(np.float32), w, h)
-        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+            out = cv2.add(out, _up(residual.astype(np.float32), w, h), dtype=cv2.CV_8U)
+        return out
 
     def at(self, state: PairState, t: float) -> np.ndarray:
         inter = intermediate(state.small0, state.small1, state.flows, t, self.settings)

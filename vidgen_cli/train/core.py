@@ -109,7 +109,8 @@ def train(task: Task, settings: TrainSettings, placement: Placement, progress: P
     started = time.monotonic() - elapsed
     model.train()
     while step < settings.steps:
-        lr = settings.lr * 0.5 * (1 + np.cos(np.pi * step / scheduler_total))  # cosine decay
+        # float(): a numpy scalar in the optimizer state would make the checkpoint unloadable (weights_only)
+        lr = float(settings.lr * 0.5 * (1 + np.cos(np.pi * step / scheduler_total)))  # cosine decay
         for group in optimizer.param_groups:
             group["lr"] = lr
         batch = task.sample_batch(rng, settings.batch_size, device)
