@@ -49,18 +49,23 @@ class BlendEngine:
         return np.clip((1 - t) * a.astype(np.float32) + t * b.astype(np.float32) + 0.5, 0, 255).astype(np.uint8)
 
 
-def make_engine(model: str = DEFAULT_MODEL, placement=None) -> Engine:
-    """`blend`, `flow`, a shipped learned model name (`fusion` -> weights interp-fusion) or a .pt path."""
+def make_engine(model: str = DEFAULT_MODEL, placement=None, work_side: int = 640) -> Engine:
+    """`blend`, `flow`, a shipped learned model name (`fusion` -> weights interp-fusion) or a .pt path.
+
+    work_side: motion is estimated at most at this many pixels on the long side (bounded cost at 4K).
+    """
     from vidgen_cli.interpolation import FlowEngine, LearnedEngine
 
+    if work_side < 64:
+        raise UsageError(f"the motion size must be at least 64 pixels, got {work_side}")
     if model == "blend":
         return BlendEngine()
     if model == "flow":
-        return FlowEngine()
+        return FlowEngine(work_side=work_side)
     if model.endswith(".pt"):
-        return LearnedEngine(model, placement)
+        return LearnedEngine(model, placement, work_side=work_side)
     if model in MODELS:
-        return LearnedEngine(f"interp-{model}", placement)
+        return LearnedEngine(f"interp-{model}", placement, work_side=work_side)
     raise UsageError(f"unknown interpolation model '{model}': use one of {', '.join(MODELS)} or a .pt weights file")
 
 
@@ -96,11 +101,12 @@ class Interpolator:
     """Turns a stream of frames into a denser one; memory is a few frames whatever the length."""
 
     def __init__(self, model: str = DEFAULT_MODEL, placement=None, scene_threshold: float = DEFAULT_SCENE_THRESHOLD,
-                 duplicate_threshold: float = 0.5, max_duplicate_run: int = 4) -> None:
+                 duplicate_threshold: float = 0.5, max_duplicate_run: int = 4, work_side: int = 640) -> None:
         """scene_threshold: scene_change_score above which a pair is a cut (1 disables the check).
         duplicate_threshold: mean absolute difference (0-255, on a 64x36 thumbnail) below which a
-        frame repeats the previous one (0 disables duplicate handling)."""
-        self.engine = make_engine(model, placement)
+        frame repeats the previous one (0 disables duplicate handling).
+        work_side: long side at which motion is estimated (frames are still warped at full size)."""
+        self.engine = make_engine(model, placement, work_side)
         self.scene_threshold = scene_threshold
         self.duplicate_threshold = duplicate_threshold
         self.max_duplicate_run = max_duplicate_run

@@ -75,7 +75,7 @@ class InterpolationTask:
     arch = "interp-fusion"
 
     def __init__(self, clips: list[Clip], config: FusionConfig | None = None, pool: int = 1200, crop: int = 128,
-                 crops_per_triplet: int = 2, val_fraction: float = 0.15, val_triplets: int = 30, seed: int = 0,
+                 crops_per_triplet: int = 2, val_fraction: float = 0.15, val_triplets: int = 45, seed: int = 0,
                  settings: FlowSettings | None = None, progress: Callable[[str, int, int], None] | None = None,
                  sources: list[str] | None = None) -> None:
         if not clips:
@@ -121,9 +121,12 @@ class InterpolationTask:
 
         self.val: list[Sample] = []
         for ci, clip in enumerate(usable):
-            for _ in range(max(1, val_triplets // len(usable))):
-                start = int(rng.integers(splits[ci], len(clip.frames) - 2))
-                sample = _make_sample(clip.frames, start, 2, 1, estimator, 1.0)
+            for j in range(max(1, val_triplets // len(usable))):
+                gap = 2 if j % 2 == 0 else 4  # the middle of 2- and 4-frame spans: some larger motion
+                start = int(rng.integers(splits[ci], max(splits[ci] + 1, len(clip.frames) - gap)))
+                if start + gap >= len(clip.frames):
+                    continue
+                sample = _make_sample(clip.frames, start, gap, gap // 2, estimator, 1.0)
                 if sample is not None:
                     self.val.append(sample)
         self.val_flow_psnr = float(np.mean([min(60.0, psnr(self._fixed(s), s.gt)) for s in self.val]))
