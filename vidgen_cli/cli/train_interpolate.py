@@ -1,0 +1,78 @@
+"""`vidgen train interpolate`: train the FusionNet interpolation model on folders of videos or frames."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+
+def command(
+    data: List[Path] = typer.Option(..., "--data", help="Videos, frame folders, or folders of those (repeatable)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output weights path (NAME.pt; NAME.json is written beside it)."),
+    steps: int = typer.Option(6000, help="Optimizer steps."),
+    batch_size: int = typer.Option(8, "--batch-size", help="Crops per step."),
+    lr: float = typer.Option(5e-4, help="Peak learning rate (cosine decay)."),
+    checkpoint_every: int = typer.Option(500, "--checkpoint-every", help="Save OUT.ckpt every N steps."),
+    validate_every: int = typer.Option(1000, "--validate-every", help="Validate every N steps."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt if present."),
+    seed: int = typer.Option(0, help="Random seed (data sampling, init)."),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    pool: int = typer.Option(1200, help="Triplets whose flows are precomputed (2 crops each)."),
+    crop: int = typer.Option(128, help="Training crop size in pixels."),
+    max_side: int = typer.Option(480, "--max-side", help="Clips are decoded at most this large."),
+    max_frames: int = typer.Option(600, "--max-frames", help="Frames decoded per clip at most."),
+    threads: Optional[int] = typer.Option(1, help="CPU threads for torch and OpenCV."),
+) -> None:
+    """Train the learned interpolation model (DIS flow + FusionNet) and write OUT.pt + OUT.json."""
+    import cv2
+    import torch
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from vidgen_cli.device import choose
+    from vidgen_cli.errors import InputError, UsageError
+    from vidgen_cli.train.clips import load_clips
+    from vidgen_cli.train.core import TrainSettings, train
+    from vidgen_cli.train.interpolate import InterpolationTask
+
+    if steps < 1 or batch_size < 1 or pool < 1:
+        raise UsageError("--steps, --batch-size and --pool must be at least 1")
+    if threads:
+        torch.set_num_threads(threads)
+        cv2.setNumThreads(threads)
+    placement = choose(device)
+    console = Console(stderr=True)
+    clips = load_clips(data, max_side=max_side, max_frames=max_frames)
+    if not clips:
+        raise InputError("no readable videos or frame folders under --data; pass folders with .mp4/.webm/... or .png frames")
+    console.print(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames")
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        pre = progress.add_task("flows", total=pool * 2, info="")
+        task = InterpolationTask(clips, pool=pool, crop=crop, seed=seed, sources=[str(p) for p in data],
+                                 progress=lambda _stage, done, total: progress.update(pre, completed=done, total=total))
+        progress.update(pre, completed=progress.tasks[pre].total)
+        bar = progress.add_task("train", total=steps, info="")
+        shown: dict[str, float] = {}
+
+        def report(step: int, total: int, metrics: dict[str, float]) -> None:
+            shown.update(metrics)
+            info = f"loss {shown.get('loss', 0):.4f}"
+            if "val_psnr" in shown:
+                info += f"  val {shown['val_psnr']:.2f} dB (flow {shown.get('val_psnr_flow_model', 0):.2f})"
+            progress.update(bar, completed=step, info=info)
+
+        settings = TrainSettings(out=out, steps=steps, batch_size=batch_size, lr=lr, checkpoint_every=checkpoint_every,
+                                 validate_every=validate_every, seed=seed, resume=resume,
+                                 command=["vidgen", "train", "interpolate", *sys.argv[1:]])
+        meta = train(task, settings, placement, report)
+    console.print(f"wrote {out} ({meta['wall_seconds']} s); validation {meta['validation']}")
+
+
+if __name__ == "__main__":
+    typer.run(command)
