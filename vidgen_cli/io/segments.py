@@ -46,6 +46,7 @@ class SegmentedVideoWriter:
         self.segment_frames = segment_frames or int(os.environ.get("VIDGEN_SEGMENT_FRAMES", DEFAULT_SEGMENT_FRAMES))
         self.work = work_folder(self.output)
         self.segments: list[str] = []
+        self.counts: list[int] = []  # frames in each finished segment
         self.inputs_done = 0
         self.outputs_done = 0
         self.saved_state: dict[str, Any] | None = None
@@ -60,7 +61,7 @@ class SegmentedVideoWriter:
             state = json.loads(state_file.read_text())
             if state.get("key") != self.key:
                 raise UsageError(f"{self.work} holds an interrupted run with other inputs or options; run without --resume to start over")
-            self.segments = state["segments"]
+            self.segments, self.counts = state["segments"], state["counts"]
             self.inputs_done, self.outputs_done = state["inputs_done"], state["outputs_done"]
             self.size = tuple(state["size"]) if state.get("size") else None
             arrays = np.load(self.work / _ARRAYS, allow_pickle=False)
@@ -77,7 +78,7 @@ class SegmentedVideoWriter:
 
     def write(self, frame: np.ndarray) -> None:
         if self._current is None:
-            name = f"seg_{len(self.segments):05d}.mkv"
+            name = f"seg_{len(self.segments):05d}.nut"  # NUT keeps the exact 1/fps time base; mkv rounds to ms
             self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn)
         self._current.write(frame)
         self.size = self.size or (frame.shape[1], frame.shape[0])
@@ -93,7 +94,7 @@ class SegmentedVideoWriter:
         temporary = self.work / "state.part.npz"
         np.savez(temporary, **arrays)
         os.replace(temporary, self.work / _ARRAYS)
-        record = {"key": self.key, "segments": self.segments, "inputs_done": self.inputs_done,
+        record = {"key": self.key, "segments": self.segments, "counts": self.counts, "inputs_done": self.inputs_done,
                   "outputs_done": self.outputs_done, "size": self.size}
         (self.work / "state.part.json").write_text(json.dumps(record))
         os.replace(self.work / "state.part.json", self.work / _STATE)
@@ -102,6 +103,7 @@ class SegmentedVideoWriter:
         assert self._current is not None
         self._current.close()
         self.segments.append(Path(self._current.output).name)
+        self.counts.append(self._pending)
         self.outputs_done += self._pending
         self._current, self._pending = None, 0
 
@@ -111,7 +113,10 @@ class SegmentedVideoWriter:
         if not self.segments:
             raise UsageError(f"no frames to write to {self.output}; the input produced no frames")
         listing = self.work / "segments.txt"
-        listing.write_text("".join(f"file '{name}'\n" for name in self.segments))
+        # An exact duration per segment: otherwise the concat demuxer guesses it from the last
+        # packet and leaves gaps or overlaps at the joins.
+        listing.write_text("".join(f"file '{name}'\nduration {float(count / self.fps):.9f}\n"
+                                   for name, count in zip(self.segments, self.counts)))
         joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media, warn=self.warn)
         width, height = self.size or (0, 0)
         joined.encode_external(["-f", "concat", "-safe", "0", "-i", str(listing)], width, height, self.outputs_done)

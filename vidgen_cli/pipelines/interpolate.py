@@ -113,9 +113,28 @@ class Interpolator:
         self.cuts = 0  # counts for the caller's summary
         self.duplicates = 0
 
+    def processor(self, src_fps: Fraction, factor: int | None = None, target_fps: Fraction | None = None) -> "Retimer":
+        """A push-based processor for one stream (pipelines/base.py): resumable between frames."""
+        return Retimer(self, src_fps, factor, target_fps)
+
     def run(self, frames: Iterable[np.ndarray], src_fps: Fraction, factor: int | None = None,
             target_fps: Fraction | None = None) -> Iterator[np.ndarray]:
         """Yield the output frames in order. Exactly one of `factor` (integer >= 2) and `target_fps`."""
+        retimer = self.processor(src_fps, factor, target_fps)
+        for frame in frames:
+            yield from retimer.push(frame)
+        yield from retimer.flush()
+
+
+class Retimer:
+    """The timing of one stream: which output positions fall between the frames pushed so far.
+
+    State between two pushes is a few integers and two frames, which `state_dict` hands out so a
+    long run can be resumed exactly (see io/segments.py).
+    """
+
+    def __init__(self, interpolator: Interpolator, src_fps: Fraction, factor: int | None = None,
+                 target_fps: Fraction | None = None) -> None:
         if (factor is None) == (target_fps is None):
             raise UsageError("give exactly one of --factor and --fps")
         if factor is not None and (int(factor) != factor or factor < 2):
@@ -124,49 +143,76 @@ class Interpolator:
             target_fps = Fraction(target_fps)
             if target_fps <= 0:
                 raise UsageError(f"--fps must be positive, got {target_fps}")
-        src_fps = Fraction(src_fps)
-        step = Fraction(1, int(factor)) if factor is not None else src_fps / target_fps
-        next_j = 0  # index of the next output position j * step
+        self.owner = interpolator
+        self.engine = interpolator.engine
+        self.src_fps = Fraction(src_fps)
+        self.factor, self.target_fps = factor, target_fps
+        self.step = Fraction(1, int(factor)) if factor is not None else self.src_fps / target_fps
+        self.next_j = 0  # index of the next output position j * step
+        self.index = -1
+        self.anchor: tuple[int, np.ndarray, np.ndarray] | None = None  # the last distinct frame (index, frame, thumb)
+        self.last: tuple[int, np.ndarray, np.ndarray] | None = None  # the newest frame
+        self.paused = False
 
-        anchor = None  # (index, frame, thumb): the last distinct frame
-        last = None  # (index, frame, thumb): the newest frame
-        paused = False
-        for index, frame in enumerate(frames):
-            thumb = _thumb(frame)
-            if anchor is None:
-                anchor = last = (index, frame, thumb)
-                continue
-            a_idx, a_frame, a_thumb = anchor
-            last = (index, frame, thumb)
-            if self.duplicate_threshold > 0 and float(np.abs(thumb.astype(np.int16) - a_thumb).mean()) < self.duplicate_threshold:
-                self.duplicates += 1
-                paused = paused or index - a_idx >= self.max_duplicate_run
-                if paused:  # a long hold is a real pause: keep it, move only on its last step
-                    while next_j * step < index:
-                        yield a_frame
-                        next_j += 1
-                    anchor = last
-                continue
-            paused = False
-            cut = scene_change_score(a_thumb, thumb) > self.scene_threshold
-            self.cuts += cut
-            state = None
-            span = index - a_idx  # > 1 after duplicates: spread the motion over the whole span
-            while next_j * step < index:
-                t = float((next_j * step - a_idx) / span)
-                if t <= 0 or cut:
-                    yield a_frame
-                else:
-                    if state is None:
-                        state = self.engine.prepare(a_frame, frame)
-                    yield self.engine.at(state, t)
-                next_j += 1
-            anchor = last
+    def push(self, frame: np.ndarray) -> list[np.ndarray]:
+        owner, step = self.owner, self.step
+        self.index += 1
+        index, thumb = self.index, _thumb(frame)
+        out: list[np.ndarray] = []
+        if self.anchor is None:
+            self.anchor = self.last = (index, frame, thumb)
+            return out
+        a_idx, a_frame, a_thumb = self.anchor
+        self.last = (index, frame, thumb)
+        if owner.duplicate_threshold > 0 and float(np.abs(thumb.astype(np.int16) - a_thumb).mean()) < owner.duplicate_threshold:
+            owner.duplicates += 1
+            self.paused = self.paused or index - a_idx >= owner.max_duplicate_run
+            if self.paused:  # a long hold is a real pause: keep it, move only on its last step
+                while self.next_j * step < index:
+                    out.append(a_frame)
+                    self.next_j += 1
+                self.anchor = self.last
+            return out
+        self.paused = False
+        cut = scene_change_score(a_thumb, thumb) > owner.scene_threshold
+        owner.cuts += cut
+        state = None
+        span = index - a_idx  # > 1 after duplicates: spread the motion over the whole span
+        while self.next_j * step < index:
+            t = float((self.next_j * step - a_idx) / span)
+            if t <= 0 or cut:
+                out.append(a_frame)
+            else:
+                if state is None:
+                    state = self.engine.prepare(a_frame, frame)
+                out.append(self.engine.at(state, t))
+            self.next_j += 1
+        self.anchor = self.last
+        return out
 
-        if last is None:
-            return
-        n = last[0] + 1
-        total = (n - 1) * int(factor) + 1 if factor is not None else max(1, round(n * target_fps / src_fps))
-        while next_j < total:  # trailing duplicates, the last frame, and (for --fps) its duration
-            yield anchor[1] if next_j * step < last[0] else last[1]
-            next_j += 1
+    def flush(self) -> list[np.ndarray]:
+        """Trailing duplicates, the last frame, and (for --fps) the last frame's duration."""
+        if self.last is None or self.anchor is None:
+            return []
+        n = self.last[0] + 1
+        total = (n - 1) * int(self.factor) + 1 if self.factor is not None else max(1, round(n * self.target_fps / self.src_fps))
+        out = []
+        while self.next_j < total:
+            out.append(self.anchor[1] if self.next_j * self.step < self.last[0] else self.last[1])
+            self.next_j += 1
+        return out
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        if self.anchor is None or self.last is None:
+            return {"index": np.array(self.index), "next_j": np.array(self.next_j)}
+        return {"index": np.array(self.index), "next_j": np.array(self.next_j), "paused": np.array(self.paused),
+                "anchor_index": np.array(self.anchor[0]), "anchor_frame": self.anchor[1],
+                "last_index": np.array(self.last[0]), "last_frame": self.last[1]}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        self.index, self.next_j = int(state["index"]), int(state["next_j"])
+        if "anchor_frame" in state:
+            self.paused = bool(state["paused"])
+            anchor, last = state["anchor_frame"], state["last_frame"]
+            self.anchor = (int(state["anchor_index"]), anchor, _thumb(anchor))
+            self.last = (int(state["last_index"]), last, _thumb(last))

@@ -1,0 +1,123 @@
+"""interpolate and predict through the CLI: counts, timing, audio, frame folders, pipes, resume."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from vidgen_cli.cli.app import app
+from vidgen_cli.io.probe import probe
+from vidgen_cli.io.segments import work_folder
+
+from conftest import decode_all, make_clip
+
+runner = CliRunner()
+VIDGEN = str(Path(sys.executable).parent / "vidgen")
+
+
+def invoke(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_interpolate_factor_keeps_duration_rate_and_audio(clips, tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDGEN_SEGMENT_FRAMES", "25")  # several segments joined
+    out = tmp_path / "x3.mp4"
+    invoke("interpolate", clips["audio"], "-o", out, "--factor", "3", "--model", "flow", "--preset", "ultrafast", "-q")
+    source, result = probe(clips["audio"]), probe(out)
+    assert result.frame_count == (source.frame_count - 1) * 3 + 1
+    assert result.fps == source.fps * 3 and not result.vfr
+    assert result.has_audio
+    assert abs(result.duration - source.duration) < 1 / float(source.fps)
+
+
+def test_interpolate_to_any_fps_keeps_duration(clips, tmp_path):
+    out = tmp_path / "o.mkv"
+    invoke("interpolate", clips["plain"], "-o", out, "--fps", "30000/1001", "--model", "flow", "--preset", "ultrafast", "-q")
+    info = probe(out)
+    assert str(info.fps) == "30000/1001" and info.frame_count == round(24 * 30000 / 1001 / 24)
+    assert abs(info.duration - 1.0) < 1 / 24
+
+
+def test_interpolate_frames_folder_to_frames_folder(tmp_path):
+    import cv2
+
+    frames = tmp_path / "in"
+    frames.mkdir()
+    for i in range(4):
+        image = np.zeros((32, 48, 3), np.uint8)
+        image[10:20, 5 + 8 * i:15 + 8 * i] = 255
+        cv2.imwrite(str(frames / f"{i + 1}.png"), image)
+    invoke("interpolate", frames, "-o", tmp_path / "out", "--factor", "4", "--model", "flow", "-q")
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    assert len(names) == (4 - 1) * 4 + 1 and names[0] == "000001.png"
+
+
+def test_interpolate_holds_frames_across_a_cut(clips, tmp_path):
+    out = tmp_path / "o.mkv"
+    invoke("interpolate", clips["cut"], "-o", out, "--factor", "2", "--model", "flow", "--codec", "ffv1", "-q")
+    frames = decode_all(out)
+    source = decode_all(clips["cut"])
+    # the frame generated between the last frame of shot 1 and the first of shot 2 is the old frame
+    assert np.array_equal(frames[2 * 23 + 1], frames[2 * 23])
+    assert len(frames) == 2 * len(source) - 1
+
+
+def test_predict_appends_frames_and_only_new(clips, tmp_path):
+    out = tmp_path / "p.mp4"
+    invoke("predict", clips["audio"], "-o", out, "--frames", "7", "--model", "flow", "--preset", "ultrafast", "-q")
+    info = probe(out)
+    assert info.frame_count == 60 + 7 and info.has_audio
+    new = tmp_path / "new"
+    invoke("predict", clips["plain"], "-o", new, "--frames", "5", "--model", "copy", "--at", "9", "--only-new", "-q")
+    frames = sorted(new.glob("*.png"))
+    assert len(frames) == 5
+    source = decode_all(clips["plain"])
+    import cv2
+
+    held = cv2.cvtColor(cv2.imread(str(frames[0])), cv2.COLOR_BGR2RGB)
+    assert np.abs(held.astype(int) - source[9]).mean() < 1.0  # copy holds frame 9, not the last frame
+
+
+def test_pipe_through_interpolate(clips, tmp_path):
+    from vidgen_cli.io import ffmpeg
+
+    feed = subprocess.Popen([ffmpeg.executable(), "-v", "error", "-i", str(clips["plain"]), "-f", "nut", "-"], stdout=subprocess.PIPE)
+    result = subprocess.run([VIDGEN, "interpolate", "-", "-o", "-", "--factor", "2", "--model", "blend", "--format", "nut"],
+                            stdin=feed.stdout, capture_output=True, check=True)
+    feed.wait()
+    (tmp_path / "o.nut").write_bytes(result.stdout)
+    assert probe(tmp_path / "o.nut").frame_count == 47
+    assert b"frames at" in result.stderr  # messages went to stderr, not into the video
+
+
+def test_killed_run_resumes_to_the_same_frames(tmp_path):
+    clip = make_clip(tmp_path / "long.mp4", size="96x64", seconds=6.0)
+    env = {**os.environ, "VIDGEN_SEGMENT_FRAMES": "20"}
+    base = [VIDGEN, "interpolate", str(clip), "--factor", "2", "--model", "flow", "--codec", "ffv1", "-q"]
+    subprocess.run([*base, "-o", str(tmp_path / "reference.mkv")], env=env, check=True)
+    out = tmp_path / "out.mkv"
+    process = subprocess.Popen([*base, "-o", str(out)], env=env)
+    state = work_folder(out) / "state.json"
+    deadline = time.monotonic() + 60
+    while not state.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not out.exists(), "a killed run must not leave an output file"
+    if not state.exists():
+        pytest.skip("the run finished before it could be interrupted")
+    subprocess.run([*base, "-o", str(out), "--resume"], env=env, check=True)
+    a, b = decode_all(tmp_path / "reference.mkv"), decode_all(out)
+    assert len(a) == len(b) == 2 * 144 - 1
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not work_folder(out).exists()
