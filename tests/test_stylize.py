@@ -119,3 +119,21 @@ def test_metrics_behave():
     blurred = [cv2.GaussianBlur(f, (0, 0), 2) for f in shifted]
     assert metrics.sharpness(blurred) < metrics.sharpness(shifted)
     assert metrics.cosine(np.ones(3), np.ones(3)) == pytest.approx(1.0)
+
+
+def test_student_weights_if_shipped(scene):
+    from vidgen_cli.weights import find
+
+    try:
+        find("stylize-student")
+    except Exception:
+        pytest.skip("no student weights shipped")
+    out = list(Stylizer([_style()], model="student").run(scene[:3]))
+    assert len(out) == 3 and out[0].shape == scene[0].shape and out[0].std() > 5
+
+
+def test_unknown_model_is_a_weights_error():
+    from vidgen_cli.errors import WeightsError
+
+    with pytest.raises(WeightsError):
+        Stylizer([_style()], model="no-such-weights")

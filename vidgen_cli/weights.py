@@ -25,7 +25,7 @@ def weights_dirs() -> list[Path]:
         dirs.append(Path(env))
     try:
         dirs.append(Path(str(resources.files("vidgen_cli.weights"))))
-    except ModuleNotFoundError:
+    except (ModuleNotFoundError, TypeError):  # TypeError: from a source tree it is the module weights.py
         pass
     dirs.append(Path(__file__).resolve().parent.parent / "weights")
     return dirs

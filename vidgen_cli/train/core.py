@@ -109,7 +109,7 @@ def train(task: Task, settings: TrainSettings, placement: Placement, progress: P
     started = time.monotonic() - elapsed
     model.train()
     while step < settings.steps:
-        lr = settings.lr * 0.5 * (1 + np.cos(np.pi * step / scheduler_total))  # cosine decay
+        lr = float(settings.lr * 0.5 * (1 + np.cos(np.pi * step / scheduler_total)))  # cosine decay; a plain float keeps checkpoints weights_only-loadable
         for group in optimizer.param_groups:
             group["lr"] = lr
         batch = task.sample_batch(rng, settings.batch_size, device)
