@@ -176,7 +176,7 @@ def main() -> int:
             q["fps_at_clip_size"] = round(len(frames) / seconds, 2)
             entry["methods"][name] = q
             if name == "flow":
-                cv2.imwrite(str(args.out.with_suffix("")) + f"_{Path(clip).stem}_flow.jpg", cv2.cvtColor(outputs[len(outputs) // 2], cv2.COLOR_RGB2BGR))
+                cv2.imwrite(str(args.out.with_suffix("")) + f"_{Path(clip).stem}_flow.png", cv2.cvtColor(outputs[len(outputs) // 2], cv2.COLOR_RGB2BGR))
         off = entry["methods"]["off"]
         for name, q in entry["methods"].items():
             q["warping_error_vs_off"] = round(q["warping_error"] / off["warping_error"], 3)
