@@ -221,7 +221,8 @@ class Stylizer:
 
     style: images, videos (frames sampled across the whole video) and/or folders of images; their
         style vectors are averaged.
-    model: "teacher" (the Magenta transformer), "student" (shipped distilled weights) or a .pt path.
+    model: "teacher" (the Magenta transformer), "student" (weights named stylize-student, made by
+        `vidgen train stylize`; none ship: the one trained so far loses the brush strokes) or a .pt path.
     strength: 0..1, interpolates between the content's own style vector (taken at the start of each
         shot) and the style's.
     preserve_color: keep the input's chroma, take only luminance from the stylization.
