@@ -8,12 +8,13 @@ from typing import Annotated, Optional
 import typer
 
 from vidgen_cli import __version__
-from vidgen_cli.cli import train_interpolate, train_predict
+from vidgen_cli.cli import train_interpolate, train_predict, train_stylize
 from vidgen_cli.cli.demo import demo
 from vidgen_cli.cli.interpolate import interpolate
 from vidgen_cli.cli.predict import predict
 from vidgen_cli.cli.probe import probe
 from vidgen_cli.cli.split import split
+from vidgen_cli.cli.stylize import stylize
 from vidgen_cli.cli.stitch import stitch
 
 app = typer.Typer(
@@ -29,11 +30,13 @@ train_app = typer.Typer(help="Train the models vidgen ships (weights land in a .
 app.command()(split)
 app.command()(stitch)
 app.command()(probe)
+app.command()(stylize)
 app.command()(interpolate)
 app.command()(predict)
 app.command()(demo)
 train_app.command("interpolate")(train_interpolate.command)
 train_app.command("predict")(train_predict.command)
+train_app.command("stylize")(train_stylize.command)
 app.add_typer(train_app, name="train")
 
 

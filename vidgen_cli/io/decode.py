@@ -182,16 +182,18 @@ class StdinReader(FFmpegReader):
         yield from self._read_frames()
 
 
-def _read_exactly(stream, size: int) -> bytes | None:
-    """Read one whole frame; None at a clean end of stream (a partial frame at the end is dropped)."""
-    chunks, remaining = [], size
-    while remaining:
-        chunk = stream.read(remaining)
-        if not chunk:
+def _read_exactly(stream, size: int) -> bytearray | None:
+    """Read one whole frame into a fresh, writable buffer; None at a clean end of stream (a partial
+    frame at the end is dropped)."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    filled = 0
+    while filled < size:
+        count = stream.readinto(view[filled:])
+        if not count:
             return None
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        filled += count
+    return buffer
 
 
 def open_input(path: str | os.PathLike[str], start: float | None = None, end: float | None = None, info: VideoInfo | None = None) -> FrameReader:

@@ -306,35 +306,75 @@ class Stylizer:
             y = self.transformer(x, vector.to(self.placement.dtype))[:, :, :h, :w]
         return y[0].permute(1, 2, 0).float().mul(255).cpu().numpy()
 
+    def processor(self) -> "StylizeStream":
+        """A push-based processor for one stream (pipelines/base.py): resumable between frames."""
+        return StylizeStream(self)
+
     def run(self, frames: Iterable[np.ndarray], progress: Callable[[int], None] | None = None) -> Iterator[np.ndarray]:
         """Stylize a stream of frames (generator; constant memory)."""
-        canvas = FlowCanvas(self.canvas_settings) if self.consistency == "flow" else None
-        previous: np.ndarray | None = None
-        vector = self.style_vector
+        stream = self.processor()
         for index, frame in enumerate(frames):
-            if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-                raise InputError("frames must be H x W x 3 uint8 RGB arrays")
-            h, w = frame.shape[:2]
-            ph, pw = processing_size(h, w, self.max_side)
-            small = frame if (ph, pw) == (h, w) else cv2.resize(frame, (pw, ph), interpolation=cv2.INTER_AREA)
-            new_shot = previous is None or previous.shape != small.shape or cut_score(previous, small) > self.cut_threshold
-            if new_shot:
-                if self.strength < 1.0:  # the content's own look, fixed for the shot: no per-frame drift
-                    own = self.content_vector(small)
-                    vector = self.strength * self.style_vector + (1 - self.strength) * own
-                if canvas is not None:
-                    canvas.reset()
-            stylized = self.stylize_array(small, vector)
-            if canvas is not None:
-                stylized = canvas.step(small, stylized)
-            previous = small
-            out = stylized if (ph, pw) == (h, w) else cv2.resize(stylized, (w, h), interpolation=cv2.INTER_CUBIC)
-            out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-            if self.preserve_color:
-                out = keep_colour(out, frame)
+            yield from stream.push(frame)
             if progress is not None:
                 progress(index + 1)
-            yield out
+
+
+class StylizeStream:
+    """The temporal state of one stream: the previous frame (for cuts), the shot's style vector and
+    the flow canvas. `state_dict` hands it out so a long run can resume exactly."""
+
+    _CANVAS_FIELDS = ("_prev_in", "_prev_out", "_key_gray", "_key_out", "_coords", "_valid")
+
+    def __init__(self, stylizer: Stylizer) -> None:
+        self.stylizer = stylizer
+        self.canvas = FlowCanvas(stylizer.canvas_settings) if stylizer.consistency == "flow" else None
+        self.previous: np.ndarray | None = None
+        self.vector = stylizer.style_vector
+
+    def push(self, frame: np.ndarray) -> list[np.ndarray]:
+        st = self.stylizer
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise InputError("frames must be H x W x 3 uint8 RGB arrays")
+        h, w = frame.shape[:2]
+        ph, pw = processing_size(h, w, st.max_side)
+        small = frame if (ph, pw) == (h, w) else cv2.resize(frame, (pw, ph), interpolation=cv2.INTER_AREA)
+        previous = self.previous
+        new_shot = previous is None or previous.shape != small.shape or cut_score(previous, small) > st.cut_threshold
+        if new_shot:
+            if st.strength < 1.0:  # the content's own look, fixed for the shot: no per-frame drift
+                own = st.content_vector(small)
+                self.vector = st.strength * st.style_vector + (1 - st.strength) * own
+            if self.canvas is not None:
+                self.canvas.reset()
+        stylized = st.stylize_array(small, self.vector)
+        if self.canvas is not None:
+            stylized = self.canvas.step(small, stylized)
+        self.previous = small
+        out = stylized if (ph, pw) == (h, w) else cv2.resize(stylized, (w, h), interpolation=cv2.INTER_CUBIC)
+        out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        if st.preserve_color:
+            out = keep_colour(out, frame)
+        return [out]
+
+    def flush(self) -> list[np.ndarray]:
+        return []
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        state: dict[str, np.ndarray] = {"vector": self.vector.detach().float().cpu().numpy()}
+        if self.previous is not None:
+            state["previous"] = self.previous
+        canvas = self.canvas
+        if canvas is not None and getattr(canvas, "_prev_in", None) is not None:
+            state.update({f"canvas{name}": getattr(canvas, name) for name in self._CANVAS_FIELDS})
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        torch = self.stylizer._torch
+        self.vector = torch.from_numpy(np.asarray(state["vector"])).to(self.stylizer.placement.device)
+        self.previous = state.get("previous")
+        if self.canvas is not None and "canvas_prev_in" in state:
+            for name in self._CANVAS_FIELDS:
+                setattr(self.canvas, name, np.array(state[f"canvas{name}"]))
 
 
 def keep_colour(stylized: np.ndarray, original: np.ndarray) -> np.ndarray:
