@@ -242,3 +242,86 @@ def test_tiny_sizes_work(tmp_path):
         assert runner.invoke(app, ["split", str(clip), "-o", str(frames), "-q"]).exit_code == 0
         result = runner.invoke(app, ["stitch", str(frames), "-o", str(tmp_path / f"back{size}.mp4"), "-q", "--preset", "ultrafast"])
         assert result.exit_code == 0, result.output
+
+
+# --- the model commands -------------------------------------------------------------------------
+
+STYLE = ["--style"]
+
+
+def _style_image(root: Path) -> str:
+    path = root / "style.png"
+    cv2.imwrite(str(path), np.random.default_rng(1).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    return str(path)
+
+
+MODEL_COMMANDS = {
+    "interpolate": lambda root: ["interpolate", "--factor", "2", "--model", "flow"],
+    "stylize": lambda root: ["stylize", "--style", _style_image(root), "--max-side", "64"],
+    "predict": lambda root: ["predict", "--frames", "3", "--model", "flow"],
+}
+BROKEN_FOR_MODELS = [INPUT_CASES[i] for i in (0, 2, 4, 6, 8, 10)] + FOLDER_CASES[1:3]
+
+
+@pytest.mark.parametrize("command", sorted(MODEL_COMMANDS))
+@pytest.mark.parametrize("case", BROKEN_FOR_MODELS, ids=lambda c: c.name)
+def test_model_commands_refuse_broken_inputs(command, case, sandbox, clips, tmp_path):
+    inputs, out_root = sandbox
+    out_root.mkdir()
+    args = case.make(inputs, clips)
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    base = MODEL_COMMANDS[command](styles)
+    check_refused([base[0], *args, *base[1:], "-o", str(out_root / "out.mp4")], inputs, case.expect, out_root / "out.mp4")
+
+
+BAD_OPTIONS = [
+    ("interpolate", ["--factor", "-2"], "--factor"),
+    ("interpolate", ["--factor", "0"], "--factor"),
+    ("interpolate", ["--factor", "1"], "--factor"),
+    ("interpolate", ["--factor", "100000"], "--factor"),
+    ("interpolate", ["--fps", "0"], "--fps"),
+    ("interpolate", ["--factor", "2", "--fps", "60"], "exactly one"),
+    ("interpolate", ["--factor", "2", "--model", "nonsense"], "nonsense"),
+    ("interpolate", ["--factor", "2", "--device", "cuda"], "cuda"),
+    ("interpolate", ["--factor", "2", "--half"], "--half"),
+    ("predict", ["--frames", "0"], "--frames"),
+    ("predict", ["--frames", "-1"], "--frames"),
+    ("predict", ["--frames", "3", "--at", "100000", "--model", "flow"], "last frame"),
+    ("stylize", ["--style", "MISSING"], "no such file"),
+    ("stylize", ["--style", "TEXT_AS_IMAGE"], "text.jpg"),
+    ("stylize", ["--style", "STYLE", "--strength", "2"], "--strength"),
+    ("stylize", ["--style", "STYLE", "--consistency", "maybe"], "--consistency"),
+]
+
+
+@pytest.mark.parametrize("command,args,expect", BAD_OPTIONS, ids=[f"{c} {' '.join(a)}" for c, a, _ in BAD_OPTIONS])
+def test_model_commands_refuse_bad_options(command, args, expect, tmp_path, clips):
+    (tmp_path / "text.jpg").write_text("not an image")
+    replacements = {"MISSING": str(tmp_path / "missing.jpg"), "TEXT_AS_IMAGE": str(tmp_path / "text.jpg"), "STYLE": _style_image(tmp_path)}
+    args = [replacements.get(a, a) for a in args]
+    out = tmp_path / "out.mp4"
+    check_refused([command, str(clips["plain"]), *args, "-o", str(out)], tmp_path, expect, out)
+
+
+def test_tampered_weights_are_refused_by_the_command(tmp_path, clips, monkeypatch):
+    from vidgen_cli import weights
+
+    shipped = weights.find("interp-fusion")
+    tampered = tmp_path / "weights"
+    tampered.mkdir()
+    data = bytearray(shipped.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tampered / "interp-fusion.pt").write_bytes(bytes(data))
+    shutil.copy(shipped.with_suffix(".json"), tampered / "interp-fusion.json")
+    monkeypatch.setenv("VIDGEN_WEIGHTS", str(tampered))
+    out = tmp_path / "out.mp4"
+    check_refused(["interpolate", str(clips["plain"]), "--factor", "2", "-o", str(out)], tmp_path, "sha256", out)
+
+
+def test_single_frame_video_is_handled(tmp_path, clips):
+    one = make_clip(tmp_path / "one.mp4", seconds=1 / 24)
+    result = runner.invoke(app, ["interpolate", str(one), "--factor", "2", "--model", "flow", "-o", str(tmp_path / "o.mp4"), "-q"])
+    assert result.exit_code == 0, result.output  # one frame in, one frame out: (1 - 1) * 2 + 1
+    result = runner.invoke(app, ["predict", str(one), "--frames", "2", "--model", "flow", "-o", str(tmp_path / "p.mp4"), "-q"])
+    assert result.exit_code == 0, result.output  # too little motion context: held, not an error

@@ -19,6 +19,7 @@ import numpy as np
 
 from vidgen_cli.errors import InputError
 from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.paths import IMAGE_SUFFIXES, is_image_file, list_images
 
 
@@ -289,17 +290,37 @@ def _probe_image(path: str) -> VideoInfo:
     return VideoInfo(path=path, kind="image", width=width, height=height, fps=None, frame_count=1, duration=0.0)
 
 
+def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
+    """The folder's images in order, refusing mixed formats and mixed sizes."""
+    images = list_images(folder)
+    if not images:
+        raise InputError(f"{folder}: the folder holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); pass a folder of frames")
+    formats = {p.suffix.lower().replace("jpeg", "jpg") for p in images}
+    if len(formats) > 1:
+        raise InputError(f"{folder}: holds frames of mixed formats ({', '.join(sorted(formats))}); keep one format per folder")
+    known = formats <= {".png", ".jpg", ".webp"}
+    first = image_size(images[0])
+    if first is None and not known:
+        return images, (0, 0)  # a format without a header reader: decoded (and checked) frame by frame
+    for image in images:
+        size = image_size(image)
+        if size is None:
+            raise InputError(f"{image}: not a readable image (bad header); remove or replace it")
+        if size != first:
+            raise InputError(f"{image}: is {size[0]}x{size[1]} but {images[0].name} is {first[0]}x{first[1]}; all frames must have one size")
+    return images, first
+
+
 def _probe_folder(path: str) -> VideoInfo:
     import cv2
 
-    images = list_images(Path(path))
-    if not images:
-        suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
-        raise InputError(f"{path}: the folder holds no images ({suffixes}); pass a folder of frames")
-    first = cv2.imread(str(images[0]), cv2.IMREAD_UNCHANGED)
-    if first is None:
-        raise InputError(f"{images[0]}: not a readable image; remove it or replace it")
-    height, width = first.shape[:2]
+    images, size = check_frames(Path(path))
+    if size == (0, 0):  # a format without a header reader: decode the first frame
+        first = cv2.imread(str(images[0]), cv2.IMREAD_UNCHANGED)
+        if first is None:
+            raise InputError(f"{images[0]}: not a readable image; remove it or replace it")
+        size = (first.shape[1], first.shape[0])
+    width, height = size
     from vidgen_cli.io.manifest import read_manifest_if_any
 
     manifest = read_manifest_if_any(Path(path))

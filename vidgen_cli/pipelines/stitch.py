@@ -17,10 +17,9 @@ from pathlib import Path
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter
-from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.manifest import read_manifest_if_any
 from vidgen_cli.io.paths import list_images
-from vidgen_cli.io.probe import probe
+from vidgen_cli.io.probe import check_frames, probe
 from vidgen_cli.pipelines.run import run_pipeline
 
 ProgressFn = Callable[[int], None]
@@ -34,27 +33,6 @@ class StitchResult:
     fps: Fraction
     duration: float
     audio: str | None
-
-
-def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
-    """The folder's images in order, refusing mixed formats and mixed sizes."""
-    images = list_images(folder)
-    if not images:
-        raise InputError(f"{folder}: the folder holds no images; pass a folder of frames written by `vidgen split`")
-    formats = {p.suffix.lower().replace("jpeg", "jpg") for p in images}
-    if len(formats) > 1:
-        raise InputError(f"{folder}: holds frames of mixed formats ({', '.join(sorted(formats))}); keep one format per folder")
-    known = formats <= {".png", ".jpg", ".webp"}
-    first = image_size(images[0])
-    if first is None and not known:
-        return images, (0, 0)  # a format without a header reader: decoded (and checked) frame by frame
-    for image in images:
-        size = image_size(image)
-        if size is None:
-            raise InputError(f"{image}: not a readable image (bad header); remove or replace it")
-        if size != first:
-            raise InputError(f"{image}: is {size[0]}x{size[1]} but {images[0].name} is {first[0]}x{first[1]}; all frames must have one size")
-    return images, first
 
 
 def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
