@@ -83,6 +83,8 @@ class Common:
     def encode_options(self) -> Any:
         from vidgen_cli.io.encode import EncodeOptions
 
+        if not 0 <= self.crf <= 63:
+            raise UsageError(f"--crf {self.crf}: use 0 (best) to 51 for x264/x265, up to 63 for VP9/AV1")
         return EncodeOptions(codec=self.codec, crf=self.crf, preset=self.preset, pix_fmt=self.pix_fmt)
 
     def placement(self) -> Any:

@@ -29,16 +29,25 @@ def run(args: Sequence[str], timeout: float | None = None) -> subprocess.Complet
     return subprocess.run([*base_command(), *args], capture_output=True, timeout=timeout, check=False)
 
 
+_GENERIC = ("Exiting with exit code", "Error opening output file", "Error opening output files", "Error opening input file",
+            "Error opening input files", "Conversion failed", "Nothing was written", "Task finished with error",
+            "Terminating thread", "Error while opening encoder")
+
+
 def last_error_line(stderr: bytes | str) -> str:
-    """The most telling line of ffmpeg's stderr, for one-line error messages."""
+    """The most telling line of ffmpeg's stderr, for one-line error messages.
+
+    ffmpeg names the cause first ("Unknown encoder 'x'") and then repeats generic summaries, so
+    this takes the first line that reads like an error and is not one of those summaries.
+    """
     text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    lines = [line for line in lines if not line.startswith(("Exiting with exit code", "Error opening output files", "Conversion failed"))]
-    for line in reversed(lines):
+    specific = [line for line in lines if not any(generic in line for generic in _GENERIC)]
+    for line in specific:
         lowered = line.lower()
-        if any(word in lowered for word in ("error", "invalid", "no such", "not ", "unable", "could not", "failed")):
+        if any(word in lowered for word in ("error", "invalid", "no such", "not ", "unknown", "unable", "could not", "failed", "unsupported")):
             return line
-    return lines[-1] if lines else "ffmpeg failed without a message"
+    return (specific or lines or ["ffmpeg failed without a message"])[-1]
 
 
 def check_input_path(path: str) -> None:

@@ -7,6 +7,7 @@ else (a folder of numbered frames with a manifest).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -53,9 +54,15 @@ def describe(source: str) -> tuple[FrameReader | None, VideoInfo]:
 
 
 def output_kind(output: str) -> str:
+    """'stream' for '-', 'video' for a video extension, 'frames' for a name without one (or ending in /)."""
     if output == "-":
         return "stream"
-    return "video" if Path(output).suffix.lower() in VIDEO_SUFFIXES else "frames"
+    suffix = Path(output).suffix.lower()
+    if output.endswith(("/", os.sep)) or not suffix:
+        return "frames"
+    if suffix in VIDEO_SUFFIXES:
+        return "video"
+    raise UsageError(f"{output}: unknown video extension '{suffix}'; use .mp4, .mkv, .webm or .mov, or a folder name (ending in /) for frames")
 
 
 def _media(info: VideoInfo, settings: OutputSettings) -> MediaSource | None:
