@@ -149,3 +149,34 @@ def test_metrics_on_identical_and_different_frames() -> None:
     b = np.clip(a.astype(int) + 20, 0, 255).astype(np.uint8)
     assert 10 < metrics.psnr(a, b) < 30
     assert metrics.ssim(a, 255 - a) < 0.5
+
+
+def test_digits_training_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from vidgen_cli.device import choose
+    from vidgen_cli.models.predict import DigitsPredictor, DigitsPredictorConfig
+    from vidgen_cli.train.core import TrainSettings, checkpoint_path, train
+    from vidgen_cli.train.predict import DigitsTask
+
+    def small_task() -> DigitsTask:
+        task = DigitsTask(val_count=2)
+        task.config = DigitsPredictorConfig(hidden=16, blocks=1)
+        task.model = DigitsPredictor(task.config)
+        return task
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_3(step: int, total: int, metrics: dict) -> None:
+        if step == 3:
+            raise Stop
+
+    out = tmp_path / "digits.pt"
+    settings = TrainSettings(out=out, steps=4, batch_size=2, checkpoint_every=2, validate_every=4, amp=False)
+    with pytest.raises(Stop):
+        train(small_task(), settings, choose("cpu"), stop_at_3)
+    assert checkpoint_path(out).is_file()
+    settings.resume = True
+    seen: list[int] = []
+    meta = train(small_task(), settings, choose("cpu"), lambda step, total, m: seen.append(step))
+    assert seen == [3, 4] and meta["steps"] == 4 and not checkpoint_path(out).exists()

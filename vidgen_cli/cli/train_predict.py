@@ -25,6 +25,7 @@ def command(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     threads: int = typer.Option(1, "--threads", min=1, help="CPU threads for torch (the machine may be shared)."),
     crop: int = typer.Option(128, "--crop", min=32, help="Training crop size for natural video."),
+    pool: int = typer.Option(0, "--pool", min=0, help="Natural video: precompute N examples and reuse them (0: fresh every step)."),
 ) -> None:
     """Train a frame-prediction model with the shared training loop (checkpoints, --resume, metadata)."""
     from vidgen_cli.errors import UsageError, VidgenError
@@ -40,13 +41,13 @@ def command(
                 from vidgen_cli.errors import InputError
 
                 raise InputError(f"--data path not found: {', '.join(missing)}")
-        _run(data, synthetic, out, steps, batch_size, lr, checkpoint_every, validate_every, resume, seed, device, threads, crop)
+        _run(data, synthetic, out, steps, batch_size, lr, checkpoint_every, validate_every, resume, seed, device, threads, crop, pool)
     except VidgenError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code)
 
 
-def _run(data, synthetic, out, steps, batch_size, lr, checkpoint_every, validate_every, resume, seed, device, threads, crop) -> None:
+def _run(data, synthetic, out, steps, batch_size, lr, checkpoint_every, validate_every, resume, seed, device, threads, crop, pool) -> None:
     import cv2
     import torch
     from rich.console import Console
@@ -64,7 +65,7 @@ def _run(data, synthetic, out, steps, batch_size, lr, checkpoint_every, validate
     if out.suffix != ".pt":
         out = out.with_suffix(".pt")
     with console.status("preparing training data"):
-        task = DigitsTask() if synthetic else VideoRefineTask(list(data), crop=crop)
+        task = DigitsTask() if synthetic else VideoRefineTask(list(data), crop=crop, pool=pool)
     settings = TrainSettings(
         out=out,
         steps=steps,

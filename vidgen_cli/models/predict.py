@@ -62,7 +62,7 @@ class FlowRefiner(nn.Module):
         self.head = nn.Conv2d(c, 4, 3, 1, 1)
         nn.init.zeros_(self.head.weight)
         with torch.no_grad():
-            self.head.bias.copy_(torch.tensor([0.0, 0.0, 0.0, 4.0]))  # start as the plain extrapolation
+            self.head.bias.copy_(torch.tensor([0.0, 0.0, 0.0, 3.0]))  # start close to the plain extrapolation
 
     def refine(self, x: torch.Tensor) -> torch.Tensor:
         """x: B x 13 x H x W (see refiner_inputs) -> predicted frame B x 3 x H x W in 0-1."""

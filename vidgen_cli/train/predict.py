@@ -33,7 +33,9 @@ VALIDATION_SEED = 7  # digits validation; the test split has its own seed
 class VideoRefineTask:
     arch = "flow-refiner"
 
-    def __init__(self, paths: list[Path], crop: int = 128, max_side: int = 320, max_frames: int = 400, val_items: int = 18) -> None:
+    def __init__(
+        self, paths: list[Path], crop: int = 128, max_side: int = 320, max_frames: int = 400, val_items: int = 18, pool: int = 0
+    ) -> None:
         self.config = FlowRefinerConfig()
         self.model = FlowRefiner(self.config)
         clips = load_clips(paths, max_side=max_side, max_frames=max_frames, min_frames=CONTEXT + 2)
@@ -41,6 +43,10 @@ class VideoRefineTask:
             raise InputError(f"no usable clips under {', '.join(map(str, paths))}; pass videos or frame folders")
         self.crop = crop
         self.flow = DISFlow("medium")
+        # pool > 0: compute that many examples once and draw crops from them, so that steps cost only
+        # the network (computing flow and its extrapolation is about half of a fresh step on a CPU)
+        self.pool_size = pool
+        self.pool: list[tuple[torch.Tensor, torch.Tensor]] = []
         # train on the first 80% of each clip; the last 20% is only for validation
         self.train = [(c.name, c.frames[: int(len(c.frames) * (1 - HOLDOUT))]) for c in clips]
         self.held = [(c.name, c.frames[int(len(c.frames) * (1 - HOLDOUT)) :]) for c in clips]
@@ -54,6 +60,7 @@ class VideoRefineTask:
             "max_frames": max_frames,
             "train_frames": int(weights.sum()),
             "held_out": f"last {int(HOLDOUT * 100)}% of every clip's frames (validation only)",
+            "pool": pool,
         }
         self.val = self._validation_set(val_items)
 
@@ -81,11 +88,11 @@ class VideoRefineTask:
             out.append((x, y, k))
         return out
 
-    def sample_batch(self, rng: np.random.Generator, batch_size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    def _fresh(self, rng: np.random.Generator, count: int, crop: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         xs, ys = [], []
-        while len(xs) < batch_size:
+        while len(xs) < count:
             _, frames = self.train[int(rng.choice(len(self.train), p=self.clip_p))]
-            ks = [int(k) for k in rng.choice(HORIZONS, size=min(2, batch_size - len(xs)))]
+            ks = [int(k) for k in rng.choice(HORIZONS, size=min(2, count - len(xs)))]
             if len(frames) < CONTEXT + max(ks):
                 continue
             if rng.random() < 0.5:  # mirror the clip: as plausible a motion as the original
@@ -94,16 +101,40 @@ class VideoRefineTask:
             window = np.ascontiguousarray(frames[t - CONTEXT + 1 : t + max(ks) + 1])
             for x, y in self._examples(window, CONTEXT - 1, ks):  # two horizons share one flow estimate
                 h, w = y.shape[-2:]
-                c = min(self.crop, h, w)
+                c = min(crop, h, w)
                 top, left = int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1))
                 xs.append(x[:, top : top + c, left : left + c])
                 ys.append(y[:, top : top + c, left : left + c])
+        return xs, ys
+
+    def sample_batch(self, rng: np.random.Generator, batch_size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.pool_size <= 0:
+            xs, ys = self._fresh(rng, batch_size, self.crop)
+            return torch.stack(xs).to(device), torch.stack(ys).to(device)
+        if not self.pool:  # built from its own seed, so --resume rebuilds the same pool
+            xs, ys = self._fresh(np.random.default_rng(4321), self.pool_size, self.crop + 32)
+            self.pool = [(x.half(), y.half()) for x, y in zip(xs, ys)]
+        xs, ys = [], []
+        for i in rng.integers(0, len(self.pool), batch_size):
+            x, y = self.pool[int(i)]
+            h, w = y.shape[-2:]
+            c = min(self.crop, h, w)
+            top, left = int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1))
+            x, y = x[:, top : top + c, left : left + c].float(), y[:, top : top + c, left : left + c].float()
+            if rng.random() < 0.5:  # mirror: flip the images and negate the horizontal displacement
+                x, y = x.flip(-1), y.flip(-1)
+                x[9] = -x[9]
+            xs.append(x)
+            ys.append(y)
         return torch.stack(xs).to(device), torch.stack(ys).to(device)
 
     def loss(self, model: torch.nn.Module, batch: Any) -> tuple[torch.Tensor, dict[str, float]]:
         x, y = batch
         pred = model(x).float()
-        loss = torch.sqrt((pred - y) ** 2 + 1e-6).mean()  # Charbonnier (smooth L1)
+        # the mean of per-example log MSE, i.e. minus the mean PSNR: a plain MSE would be dominated
+        # by the long horizons' large errors and let the one-frame-ahead prediction go soft
+        mse = ((pred - y) ** 2).mean(dim=(1, 2, 3))
+        loss = torch.log10(mse + 1e-5).mean() * 10
         return loss, {}
 
     def validate(self, model: torch.nn.Module, device: torch.device) -> dict[str, float]:
