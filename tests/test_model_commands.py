@@ -1,8 +1,6 @@
 """interpolate and predict through the CLI: counts, timing, audio, frame folders, pipes, resume."""
 
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys

@@ -5,7 +5,6 @@ import pytest
 from vidgen_cli.errors import InputError
 from vidgen_cli.io.probe import parse_header, probe
 
-from conftest import make_clip
 
 
 def test_probe_reports_exact_rate_count_duration_and_audio(clips):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli.training import recorded_command, report_result, set_threads, training_progress
 
+
+@handle_errors
 def command(
     data: list[Path] = typer.Option(..., "--data", help="Training videos, frame folders, or folders of them."),
     style: list[Path] = typer.Option(..., "--style", help="Style images or folders of them (repeatable)."),
@@ -26,14 +29,9 @@ def command(
     seed: int = typer.Option(0),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    threads: Optional[int] = typer.Option(None, help="Torch CPU threads (default: torch's choice)."),
+    threads: Optional[int] = typer.Option(None, help="Torch CPU threads (default: half the cores)."),
 ) -> None:
     """Distil a student from the Magenta transformer, with a temporal loss (see vidgen_cli.train.stylize)."""
-    import cv2
-    import torch
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     from vidgen_cli.device import choose
     from vidgen_cli.models import magenta_onnx
     from vidgen_cli.models.magenta import TransformerConfig
@@ -41,10 +39,7 @@ def command(
     from vidgen_cli.train.core import TrainSettings, train
     from vidgen_cli.train.stylize import DistillSettings, StylizeDistillTask, style_vectors
 
-    if threads:
-        torch.set_num_threads(threads)
-    cv2.setNumThreads(1)
-    console = Console(stderr=True)
+    set_threads(threads)
     placement = choose(device)
     widths = tuple(int(c) for c in channels.split(","))
     if len(widths) != 3:
@@ -77,24 +72,11 @@ def command(
         validate_every=max(50, steps // 6),
         seed=seed,
         resume=resume,
-        command=["vidgen", "train", "stylize", *sys.argv[1:]],
+        command=recorded_command("stylize"),
     )
-    with Progress(
-        TextColumn("step {task.completed}/{task.total}"),
-        BarColumn(),
-        TextColumn("{task.fields[info]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as bar:
-        job = bar.add_task("train", total=steps, info="")
-
-        def progress(step: int, total: int, metrics: dict[str, float]) -> None:
-            info = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
-            bar.update(job, completed=step, info=info)
-
-        meta = train(task, settings, placement, progress)
-    console.print(f"wrote {out} ({meta['wall_seconds']} s); validation: {meta.get('validation')}")
+    with training_progress("train stylize", steps) as (console, report):
+        meta = train(task, settings, placement, report)
+    report_result(console, out, meta)
 
 
 if __name__ == "__main__":

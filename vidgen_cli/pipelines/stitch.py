@@ -18,7 +18,6 @@ from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter
 from vidgen_cli.io.manifest import read_manifest_if_any
-from vidgen_cli.io.paths import list_images
 from vidgen_cli.io.probe import check_frames, probe
 from vidgen_cli.pipelines.run import run_pipeline
 
