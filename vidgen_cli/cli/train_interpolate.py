@@ -24,6 +24,7 @@ def command(
     crop: int = typer.Option(128, help="Training crop size in pixels."),
     max_side: int = typer.Option(480, "--max-side", help="Clips are decoded at most this large."),
     max_frames: int = typer.Option(600, "--max-frames", help="Frames decoded per clip at most."),
+    refine_channels: int = typer.Option(16, "--refine-channels", help="Full-resolution last layer width (0: none)."),
     threads: Optional[int] = typer.Option(1, help="CPU threads for torch and OpenCV."),
 ) -> None:
     """Train the learned interpolation model (DIS flow + FusionNet) and write OUT.pt + OUT.json."""
@@ -34,6 +35,7 @@ def command(
 
     from vidgen_cli.device import choose
     from vidgen_cli.errors import InputError, UsageError
+    from vidgen_cli.models.interp import FusionConfig
     from vidgen_cli.train.clips import load_clips
     from vidgen_cli.train.core import TrainSettings, train
     from vidgen_cli.train.interpolate import InterpolationTask
@@ -54,7 +56,7 @@ def command(
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         pre = progress.add_task("flows", total=pool * 2, info="")
-        task = InterpolationTask(clips, pool=pool, crop=crop, seed=seed, sources=[str(p) for p in data],
+        task = InterpolationTask(clips, config=FusionConfig(refine=refine_channels), pool=pool, crop=crop, seed=seed, sources=[str(p) for p in data],
                                  progress=lambda _stage, done, total: progress.update(pre, completed=done, total=total))
         progress.update(pre, completed=progress.tasks[pre].total)
         bar = progress.add_task("train", total=steps, info="")
