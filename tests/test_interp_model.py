@@ -63,7 +63,7 @@ def test_train_command_writes_weights_resumes_and_loads(tmp_path, monkeypatch):
     data = _frames_folder(tmp_path / "clip")
     out = tmp_path / "tiny.pt"
     common = dict(data=[data], out=out, batch_size=2, lr=1e-3, validate_every=2, seed=1, device="cpu", pool=4,
-                  crop=64, max_side=224, max_frames=100, threads=1)
+                  crop=64, max_side=224, max_frames=100, threads=1, refine_channels=4)
     monkeypatch.setattr("sys.argv", ["train_interpolate", "--data", str(data)])
 
     # First run "crashes" while writing the final weights, after the step-2 checkpoint was saved.

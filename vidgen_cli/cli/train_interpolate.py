@@ -12,7 +12,7 @@ import typer
 def command(
     data: List[Path] = typer.Option(..., "--data", help="Videos, frame folders, or folders of those (repeatable)."),
     out: Path = typer.Option(..., "-o", "--out", help="Output weights path (NAME.pt; NAME.json is written beside it)."),
-    steps: int = typer.Option(6000, help="Optimizer steps."),
+    steps: int = typer.Option(5000, help="Optimizer steps."),
     batch_size: int = typer.Option(8, "--batch-size", help="Crops per step."),
     lr: float = typer.Option(5e-4, help="Peak learning rate (cosine decay)."),
     checkpoint_every: int = typer.Option(500, "--checkpoint-every", help="Save OUT.ckpt every N steps."),
@@ -20,10 +20,11 @@ def command(
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt if present."),
     seed: int = typer.Option(0, help="Random seed (data sampling, init)."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    pool: int = typer.Option(1200, help="Triplets whose flows are precomputed (2 crops each)."),
+    pool: int = typer.Option(1000, help="Triplets whose flows are precomputed (2 crops each)."),
     crop: int = typer.Option(128, help="Training crop size in pixels."),
     max_side: int = typer.Option(480, "--max-side", help="Clips are decoded at most this large."),
     max_frames: int = typer.Option(600, "--max-frames", help="Frames decoded per clip at most."),
+    refine_channels: int = typer.Option(0, "--refine-channels", help="Full-resolution last layer width (0: none; 16 measured no better)."),
     threads: Optional[int] = typer.Option(1, help="CPU threads for torch and OpenCV."),
 ) -> None:
     """Train the learned interpolation model (DIS flow + FusionNet) and write OUT.pt + OUT.json."""
@@ -34,6 +35,7 @@ def command(
 
     from vidgen_cli.device import choose
     from vidgen_cli.errors import InputError, UsageError
+    from vidgen_cli.models.interp import FusionConfig
     from vidgen_cli.train.clips import load_clips
     from vidgen_cli.train.core import TrainSettings, train
     from vidgen_cli.train.interpolate import InterpolationTask
@@ -54,7 +56,7 @@ def command(
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         pre = progress.add_task("flows", total=pool * 2, info="")
-        task = InterpolationTask(clips, pool=pool, crop=crop, seed=seed, sources=[str(p) for p in data],
+        task = InterpolationTask(clips, config=FusionConfig(refine=refine_channels), pool=pool, crop=crop, seed=seed, sources=[str(p) for p in data],
                                  progress=lambda _stage, done, total: progress.update(pre, completed=done, total=total))
         progress.update(pre, completed=progress.tasks[pre].total)
         bar = progress.add_task("train", total=steps, info="")

@@ -25,6 +25,7 @@ OCC_FLOOR = 0.3  # must match vidgen_cli.interpolation.OCC_FLOOR (the prior blen
 class FusionConfig:
     widths: tuple[int, int, int] = (16, 32, 48)  # channels at 1/2, 1/4, 1/8 of the input resolution
     multiple: int = 8  # input sides must be a multiple of this (pad and crop back)
+    refine: int = 0  # channels of a last layer at full input resolution (0: predict at 1/2 and upsample)
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -44,7 +45,8 @@ class FusionNet(nn.Module):
         self.enc3 = nn.Sequential(_conv(c2, c3, 2), _conv(c3, c3), _conv(c3, c3))
         self.dec2 = _conv(c3 + c2, c2)
         self.dec1 = _conv(c2 + c1, c1)
-        self.head = nn.Conv2d(c1, self.OUT_CHANNELS, 3, 1, 1)
+        self.refine = _conv(c1 + self.IN_CHANNELS, config.refine) if config.refine else None
+        self.head = nn.Conv2d(config.refine or c1, self.OUT_CHANNELS, 3, 1, 1)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
@@ -63,7 +65,11 @@ class FusionNet(nn.Module):
         e3 = self.enc3(e2)
         d2 = self.dec2(torch.cat([F.interpolate(e3, size=e2.shape[-2:], mode="bilinear", align_corners=False), e2], 1))
         d1 = self.dec1(torch.cat([F.interpolate(d2, size=e1.shape[-2:], mode="bilinear", align_corners=False), e1], 1))
-        out = F.interpolate(self.head(d1), size=(h, w), mode="bilinear", align_corners=False)
+        if self.refine is not None:
+            up = F.interpolate(d1, size=(h, w), mode="bilinear", align_corners=False)
+            out = self.head(self.refine(torch.cat([up, x], 1)))
+        else:
+            out = F.interpolate(self.head(d1), size=(h, w), mode="bilinear", align_corners=False)
         prior = torch.log((1 - t) * (v0 + OCC_FLOOR)) - torch.log(t * (v1 + OCC_FLOOR))
         mask = torch.sigmoid(out[:, :1] + prior)
         return mask, out[:, 1:4], out[:, 4:8] * FLOW_SCALE

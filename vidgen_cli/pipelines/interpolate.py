@@ -23,7 +23,7 @@ import numpy as np
 
 from vidgen_cli.errors import UsageError
 
-DEFAULT_MODEL = "fusion"  # the learned model measured best (bench/interpolate.py); "flow" is the fallback
+DEFAULT_MODEL = "flow"  # measured best (bench/interpolate.py): fusion ties it in quality and is slower
 MODELS = ("fusion", "flow", "blend")
 DEFAULT_SCENE_THRESHOLD = 0.25
 
