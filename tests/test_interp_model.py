@@ -65,6 +65,7 @@ def test_train_command_writes_weights_resumes_and_loads(tmp_path, monkeypatch):
     common = dict(data=[data], out=out, batch_size=2, lr=1e-3, validate_every=2, seed=1, device="cpu", pool=4,
                   crop=64, max_side=224, max_frames=100, threads=1, refine_channels=4)
     monkeypatch.setattr("sys.argv", ["train_interpolate", "--data", str(data)])
+    monkeypatch.setenv("VIDGEN_DEBUG", "1")  # let the simulated crash through instead of a one-line error
 
     # First run "crashes" while writing the final weights, after the step-2 checkpoint was saved.
     class Crash(Exception):

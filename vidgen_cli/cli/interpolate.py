@@ -20,7 +20,7 @@ def interpolate(
     common: opt.Common,
     factor: Annotated[Optional[int], typer.Option("--factor", "-x", help="N-1 new frames between each pair (N >= 2); the frame rate is multiplied by N.")] = None,
     fps: Annotated[Optional[str], typer.Option("--fps", help="Target frame rate (any, e.g. 60 or 59.94); the duration is kept.")] = None,
-    model: Annotated[str, typer.Option("--model", help="fusion (learned, default), flow (classical optical flow), blend, or a .pt file.")] = "fusion",
+    model: Annotated[str, typer.Option("--model", help="flow (optical flow with occlusion reasoning, default), fusion (learned fusion on top of it), blend, or a .pt file.")] = "flow",
     scene_threshold: Annotated[float, typer.Option("--scene-threshold", help="Cut score (0-1) above which two frames belong to different shots and are never morphed.")] = 0.25,
 ) -> None:
     """Interpolate frames with optical flow and a small learned fusion network."""

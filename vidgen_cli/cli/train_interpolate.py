@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli.training import recorded_command, report_result, set_threads, training_progress
 
+
+@handle_errors
 def command(
     data: List[Path] = typer.Option(..., "--data", help="Videos, frame folders, or folders of those (repeatable)."),
     out: Path = typer.Option(..., "-o", "--out", help="Output weights path (NAME.pt; NAME.json is written beside it)."),
@@ -25,13 +28,10 @@ def command(
     max_side: int = typer.Option(480, "--max-side", help="Clips are decoded at most this large."),
     max_frames: int = typer.Option(600, "--max-frames", help="Frames decoded per clip at most."),
     refine_channels: int = typer.Option(0, "--refine-channels", help="Full-resolution last layer width (0: none; 16 measured no better)."),
-    threads: Optional[int] = typer.Option(1, help="CPU threads for torch and OpenCV."),
+    threads: Optional[int] = typer.Option(None, help="CPU threads for torch (default: half the cores)."),
 ) -> None:
     """Train the learned interpolation model (DIS flow + FusionNet) and write OUT.pt + OUT.json."""
-    import cv2
-    import torch
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from vidgen_cli.device import choose
     from vidgen_cli.errors import InputError, UsageError
@@ -42,38 +42,28 @@ def command(
 
     if steps < 1 or batch_size < 1 or pool < 1:
         raise UsageError("--steps, --batch-size and --pool must be at least 1")
-    if threads:
-        torch.set_num_threads(threads)
-        cv2.setNumThreads(threads)
+    set_threads(threads)
     placement = choose(device)
-    console = Console(stderr=True)
     clips = load_clips(data, max_side=max_side, max_frames=max_frames)
     if not clips:
         raise InputError("no readable videos or frame folders under --data; pass folders with .mp4/.webm/... or .png frames")
+    console = Console(stderr=True)
     console.print(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames")
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-               TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as progress:
-        pre = progress.add_task("flows", total=pool * 2, info="")
-        task = InterpolationTask(clips, config=FusionConfig(refine=refine_channels), pool=pool, crop=crop, seed=seed, sources=[str(p) for p in data],
-                                 progress=lambda _stage, done, total: progress.update(pre, completed=done, total=total))
-        progress.update(pre, completed=progress.tasks[pre].total)
-        bar = progress.add_task("train", total=steps, info="")
-        shown: dict[str, float] = {}
-
-        def report(step: int, total: int, metrics: dict[str, float]) -> None:
-            shown.update(metrics)
-            info = f"loss {shown.get('loss', 0):.4f}"
-            if "val_psnr" in shown:
-                info += f"  val {shown['val_psnr']:.2f} dB (flow {shown.get('val_psnr_flow_model', 0):.2f})"
-            progress.update(bar, completed=step, info=info)
-
-        settings = TrainSettings(out=out, steps=steps, batch_size=batch_size, lr=lr, checkpoint_every=checkpoint_every,
-                                 validate_every=validate_every, seed=seed, resume=resume,
-                                 command=["vidgen", "train", "interpolate", *sys.argv[1:]])
+    with console.status(f"estimating flow for {pool} training triplets"):
+        task = InterpolationTask(clips, config=FusionConfig(refine=refine_channels), pool=pool, crop=crop, seed=seed,
+                                 sources=[str(p) for p in data])
+    settings = TrainSettings(out=out, steps=steps, batch_size=batch_size, lr=lr, checkpoint_every=checkpoint_every,
+                             validate_every=validate_every, seed=seed, resume=resume, command=recorded_command("interpolate"))
+    with training_progress("train interpolate", steps, _summary) as (console, report):
         meta = train(task, settings, placement, report)
-    console.print(f"wrote {out} ({meta['wall_seconds']} s); validation {meta['validation']}")
+    report_result(console, out, meta)
+
+
+def _summary(metrics: dict[str, float]) -> str:
+    info = f"loss {metrics.get('loss', 0):.4f}"
+    if "val_psnr" in metrics:
+        info += f"  val {metrics['val_psnr']:.2f} dB (flow {metrics.get('val_psnr_flow_model', 0):.2f})"
+    return info
 
 
 if __name__ == "__main__":
