@@ -74,3 +74,12 @@ def test_stitch_batch_over_frame_folders(tmp_path, clips):
     result = runner.invoke(app, ["stitch", str(tmp_path / "frames"), "-o", str(tmp_path / "videos_out"), "-q", "--preset", "ultrafast"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "videos_out").iterdir()) == ["a.mp4", "b.mp4"]
+
+
+def test_model_command_over_a_folder_keeps_names(tmp_path, clips):
+    folder = _videos(tmp_path, clips)
+    result = runner.invoke(app, ["interpolate", str(folder), "-o", str(tmp_path / "out"), "--factor", "2", "--model", "blend",
+                                 "--preset", "ultrafast", "--json", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.mp4", "b.webm"]
+    assert _records(result)[-1]["succeeded"] == 2

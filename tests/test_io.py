@@ -120,3 +120,26 @@ def test_image_folder_writer_writes_manifest(tmp_path):
     manifest = read_manifest_if_any(out)
     assert manifest.fps == 10 and manifest.frames == ["000001.jpg", "000002.jpg", "000003.jpg"]
     assert manifest.times == pytest.approx([0.0, 0.1, 0.2])
+
+
+@pytest.mark.parametrize("suffix,codec", [(".avi", ["-c:v", "mpeg4"]), (".mov", ["-c:v", "libx264", "-pix_fmt", "yuv420p"])])
+def test_decode_avi_and_mov(tmp_path, suffix, codec):
+    from conftest import make_clip
+
+    clip = make_clip(tmp_path / f"c{suffix}", seconds=0.5, codec=codec)
+    assert len(decode_all(clip)) == probe(clip).frame_count == 12
+
+
+def test_subtitles_are_carried_into_mp4(clips, tmp_path):
+    from vidgen_cli.io import ffmpeg
+
+    srt = tmp_path / "s.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:00,900\nhello\n")
+    source = tmp_path / "with_subs.mkv"
+    assert ffmpeg.run(["-i", str(clips["plain"]), "-i", str(srt), "-map", "0", "-map", "1", "-c:v", "copy", "-c:s", "srt", str(source)]).returncode == 0
+    info = probe(source)
+    assert [s.codec for s in info.subtitles] == ["subrip"]
+    out = tmp_path / "out.mp4"
+    writer = VideoWriter(out, info.fps, EncodeOptions(preset="ultrafast"), media=MediaSource(str(source), subtitles=info.subtitles))
+    _write(writer, decode_all(source))
+    assert [s.codec for s in probe(out).subtitles] == ["mov_text"]

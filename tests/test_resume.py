@@ -84,3 +84,39 @@ def test_audio_is_carried_through_segments(clips, tmp_path, short_segments):
     info = probe(out)
     assert info.has_audio and info.frame_count == result.frames == source.frame_count
     assert abs(info.duration - source.duration) < 1 / float(source.fps)
+
+
+class Interrupting:
+    """Wraps a processor and raises KeyboardInterrupt (Ctrl-C) before the n-th frame."""
+
+    def __init__(self, inner, at: int) -> None:
+        self.inner, self.at, self.seen = inner, at, 0
+
+    def push(self, frame):
+        if self.seen == self.at:
+            raise KeyboardInterrupt
+        self.seen += 1
+        return self.inner.push(frame)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_stylize_flow_state_resumes_exactly(clips, tmp_path, short_segments):
+    import cv2
+
+    from vidgen_cli.pipelines.stylize import Stylizer
+
+    style = tmp_path / "style.png"
+    cv2.imwrite(str(style), np.random.default_rng(3).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    stylizer = Stylizer([style], max_side=64, consistency="flow")
+    settings = OutputSettings(encode=EncodeOptions(codec="ffv1"))
+    run_job(str(clips["plain"]), str(tmp_path / "ref.mkv"), stylizer.processor(), Fraction(24), settings, {"s": 1})
+    out = tmp_path / "out.mkv"
+    with pytest.raises(KeyboardInterrupt):
+        run_job(str(clips["plain"]), str(out), Interrupting(stylizer.processor(), 15), Fraction(24), settings, {"s": 1})
+    resumed = run_job(str(clips["plain"]), str(out), stylizer.processor(), Fraction(24), OutputSettings(encode=EncodeOptions(codec="ffv1"), resume=True), {"s": 1})
+    assert resumed.resumed_from == 10
+    a, b = decode_all(tmp_path / "ref.mkv"), decode_all(out)
+    assert len(a) == len(b) == 24
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))

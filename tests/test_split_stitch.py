@@ -140,3 +140,14 @@ def test_stdin_and_stdout_pipes(clips, tmp_path):
     piped = subprocess.run([exe, "stitch", str(tmp_path / "f"), "-o", "-", "--format", "nut", "-q"], capture_output=True, check=True)
     (tmp_path / "o.nut").write_bytes(piped.stdout)
     assert probe(tmp_path / "o.nut").frame_count == 24
+
+
+def test_stitch_takes_audio_from_another_file_or_drops_it(clips, tmp_path):
+    frames = tmp_path / "f"
+    assert invoke("split", clips["plain"], "-o", frames).exit_code == 0
+    assert invoke("stitch", frames, "-o", tmp_path / "a.mp4", "--audio", clips["audio"], "--preset", "ultrafast").exit_code == 0
+    assert probe(tmp_path / "a.mp4").has_audio
+    frames_audio = tmp_path / "fa"
+    assert invoke("split", clips["audio"], "-o", frames_audio).exit_code == 0
+    assert invoke("stitch", frames_audio, "-o", tmp_path / "n.mp4", "--no-audio", "--preset", "ultrafast").exit_code == 0
+    assert not probe(tmp_path / "n.mp4").has_audio

@@ -57,8 +57,13 @@ class MediaSource:
 WarnFn = Callable[[str], None]
 
 
+def default_codec(muxer: str) -> str:
+    """libx264, or what the container requires (VP9 for WebM)."""
+    return _DEFAULT_CODEC.get(muxer, "libx264")
+
+
 def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int, warn: WarnFn) -> list[str]:
-    codec = options.codec or _DEFAULT_CODEC.get(muxer, "libx264")
+    codec = options.codec or default_codec(muxer)
     args = ["-c:v", codec]
     delivery = codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}
     pix_fmt = options.pix_fmt or ("yuv420p" if delivery else None)

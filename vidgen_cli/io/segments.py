@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from vidgen_cli.errors import UsageError
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn
+from vidgen_cli.io.encode import MUXERS, EncodeOptions, MediaSource, VideoWriter, WarnFn, default_codec
 from vidgen_cli.pipelines.base import Mark
 
 DEFAULT_SEGMENT_FRAMES = 240
@@ -41,6 +42,9 @@ class SegmentedVideoWriter:
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions, media: MediaSource | None,
                  key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None) -> None:
         self.output = Path(output)
+        # Segments are joined by stream copy, so they must already use the final container's codec.
+        final_muxer = MUXERS.get(self.output.suffix.lower(), "mp4")
+        options = replace(options, codec=options.codec or default_codec(final_muxer))
         self.fps, self.options, self.media, self.key = fps, options, media, key
         self.warn = warn or (lambda message: None)
         self.segment_frames = segment_frames or int(os.environ.get("VIDGEN_SEGMENT_FRAMES", DEFAULT_SEGMENT_FRAMES))
