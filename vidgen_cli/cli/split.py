@@ -29,7 +29,7 @@ def split(
     start: Annotated[Optional[str], typer.Option("--start", help="Start time: seconds or hh:mm:ss.ms.")] = None,
     end: Annotated[Optional[str], typer.Option("--end", help="End time: seconds or hh:mm:ss.ms.")] = None,
     scenes: Annotated[bool, typer.Option("--scenes", help="Split at shot cuts into one clip (or frames folder) per shot.")] = False,
-    threshold: Annotated[float, typer.Option("--threshold", help="Shot-cut threshold (0-255, content change).")] = DEFAULT_THRESHOLD,
+    threshold: Annotated[float, typer.Option("--threshold", help="Shot-cut score (0-1) above which a new shot starts.")] = DEFAULT_THRESHOLD,
     codec: opt.Codec = None,
     crf: opt.Crf = 18,
     preset: opt.Preset = "medium",

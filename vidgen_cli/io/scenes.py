@@ -1,6 +1,11 @@
-"""Shot-cut detection on a stream of frames, in the manner of PySceneDetect's content detector:
-the mean change of hue, saturation and value between downscaled consecutive frames, with a
-threshold on a 0-255 scale (27 by default, as PySceneDetect) and a minimum shot length."""
+"""Shot-cut detection, one score for every command: split --scenes cuts clips with it,
+interpolate never morphs across a cut, stylize resets its temporal state at one.
+
+The score compares 64x36 grayscale thumbnails: the mean of the luma-histogram distance (barely
+moves under motion, jumps at a cut) and the mean absolute difference / 100 (catches cuts between
+shots of similar tone), clipped to 0..1. On the project's real clips with cuts, cuts scored
+>= 0.40 and motion <= 0.15, so the default threshold is 0.25.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,28 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-DEFAULT_THRESHOLD = 27.0
-_ANALYSIS_WIDTH = 160
+DEFAULT_THRESHOLD = 0.25
+THUMB_SIZE = (64, 36)
 
 
-def _signature(frame: np.ndarray) -> np.ndarray:
-    height, width = frame.shape[:2]
-    if width > _ANALYSIS_WIDTH:
-        size = (_ANALYSIS_WIDTH, max(1, round(height * _ANALYSIS_WIDTH / width)))
-        frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(frame, cv2.COLOR_RGB2HSV).astype(np.int16)
+def thumbnail(frame: np.ndarray) -> np.ndarray:
+    """The small grayscale image that cut scores (and duplicate checks) compare."""
+    gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(gray, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+
+
+def thumb_score(thumb0: np.ndarray, thumb1: np.ndarray) -> float:
+    """Cut score (0 same shot .. 1) of two thumbnails."""
+    h0 = np.bincount(thumb0.ravel() >> 3, minlength=32) / thumb0.size
+    h1 = np.bincount(thumb1.ravel() >> 3, minlength=32) / thumb1.size
+    histogram_distance = 0.5 * float(np.abs(h0 - h1).sum())
+    mean_difference = float(np.abs(thumb0.astype(np.int16) - thumb1).mean())
+    return min(1.0, 0.5 * histogram_distance + 0.5 * mean_difference / 100.0)
 
 
 def cut_score(previous: np.ndarray, current: np.ndarray) -> float:
-    """Mean absolute HSV difference between two frames (0-255 scale); high means a cut."""
-    a, b = _signature(previous), _signature(current)
-    if a.shape != b.shape:
-        return 255.0
-    return float(np.abs(a - b).mean())
+    """Cut score (0 same shot .. 1) of two frames of any size."""
+    return thumb_score(thumbnail(previous), thumbnail(current))
 
 
 class SceneDetector:
@@ -39,13 +48,12 @@ class SceneDetector:
         self._since_cut = 0
 
     def is_cut(self, frame: np.ndarray) -> bool:
-        signature = _signature(frame)
-        previous, self._previous = self._previous, signature
+        thumb = thumbnail(frame)
+        previous, self._previous = self._previous, thumb
         self._since_cut += 1
-        if previous is None or previous.shape != signature.shape:
-            return previous is not None
-        score = float(np.abs(signature - previous).mean())
-        if score >= self.threshold and self._since_cut >= self.min_scene_len:
+        if previous is None:
+            return False
+        if thumb_score(previous, thumb) > self.threshold and self._since_cut >= self.min_scene_len:
             self._since_cut = 0
             return True
         return False

@@ -30,6 +30,7 @@ import numpy as np
 
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.flow import DISFlow, forward_backward_mask, to_gray
+from vidgen_cli.io.scenes import DEFAULT_THRESHOLD, cut_score
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".y4m", ".nut", ".gif"}
@@ -199,14 +200,6 @@ class FlowCanvas:
         return out
 
 
-def cut_score(previous: np.ndarray, current: np.ndarray) -> float:
-    """Mean absolute difference (0-255) of 64x36 grayscale thumbnails: high at shot cuts."""
-    size = (64, 36)
-    a = cv2.resize(to_gray(previous), size, interpolation=cv2.INTER_AREA).astype(np.float32)
-    b = cv2.resize(to_gray(current), size, interpolation=cv2.INTER_AREA).astype(np.float32)
-    return float(np.abs(a - b).mean())
-
-
 # --------------------------------------------------------------------------- the pipeline
 
 
@@ -229,7 +222,7 @@ class Stylizer:
     max_side: processing resolution (longer side, pixels); None = the input's size. The output always
         has the input's size. This bounds memory and time at 4K.
     consistency: "flow" (default, see the module docstring) or "off" (independent frames).
-    cut_threshold: cut_score above which the temporal state is reset (a new shot).
+    cut_threshold: cut score (io/scenes.py, 0..1) above which the temporal state is reset (a new shot).
     placement: vidgen_cli.device.Placement; default CPU float32.
     """
 
@@ -241,7 +234,7 @@ class Stylizer:
         preserve_color: bool = False,
         max_side: int | None = 1280,
         consistency: str = "flow",
-        cut_threshold: float = 30.0,
+        cut_threshold: float = DEFAULT_THRESHOLD,
         placement: Any = None,
         canvas: CanvasSettings | None = None,
     ) -> None:
