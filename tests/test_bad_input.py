@@ -325,7 +325,7 @@ def test_tampered_weights_are_refused_by_the_command(tmp_path, clips, monkeypatc
     shutil.copy(shipped.with_suffix(".json"), tampered / "interp-fusion.json")
     monkeypatch.setenv("VIDGEN_WEIGHTS", str(tampered))
     out = tmp_path / "out.mp4"
-    check_refused(["interpolate", str(clips["plain"]), "--factor", "2", "-o", str(out)], tmp_path, "sha256", out)
+    check_refused(["interpolate", str(clips["plain"]), "--factor", "2", "--model", "fusion", "-o", str(out)], tmp_path, "sha256", out)
 
 
 def test_single_frame_video_is_handled(tmp_path, clips):
