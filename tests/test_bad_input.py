@@ -279,6 +279,7 @@ BAD_OPTIONS = [
     ("predict", ["--frames", "3", "--at", "-1", "--model", "flow"], "--at"),
     ("predict", ["--frames", "3", "--at", "2", "--start", "1", "--model", "flow"], "only one"),
     ("predict", ["--frames", "3", "--model", "nonsense.pt"], "nonsense"),
+    ("stylize", ["--style", "STYLE", "--scene-threshold", "2"], "--scene-threshold"),
     ("stylize", ["--style", "STYLE", "--strength", "-1"], "--strength"), ("stylize", ["--style", "STYLE", "--max-side", "8"], "--max-side"),
     ("stylize", ["--style", "STYLE", "--model", "nonsense.pt"], "nonsense"), ("stylize", ["--style", "EMPTY_DIR"], "EMPTY_DIR_NAME"),
     ("interpolate", ["--factor", "-2"], "--factor"),

@@ -25,12 +25,15 @@ def stylize(
     max_side: Annotated[int, typer.Option("--max-side", help="Processing resolution (longer side, pixels); the output keeps the input's size.")] = 720,
     consistency: Annotated[str, typer.Option("--consistency", help="flow (steady, default) or off (each frame on its own).")] = "flow",
     model: Annotated[str, typer.Option("--model", help="teacher (Magenta), student (distilled, faster) or a .pt file.")] = "teacher",
+    scene_threshold: Annotated[float, typer.Option("--scene-threshold", help="Cut score (0-1) above which a new shot starts and the temporal state resets.")] = 0.25,
 ) -> None:
     """Stylize frames with an arbitrary style, steady from frame to frame."""
     if not 0 <= strength <= 1:
         raise UsageError(f"--strength {strength}: use a value from 0 to 1")
     if consistency not in {"flow", "off"}:
         raise UsageError(f"--consistency {consistency}: use flow or off")
+    if not 0 < scene_threshold <= 1:
+        raise UsageError(f"--scene-threshold {scene_threshold}: use a value in (0, 1]")
     if not 32 <= max_side <= 8192:
         raise UsageError(f"--max-side {max_side}: use 32 to 8192 pixels")
     for source in style:
@@ -39,11 +42,11 @@ def stylize(
     from vidgen_cli.pipelines.stylize import Stylizer
 
     stylizer = Stylizer(style, model=model, strength=strength, preserve_color=preserve_color, max_side=max_side,
-                        consistency=consistency, placement=common.placement())
+                        consistency=consistency, cut_threshold=scene_threshold, placement=common.placement())
 
     def plan(info) -> Plan:
         return Plan(stylizer.processor(), info.fps or Fraction(25), info.frame_count or None,
                     {"style": [str(Path(s).resolve()) for s in style], "strength": strength, "preserve_color": preserve_color,
-                     "max_side": max_side, "consistency": consistency, "model": model})
+                     "max_side": max_side, "consistency": consistency, "model": model, "scene_threshold": scene_threshold})
 
     run_model_command("stylize", inputs, common, plan)
