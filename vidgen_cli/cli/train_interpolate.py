@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.training import recorded_command, report_result, set_threads, training_progress
+from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 
 @handle_errors
@@ -37,7 +37,7 @@ def command(
     from vidgen_cli.errors import InputError, UsageError
     from vidgen_cli.models.interp import FusionConfig
     from vidgen_cli.train.clips import load_clips
-    from vidgen_cli.train.core import TrainSettings, train
+    from vidgen_cli.train.core import TrainSettings
     from vidgen_cli.train.interpolate import InterpolationTask
 
     if steps < 1 or batch_size < 1 or pool < 1:
@@ -54,9 +54,7 @@ def command(
                                  sources=[str(p) for p in data])
     settings = TrainSettings(out=out, steps=steps, batch_size=batch_size, lr=lr, checkpoint_every=checkpoint_every,
                              validate_every=validate_every, seed=seed, resume=resume, command=recorded_command("interpolate"))
-    with training_progress("train interpolate", steps, _summary) as (console, report):
-        meta = train(task, settings, placement, report)
-    report_result(console, out, meta)
+    run_training("interpolate", task, settings, placement, _summary)
 
 
 def _summary(metrics: dict[str, float]) -> str:

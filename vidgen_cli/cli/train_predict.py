@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.training import recorded_command, report_result, set_threads, training_progress
+from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 SYNTHETIC = ("moving-digits",)
 
@@ -43,7 +43,7 @@ def command(
     from rich.console import Console
 
     from vidgen_cli.device import choose
-    from vidgen_cli.train.core import TrainSettings, train
+    from vidgen_cli.train.core import TrainSettings
     from vidgen_cli.train.predict import DigitsTask, VideoRefineTask
 
     set_threads(threads)
@@ -53,9 +53,7 @@ def command(
         task = DigitsTask() if synthetic else VideoRefineTask(list(data), crop=crop, pool=pool)
     settings = TrainSettings(out=out, steps=steps, batch_size=batch_size, lr=lr, checkpoint_every=checkpoint_every,
                              validate_every=validate_every, seed=seed, resume=resume, command=recorded_command("predict"))
-    with training_progress("train predict", steps, _summary) as (console, report):
-        meta = train(task, settings, placement, report)
-    report_result(console, out, meta)
+    run_training("predict", task, settings, placement, _summary)
 
 
 def _summary(metrics: dict[str, float]) -> str:

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.training import recorded_command, report_result, set_threads, training_progress
+from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 
 @handle_errors
@@ -36,7 +36,7 @@ def command(
     from vidgen_cli.models import magenta_onnx
     from vidgen_cli.models.magenta import TransformerConfig
     from vidgen_cli.train.clips import load_clips
-    from vidgen_cli.train.core import TrainSettings, train
+    from vidgen_cli.train.core import TrainSettings
     from vidgen_cli.train.stylize import DistillSettings, StylizeDistillTask, style_vectors
 
     set_threads(threads)
@@ -74,9 +74,7 @@ def command(
         resume=resume,
         command=recorded_command("stylize"),
     )
-    with training_progress("train stylize", steps) as (console, report):
-        meta = train(task, settings, placement, report)
-    report_result(console, out, meta)
+    run_training("stylize", task, settings, placement)
 
 
 if __name__ == "__main__":

@@ -58,3 +58,14 @@ def training_progress(label: str, steps: int, summary: Callable[[dict[str, float
 def report_result(console: Console, out: Any, meta: dict[str, Any]) -> None:
     console.print(f"wrote {out} ({meta['parameters']} parameters, {meta['wall_seconds']} s); validation: {meta.get('validation')}",
                   markup=False)
+
+
+def run_training(name: str, task: Any, settings: Any, placement: Any,
+                 summary: Callable[[dict[str, float]], str] = _default_summary) -> dict[str, Any]:
+    """Run the shared loop with the progress display, then say what was written."""
+    from vidgen_cli.train.core import train
+
+    with training_progress(f"train {name}", settings.steps, summary) as (console, report):
+        meta = train(task, settings, placement, report)
+    report_result(console, settings.out, meta)
+    return meta

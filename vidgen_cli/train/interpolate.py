@@ -57,8 +57,8 @@ def _crop(s: Sample, y: int, x: int, size: int) -> Sample:
     return Sample(*(a[sl].copy() for a in (s.i0, s.i1, s.gt, s.ft0, s.ft1, s.v0, s.v1)), s.t)
 
 
-def _error_map(s: Sample) -> np.ndarray:
-    """Per-pixel error of the fixed `flow` fusion: crops are mined where it is wrong."""
+def _flow_fusion(s: Sample) -> np.ndarray:
+    """The fixed `flow` model's float32 result for a sample: the baseline FusionNet corrects."""
     from vidgen_cli.interpolation import warp
 
     w0 = warp(s.i0.astype(np.float32), s.ft0.astype(np.float32))
@@ -66,7 +66,12 @@ def _error_map(s: Sample) -> np.ndarray:
     a0 = (1 - s.t) * (s.v0.astype(np.float32) + OCC_FLOOR)
     a1 = s.t * (s.v1.astype(np.float32) + OCC_FLOOR)
     m = a0 / (a0 + a1)
-    return np.abs(m * w0 + (1 - m) * w1 - s.gt).mean(-1)
+    return m * w0 + (1 - m) * w1
+
+
+def _error_map(s: Sample) -> np.ndarray:
+    """Per-pixel error of the fixed `flow` fusion: crops are mined where it is wrong."""
+    return np.abs(_flow_fusion(s) - s.gt).mean(-1)
 
 
 class InterpolationTask:
@@ -143,14 +148,7 @@ class InterpolationTask:
 
     @staticmethod
     def _fixed(s: Sample) -> np.ndarray:
-        from vidgen_cli.interpolation import warp
-
-        w0 = warp(s.i0.astype(np.float32), s.ft0.astype(np.float32))
-        w1 = warp(s.i1.astype(np.float32), s.ft1.astype(np.float32))
-        a0 = (1 - s.t) * (s.v0.astype(np.float32) + OCC_FLOOR)
-        a1 = s.t * (s.v1.astype(np.float32) + OCC_FLOOR)
-        m = a0 / (a0 + a1)
-        return np.clip(m * w0 + (1 - m) * w1 + 0.5, 0, 255).astype(np.uint8)
+        return np.clip(_flow_fusion(s) + 0.5, 0, 255).astype(np.uint8)
 
     @staticmethod
     def _tensors(samples: list[Sample], device: torch.device) -> tuple[torch.Tensor, ...]:
