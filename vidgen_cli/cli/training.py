@@ -42,6 +42,17 @@ def training_progress(label: str, steps: int, summary: Callable[[dict[str, float
                       ) -> Iterator[tuple[Console, ProgressFn]]:
     """A progress bar on stderr; yields the console and the callback for train(..., progress)."""
     console = Console(stderr=True)
+    if not console.is_terminal:  # a log file: a plain line every 5% instead of a live bar
+        every = max(1, steps // 20)
+        latest: dict[str, float] = {}
+
+        def log(step: int, total: int, metrics: dict[str, float]) -> None:
+            latest.update(metrics)
+            if step % every == 0 or step == total:
+                console.print(f"{label} step {step}/{total} {summary(latest)}", markup=False, highlight=False)
+
+        yield console, log
+        return
     columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     shown: dict[str, float] = {}
