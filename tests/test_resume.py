@@ -120,3 +120,21 @@ def test_stylize_flow_state_resumes_exactly(clips, tmp_path, short_segments):
     a, b = decode_all(tmp_path / "ref.mkv"), decode_all(out)
     assert len(a) == len(b) == 24
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_frames_folder_output_resumes_to_the_same_frames(clips, tmp_path, short_segments):
+    import cv2
+
+    settings = OutputSettings(image_format="png")
+    run_job(str(clips["plain"]), str(tmp_path / "reference"), Darken(), Fraction(24), settings, {"toy": 1})
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_job(str(clips["plain"]), str(out), Darken(fail_at=17), Fraction(24), settings, {"toy": 1})
+    assert not out.exists() and work_folder(out).is_dir()
+    resumed = run_job(str(clips["plain"]), str(out), Darken(), Fraction(24), OutputSettings(image_format="png", resume=True), {"toy": 1})
+    assert resumed.resumed_from == 10 and resumed.frames == 24
+    names = sorted(p.name for p in out.glob("*.png"))
+    assert names == sorted(p.name for p in (tmp_path / "reference").glob("*.png")) and len(names) == 24
+    for name in names:
+        assert np.array_equal(cv2.imread(str(out / name)), cv2.imread(str(tmp_path / "reference" / name)))
+    assert (out / "manifest.json").is_file() and not (out / "state.json").exists()

@@ -226,7 +226,8 @@ class ImageFolderWriter:
 
     def __init__(self, output: str | Path, image_format: str = "png", quality: int = 95,
                  fps: Fraction | None = None, source: str | None = None, audio_source: str | None = None,
-                 start: float = 0.0, warn: WarnFn | None = None) -> None:
+                 start: float = 0.0, warn: WarnFn | None = None, folder: Path | None = None, existing: int = 0) -> None:
+        """`folder`/`existing`: write into this folder, which already holds frames 1..existing (resume)."""
         self.output = Path(output)
         self.format = image_format.lower().lstrip(".")
         if self.format == "jpeg":
@@ -235,9 +236,12 @@ class ImageFolderWriter:
             raise UsageError(f"--format {image_format}: use png, jpg or webp")
         self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(self.format, [])
         self.fps, self.source, self.audio_source, self.start = fps, source, audio_source, start
-        self.temporary = temporary_sibling(self.output, is_dir=True)
-        self.temporary.mkdir()
-        self.names: list[str] = []
+        if folder is None:
+            self.temporary = temporary_sibling(self.output, is_dir=True)
+            self.temporary.mkdir()
+        else:
+            self.temporary = folder
+        self.names: list[str] = [f"{i:06d}.{self.format}" for i in range(1, existing + 1)]
         self.size: tuple[int, int] | None = None
 
     def write(self, frame: np.ndarray) -> None:

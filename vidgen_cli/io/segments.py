@@ -38,6 +38,43 @@ def work_folder(output: Path) -> Path:
     return output.with_name(f".{output.name}.vidgen-resume")
 
 
+class ResumeFolder:
+    """The hidden work folder beside an output: what a resumable writer has finished, and the
+    processor's state at that point. `record` is None when there is nothing to resume."""
+
+    def __init__(self, output: Path, key: str, resume: bool, warn: WarnFn) -> None:
+        self.work = work_folder(output)
+        self.key = key
+        self.record: dict[str, Any] | None = None
+        self.arrays: dict[str, Any] | None = None
+        state_file = self.work / _STATE
+        if resume and state_file.is_file():
+            record = json.loads(state_file.read_text())
+            if record.get("key") != key:
+                raise UsageError(f"{self.work} holds an interrupted run with other inputs or options; run without --resume to start over")
+            arrays = np.load(self.work / _ARRAYS, allow_pickle=False)
+            self.record, self.arrays = record, {name: arrays[name] for name in arrays.files}
+            return
+        if resume:
+            warn(f"nothing to resume for {output}; starting from the beginning")
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir()
+
+    def save(self, record: dict[str, Any], state: dict[str, Any]) -> None:
+        """Atomically record progress: the arrays first, then the JSON that points at them."""
+        temporary = self.work / "state.part.npz"
+        np.savez(temporary, **{name: np.asarray(value) for name, value in state.items()})
+        os.replace(temporary, self.work / _ARRAYS)
+        self.record = {**record, "key": self.key}
+        (self.work / "state.part.json").write_text(json.dumps(self.record))
+        os.replace(self.work / "state.part.json", self.work / _STATE)
+
+    def forget(self) -> None:
+        """Remove the resume state (the work folder's content is about to become the output)."""
+        for name in (_STATE, _ARRAYS):
+            (self.work / name).unlink(missing_ok=True)
+
+
 class SegmentedVideoWriter:
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions, media: MediaSource | None,
                  key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None) -> None:
@@ -48,37 +85,20 @@ class SegmentedVideoWriter:
         self.fps, self.options, self.media, self.key = fps, options, media, key
         self.warn = warn or (lambda message: None)
         self.segment_frames = segment_frames or int(os.environ.get("VIDGEN_SEGMENT_FRAMES", DEFAULT_SEGMENT_FRAMES))
-        self.work = work_folder(self.output)
-        self.segments: list[str] = []
-        self.counts: list[int] = []  # frames in each finished segment
-        self.inputs_done = 0
-        self.outputs_done = 0
-        self.saved_state: dict[str, Any] | None = None
+        self.folder = ResumeFolder(self.output, key, resume, self.warn)
+        self.work = self.folder.work
+        record = self.folder.record or {}
+        self.segments: list[str] = record.get("segments", [])
+        self.counts: list[int] = record.get("counts", [])  # frames in each finished segment
+        self.inputs_done: int = record.get("inputs_done", 0)
+        self.outputs_done: int = record.get("outputs_done", 0)
+        self.size: tuple[int, int] | None = tuple(record["size"]) if record.get("size") else None  # type: ignore[assignment]
         self._current: VideoWriter | None = None
         self._pending = 0
-        self.size: tuple[int, int] | None = None
-        self._open(resume)
-
-    def _open(self, resume: bool) -> None:
-        state_file = self.work / _STATE
-        if resume and state_file.is_file():
-            state = json.loads(state_file.read_text())
-            if state.get("key") != self.key:
-                raise UsageError(f"{self.work} holds an interrupted run with other inputs or options; run without --resume to start over")
-            self.segments, self.counts = state["segments"], state["counts"]
-            self.inputs_done, self.outputs_done = state["inputs_done"], state["outputs_done"]
-            self.size = tuple(state["size"]) if state.get("size") else None
-            arrays = np.load(self.work / _ARRAYS, allow_pickle=False)
-            self.saved_state = {name: arrays[name] for name in arrays.files}
-            return
-        if resume:
-            self.warn(f"nothing to resume for {self.output}; starting from the beginning")
-        shutil.rmtree(self.work, ignore_errors=True)
-        self.work.mkdir()
 
     def resume_point(self) -> tuple[int, dict[str, Any] | None]:
         """How many input frames are already done, and the processor state at that point."""
-        return self.inputs_done, self.saved_state
+        return self.inputs_done, self.folder.arrays
 
     def write(self, frame: np.ndarray) -> None:
         if self._current is None:
@@ -94,14 +114,8 @@ class SegmentedVideoWriter:
             return
         self._finish_segment()
         self.inputs_done = mark.inputs_done
-        arrays = {name: np.asarray(value) for name, value in mark.state.items()}
-        temporary = self.work / "state.part.npz"
-        np.savez(temporary, **arrays)
-        os.replace(temporary, self.work / _ARRAYS)
-        record = {"key": self.key, "segments": self.segments, "counts": self.counts, "inputs_done": self.inputs_done,
-                  "outputs_done": self.outputs_done, "size": self.size}
-        (self.work / "state.part.json").write_text(json.dumps(record))
-        os.replace(self.work / "state.part.json", self.work / _STATE)
+        self.folder.save({"segments": self.segments, "counts": self.counts, "inputs_done": self.inputs_done,
+                          "outputs_done": self.outputs_done, "size": self.size}, mark.state)
 
     def _finish_segment(self) -> None:
         assert self._current is not None
@@ -133,3 +147,47 @@ class SegmentedVideoWriter:
             self._current = None
         if not self.segments:
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+class ResumableFramesWriter:
+    """The frames-folder counterpart: frames are written straight into the work folder, progress
+    is saved every `segment_frames` frames, and the folder becomes the output when done."""
+
+    def __init__(self, output: str | Path, image_format: str, fps: Fraction, key: str, resume: bool,
+                 segment_frames: int | None = None, warn: WarnFn | None = None, **manifest: Any) -> None:
+        from vidgen_cli.io.encode import ImageFolderWriter
+
+        self.output = Path(output)
+        self.segment_frames = segment_frames or int(os.environ.get("VIDGEN_SEGMENT_FRAMES", DEFAULT_SEGMENT_FRAMES))
+        self.folder = ResumeFolder(self.output, key, resume, warn or (lambda message: None))
+        record = self.folder.record or {}
+        done = record.get("outputs_done", 0)
+        for path in self.folder.work.iterdir():  # frames written after the last saved point
+            if path.stem.isdigit() and int(path.stem) > done:
+                path.unlink()
+        self.inner = ImageFolderWriter(self.output, image_format, fps=fps, folder=self.folder.work, existing=done, warn=warn, **manifest)
+        self.inputs_done: int = record.get("inputs_done", 0)
+        self.outputs_done = done
+        self._pending = 0
+
+    def resume_point(self) -> tuple[int, dict[str, Any] | None]:
+        return self.inputs_done, self.folder.arrays
+
+    def write(self, frame: np.ndarray) -> None:
+        self.inner.write(frame)
+        self._pending += 1
+
+    def mark(self, mark: Mark) -> None:
+        if self._pending < self.segment_frames:
+            return
+        self.inputs_done, self.outputs_done, self._pending = mark.inputs_done, len(self.inner.names), 0
+        self.folder.save({"inputs_done": self.inputs_done, "outputs_done": self.outputs_done}, mark.state)
+
+    def close(self) -> None:
+        self.folder.forget()
+        self.inner.close()
+        self.outputs_done = len(self.inner.names)
+
+    def abort(self) -> None:
+        if self.folder.record is None:
+            shutil.rmtree(self.folder.work, ignore_errors=True)

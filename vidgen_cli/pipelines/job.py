@@ -16,10 +16,10 @@ from typing import Any
 
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, ImageFolderReader, open_input
-from vidgen_cli.io.encode import EncodeOptions, ImageFolderWriter, MediaSource, VideoWriter, WarnFn
+from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn
 from vidgen_cli.io.paths import VIDEO_SUFFIXES
 from vidgen_cli.io.probe import VideoInfo, probe
-from vidgen_cli.io.segments import SegmentedVideoWriter, fingerprint
+from vidgen_cli.io.segments import ResumableFramesWriter, SegmentedVideoWriter, fingerprint
 from vidgen_cli.pipelines.base import FrameProcessor, as_process
 from vidgen_cli.pipelines.run import run_pipeline
 
@@ -88,24 +88,27 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     if info is None:
         reader, info = describe(source)
     kind = output_kind(output)
-    first_input, marks = 0, False
-    if kind == "video":
-        if source == "-" and settings.resume:
-            raise UsageError("--resume needs a file input; a stream from stdin cannot be rewound")
-        stat = Path(source).stat() if source != "-" else None
-        key = fingerprint(source=str(Path(source).resolve()), size=stat.st_size if stat else None,
-                          mtime=stat.st_mtime if stat else None, options=options_key, encode=settings.encode.__dict__)
-        writer: Any = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings), key, settings.resume, warn=warn)
-        first_input, state = writer.resume_point()
-        if state is not None:
-            processor.load_state_dict(state)
-        marks = True
-    elif kind == "stream":
+    if source == "-" and settings.resume:
+        raise UsageError("--resume needs a file input; a stream from stdin cannot be rewound")
+    writer: Any
+    if kind == "stream":
         writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings), stream_format=settings.stream_format, warn=warn)
     else:
-        writer = ImageFolderWriter(output, settings.image_format, fps=out_fps, source=info.path if info.kind == "video" else None,
-                                   audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None)
+        stat = Path(source).stat() if source != "-" else None
+        key = fingerprint(source=str(Path(source).resolve()), size=stat.st_size if stat else None,
+                          mtime=stat.st_mtime if stat else None, options=options_key, encode=settings.encode.__dict__,
+                          image_format=settings.image_format)
+        if kind == "video":
+            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings), key, settings.resume, warn=warn)
+        else:
+            writer = ResumableFramesWriter(output, settings.image_format, out_fps, key, settings.resume, warn=warn,
+                                           source=info.path if info.kind == "video" else None,
+                                           audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None)
+    first_input, state = writer.resume_point() if kind != "stream" else (0, None)
+    if state is not None:
+        processor.load_state_dict(state)
+    marks = kind != "stream"
     frames_reader = reader if reader is not None else _reader_from(info, first_input)
     written = run_pipeline(frames_reader, writer, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
-    total = writer.outputs_done if kind == "video" else written
+    total = writer.outputs_done if kind != "stream" else written
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)
