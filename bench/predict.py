@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from vidgen_cli import metrics  # noqa: E402
-from vidgen_cli.train.clips import VIDEO_SUFFIXES, _resize  # noqa: E402
+from vidgen_cli.io.paths import VIDEO_SUFFIXES  # noqa: E402
+from vidgen_cli.train.clips import _resize  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 HORIZONS = (1, 3, 10)

@@ -6,6 +6,8 @@ first image to where it lies in the second.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -35,13 +37,19 @@ def farneback(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return cv2.calcOpticalFlowFarneback(to_gray(first), to_gray(second), None, 0.5, 4, 15, 3, 5, 1.2, 0)
 
 
+@lru_cache(maxsize=4)
+def pixel_grid(h: int, w: int) -> np.ndarray:
+    """H x W x 2 float32 (x, y) pixel coordinates; cached (read-only) because every warp of a
+    stream needs the same one."""
+    grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
+    grid.flags.writeable = False
+    return grid
+
+
 def backward_warp(image: np.ndarray, flow: np.ndarray, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
     """Sample `image` at x + flow(x): brings the second image onto the first when flow is first->second."""
     h, w = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    map_x = grid_x + flow[..., 0]
-    map_y = grid_y + flow[..., 1]
-    return cv2.remap(image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=border)
+    return cv2.remap(image, pixel_grid(h, w) + flow, None, interpolation=cv2.INTER_LINEAR, borderMode=border)
 
 
 def forward_backward_mask(forward: np.ndarray, backward: np.ndarray, tolerance: float = 0.01, slack: float = 0.5) -> np.ndarray:

@@ -15,6 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from vidgen_cli.models.warp import grid_warp
+
 from vidgen_cli.models import register
 
 FLOW_SCALE = 20.0  # flows enter the net divided by this many pixels
@@ -76,17 +78,6 @@ class FusionNet(nn.Module):
 
 
 register("interp-fusion", FusionConfig, FusionNet)
-
-
-def grid_warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """Backward warp in torch (training): image(x + flow(x)), bilinear, border replicated."""
-    n, _, h, w = flow.shape
-    ys, xs = torch.meshgrid(torch.arange(h, device=flow.device, dtype=flow.dtype),
-                            torch.arange(w, device=flow.device, dtype=flow.dtype), indexing="ij")
-    gx = (xs + flow[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
-    gy = (ys + flow[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
-    grid = torch.stack([gx, gy], -1)
-    return F.grid_sample(image, grid.to(image.dtype), mode="bilinear", padding_mode="border", align_corners=True)
 
 
 def compose(model: FusionNet, i0: torch.Tensor, i1: torch.Tensor, ft0: torch.Tensor, ft1: torch.Tensor,

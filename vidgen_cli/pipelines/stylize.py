@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import cv2
 import numpy as np
 
 from vidgen_cli.errors import InputError, UsageError
-from vidgen_cli.flow import DISFlow, forward_backward_mask, to_gray
+from vidgen_cli.flow import DISFlow, forward_backward_mask, pixel_grid, to_gray
 from vidgen_cli.io.scenes import DEFAULT_THRESHOLD, cut_score
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
@@ -124,14 +123,6 @@ class CanvasSettings:
     blend_sigma: float = 12.0  # colour distance (0-255) at which that weight has fallen to 1/e
 
 
-@lru_cache(maxsize=4)
-def _pixel_grid(h: int, w: int) -> np.ndarray:
-    """H x W x 2 float32 (x, y) coordinates; cached because every frame of a stream needs it."""
-    grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
-    grid.flags.writeable = False
-    return grid
-
-
 class FlowCanvas:
     """The temporal state for `consistency="flow"`: see the module docstring."""
 
@@ -148,7 +139,7 @@ class FlowCanvas:
         h, w = gray.shape
         self._key_gray = gray
         self._key_out = np.clip(output + 0.5, 0, 255).astype(np.uint8)  # uint8: fast Lanczos remaps
-        self._coords = _pixel_grid(h, w).copy()
+        self._coords = pixel_grid(h, w).copy()
         self._valid = np.ones((h, w), np.float32)
         self.keys += 1
 
@@ -166,7 +157,7 @@ class FlowCanvas:
         ok = forward_backward_mask(back, fwd).astype(np.uint8)
         ok = cv2.erode(ok, np.ones((3, 3), np.uint8))  # motion edges are unreliable
         h, w = gray.shape
-        grid = _pixel_grid(h, w)
+        grid = pixel_grid(h, w)
         map_x, map_y = grid[..., 0] + back[..., 0], grid[..., 1] + back[..., 1]
         # content entering at the frame edges has no history (do not trust replicated borders)
         ok &= ((map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)).astype(np.uint8)

@@ -6,26 +6,18 @@ than seeking in compressed video every step. Clips are downscaled so the whole s
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".y4m", ".nut"}
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
-
+from vidgen_cli.io.paths import IMAGE_SUFFIXES, VIDEO_SUFFIXES, natural_key
 
 @dataclass
 class Clip:
     name: str
     frames: np.ndarray  # T x H x W x 3, uint8 RGB
-
-
-def natural_key(path: Path) -> list:
-    """Sort '2.png' before '10.png'."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
 def _resize(frame: np.ndarray, max_side: int) -> np.ndarray:

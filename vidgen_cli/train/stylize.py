@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from vidgen_cli.flow import DISFlow, forward_backward_mask
 from vidgen_cli.models.magenta import StyleTransformer, TransformerConfig
+from vidgen_cli.models.warp import grid_warp
 from vidgen_cli.train.clips import Clip
 
 
@@ -146,12 +147,7 @@ class StylizeDistillTask:
     @staticmethod
     def warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
         """Sample `image` at x + flow(x) (flow N x 2 x H x W in pixels)."""
-        n, _, h, w = image.shape
-        ys, xs = torch.meshgrid(torch.arange(h, device=image.device), torch.arange(w, device=image.device), indexing="ij")
-        gx = (xs + flow[:, 0]) * (2 / max(w - 1, 1)) - 1
-        gy = (ys + flow[:, 1]) * (2 / max(h - 1, 1)) - 1
-        grid = torch.stack([gx, gy], -1).to(image.dtype)
-        return F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=True)
+        return grid_warp(image, flow)
 
     def loss(self, model: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         both = model(torch.cat([batch["a"], batch["b"]]), torch.cat([batch["v"], batch["v"]])).float()
