@@ -4,7 +4,8 @@
 
 For the first `--seconds` of each clip (downscaled to `--size`), with one style per clip:
 - temporal warping error (vidgen_cli.metrics: Farneback flow on the input frames,
-  forward-backward occlusion mask) of --consistency off, flow (default) and the student, also as a
+  forward-backward occlusion mask) of --consistency off, flow (default) and the student (with flow,
+  and per frame as student_off, which shows what the temporal loss alone buys), also as a
   ratio to the input's own error and to the per-frame (off) result;
 - sharpness (variance of the Laplacian of the luma), as a ratio to the per-frame result;
 - style similarity: cosine between the style predictor's vector of output frames and the style's,
@@ -146,6 +147,7 @@ def main() -> int:
     methods = {"off": dict(consistency="off"), "flow": dict(consistency="flow")}
     if student:
         methods["student"] = dict(consistency="flow", model="student")
+        methods["student_off"] = dict(consistency="off", model="student")
 
     result: dict = {
         "machine": {"python": platform.python_version(), "torch": torch.__version__, "threads": args.threads},

