@@ -124,7 +124,7 @@ def bench_video(models: list[str], max_side: int, points: int, clips: list[str] 
         "predictions": n,
         "mean": summary,
         "seconds_per_frame": {name: round(s / max(1, n * horizon), 4) for name, s in seconds.items()},
-        "time_vs_copy": {name: round(s / max(seconds.get("copy", s), 1e-9), 1) for name, s in seconds.items()},
+        "time_vs_flow": {name: round(s / max(seconds.get("flow", s), 1e-9), 2) for name, s in seconds.items()},
         "clips": per_clip,
     }
 
