@@ -11,8 +11,7 @@ Why a texture loss as well: the teacher's brush strokes land somewhere slightly 
 so a per-pixel L1 to them, together with the temporal loss, is cheapest to satisfy by blurring (two
 earlier students kept 7-11% of the teacher's sharpness). Matching the *local amount* of detail (the
 mean absolute Laplacian of each colour channel over 8x8 cells) instead of its exact placement asks for strokes
-as strong as the teacher's without asking them to flicker. Colours are matched on 4x4 cell means, with
-only a light per-pixel L1: pure L1 distillation fell to 30% of the teacher's sharpness in 150 steps.
+as strong as the teacher's without asking them to flicker.
 """
 
 from __future__ import annotations
@@ -37,8 +36,6 @@ class DistillSettings:
     crop: int = 192
     temporal_weight: float = 0.5
     texture_weight: float = 1.0
-    colour_cell: int = 4  # the teacher's colours are matched on cell x cell means ...
-    fine_weight: float = 0.25  # ... and per pixel only this lightly
     max_gap: int = 2  # frames between the two frames of a pair (1..max_gap)
 
 
@@ -179,18 +176,14 @@ class StylizeDistillTask:
     def loss(self, model: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
         both = model(torch.cat([batch["a"], batch["b"]]), torch.cat([batch["v"], batch["v"]])).float()
         out_a, out_b = both.chunk(2)
-        target = torch.cat([batch["ta"], batch["tb"]])
-        cell = self.settings.colour_cell
-        colour = F.l1_loss(F.avg_pool2d(both, cell), F.avg_pool2d(target, cell)) * 2
-        fine = F.l1_loss(both, target) * 2
-        distil = colour + self.settings.fine_weight * fine
-        texture = F.l1_loss(detail_map(both), detail_map(target)) * 2
+        distil = F.l1_loss(out_a, batch["ta"]) + F.l1_loss(out_b, batch["tb"])
+        texture = F.l1_loss(detail_map(both), detail_map(torch.cat([batch["ta"], batch["tb"]]))) * 2
         # ReCoNet: output change between frames should follow the input change (lighting), nothing more
         change_out = out_b - self.warp(out_a, batch["flow"])
         change_in = batch["b"] - self.warp(batch["a"], batch["flow"])
         temporal = (batch["mask"] * (change_out - change_in).abs()).sum() / (3 * batch["mask"].sum() + 1)
         total = distil + self.settings.texture_weight * texture + self.settings.temporal_weight * temporal
-        logged = {"colour": colour, "fine": fine, "texture": texture, "temporal": temporal}
+        logged = {"distil": distil, "texture": texture, "temporal": temporal}
         return total, {name: float(value.detach()) for name, value in logged.items()}
 
     # -- validation -------------------------------------------------------
