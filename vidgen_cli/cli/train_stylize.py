@@ -23,7 +23,7 @@ def command(
     channels: str = typer.Option("8,16,32", help="Student widths: contract conv1,conv2,conv3."),
     residual_blocks: int = typer.Option(3, help="Student residual blocks (the teacher has 5)."),
     kernel: int = typer.Option(5, help="Student first/last kernel size (the teacher uses 9)."),
-    temporal_weight: float = typer.Option(0.5, help="Weight of the ReCoNet temporal loss."),
+    temporal_weight: float = typer.Option(1.0, help="Weight of the ReCoNet temporal loss."),
     texture_weight: float = typer.Option(1.0, help="Weight of the loss matching the teacher's local amount of detail."),
     max_side: int = typer.Option(640, help="Decode training clips at this longer side."),
     max_frames: int = typer.Option(150, help="Frames decoded per clip."),

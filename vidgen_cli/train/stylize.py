@@ -10,7 +10,7 @@ student learns not to invent flicker the teacher has. The student starts from th
 Why a texture loss as well: the teacher's brush strokes land somewhere slightly different every frame,
 so a per-pixel L1 to them, together with the temporal loss, is cheapest to satisfy by blurring (two
 earlier students kept 7-11% of the teacher's sharpness). Matching the *local amount* of detail (the
-mean absolute Laplacian of each colour channel over 8x8 cells) instead of its exact placement asks for strokes
+mean absolute Laplacian of luminance over 8x8 cells) instead of its exact placement asks for strokes
 as strong as the teacher's without asking them to flicker.
 """
 
@@ -34,7 +34,7 @@ from vidgen_cli.train.clips import Clip
 @dataclass
 class DistillSettings:
     crop: int = 192
-    temporal_weight: float = 0.5
+    temporal_weight: float = 2.0
     texture_weight: float = 1.0
     max_gap: int = 2  # frames between the two frames of a pair (1..max_gap)
 
@@ -72,10 +72,8 @@ def laplacian(images: torch.Tensor) -> torch.Tensor:
 
 
 def detail_map(images: torch.Tensor, cell: int = 8) -> torch.Tensor:
-    """How much fine detail each cell x cell cell holds, per colour channel (painted strokes differ in
-    hue as much as in brightness): the mean absolute Laplacian."""
-    per_channel = F.conv2d(images, _LAPLACIAN.to(images).expand(3, 1, 3, 3), groups=3)
-    return F.avg_pool2d(per_channel.abs(), cell)
+    """How much fine detail each cell x cell cell holds: its mean absolute Laplacian."""
+    return F.avg_pool2d(laplacian(images).abs(), cell)
 
 
 class StylizeDistillTask:
