@@ -59,5 +59,10 @@ def forward_backward_mask(forward: np.ndarray, backward: np.ndarray, tolerance: 
     """
     back_at_target = backward_warp(backward, forward)
     total = forward + back_at_target
-    magnitude = (forward**2).sum(-1) + (back_at_target**2).sum(-1)
-    return (total**2).sum(-1) < tolerance * magnitude + slack
+    magnitude = _squared_norm(forward) + _squared_norm(back_at_target)
+    return _squared_norm(total) < tolerance * magnitude + slack
+
+
+def _squared_norm(vectors: np.ndarray) -> np.ndarray:
+    """|v|^2 of an H x W x 2 field; einsum is ~2x faster than (v**2).sum(-1) on interleaved x, y."""
+    return np.einsum("ijk,ijk->ij", vectors, vectors)
