@@ -205,6 +205,9 @@ def main() -> int:
         list(stylizer.run(frames720[:1]))  # warm-up
         _, seconds = timed(lambda: list(stylizer.run(frames720)))
         speed[f"{name}_fps_720p_full_res"] = round(len(frames720) / seconds, 2)
+    if student:  # same consistency, other network: what distillation bought in speed
+        speed["student_speedup_vs_teacher_720p_flow"] = round(speed["student_fps_720p_full_res"] / speed["flow_fps_720p_full_res"], 2)
+        speed["student_speedup_vs_teacher_720p_off"] = round(speed["student_off_fps_720p_full_res"] / speed["off_fps_720p_full_res"], 2)
     small = [cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA) for f in frames720]
     for name, kwargs in methods.items():
         stylizer = Stylizer([style_path], max_side=384, **kwargs)
