@@ -150,7 +150,7 @@ class FlowCanvas:
         """Start estimating the motion from the previous input to `content` in a worker thread.
 
         The motion depends on the inputs only, so it can run while the network stylizes the frame
-        (OpenCV and torch both release the GIL): ~1.2x faster at 720p on 2 cores. `step` waits for it.
+        (OpenCV and torch both release the GIL): ~1.15x faster at 720p on 2 cores. `step` waits for it.
         """
         gray = to_gray(content)
         if self._prev_in is None or self._prev_in.shape != gray.shape:

@@ -5,7 +5,8 @@ from the given styles, mixtures of two, and blends with the content's own vector
 makes). A ReCoNet-style temporal loss asks the change between the student's outputs on neighbouring
 frames (after flow warping, occlusions masked) to equal the change between the input frames, so the
 student learns not to invent flicker the teacher has. The student starts from the teacher's weights
-(centre crops of its 9x9 kernels), so distillation converges in minutes on a CPU.
+(its first residual blocks; centre crops of its 9x9 kernels where the student's are smaller), so
+distillation starts from a painterly network rather than from noise.
 
 Why a texture loss as well: the teacher's brush strokes land somewhere slightly different every frame,
 so a per-pixel L1 to them, together with the temporal loss, is cheapest to satisfy by blurring (two
@@ -34,7 +35,7 @@ from vidgen_cli.train.clips import Clip
 @dataclass
 class DistillSettings:
     crop: int = 192
-    temporal_weight: float = 2.0
+    temporal_weight: float = 1.0
     texture_weight: float = 1.0
     max_gap: int = 2  # frames between the two frames of a pair (1..max_gap)
 
