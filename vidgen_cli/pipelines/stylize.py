@@ -136,7 +136,7 @@ class FlowCanvas:
 
     def reset(self) -> None:
         self._prev_in: np.ndarray | None = None
-        self._pending: tuple[np.ndarray, Future] | None = None
+        self._pending: tuple[np.ndarray, Future[_Advance]] | None = None
 
     def _key(self, gray: np.ndarray, output: np.ndarray) -> None:
         h, w = gray.shape
@@ -147,21 +147,23 @@ class FlowCanvas:
         self.keys += 1
 
     def prepare(self, content: np.ndarray) -> None:
-        """Start estimating the motion from the previous input to `content` in a worker thread.
+        """Start moving the canvas to `content` in a worker thread.
 
-        The motion depends on the inputs only, so it can run while the network stylizes the frame
-        (OpenCV and torch both release the GIL): ~1.15x faster at 720p on 2 cores. `step` waits for it.
+        Motion, the canvas coordinates, which pixels stay on it and the carried key frame depend on
+        the inputs and the key only, so they can run while the network stylizes the frame (OpenCV
+        and torch both release the GIL): ~1.2x faster at 720p on 2 cores. `step` waits for them.
         """
         gray = to_gray(content)
         if self._prev_in is None or self._prev_in.shape != gray.shape:
             self._pending = None
             return
         if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidgen-canvas-flow")
-        self._pending = (gray, self._worker.submit(self._motion, gray, self._prev_in))
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidgen-canvas")
+        self._pending = (gray, self._worker.submit(self._advance, gray, self._prev_in))
 
-    def _motion(self, gray: np.ndarray, prev_gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Where each current pixel was in the previous frame (maps x and y) and where that is reliable (0/1)."""
+    def _advance(self, gray: np.ndarray, prev_gray: np.ndarray) -> _Advance:
+        """Move the canvas by the motion from `prev_gray` to `gray` (updates coordinates and validity)."""
+        s = self.settings
         back = self._flow(gray, prev_gray)  # current -> previous
         fwd = self._flow(prev_gray, gray)
         ok = forward_backward_mask(back, fwd).astype(np.uint8)
@@ -171,51 +173,60 @@ class FlowCanvas:
         map_x, map_y = grid[..., 0] + back[..., 0], grid[..., 1] + back[..., 1]
         # content entering at the frame edges has no history (do not trust replicated borders)
         ok &= ((map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)).astype(np.uint8)
-        return map_x, map_y, ok
-
-    def step(self, content: np.ndarray, stylized: np.ndarray) -> np.ndarray:
-        """content: processing-size uint8 input; stylized: float32 stylization of it. Returns float32."""
-        s = self.settings
-        gray = to_gray(content)
-        pending, self._pending = self._pending, None
-        if self._prev_in is None or self._prev_in.shape != gray.shape:
-            self._prev_in, self._prev_out = gray, stylized
-            self._key(gray, stylized)
-            return stylized
-        prev_gray = self._prev_in
-        if pending is not None and np.array_equal(pending[0], gray):
-            map_x, map_y, ok = pending[1].result()
-        else:  # step() without prepare(): estimate here
-            map_x, map_y, ok = self._motion(gray, prev_gray)
-        h, w = gray.shape
         ok_f = ok.astype(np.float32)
         step_maps = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)  # fixed point: ~2x faster remaps
-
-        def pull(image: np.ndarray, maps: tuple, interp: int = cv2.INTER_LINEAR) -> np.ndarray:
-            return cv2.remap(image, maps[0], maps[1], interpolation=interp, borderMode=cv2.BORDER_REPLICATE)
 
         # chain the flow into the canvas coordinates (smooth fields: bilinear is harmless here)
         self._coords = cv2.remap(self._coords, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         cx, cy = self._coords[..., 0], self._coords[..., 1]
         inside = ((cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)).astype(np.float32)
         key_maps = cv2.convertMaps(cx, cy, cv2.CV_16SC2)
-        mismatch = cv2.blur(cv2.absdiff(gray, pull(self._key_gray, key_maps)), (5, 5))
+        mismatch = cv2.blur(cv2.absdiff(gray, _pull(self._key_gray, key_maps)), (5, 5))
         still_matches = (mismatch < s.colour_tolerance).astype(np.float32)
-        self._valid = pull(self._valid, step_maps) * ok_f * inside * still_matches
+        self._valid = _pull(self._valid, step_maps) * ok_f * inside * still_matches
         weight = (cv2.GaussianBlur(self._valid, (0, 0), 1.5) * self._valid)[..., None]  # feathered seams
+        carried = _pull(self._key_out, key_maps, cv2.INTER_LANCZOS4)  # one resampling from the key: sharp
 
-        # pixels off the canvas: new stylization, pulled towards the warped previous output if reliable
-        change = cv2.absdiff(gray, pull(prev_gray, step_maps)).astype(np.float32)
+        # how far a pixel off the canvas may lean on the warped previous output: by input similarity
+        change = cv2.absdiff(gray, _pull(prev_gray, step_maps)).astype(np.float32)
         mix = (s.blend * np.exp(-np.square(change) / s.blend_sigma**2) * ok_f)[..., None]
-        fill = stylized + mix * (pull(self._prev_out, step_maps) - stylized)
+        return _Advance(step_maps, weight, carried, mix)
 
-        carried = pull(self._key_out, key_maps, cv2.INTER_LANCZOS4)  # one resampling from the key: sharp
-        out = fill + weight * (carried.astype(np.float32) - fill)
+    def step(self, content: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+        """content: processing-size uint8 input; stylized: float32 stylization of it. Returns float32."""
+        gray = to_gray(content)
+        pending, self._pending = self._pending, None
+        if self._prev_in is None or self._prev_in.shape != gray.shape:
+            self._prev_in, self._prev_out = gray, stylized
+            self._key(gray, stylized)
+            return stylized
+        if pending is not None and np.array_equal(pending[0], gray):
+            moved = pending[1].result()
+        else:  # step() without prepare(): move the canvas here
+            moved = self._advance(gray, self._prev_in)
+        # pixels off the canvas: new stylization, pulled towards the warped previous output if reliable
+        fill = stylized + moved.mix * (_pull(self._prev_out, moved.step_maps) - stylized)
+        out = fill + moved.weight * (moved.carried.astype(np.float32) - fill)
         np.clip(out, 0, 255, out=out)
         self._prev_in, self._prev_out = gray, out
-        if float(self._valid.mean()) < s.rekey_below:
+        if float(self._valid.mean()) < self.settings.rekey_below:
             self._key(gray, out)
         return out
+
+
+@dataclass
+class _Advance:
+    """What moving the canvas by one frame yields for the blend (see FlowCanvas._advance)."""
+
+    step_maps: tuple[np.ndarray, np.ndarray]  # fixed-point maps: current pixel -> previous frame
+    weight: np.ndarray  # H x W x 1: how much of the carried key frame to take
+    carried: np.ndarray  # the key frame's stylization, resampled to the current frame
+    mix: np.ndarray  # H x W x 1: weight of the warped previous output where the canvas is off
+
+
+def _pull(image: np.ndarray, maps: tuple, interp: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """Sample `image` through fixed-point remap maps (replicated borders)."""
+    return cv2.remap(image, maps[0], maps[1], interpolation=interp, borderMode=cv2.BORDER_REPLICATE)
 
 
 # --------------------------------------------------------------------------- the pipeline
