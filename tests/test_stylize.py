@@ -138,3 +138,16 @@ def test_unknown_model_is_a_weights_error():
 
     with pytest.raises(WeightsError):
         Stylizer([_style()], model="no-such-weights")
+
+
+def test_canvas_moved_in_the_worker_equals_moved_inline(scene):
+    from vidgen_cli.pipelines.stylize import FlowCanvas
+
+    rng = np.random.default_rng(3)
+    inline, threaded = FlowCanvas(), FlowCanvas()
+    for frame in scene:
+        stylized = rng.random(frame.shape).astype(np.float32) * 255
+        expected = inline.step(frame, stylized)
+        threaded.prepare(frame)
+        assert np.array_equal(threaded.step(frame, stylized), expected)
+    assert threaded.keys == inline.keys
