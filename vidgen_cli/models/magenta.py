@@ -93,18 +93,6 @@ class StylePredictor(nn.Module):
 # --------------------------------------------------------------------------- transformer
 
 
-def _channel_stats(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-image, per-channel variance and mean (N x C x 1 x 1), reduced along the memory layout:
-    a channels-last tensor viewed as N x HW x C is ~1.5x faster to reduce than over dims (2, 3)."""
-    n, c = x.shape[:2]
-    if x.is_contiguous(memory_format=torch.channels_last):
-        flat = x.permute(0, 2, 3, 1).reshape(n, -1, c)
-    else:
-        flat = x.reshape(n, c, -1).transpose(1, 2)
-    var, mean = torch.var_mean(flat, dim=1, correction=0)
-    return var[:, :, None, None], mean[:, :, None, None]
-
-
 class StyleNorm(nn.Module):
     """Conditional instance norm: gamma and beta are linear functions of the style vector."""
 
@@ -115,11 +103,12 @@ class StyleNorm(nn.Module):
         self.gamma = nn.Linear(style_dim, channels)
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        var, mean = _channel_stats(x)
+        mean = x.mean(dim=(2, 3), keepdim=True)
+        var = (x - mean).square().mean(dim=(2, 3), keepdim=True)
         gamma = self.gamma(style)[:, :, None, None]
         beta = self.beta(style)[:, :, None, None]
         scale = gamma * torch.rsqrt(var + self.eps)
-        return torch.addcmul(beta - mean * scale, x, scale)
+        return x * scale + (beta - mean * scale)
 
 
 class _ReflectConv(nn.Module):
@@ -165,7 +154,7 @@ class _Upsample(nn.Module):
 
     The x2, 3x3 case runs as the identical sub-pixel conv at low resolution (a reflect pad of the
     upsampled image is a replicate pad of the small one), which skips the full-size upsampled
-    tensor, its padding and its convolution (the whole teacher ~1.3x faster at 720p), same output.
+    tensor, its padding and its convolution (the whole teacher ~1.2x faster at 720p), same output.
     """
 
     def __init__(self, cin: int, cout: int, kernel: int, scale: int, style_dim: int) -> None:
