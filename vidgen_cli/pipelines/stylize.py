@@ -136,7 +136,7 @@ class FlowCanvas:
 
     def reset(self) -> None:
         self._prev_in: np.ndarray | None = None
-        self._pending: tuple[np.ndarray, Future[_Advance]] | None = None
+        self._pending: tuple[np.ndarray, np.ndarray, Future[_Advance]] | None = None  # content, its grey, the move
 
     def _key(self, gray: np.ndarray, output: np.ndarray) -> None:
         h, w = gray.shape
@@ -159,7 +159,7 @@ class FlowCanvas:
             return
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidgen-canvas")
-        self._pending = (gray, self._worker.submit(self._advance, gray, self._prev_in))
+        self._pending = (content, gray, self._worker.submit(self._advance, gray, self._prev_in))
 
     def _advance(self, gray: np.ndarray, prev_gray: np.ndarray) -> _Advance:
         """Move the canvas by the motion from `prev_gray` to `gray` (updates coordinates and validity)."""
@@ -194,16 +194,15 @@ class FlowCanvas:
 
     def step(self, content: np.ndarray, stylized: np.ndarray) -> np.ndarray:
         """content: processing-size uint8 input; stylized: float32 stylization of it. Returns float32."""
-        gray = to_gray(content)
         pending, self._pending = self._pending, None
+        prepared = pending is not None and pending[0] is content
+        gray = pending[1] if prepared else to_gray(content)
         if self._prev_in is None or self._prev_in.shape != gray.shape:
             self._prev_in, self._prev_out = gray, stylized
             self._key(gray, stylized)
             return stylized
-        if pending is not None and np.array_equal(pending[0], gray):
-            moved = pending[1].result()
-        else:  # step() without prepare(): move the canvas here
-            moved = self._advance(gray, self._prev_in)
+        # step() without prepare() for this frame: move the canvas here
+        moved = pending[2].result() if prepared else self._advance(gray, self._prev_in)
         # pixels off the canvas: new stylization, pulled towards the warped previous output if reliable
         fill = stylized + moved.mix * (_pull(self._prev_out, moved.step_maps) - stylized)
         out = fill + moved.weight * (moved.carried.astype(np.float32) - fill)
