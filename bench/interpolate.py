@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python bench/interpolate.py --out bench-interpolate.json
 
-Quality: PSNR and SSIM (RGB, 0-255; vidgen_cli.metrics) of the middle frame predicted from the two
+Quality: PSNR and SSIM (RGB, 0-255; vidgen_cli.vision.metrics) of the middle frame predicted from the two
 outer frames, for a linear blend, ffmpeg's minterpolate (mi_mode=mci, run on the two frames as a
 2-frame clip), vidgen's `flow` model and the default model. Speed: output frames per second when
 doubling the frame rate of a 720p clip, vidgen's default model vs minterpolate in the same process
@@ -27,8 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vidgen_cli.metrics import psnr, ssim  # noqa: E402
-from vidgen_cli.pipelines.interpolate import DEFAULT_MODEL, Interpolator, make_engine  # noqa: E402
+from vidgen_cli.interpolate.processor import DEFAULT_MODEL, Interpolator, make_engine  # noqa: E402
+from vidgen_cli.vision.metrics import psnr, ssim  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 

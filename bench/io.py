@@ -106,7 +106,7 @@ def memory(work: Path, clip: Path, command: str) -> dict:
     for label, source in (("1x", clip), ("10x", long_clip)):
         if command == "passthrough":
             code = ("import sys; from fractions import Fraction; from vidgen_cli.io.decode import open_input; "
-                    "from vidgen_cli.io.encode import VideoWriter, EncodeOptions; from vidgen_cli.pipelines.run import run_pipeline; "
+                    "from vidgen_cli.io.encode import VideoWriter, EncodeOptions; from vidgen_cli.runtime.threads import run_pipeline; "
                     "r = open_input(sys.argv[1]); run_pipeline(r, VideoWriter(sys.argv[2], r.info.fps, EncodeOptions(preset='ultrafast')))")
             cmd = [sys.executable, "-c", code, str(source), str(fresh(work / f"mem_{label}.mp4"))]
         else:

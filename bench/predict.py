@@ -23,9 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vidgen_cli import metrics  # noqa: E402
 from vidgen_cli.io.paths import VIDEO_SUFFIXES  # noqa: E402
 from vidgen_cli.train.clips import _resize  # noqa: E402
+from vidgen_cli.vision import metrics  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 HORIZONS = (1, 3, 10)
@@ -68,7 +68,7 @@ def points_in_holdout(total: int, points: int, context: int, horizon: int) -> li
 
 
 def bench_video(models: list[str], max_side: int, points: int, clips: list[str] | None, save_png: Path | None) -> dict:
-    from vidgen_cli.pipelines.predict import Predictor
+    from vidgen_cli.predict.processor import Predictor
 
     predictors = {name: Predictor(name) for name in models}
     context = max(p.context_size for p in predictors.values())
@@ -130,7 +130,7 @@ def bench_video(models: list[str], max_side: int, points: int, clips: list[str] 
 
 
 def bench_digits(weights_name: str | None, count: int) -> dict:
-    from vidgen_cli.train.moving_digits import test_split
+    from vidgen_cli.predict.moving_digits import test_split
 
     inputs, targets = test_split(count)  # N x 10 x 64 x 64 float32 in 0-1
     results = {}

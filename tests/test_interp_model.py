@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
-from vidgen_cli.interpolation import FlowEngine, FlowEstimator, intermediate
-from vidgen_cli.models.interp import FusionConfig, FusionNet, compose
-from vidgen_cli.weights import load_model
-
 from test_interpolate_pipeline import square_frame  # noqa: E402  (tests/ is on sys.path under pytest)
+
+from vidgen_cli.interpolate.engine import FlowEngine
+from vidgen_cli.models.interp import FusionConfig, FusionNet, compose
+from vidgen_cli.vision.interpolation import FlowEstimator, intermediate
+from vidgen_cli.weights import load_model
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -93,7 +93,7 @@ def test_train_command_writes_weights_resumes_and_loads(tmp_path, monkeypatch):
 def test_shipped_weights_load_and_run_on_odd_sizes():
     if not (REPO / "weights" / "interp-fusion.pt").is_file():
         pytest.skip("no shipped interp-fusion weights in this checkout")
-    from vidgen_cli.pipelines.interpolate import interpolate_pair
+    from vidgen_cli.interpolate.processor import interpolate_pair
 
     f0, f1 = square_frame(30, h=101, w=133, size=32), square_frame(38, h=101, w=133, size=32)
     out = interpolate_pair(f0, f1, 0.5, model="fusion")

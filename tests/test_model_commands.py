@@ -9,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import decode_all, make_clip
 from typer.testing import CliRunner
 
 from vidgen_cli.cli.app import app
 from vidgen_cli.io.probe import probe
-from vidgen_cli.io.segments import work_folder
-
-from conftest import decode_all, make_clip
+from vidgen_cli.runtime.resume import work_folder
 
 runner = CliRunner()
 VIDGEN = str(Path(sys.executable).parent / "vidgen")

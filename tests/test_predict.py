@@ -8,10 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from vidgen_cli import metrics
 from vidgen_cli.errors import UsageError
-from vidgen_cli.pipelines.predict import Predictor, extrapolate, splat_displacement
-from vidgen_cli.train import moving_digits
+from vidgen_cli.predict import moving_digits
+from vidgen_cli.predict.processor import Predictor
+from vidgen_cli.vision import metrics
+from vidgen_cli.vision.extrapolate import extrapolate, splat_displacement
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,7 +100,12 @@ def test_moving_digits_test_split_is_fixed() -> None:
 def test_learned_model_shapes() -> None:
     torch = pytest.importorskip("torch")
     from vidgen_cli.models import build
-    from vidgen_cli.models.predict import DigitsPredictor, DigitsPredictorConfig, FlowRefiner, FlowRefinerConfig
+    from vidgen_cli.models.predict import (
+        DigitsPredictor,
+        DigitsPredictorConfig,
+        FlowRefiner,
+        FlowRefinerConfig,
+    )
 
     refiner = FlowRefiner(FlowRefinerConfig()).eval()
     x = torch.rand(2, 13, 37, 50)  # sizes that are not a multiple of the U-Net's stride
@@ -118,8 +124,8 @@ def test_digits_training_writes_loadable_weights(tmp_path: Path) -> None:
     from vidgen_cli import weights
     from vidgen_cli.device import choose
     from vidgen_cli.models.predict import DigitsPredictor, DigitsPredictorConfig
+    from vidgen_cli.predict.training import DigitsTask
     from vidgen_cli.train.core import TrainSettings, train
-    from vidgen_cli.train.predict import DigitsTask
 
     task = DigitsTask(val_count=4)
     task.config = DigitsPredictorConfig(hidden=16, blocks=1)
@@ -155,8 +161,8 @@ def test_digits_training_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     from vidgen_cli.device import choose
     from vidgen_cli.models.predict import DigitsPredictor, DigitsPredictorConfig
+    from vidgen_cli.predict.training import DigitsTask
     from vidgen_cli.train.core import TrainSettings, checkpoint_path, train
-    from vidgen_cli.train.predict import DigitsTask
 
     def small_task() -> DigitsTask:
         task = DigitsTask(val_count=2)

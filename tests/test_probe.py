@@ -6,7 +6,6 @@ from vidgen_cli.errors import InputError
 from vidgen_cli.io.probe import parse_header, probe
 
 
-
 def test_probe_reports_exact_rate_count_duration_and_audio(clips):
     info = probe(clips["audio"])
     assert info.fps == Fraction(30000, 1001)

@@ -4,12 +4,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from conftest import decode_all
 
 from vidgen_cli.io.encode import EncodeOptions
-from vidgen_cli.io.segments import work_folder
-from vidgen_cli.pipelines.job import OutputSettings, run_job
-
-from conftest import decode_all
+from vidgen_cli.runtime.job import OutputSettings, run_job
+from vidgen_cli.runtime.resume import work_folder
 
 
 class Darken:
@@ -105,7 +104,7 @@ class Interrupting:
 def test_stylize_flow_state_resumes_exactly(clips, tmp_path, short_segments):
     import cv2
 
-    from vidgen_cli.pipelines.stylize import Stylizer
+    from vidgen_cli.stylize.processor import Stylizer
 
     style = tmp_path / "style.png"
     cv2.imwrite(str(style), np.random.default_rng(3).integers(0, 255, (64, 64, 3), dtype=np.uint8))

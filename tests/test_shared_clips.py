@@ -2,13 +2,12 @@
 probe, decode every frame, and a split + stitch round trip that keeps frame count and duration."""
 
 import pytest
+from conftest import SHARED_DATA
 from typer.testing import CliRunner
 
 from vidgen_cli.cli.app import app
 from vidgen_cli.io.decode import open_input
 from vidgen_cli.io.probe import probe
-
-from conftest import SHARED_DATA
 
 VIDEO_DIR = SHARED_DATA / "video"
 CLIPS = sorted(VIDEO_DIR.iterdir()) if VIDEO_DIR.is_dir() else []

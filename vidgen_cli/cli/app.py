@@ -14,8 +14,8 @@ from vidgen_cli.cli.interpolate import interpolate
 from vidgen_cli.cli.predict import predict
 from vidgen_cli.cli.probe import probe
 from vidgen_cli.cli.split import split
-from vidgen_cli.cli.stylize import stylize
 from vidgen_cli.cli.stitch import stitch
+from vidgen_cli.cli.stylize import stylize
 
 app = typer.Typer(
     name="vidgen",

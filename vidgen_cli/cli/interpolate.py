@@ -33,7 +33,7 @@ def interpolate(
         raise UsageError(f"--fps {fps}: use a rate up to 1000")
     if not 0 < scene_threshold <= 1:
         raise UsageError(f"--scene-threshold {scene_threshold}: use a value in (0, 1]")
-    from vidgen_cli.pipelines.interpolate import Interpolator
+    from vidgen_cli.interpolate.processor import Interpolator
 
     interpolator = Interpolator(model, common.placement(), scene_threshold=scene_threshold)
 

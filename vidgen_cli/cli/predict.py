@@ -35,8 +35,8 @@ def predict(
     if context is not None and context < 1:
         raise UsageError(f"--context {context}: use at least 1")
     start_s = opt.parse_time(start, "--start")
-    from vidgen_cli.pipelines.extend import ExtendProcessor
-    from vidgen_cli.pipelines.predict import Predictor
+    from vidgen_cli.predict.extend import ExtendProcessor
+    from vidgen_cli.predict.processor import Predictor
 
     placement = common.placement()
     predictor = Predictor(model, placement)

@@ -14,7 +14,7 @@ from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.encode import EncodeOptions, ImageFolderWriter
 from vidgen_cli.io.outputs import check_output
-from vidgen_cli.io.scenes import DEFAULT_THRESHOLD
+from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD
 
 
 @handle_errors
@@ -35,7 +35,7 @@ def split(
     preset: opt.Preset = "medium",
 ) -> None:
     """Split a video into numbered frames plus a manifest.json that `stitch` reads back."""
-    from vidgen_cli.pipelines import split as library
+    from vidgen_cli.convert import split as library
 
     reporter = Reporter(common.quiet, common.json_out)
     start_s, end_s = opt.parse_time(start, "--start"), opt.parse_time(end, "--end")
@@ -83,7 +83,7 @@ def split(
 def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]:
     """Frames from a piped stream: decode with vidgen's reader, write with its image writer."""
     from vidgen_cli.io.decode import open_input
-    from vidgen_cli.pipelines.run import run_pipeline
+    from vidgen_cli.runtime.threads import run_pipeline
 
     if settings.every > 1 or settings.fps or settings.start or settings.end is not None:
         raise UsageError("--every, --fps, --start and --end need a file input, not stdin")

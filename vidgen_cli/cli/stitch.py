@@ -24,7 +24,7 @@ def stitch(
     audio: Annotated[Optional[str], typer.Option("--audio", help="Take the audio from this file instead of the manifest's source.")] = None,
 ) -> None:
     """Encode a folder of frames into a video, with the timing and audio recorded by `split`."""
-    from vidgen_cli.pipelines.stitch import stitch as library_stitch
+    from vidgen_cli.convert.stitch import stitch as library_stitch
 
     if audio and common.no_audio:
         raise UsageError("--audio and --no-audio contradict each other; pass one")

@@ -39,7 +39,7 @@ def stylize(
     for source in style:
         if not Path(source).exists():
             raise InputError(f"--style {source}: no such file or folder")
-    from vidgen_cli.pipelines.stylize import Stylizer
+    from vidgen_cli.stylize.processor import Stylizer
 
     stylizer = Stylizer(style, model=model, strength=strength, preserve_color=preserve_color, max_side=max_side,
                         consistency=consistency, cut_threshold=scene_threshold, placement=common.placement())

@@ -35,10 +35,10 @@ def command(
 
     from vidgen_cli.device import choose
     from vidgen_cli.errors import InputError, UsageError
+    from vidgen_cli.interpolate.training import InterpolationTask
     from vidgen_cli.models.interp import FusionConfig
     from vidgen_cli.train.clips import load_clips
     from vidgen_cli.train.core import TrainSettings
-    from vidgen_cli.train.interpolate import InterpolationTask
 
     if steps < 1 or batch_size < 1 or pool < 1:
         raise UsageError("--steps, --batch-size and --pool must be at least 1")

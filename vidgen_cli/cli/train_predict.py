@@ -43,8 +43,8 @@ def command(
     from rich.console import Console
 
     from vidgen_cli.device import choose
+    from vidgen_cli.predict.training import DigitsTask, VideoRefineTask
     from vidgen_cli.train.core import TrainSettings
-    from vidgen_cli.train.predict import DigitsTask, VideoRefineTask
 
     set_threads(threads)
     placement = choose(device)

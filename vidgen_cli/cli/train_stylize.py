@@ -32,13 +32,17 @@ def command(
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     threads: Optional[int] = typer.Option(None, help="Torch CPU threads (default: half the cores)."),
 ) -> None:
-    """Distil a student from the Magenta transformer, with a temporal loss (see vidgen_cli.train.stylize)."""
+    """Distil a student from the Magenta transformer, with a temporal loss (see vidgen_cli.stylize.training)."""
     from vidgen_cli.device import choose
-    from vidgen_cli.models import magenta_onnx
     from vidgen_cli.models.magenta import TransformerConfig
+    from vidgen_cli.stylize.training import (
+        DistillSettings,
+        StylizeDistillTask,
+        style_vectors,
+    )
     from vidgen_cli.train.clips import load_clips
     from vidgen_cli.train.core import TrainSettings
-    from vidgen_cli.train.stylize import DistillSettings, StylizeDistillTask, style_vectors
+    from vidgen_cli.weights import magenta_onnx
 
     set_threads(threads)
     placement = choose(device)

@@ -12,11 +12,11 @@ from typing import Any
 import typer
 
 from vidgen_cli.cli.batch import Job, run_jobs
+from vidgen_cli.cli.options import Common
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import UsageError
-from vidgen_cli.cli.options import Common
+from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import check_output
-from vidgen_cli.io.probe import VideoInfo
 
 
 @dataclass
@@ -40,7 +40,7 @@ def suffix_for(source: str) -> str:
 
 def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[[VideoInfo], Plan]) -> None:
     """Run `plan` for every input; raises typer.Exit with the batch's exit code."""
-    from vidgen_cli.pipelines.job import OutputSettings, describe, run_job
+    from vidgen_cli.runtime.job import OutputSettings, describe, run_job
 
     if common.json_out and common.output == "-":
         raise UsageError("--json prints to stdout, which -o - already uses for video")

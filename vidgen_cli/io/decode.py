@@ -19,9 +19,9 @@ import numpy as np
 
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.paths import list_images
-from vidgen_cli.io.probe import MAX_PIXELS, VideoInfo, parse_header, probe
-
+from vidgen_cli.io.probe import MAX_PIXELS, parse_header, probe
 
 
 def read_image(path: Path) -> np.ndarray:

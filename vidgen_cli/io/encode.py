@@ -19,8 +19,8 @@ import numpy as np
 from vidgen_cli.errors import EncodeError, OutputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.manifest import Manifest, write_manifest
+from vidgen_cli.io.media import StreamInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.probe import StreamInfo
 
 MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm", ".avi": "avi",
           ".nut": "nut", ".ts": "mpegts", ".y4m": "yuv4mpegpipe", ".gif": "gif"}

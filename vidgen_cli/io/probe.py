@@ -20,60 +20,8 @@ import numpy as np
 from vidgen_cli.errors import InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.imagesize import image_size
+from vidgen_cli.io.media import StreamInfo, VideoInfo
 from vidgen_cli.io.paths import IMAGE_SUFFIXES, is_image_file, list_images
-
-
-@dataclass
-class StreamInfo:
-    index: int
-    kind: str  # "video", "audio", "subtitle"
-    codec: str
-    language: str | None = None
-    description: str = ""
-
-
-@dataclass
-class VideoInfo:
-    path: str
-    kind: str  # "video", "images" (a folder), "image" (one file), "stream" (stdin)
-    width: int
-    height: int
-    fps: Fraction | None
-    frame_count: int
-    duration: float
-    codec: str = ""
-    pix_fmt: str = ""
-    rotation: int = 0
-    sar: Fraction = Fraction(1)
-    video_stream: int = 0
-    audio: list[StreamInfo] = field(default_factory=list)
-    subtitles: list[StreamInfo] = field(default_factory=list)
-    vfr: bool = False
-    timestamps: np.ndarray | None = None  # presentation time of each frame in seconds, from 0
-
-    @property
-    def has_audio(self) -> bool:
-        return bool(self.audio)
-
-    def to_json(self) -> dict:
-        return {
-            "path": self.path,
-            "kind": self.kind,
-            "width": self.width,
-            "height": self.height,
-            "fps": str(self.fps) if self.fps else None,
-            "fps_float": float(self.fps) if self.fps else None,
-            "frame_count": self.frame_count,
-            "duration": round(self.duration, 6),
-            "codec": self.codec,
-            "pix_fmt": self.pix_fmt,
-            "rotation": self.rotation,
-            "sar": str(self.sar),
-            "vfr": self.vfr,
-            "audio": [s.__dict__ for s in self.audio],
-            "subtitles": [s.__dict__ for s in self.subtitles],
-        }
-
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")

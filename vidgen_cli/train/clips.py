@@ -14,6 +14,7 @@ import numpy as np
 
 from vidgen_cli.io.paths import IMAGE_SUFFIXES, VIDEO_SUFFIXES, natural_key
 
+
 @dataclass
 class Clip:
     name: str

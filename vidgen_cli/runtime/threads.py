@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from vidgen_cli.pipelines.base import Mark
+from vidgen_cli.runtime.processor import Mark
 
 _DONE = object()
 

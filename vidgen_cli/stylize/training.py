@@ -26,10 +26,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from vidgen_cli.flow import DISFlow, forward_backward_mask
 from vidgen_cli.models.magenta import StyleTransformer, TransformerConfig
 from vidgen_cli.models.warp import grid_warp
 from vidgen_cli.train.clips import Clip
+from vidgen_cli.vision.flow import DISFlow, forward_backward_mask
 
 
 @dataclass
@@ -220,7 +220,7 @@ class StylizeDistillTask:
 
 
 def style_vectors(predictor: torch.nn.Module, paths: list[Path]) -> torch.Tensor:
-    from vidgen_cli.pipelines.stylize import style_images
+    from vidgen_cli.stylize.styles import style_images
 
     images = style_images(paths)
     batch = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255

@@ -18,9 +18,9 @@ from vidgen_cli.errors import DecodeError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import FFmpegReader
 from vidgen_cli.io.manifest import Manifest, write_manifest
+from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.probe import VideoInfo
-from vidgen_cli.io.scenes import DEFAULT_THRESHOLD, SceneDetector
+from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, SceneDetector
 
 _PTS_TIME = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)")
 

@@ -21,8 +21,8 @@ from typing import Iterable, Iterator, Protocol
 import numpy as np
 
 from vidgen_cli.errors import UsageError
-from vidgen_cli.io import scenes
-from vidgen_cli.io.scenes import thumb_score, thumbnail
+from vidgen_cli.vision import scenes
+from vidgen_cli.vision.scenes import thumb_score, thumbnail
 
 DEFAULT_MODEL = "flow"  # measured best (bench/interpolate.py): fusion ties it in quality and is slower
 MODELS = ("fusion", "flow", "blend")
@@ -55,7 +55,7 @@ def make_engine(model: str = DEFAULT_MODEL, placement=None, work_side: int = 640
 
     work_side: motion is estimated at most at this many pixels on the long side (bounded cost at 4K).
     """
-    from vidgen_cli.interpolation import FlowEngine, LearnedEngine
+    from vidgen_cli.interpolate.engine import FlowEngine, LearnedEngine
 
     if work_side < 64:
         raise UsageError(f"the motion size must be at least 64 pixels, got {work_side}")

@@ -15,10 +15,15 @@ import cv2
 import numpy as np
 import torch
 
-from vidgen_cli.interpolation import FlowEstimator, FlowSettings, OCC_FLOOR, intermediate
-from vidgen_cli.metrics import psnr
 from vidgen_cli.models.interp import FusionConfig, FusionNet, compose
 from vidgen_cli.train.clips import Clip
+from vidgen_cli.vision.interpolation import (
+    OCC_FLOOR,
+    FlowEstimator,
+    FlowSettings,
+    intermediate,
+)
+from vidgen_cli.vision.metrics import psnr
 
 GAPS = (2, 2, 3, 4, 4)  # frames between the two inputs; the target is one frame in between (t = k/gap)
 
@@ -59,7 +64,7 @@ def _crop(s: Sample, y: int, x: int, size: int) -> Sample:
 
 def _flow_fusion(s: Sample) -> np.ndarray:
     """The fixed `flow` model's float32 result for a sample: the baseline FusionNet corrects."""
-    from vidgen_cli.interpolation import warp
+    from vidgen_cli.vision.interpolation import warp
 
     w0 = warp(s.i0.astype(np.float32), s.ft0.astype(np.float32))
     w1 = warp(s.i1.astype(np.float32), s.ft1.astype(np.float32))

@@ -17,11 +17,17 @@ import torch
 import torch.nn.functional as F
 
 from vidgen_cli.errors import InputError
-from vidgen_cli.flow import DISFlow
-from vidgen_cli.models.predict import DigitsPredictor, DigitsPredictorConfig, FlowRefiner, FlowRefinerConfig, refiner_inputs
-from vidgen_cli.pipelines.predict import estimate_velocity, extrapolate
-from vidgen_cli.train import moving_digits
+from vidgen_cli.models.predict import (
+    DigitsPredictor,
+    DigitsPredictorConfig,
+    FlowRefiner,
+    FlowRefinerConfig,
+    refiner_inputs,
+)
+from vidgen_cli.predict import moving_digits
 from vidgen_cli.train.clips import load_clips
+from vidgen_cli.vision.extrapolate import estimate_velocity, extrapolate
+from vidgen_cli.vision.flow import DISFlow
 
 HOLDOUT = 0.2
 CONTEXT = 3

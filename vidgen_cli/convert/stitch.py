@@ -19,7 +19,7 @@ from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter
 from vidgen_cli.io.manifest import read_manifest_if_any
 from vidgen_cli.io.probe import check_frames, probe
-from vidgen_cli.pipelines.run import run_pipeline
+from vidgen_cli.runtime.threads import run_pipeline
 
 ProgressFn = Callable[[int], None]
 _NUMBERED = re.compile(r"^(\d+)\.(\w+)$")

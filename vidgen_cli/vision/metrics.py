@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from vidgen_cli.flow import backward_warp, farneback, forward_backward_mask
+from vidgen_cli.vision.flow import backward_warp, farneback, forward_backward_mask
 
 
 def psnr(prediction: np.ndarray, target: np.ndarray) -> float:

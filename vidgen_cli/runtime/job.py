@@ -17,11 +17,16 @@ from typing import Any
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, ImageFolderReader, open_input
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn
+from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.paths import VIDEO_SUFFIXES
-from vidgen_cli.io.probe import VideoInfo, probe
-from vidgen_cli.io.segments import ResumableFramesWriter, SegmentedVideoWriter, fingerprint
-from vidgen_cli.pipelines.base import FrameProcessor, as_process
-from vidgen_cli.pipelines.run import run_pipeline
+from vidgen_cli.io.probe import probe
+from vidgen_cli.runtime.processor import FrameProcessor, as_process
+from vidgen_cli.runtime.resume import (
+    ResumableFramesWriter,
+    SegmentedVideoWriter,
+    fingerprint,
+)
+from vidgen_cli.runtime.threads import run_pipeline
 
 
 @dataclass

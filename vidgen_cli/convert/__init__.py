@@ -1,0 +1,1 @@
+"""Video <-> frames with ffmpeg and no model: `split` and `stitch`."""

@@ -1,0 +1,137 @@
+"""Interpolation engines: motion is computed once per pair at a bounded work resolution, then any t is rendered.
+
+`FlowEngine` is the `flow` model (no learning); `LearnedEngine` refines it with the shipped FusionNet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Engines: compute motion once per pair (at a bounded "work" resolution), then render any t.
+from vidgen_cli.vision.interpolation import (
+    OCC_FLOOR,
+    FlowEstimator,
+    FlowSettings,
+    PairFlows,
+    intermediate,
+    resize_flow,
+    warp,
+)
+
+
+def _work_size(h: int, w: int, work_side: int) -> tuple[int, int]:
+    scale = min(1.0, work_side / max(h, w))
+    return max(8, round(w * scale)), max(8, round(h * scale))
+
+
+def _up(image: np.ndarray, w: int, h: int) -> np.ndarray:
+    if image.shape[:2] == (h, w):
+        return image
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+@dataclass
+class PairState:
+    """Motion of one pair at work resolution, plus the full-resolution frames to render from."""
+
+    frame0: np.ndarray
+    frame1: np.ndarray
+    small0: np.ndarray
+    small1: np.ndarray
+    flows: PairFlows
+
+
+class FlowEngine:
+    """The `flow` model: splatted DIS intermediate flows, occlusion-aware blend, no learning.
+
+    Motion is estimated and splatted at most at `work_side` pixels on the long side; only the
+    final warps run at full resolution, so memory and time stay bounded at 4K. On held-out 720p
+    frames of the training clips, motion at 640 px scored 38.95 dB vs 39.06 at full 1280 px, at
+    a third of the time.
+    """
+
+    name = "flow"
+    multiple = 1
+
+    def __init__(self, settings: FlowSettings | None = None, work_side: int = 640) -> None:
+        self.settings = settings or FlowSettings()
+        self.work_side = work_side
+        self.estimator = FlowEstimator(self.settings)
+
+    def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> PairState:
+        h, w = frame0.shape[:2]
+        size = _work_size(h, w, self.work_side)
+        if size != (w, h):
+            s0 = cv2.resize(frame0, size, interpolation=cv2.INTER_AREA)
+            s1 = cv2.resize(frame1, size, interpolation=cv2.INTER_AREA)
+        else:
+            s0, s1 = frame0, frame1
+        return PairState(frame0, frame1, s0, s1, self.estimator(s0, s1))
+
+    def _render(self, state: PairState, ft0: np.ndarray, ft1: np.ndarray, mask: np.ndarray,
+                residual: np.ndarray | None = None) -> np.ndarray:
+        """Warp the full-resolution frames with (upsampled) flows and blend with (upsampled) mask."""
+        h, w = state.frame0.shape[:2]
+        ft0, ft1 = resize_flow(ft0, w, h), resize_flow(ft1, w, h)
+        m = _up(mask.astype(np.float32), w, h)
+        out = cv2.blendLinear(warp(state.frame0, ft0), warp(state.frame1, ft1), m, 1.0 - m)
+        if residual is not None:
+            out = cv2.add(out, _up(residual.astype(np.float32), w, h), dtype=cv2.CV_8U)
+        return out
+
+    def at(self, state: PairState, t: float) -> np.ndarray:
+        inter = intermediate(state.small0, state.small1, state.flows, t, self.settings)
+        a0 = (1 - t) * (inter.v0 + OCC_FLOOR)
+        a1 = t * (inter.v1 + OCC_FLOOR)
+        return self._render(state, inter.ft0, inter.ft1, a0 / (a0 + a1))
+
+
+class LearnedEngine(FlowEngine):
+    """The learned model: FusionNet refines the mask, residual and flows of the `flow` engine.
+
+    The net runs at work resolution (default at most 640 px long side); its outputs are upsampled
+    and applied to full-resolution warps. At 720p 2x it measured about as fast as minterpolate
+    (ratio 0.92 on a loaded 2-core machine); DIS flow, not the net, is most of the time.
+    """
+
+    def __init__(self, weights_name: str = "interp-fusion", placement=None, settings: FlowSettings | None = None,
+                 work_side: int = 640) -> None:
+        import torch
+
+        from vidgen_cli import weights
+
+        if settings is None:  # motion exactly as the net saw it in training
+            recorded = weights.read_metadata(weights.find(weights_name)).get("data", {}).get("flow_settings", {})
+            settings = FlowSettings(**recorded)
+        super().__init__(settings, work_side)
+        self.name = weights_name
+        self.placement = placement
+        self.model = weights.load_model(weights_name, placement)
+        self.multiple = self.model.config.multiple
+        self._torch = torch
+
+    def at(self, state: PairState, t: float) -> np.ndarray:
+        torch = self._torch
+        inter = intermediate(state.small0, state.small1, state.flows, t, self.settings)
+        device = self.placement.device if self.placement else torch.device("cpu")
+        dtype = self.placement.dtype if self.placement else torch.float32
+        h, w = inter.w0.shape[:2]
+        m = self.multiple
+        ph, pw = (-h) % m, (-w) % m
+
+        def tensor(a: np.ndarray, scale: float = 1.0) -> "torch.Tensor":
+            a = a if a.ndim == 3 else a[..., None]
+            if ph or pw:
+                a = np.pad(a, ((0, ph), (0, pw), (0, 0)), mode="edge")
+            return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1))[None] * scale).to(device, dtype)
+
+        with torch.inference_mode():
+            mask, residual, dflow = self.model(
+                tensor(inter.w0, 1 / 255), tensor(inter.w1, 1 / 255), tensor(inter.ft0), tensor(inter.ft1),
+                tensor(inter.v0), tensor(inter.v1), torch.full((1, 1, 1, 1), float(t), device=device, dtype=dtype))
+        mask = mask[0, 0, :h, :w].float().cpu().numpy()
+        residual = residual[0, :, :h, :w].float().cpu().numpy().transpose(1, 2, 0) * 255
+        dflow = dflow[0, :, :h, :w].float().cpu().numpy().transpose(1, 2, 0)
+        return self._render(state, inter.ft0 + dflow[..., :2], inter.ft1 + dflow[..., 2:], mask, residual)

@@ -1,0 +1,93 @@
+"""The predictor: copy, constant-velocity flow extrapolation, or a learned refiner over it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+import numpy as np
+
+from vidgen_cli.errors import UsageError
+from vidgen_cli.vision.flow import DISFlow
+
+if TYPE_CHECKING:
+    from vidgen_cli.device import Placement
+
+from vidgen_cli.vision.extrapolate import estimate_velocity, extrapolate
+
+MODELS = ("copy", "flow", "learned")
+DEFAULT_MODEL = "learned"
+VIDEO_WEIGHTS = "predict-video"
+# Longest horizon extrapolated from one motion estimate (and the longest the refiner was trained on).
+MAX_HORIZON = 10
+
+
+# --- the predictor -------------------------------------------------------------------------------
+
+
+class Predictor:
+    """Predicts the frames that follow a context of frames.
+
+    `model` is 'copy', 'flow', 'learned' (the shipped natural-video weights) or a path to a .pt
+    file trained by `vidgen train predict`. `context_size` is how many trailing frames `predict`
+    uses; pass at least that many (fewer work down to one, with copy as the fallback).
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, placement: "Placement | None" = None, flow_preset: str = "medium") -> None:
+        self.name = model
+        self._flow = DISFlow(flow_preset)
+        self._net = None
+        self._placement = placement
+        if model in ("copy", "flow"):
+            self.kind = model
+        else:
+            from vidgen_cli import weights
+            from vidgen_cli.device import choose
+
+            self._placement = placement or choose("auto")
+            self._net = weights.load_model(VIDEO_WEIGHTS if model == "learned" else model, self._placement)
+            if not hasattr(self._net, "refine"):
+                raise UsageError(f"weights '{model}' are not a natural-video predictor; use 'copy', 'flow' or 'learned'")
+            self.kind = "learned"
+        self.context_size = {"copy": 1, "flow": 3, "learned": 3}[self.kind]
+
+    def predict(self, context: Sequence[np.ndarray], n: int) -> Iterator[np.ndarray]:
+        """Yield n new frames (H x W x 3 uint8 RGB) continuing `context` (oldest first)."""
+        if n < 0:
+            raise UsageError("the number of frames to predict must be 0 or more")
+        if not context:
+            raise UsageError("prediction needs at least one context frame")
+        context = list(context[-max(self.context_size, 1) :])
+        if n == 0:
+            return
+        if self.kind == "copy" or len(context) < 2:
+            for _ in range(n):
+                yield context[-1].copy()
+            return
+        done = 0
+        while done < n:
+            # constant velocity holds for a few frames at best; past MAX_HORIZON the motion is
+            # re-estimated from the frames predicted so far (the model was trained up to it)
+            chunk = min(MAX_HORIZON, n - done)
+            last = context[-1]
+            velocity = estimate_velocity(context, self._flow)
+            predicted = []
+            for k in range(1, chunk + 1):
+                frame, disp, holes = extrapolate(last, velocity, k)
+                if self._net is not None:
+                    frame = self._refine(context, frame, disp, holes, k)
+                predicted.append(frame)
+                yield frame
+            done += chunk
+            context = (context + predicted)[-self.context_size :]
+
+    def _refine(self, context: list[np.ndarray], frame: np.ndarray, disp: np.ndarray, holes: np.ndarray, k: int) -> np.ndarray:
+        import torch
+
+        from vidgen_cli.models.predict import refiner_inputs
+
+        device, dtype = self._placement.device, self._placement.dtype
+        with torch.inference_mode():
+            x = refiner_inputs(context[-2], context[-1], frame, disp, holes, k)
+            x = x[None].to(device=device, dtype=dtype)
+            y = self._net.refine(x)[0]
+            return (y.float().clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).cpu().numpy()

@@ -1,0 +1,13 @@
+"""Finding, verifying (sha256) and loading model weights, including the third-party Magenta ONNX files."""
+
+from vidgen_cli.weights.store import (
+    find,
+    load_checkpoint,
+    load_model,
+    read_metadata,
+    save,
+    sha256_of,
+    weights_dirs,
+)
+
+__all__ = ["find", "load_checkpoint", "load_model", "read_metadata", "save", "sha256_of", "weights_dirs"]
