@@ -16,6 +16,12 @@ def command(
     data: list[Path] = typer.Option(..., "--data", help="Training videos, frame folders, or folders of them."),
     style: list[Path] = typer.Option(..., "--style", help="Style images or folders of them (repeatable)."),
     out: Path = typer.Option(..., "-o", "--out", help="Output weights NAME.pt (NAME.json is written beside it)."),
+    held_out_data: list[Path] = typer.Option(
+        [], "--held-out-data", help="Clips kept out of training (validated on; names recorded, must not overlap --data)."
+    ),
+    held_out_style: list[str] = typer.Option(
+        [], "--held-out-style", help="Style file name or stem kept out of training (repeatable; validated on)."
+    ),
     steps: int = typer.Option(1500, help="Optimizer steps."),
     batch_size: int = typer.Option(4, help="Frame pairs per step."),
     lr: float = typer.Option(5e-4, help="Peak learning rate (cosine decay)."),
@@ -38,6 +44,7 @@ def command(
     from vidgen_cli.stylize.training import (
         DistillSettings,
         StylizeDistillTask,
+        split_styles,
         style_vectors,
     )
     from vidgen_cli.train.clips import load_clips
@@ -52,9 +59,20 @@ def command(
     clips = load_clips(data, max_side=max_side, max_frames=max_frames)
     if not clips:
         raise typer.BadParameter(f"no clips found under {', '.join(map(str, data))}")
+    held_clips = load_clips(held_out_data, max_side=max_side, max_frames=max_frames) if held_out_data else []
+    overlap = {c.name for c in clips} & {c.name for c in held_clips}
+    if overlap:
+        raise typer.BadParameter(f"clips both trained on and held out: {', '.join(sorted(overlap))}")
+    try:
+        train_styles, held_styles = split_styles(style, held_out_style)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not train_styles:
+        raise typer.BadParameter("every style is held out: nothing left to train on")
     predictor = magenta_onnx.load_predictor()
     teacher = magenta_onnx.load_transformer()
-    vectors = style_vectors(predictor, style)
+    vectors = style_vectors(predictor, train_styles)
+    held_vectors = style_vectors(predictor, held_styles) if held_styles else vectors[:0]
     config = TransformerConfig(channels=widths, residual_blocks=residual_blocks, outer_kernel=kernel)
     description = {
         "clips": [c.name for c in clips],
@@ -65,10 +83,17 @@ def command(
         "crop": crop,
         "temporal_weight": temporal_weight,
         "texture_weight": texture_weight,
+        "split": {
+            "train_clips": [c.name for c in clips],
+            "held_out_clips": [c.name for c in held_clips],
+            "train_styles": [p.name for p in train_styles],
+            "held_out_styles": [p.name for p in held_styles],
+            "validation": "held-out clips and styles" if held_clips and held_styles else "training clips and styles",
+        },
     }
-    task = StylizeDistillTask(
-        clips, vectors, teacher, predictor, config, DistillSettings(crop=crop, temporal_weight=temporal_weight, texture_weight=texture_weight), description
-    )
+    distill = DistillSettings(crop=crop, temporal_weight=temporal_weight, texture_weight=texture_weight)
+    held = (held_clips, held_vectors) if held_clips and held_styles else None
+    task = StylizeDistillTask(clips, vectors, teacher, predictor, config, distill, description, held_out=held)
     settings = TrainSettings(
         out=out,
         steps=steps,

@@ -1,20 +1,29 @@
-"""Streaming arbitrary-style video stylization with flicker control.
+"""The flow canvas: temporal consistency for `consistency="flow"` without ghosts, smears or blocks.
 
-`Stylizer(style=[...]).run(frames)` turns an iterable of H x W x 3 uint8 RGB frames into stylized
-frames of the same size, holding only a few processing-size arrays of state, so memory stays flat
-however long (or large: frames are processed at `max_side`) the video is.
+Why it looks the way it does (measured on ../shared/data/video-train, see bench/stylize.py): the
+Magenta network turns sub-pixel motion and codec noise into different brush strokes every frame, so
+per-frame output flickers ~30x more than the input. Blending each output with the flow-warped
+previous output averages two unrelated stroke patterns and re-interpolates the image every frame:
+it halves sharpness and smears moving content into its wake.
 
-Why the temporal method looks the way it does (measured on ../shared/data/video, see bench/stylize.py):
-the Magenta network turns sub-pixel motion and codec noise into different brush strokes every frame,
-so per-frame output flickers ~30x more than the input. Blending each output with the flow-warped
-previous output cuts flicker but averages two unrelated stroke patterns (and re-interpolates the
-image every frame), which halves sharpness and smears. Instead we keep a *canvas*: the stylized key
-frame plus, per pixel, where that pixel has moved to since (flows are chained, the image is not), and
-we resample the key frame only once per output frame (Lanczos), so strokes travel with the content and
-stay sharp. A pixel stays on the canvas while the forward-backward flow check holds and the key
-frame's *input* colour carried along still matches the current input; other pixels (disocclusions,
-changes) take the new stylization, blended with the warped previous output where that is reliable.
-The canvas is re-keyed when too little of it remains valid, and reset at shot cuts."""
+Instead the canvas holds a few *keys*: full stylizations of earlier frames, each with, per pixel,
+where that pixel has moved to since (flows are chained, the image is not), so a key is resampled
+only once per output frame (Lanczos) and its strokes travel with the content and stay sharp.
+A pixel of a key stays valid while the motion explains it: the forward-backward flow check holds,
+it has not left the frame, and the key frame's *input* colour carried along still matches the
+current input. Each output pixel shows the oldest key still valid there; where none is, the current
+frame's stylization (so a disoccluded pavement shows the pavement's stylization, never the wake of
+what covered it). When too much of the frame is uncovered, the current stylization becomes a new
+key: it is what those pixels already showed, so a re-key changes nothing on screen. A key older than
+`max_age` frames, or pushed out by a newer one, fades out over `fade_frames` frames, so the newer
+key blends in rather than pops. All masks are feathered (eroded, then Gaussian-blurred), so no
+block of the flow's patch grid or mask border shows as a hard edge.
+
+The network's receptive field is large: an object changes the stylization of its surroundings (a
+pale halo). A key made while the object was in view would keep that halo after the object left,
+although the input there never changed. So the output's coarse tone (cells of `tone_cell` pixels)
+is always the current stylization's: the key supplies the brush strokes, the frame its colour field.
+"""
 
 from __future__ import annotations
 
@@ -26,18 +35,55 @@ import numpy as np
 
 from vidgen_cli.vision.flow import DISFlow, forward_backward_mask, pixel_grid, to_gray
 
-# --------------------------------------------------------------------------- temporal canvas
-
 
 @dataclass
 class CanvasSettings:
-    """Knobs of the flow canvas (defaults measured on ../shared/data/video, see bench/stylize.py)."""
+    """Knobs of the flow canvas (defaults tuned on ../shared/data/video-train, see bench/stylize.py)."""
 
     flow_preset: str = "fast"  # DIS preset, on processing-size frames (medium: ~3x slower, no steadier)
     colour_tolerance: float = 20.0  # abs grey difference (0-255, 5x5 mean) between carried and current input
-    rekey_below: float = 0.8  # re-key when less than this fraction of the canvas is still valid
-    blend: float = 0.5  # weight of the warped previous output where a pixel leaves the canvas
-    blend_sigma: float = 12.0  # colour distance (0-255) at which that weight has fallen to 1/e
+    new_key_above: float = 0.03  # make a new key when more than this fraction of the frame is uncovered
+    max_keys: int = 3  # keys held at once (each costs one remap chain per frame)
+    max_age: int = 150  # frames after which a key fades out (flow drift accumulates)
+    fade_frames: int = 6  # frames over which a retired key fades out
+    feather: float = 2.5  # pixels: Gaussian sigma of the mask edges (at processing size)
+    tone_cell: int = 16  # pixels: the output's tone at this scale follows the current stylization (0: off)
+
+
+class _Key:
+    """One key: a stylized frame, its input, and where each current pixel lies in it."""
+
+    def __init__(self, gray: np.ndarray, image: np.ndarray) -> None:
+        h, w = gray.shape
+        self.gray = gray
+        self.image = np.clip(image + 0.5, 0, 255).astype(np.uint8)  # uint8: fast Lanczos remaps
+        self.coords = pixel_grid(h, w).copy()
+        self.valid = np.ones((h, w), np.float32)
+        self.age = 0
+        self.fade = 1.0  # 1 while live; falls to 0 once retired
+        self.retired = False
+        self.share = 1.0  # fraction of the last output it supplied
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        meta = np.array([self.age, self.fade, float(self.retired)], np.float64)
+        return {"gray": self.gray, "image": self.image, "coords": self.coords, "valid": self.valid, "meta": meta}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "_Key":
+        key = cls.__new__(cls)
+        key.gray, key.image = np.array(arrays["gray"]), np.array(arrays["image"])
+        key.coords, key.valid = np.array(arrays["coords"]), np.array(arrays["valid"])
+        age, fade, retired = (float(v) for v in arrays["meta"])
+        key.age, key.fade, key.retired, key.share = int(age), fade, bool(retired), 1.0
+        return key
+
+
+@dataclass
+class _Advance:
+    """What moving the canvas by one frame yields for the blend (see FlowCanvas._advance)."""
+
+    carried: list[np.ndarray]  # per key (oldest first): its stylization resampled to the current frame
+    weights: list[np.ndarray]  # per key: H x W x 1 feathered validity
 
 
 class FlowCanvas:
@@ -48,26 +94,46 @@ class FlowCanvas:
         self._flow = DISFlow(self.settings.flow_preset)
         self._worker: ThreadPoolExecutor | None = None
         self.reset()
-        self.keys = 0  # how many times the canvas was (re)keyed, for diagnostics
+        self.keys_made = 0  # how many keys were made (diagnostics)
+        self.uncovered = 0.0  # fraction of the last frame shown from the current stylization alone
+
+    @property
+    def keys(self) -> int:
+        return self.keys_made
 
     def reset(self) -> None:
         self._prev_in: np.ndarray | None = None
+        self._keys: list[_Key] = []  # oldest first
         self._pending: tuple[np.ndarray, np.ndarray, Future[_Advance]] | None = None  # content, its grey, the move
 
-    def _key(self, gray: np.ndarray, output: np.ndarray) -> None:
-        h, w = gray.shape
-        self._key_gray = gray
-        self._key_out = np.clip(output + 0.5, 0, 255).astype(np.uint8)  # uint8: fast Lanczos remaps
-        self._coords = pixel_grid(h, w).copy()
-        self._valid = np.ones((h, w), np.float32)
-        self.keys += 1
+    # -- state, for resuming a stream ------------------------------------------------------
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Flat name -> array mapping of the whole temporal state (empty before the first frame)."""
+        if self._prev_in is None:
+            return {}
+        state = {"prev_in": self._prev_in, "key_count": np.array(len(self._keys))}
+        for i, key in enumerate(self._keys):
+            state.update({f"key{i}_{name}": value for name, value in key.arrays().items()})
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        self.reset()
+        if "prev_in" not in state:
+            return
+        self._prev_in = np.array(state["prev_in"])
+        names = ("gray", "image", "coords", "valid", "meta")
+        count = int(state["key_count"])
+        self._keys = [_Key.from_arrays({n: state[f"key{i}_{n}"] for n in names}) for i in range(count)]
+
+    # -- moving the keys -------------------------------------------------------------------
 
     def prepare(self, content: np.ndarray) -> None:
         """Start moving the canvas to `content` in a worker thread.
 
-        Motion, the canvas coordinates, which pixels stay on it and the carried key frame depend on
-        the inputs and the key only, so they can run while the network stylizes the frame (OpenCV
-        and torch both release the GIL): ~1.2x faster at 720p on 2 cores. `step` waits for them.
+        Motion, the keys' coordinates, which pixels stay valid and the carried keys depend on the
+        inputs and the keys only, so they can run while the network stylizes the frame (OpenCV and
+        torch both release the GIL). `step` waits for them.
         """
         gray = to_gray(content)
         if self._prev_in is None or self._prev_in.shape != gray.shape:
@@ -78,7 +144,7 @@ class FlowCanvas:
         self._pending = (content, gray, self._worker.submit(self._advance, gray, self._prev_in))
 
     def _advance(self, gray: np.ndarray, prev_gray: np.ndarray) -> _Advance:
-        """Move the canvas by the motion from `prev_gray` to `gray` (updates coordinates and validity)."""
+        """Move every key by the motion from `prev_gray` to `gray` (updates coordinates and validity)."""
         s = self.settings
         back = self._flow(gray, prev_gray)  # current -> previous
         fwd = self._flow(prev_gray, gray)
@@ -91,22 +157,27 @@ class FlowCanvas:
         ok &= ((map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)).astype(np.uint8)
         ok_f = ok.astype(np.float32)
         step_maps = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)  # fixed point: ~2x faster remaps
+        radius = max(1, round(s.feather))
+        shrink = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+        carried, weights = [], []
+        for key in self._keys:
+            # chain the flow into the key's coordinates (smooth fields: bilinear is harmless here)
+            key.coords = cv2.remap(key.coords, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            cx, cy = key.coords[..., 0], key.coords[..., 1]
+            inside = ((cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)).astype(np.float32)
+            key_maps = cv2.convertMaps(cx, cy, cv2.CV_16SC2)
+            mismatch = cv2.blur(cv2.absdiff(gray, _pull(key.gray, key_maps)), (5, 5))
+            still_matches = (mismatch < s.colour_tolerance).astype(np.float32)
+            moved = (_pull(key.valid, step_maps) > 0.5).astype(np.float32)
+            key.valid = moved * ok_f * inside * still_matches
+            key.age += 1
+            # feathered inside the valid area: soft edges, and never reaching into an invalid pixel
+            soft = cv2.GaussianBlur(cv2.erode(key.valid, shrink), (0, 0), s.feather)
+            weights.append(soft[..., None])
+            carried.append(_pull(key.image, key_maps, cv2.INTER_LANCZOS4))  # one resampling from the key: sharp
+        return _Advance(carried, weights)
 
-        # chain the flow into the canvas coordinates (smooth fields: bilinear is harmless here)
-        self._coords = cv2.remap(self._coords, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        cx, cy = self._coords[..., 0], self._coords[..., 1]
-        inside = ((cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)).astype(np.float32)
-        key_maps = cv2.convertMaps(cx, cy, cv2.CV_16SC2)
-        mismatch = cv2.blur(cv2.absdiff(gray, _pull(self._key_gray, key_maps)), (5, 5))
-        still_matches = (mismatch < s.colour_tolerance).astype(np.float32)
-        self._valid = _pull(self._valid, step_maps) * ok_f * inside * still_matches
-        weight = (cv2.GaussianBlur(self._valid, (0, 0), 1.5) * self._valid)[..., None]  # feathered seams
-        carried = _pull(self._key_out, key_maps, cv2.INTER_LANCZOS4)  # one resampling from the key: sharp
-
-        # how far a pixel off the canvas may lean on the warped previous output: by input similarity
-        change = cv2.absdiff(gray, _pull(prev_gray, step_maps)).astype(np.float32)
-        mix = (s.blend * np.exp(-np.square(change) / s.blend_sigma**2) * ok_f)[..., None]
-        return _Advance(step_maps, weight, carried, mix)
+    # -- the output ------------------------------------------------------------------------
 
     def step(self, content: np.ndarray, stylized: np.ndarray) -> np.ndarray:
         """content: processing-size uint8 input; stylized: float32 stylization of it. Returns float32."""
@@ -114,29 +185,62 @@ class FlowCanvas:
         prepared = pending is not None and pending[0] is content
         gray = pending[1] if prepared else to_gray(content)
         if self._prev_in is None or self._prev_in.shape != gray.shape:
-            self._prev_in, self._prev_out = gray, stylized
-            self._key(gray, stylized)
+            self._keys = []
+            self._new_key(gray, stylized)
+            self._prev_in = gray
+            self.uncovered = 1.0
             return stylized
         # step() without prepare() for this frame: move the canvas here
         moved = pending[2].result() if prepared else self._advance(gray, self._prev_in)
-        # pixels off the canvas: new stylization, pulled towards the warped previous output if reliable
-        fill = stylized + moved.mix * (_pull(self._prev_out, moved.step_maps) - stylized)
-        out = fill + moved.weight * (moved.carried.astype(np.float32) - fill)
+        self._retire()
+        # oldest key first: each pixel shows the oldest key valid there, then the current stylization
+        shown = np.zeros_like(stylized)
+        rest = np.ones(gray.shape + (1,), np.float32)  # what no key claims yet
+        live_rest = np.ones(gray.shape, np.float32)  # the same, counting live keys only
+        for key, image, weight in zip(self._keys, moved.carried, moved.weights):
+            claim = weight * key.fade * rest
+            shown += claim * image
+            rest -= claim
+            key.share = float(claim.mean())
+            if not key.retired:
+                live_rest *= 1.0 - weight[..., 0]
+        out = shown + rest * stylized
+        if self.settings.tone_cell > 1:
+            out += _coarse(stylized - out, self.settings.tone_cell)
         np.clip(out, 0, 255, out=out)
-        self._prev_in, self._prev_out = gray, out
-        if float(self._valid.mean()) < self.settings.rekey_below:
-            self._key(gray, out)
+        self._prev_in = gray
+        self.uncovered = float((live_rest > 0.5).mean())
+        if self.uncovered > self.settings.new_key_above:
+            self._new_key(gray, stylized)
         return out
 
+    def _new_key(self, gray: np.ndarray, stylized: np.ndarray) -> None:
+        """The current stylization becomes a key (it is what uncovered pixels showed: no pop)."""
+        live = [k for k in self._keys if not k.retired]
+        if len(live) >= self.settings.max_keys:
+            min(live, key=lambda k: k.share).retired = True  # the least visible makes room, fading out
+        self._keys.append(_Key(gray, stylized))
+        self.keys_made += 1
 
-@dataclass
-class _Advance:
-    """What moving the canvas by one frame yields for the blend (see FlowCanvas._advance)."""
+    def _retire(self) -> None:
+        """Retire keys past max_age or no longer valid anywhere; fade retired keys; drop faded ones."""
+        s = self.settings
+        kept = []
+        for key in self._keys:
+            if key.age >= s.max_age or float(key.valid.mean()) < 0.005:
+                key.retired = True
+            if key.retired:
+                key.fade -= 1.0 / max(1, s.fade_frames)
+            if key.fade > 0:
+                kept.append(key)
+        self._keys = kept
 
-    step_maps: tuple[np.ndarray, np.ndarray]  # fixed-point maps: current pixel -> previous frame
-    weight: np.ndarray  # H x W x 1: how much of the carried key frame to take
-    carried: np.ndarray  # the key frame's stylization, resampled to the current frame
-    mix: np.ndarray  # H x W x 1: weight of the warped previous output where the canvas is off
+
+def _coarse(image: np.ndarray, cell: int) -> np.ndarray:
+    """`image` low-passed at `cell` pixels: cell means, upsampled smoothly (same size, float32)."""
+    h, w = image.shape[:2]
+    small = cv2.resize(image, (max(1, round(w / cell)), max(1, round(h / cell))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _pull(image: np.ndarray, maps: tuple, interp: int = cv2.INTER_LINEAR) -> np.ndarray:

@@ -129,8 +129,6 @@ class StylizeStream:
     """The temporal state of one stream: the previous frame (for cuts), the shot's style vector and
     the flow canvas. `state_dict` hands it out so a long run can resume exactly."""
 
-    _CANVAS_FIELDS = ("_prev_in", "_prev_out", "_key_gray", "_key_out", "_coords", "_valid")
-
     def __init__(self, stylizer: Stylizer) -> None:
         self.stylizer = stylizer
         self.canvas = FlowCanvas(stylizer.canvas_settings) if stylizer.consistency == "flow" else None
@@ -171,18 +169,17 @@ class StylizeStream:
         state: dict[str, np.ndarray] = {"vector": self.vector.detach().float().cpu().numpy()}
         if self.previous is not None:
             state["previous"] = self.previous
-        canvas = self.canvas
-        if canvas is not None and getattr(canvas, "_prev_in", None) is not None:
-            state.update({f"canvas{name}": getattr(canvas, name) for name in self._CANVAS_FIELDS})
+        if self.canvas is not None:
+            state.update({f"canvas_{name}": value for name, value in self.canvas.state_dict().items()})
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         torch = self.stylizer._torch
         self.vector = torch.from_numpy(np.asarray(state["vector"])).to(self.stylizer.placement.device)
         self.previous = state.get("previous")
-        if self.canvas is not None and "canvas_prev_in" in state:
-            for name in self._CANVAS_FIELDS:
-                setattr(self.canvas, name, np.array(state[f"canvas{name}"]))
+        if self.canvas is not None:
+            prefix = "canvas_"
+            self.canvas.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
 
 
 def keep_colour(stylized: np.ndarray, original: np.ndarray) -> np.ndarray:

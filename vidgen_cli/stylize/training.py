@@ -91,26 +91,36 @@ class StylizeDistillTask:
         config: TransformerConfig,
         settings: DistillSettings,
         data: dict[str, Any],
+        held_out: tuple[list[Clip], torch.Tensor] | None = None,
     ) -> None:
-        self.clips = [c for c in clips if len(c.frames) > settings.max_gap and min(c.frames.shape[1:3]) >= settings.crop]
+        """held_out: clips and style vectors never trained on; validation uses them when given."""
+        self.clips = self._usable(clips, settings)
         if not self.clips:
             raise ValueError("no training clip is long and large enough")
+        self.settings = settings
         self.styles = style_vectors
         self.teacher = teacher.eval()
         self.predictor = predictor.eval()
         for p in list(self.teacher.parameters()) + list(self.predictor.parameters()):
             p.requires_grad_(False)
         self.config = config
-        self.settings = settings
         self.model = student_from_teacher(teacher, config)
         self.data = data
         self._flow = DISFlow("medium")
-        self._validation = self._make_validation()
+        validation_clips, validation_styles = self.clips, self.styles
+        if held_out is not None and self._usable(held_out[0], settings) and len(held_out[1]):
+            validation_clips, validation_styles = self._usable(held_out[0], settings), held_out[1]
+        self._validation = self._make_validation(validation_clips, validation_styles)
+
+    @staticmethod
+    def _usable(clips: list[Clip], settings: DistillSettings) -> list[Clip]:
+        return [c for c in clips if len(c.frames) > settings.max_gap and min(c.frames.shape[1:3]) >= settings.crop]
 
     # -- sampling ---------------------------------------------------------
 
-    def _pair(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        clip = self.clips[rng.integers(len(self.clips))]
+    def _pair(self, rng: np.random.Generator, clips: list[Clip] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        clips = clips or self.clips
+        clip = clips[rng.integers(len(clips))]
         gap = int(rng.integers(1, self.settings.max_gap + 1))
         t = int(rng.integers(0, len(clip.frames) - gap))
         a, b = clip.frames[t], clip.frames[t + gap]
@@ -124,13 +134,14 @@ class StylizeDistillTask:
             a, b = b, a
         return np.ascontiguousarray(a), np.ascontiguousarray(b)
 
-    def _vector(self, rng: np.random.Generator, frame: np.ndarray) -> torch.Tensor:
+    def _vector(self, rng: np.random.Generator, frame: np.ndarray, styles: torch.Tensor | None = None) -> torch.Tensor:
+        styles = self.styles if styles is None else styles
         kind = rng.random()
-        first = self.styles[rng.integers(len(self.styles))]
+        first = styles[rng.integers(len(styles))]
         if kind < 0.6:
             return first
         if kind < 0.8:
-            second = self.styles[rng.integers(len(self.styles))]
+            second = styles[rng.integers(len(styles))]
             w = float(rng.uniform(0.2, 0.8))
             return w * first + (1 - w) * second
         own = self._own_vector(frame)
@@ -187,10 +198,10 @@ class StylizeDistillTask:
 
     # -- validation -------------------------------------------------------
 
-    def _make_validation(self) -> dict:
+    def _make_validation(self, clips: list[Clip], styles: torch.Tensor) -> dict:
         rng = np.random.default_rng(12345)
-        pairs = [self._pair(rng) for _ in range(16)]
-        vectors = [self._vector(rng, p[0]) for p in pairs]
+        pairs = [self._pair(rng, clips) for _ in range(16)]
+        vectors = [self._vector(rng, p[0], styles) for p in pairs]
         return self._batch(pairs, vectors, torch.device("cpu"))
 
     def validate(self, model: torch.nn.Module, device: torch.device) -> dict[str, float]:
@@ -226,3 +237,25 @@ def style_vectors(predictor: torch.nn.Module, paths: list[Path]) -> torch.Tensor
     batch = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255
     with torch.no_grad():
         return torch.cat([predictor(chunk) for chunk in batch.split(8)])
+
+
+def split_styles(sources: list[Path], held_out: list[str]) -> tuple[list[Path], list[Path]]:
+    """Expand style folders into files and split them by name: (training, held out).
+
+    held_out: file names or stems (e.g. "vangogh_starry_night"); raises ValueError for a name that
+    matches no style, so a typo cannot silently put a held-out style into training.
+    """
+    from vidgen_cli.stylize.styles import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+
+    files: list[Path] = []
+    for source in map(Path, sources):
+        if source.is_dir():
+            files += sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES)
+        else:
+            files.append(source)
+    wanted = set(held_out)
+    unknown = wanted - {f.name for f in files} - {f.stem for f in files}
+    if unknown:
+        raise ValueError(f"held-out style(s) not found among the styles: {', '.join(sorted(unknown))}")
+    out = [f for f in files if f.name in wanted or f.stem in wanted]
+    return [f for f in files if f not in out], out
