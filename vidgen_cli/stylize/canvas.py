@@ -40,14 +40,18 @@ from vidgen_cli.vision.flow import DISFlow, forward_backward_mask, pixel_grid, t
 class CanvasSettings:
     """Knobs of the flow canvas (defaults tuned on ../shared/data/video-train, see bench/stylize.py)."""
 
-    flow_preset: str = "fast"  # DIS preset, on processing-size frames (medium: ~3x slower, no steadier)
+    flow_preset: str = "medium"  # DIS preset, on processing-size frames
+    fb_tolerance: float = 0.05  # forward-backward check: |f + b|^2 < tol * (|f|^2 + |b|^2) + slack
+    fb_slack: float = 4.0  # pixels^2
     colour_tolerance: float = 20.0  # abs grey difference (0-255, 5x5 mean) between carried and current input
+    exposure_allowance: float = 24.0  # grey levels of smooth (exposure, light) change not held against a key
     new_key_above: float = 0.03  # make a new key when more than this fraction of the frame is uncovered
     max_keys: int = 3  # keys held at once (each costs one remap chain per frame)
     max_age: int = 150  # frames after which a key fades out (flow drift accumulates)
     fade_frames: int = 6  # frames over which a retired key fades out
-    feather: float = 2.5  # pixels: Gaussian sigma of the mask edges (at processing size)
-    tone_cell: int = 16  # pixels: the output's tone at this scale follows the current stylization (0: off)
+    feather: float = 2.0  # pixels: Gaussian sigma of the mask edges (at processing size)
+    speck: int = 5  # pixels: invalid specks and valid islands smaller than this are ignored
+    tone_cell: int = 32  # pixels: the output's tone at this scale follows the current stylization (0: off)
 
 
 class _Key:
@@ -148,7 +152,7 @@ class FlowCanvas:
         s = self.settings
         back = self._flow(gray, prev_gray)  # current -> previous
         fwd = self._flow(prev_gray, gray)
-        ok = forward_backward_mask(back, fwd).astype(np.uint8)
+        ok = forward_backward_mask(back, fwd, s.fb_tolerance, s.fb_slack).astype(np.uint8)
         ok = cv2.erode(ok, np.ones((3, 3), np.uint8))  # motion edges are unreliable
         h, w = gray.shape
         grid = pixel_grid(h, w)
@@ -159,6 +163,7 @@ class FlowCanvas:
         step_maps = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)  # fixed point: ~2x faster remaps
         radius = max(1, round(s.feather))
         shrink = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+        speck = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (s.speck, s.speck))
         carried, weights = [], []
         for key in self._keys:
             # chain the flow into the key's coordinates (smooth fields: bilinear is harmless here)
@@ -166,13 +171,14 @@ class FlowCanvas:
             cx, cy = key.coords[..., 0], key.coords[..., 1]
             inside = ((cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)).astype(np.float32)
             key_maps = cv2.convertMaps(cx, cy, cv2.CV_16SC2)
-            mismatch = cv2.blur(cv2.absdiff(gray, _pull(key.gray, key_maps)), (5, 5))
-            still_matches = (mismatch < s.colour_tolerance).astype(np.float32)
+            still_matches = (_mismatch(gray, _pull(key.gray, key_maps), s) < s.colour_tolerance).astype(np.float32)
             moved = (_pull(key.valid, step_maps) > 0.5).astype(np.float32)
             key.valid = moved * ok_f * inside * still_matches
             key.age += 1
-            # feathered inside the valid area: soft edges, and never reaching into an invalid pixel
-            soft = cv2.GaussianBlur(cv2.erode(key.valid, shrink), (0, 0), s.feather)
+            # specks closed, islands opened, then feathered inside the valid area: soft edges that
+            # never reach into an invalid region, and no speckled half-weights that average strokes
+            clean = cv2.morphologyEx(cv2.morphologyEx(key.valid, cv2.MORPH_CLOSE, speck), cv2.MORPH_OPEN, speck)
+            soft = cv2.GaussianBlur(cv2.erode(clean, shrink), (0, 0), s.feather)
             weights.append(soft[..., None])
             carried.append(_pull(key.image, key_maps, cv2.INTER_LANCZOS4))  # one resampling from the key: sharp
         return _Advance(carried, weights)
@@ -234,6 +240,14 @@ class FlowCanvas:
             if key.fade > 0:
                 kept.append(key)
         self._keys = kept
+
+
+def _mismatch(gray: np.ndarray, carried: np.ndarray, s: CanvasSettings) -> np.ndarray:
+    """How far the carried key input is from the current input (5x5 mean abs grey difference),
+    after taking out a smooth difference of up to `exposure_allowance` grey levels."""
+    diff = gray.astype(np.float32) - carried.astype(np.float32)
+    smooth = np.clip(_coarse(diff, 16), -s.exposure_allowance, s.exposure_allowance)
+    return cv2.blur(np.abs(diff - smooth), (5, 5))
 
 
 def _coarse(image: np.ndarray, cell: int) -> np.ndarray:
