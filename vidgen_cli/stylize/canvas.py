@@ -40,9 +40,9 @@ from vidgen_cli.vision.flow import DISFlow, forward_backward_mask, pixel_grid, t
 class CanvasSettings:
     """Knobs of the flow canvas (defaults tuned on ../shared/data/video-train, see bench/stylize.py)."""
 
-    flow_preset: str = "medium"  # DIS preset, on processing-size frames
-    fb_tolerance: float = 0.05  # forward-backward check: |f + b|^2 < tol * (|f|^2 + |b|^2) + slack
-    fb_slack: float = 4.0  # pixels^2
+    flow_preset: str = "fast"  # DIS preset, on processing-size frames (medium: smoother flow, fewer disocclusions found: ghosts)
+    fb_tolerance: float = 0.01  # forward-backward check: |f + b|^2 < tol * (|f|^2 + |b|^2) + slack
+    fb_slack: float = 0.5  # pixels^2
     colour_tolerance: float = 20.0  # abs grey difference (0-255, 5x5 mean) between carried and current input
     exposure_allowance: float = 24.0  # grey levels of smooth (exposure, light) change not held against a key
     new_key_above: float = 0.03  # make a new key when more than this fraction of the frame is uncovered
@@ -51,7 +51,7 @@ class CanvasSettings:
     fade_frames: int = 6  # frames over which a retired key fades out
     feather: float = 2.0  # pixels: Gaussian sigma of the mask edges (at processing size)
     speck: int = 5  # pixels: invalid specks and valid islands smaller than this are ignored
-    tone_cell: int = 32  # pixels: the output's tone at this scale follows the current stylization (0: off)
+    tone_cell: int = 16  # pixels: the output's tone at this scale follows the current stylization (0: off)
 
 
 class _Key:
