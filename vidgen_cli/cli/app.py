@@ -10,6 +10,7 @@ import typer
 from vidgen_cli import __version__
 from vidgen_cli.cli import train_interpolate, train_predict, train_stylize
 from vidgen_cli.cli.demo import demo
+from vidgen_cli.cli.help import VidgenGroup, register
 from vidgen_cli.cli.interpolate import interpolate
 from vidgen_cli.cli.predict import predict
 from vidgen_cli.cli.probe import probe
@@ -24,19 +25,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=VidgenGroup,
 )
-train_app = typer.Typer(help="Train the models vidgen ships (weights land in a .pt file with a .json beside it).", no_args_is_help=True)
+train_app = typer.Typer(help="Train the models vidgen ships (weights land in a .pt file with a .json beside it).",
+                        no_args_is_help=True, cls=VidgenGroup)
 
-app.command()(split)
-app.command()(stitch)
-app.command()(probe)
-app.command()(stylize)
-app.command()(interpolate)
-app.command()(predict)
-app.command()(demo)
-train_app.command("interpolate")(train_interpolate.command)
-train_app.command("predict")(train_predict.command)
-train_app.command("stylize")(train_stylize.command)
+for _name, _function in (("split", split), ("stitch", stitch), ("probe", probe), ("stylize", stylize),
+                         ("interpolate", interpolate), ("predict", predict), ("demo", demo)):
+    register(app, _name, _function)
+register(train_app, "interpolate", train_interpolate.command, "train interpolate")
+register(train_app, "predict", train_predict.command, "train predict")
+register(train_app, "stylize", train_stylize.command, "train stylize")
 app.add_typer(train_app, name="train")
 
 

@@ -16,14 +16,14 @@ from vidgen_cli.io.outputs import check_output
 
 
 @handle_errors
-@opt.with_common_options("output", "encode")
+@opt.with_common_options("output", "encode", output_help="Video to write (.mp4, .mkv, .webm, .mov, ...) or - for stdout; several inputs: a folder or a template such as 'videos/{stem}.mp4'.")
 def stitch(
-    inputs: opt.Inputs,
+    inputs: opt.FrameFolderInputs,
     common: opt.Common,
-    fps: Annotated[Optional[str], typer.Option("--fps", help="Frame rate (default: from manifest.json).")] = None,
-    audio: Annotated[Optional[str], typer.Option("--audio", help="Take the audio from this file instead of the manifest's source.")] = None,
+    fps: Annotated[Optional[str], typer.Option("--fps", metavar="FPS", help="Frame rate (default: from manifest.json; needed without one).")] = None,
+    audio: Annotated[Optional[str], typer.Option("--audio", metavar="FILE", help="Take the audio from this file instead of the manifest's source.")] = None,
 ) -> None:
-    """Encode a folder of frames into a video, with the timing and audio recorded by `split`."""
+    """Encode folders of frames into videos, with the timing and audio that `split` recorded."""
     from vidgen_cli.convert.stitch import stitch as library_stitch
 
     if audio and common.no_audio:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -13,24 +13,24 @@ from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 @handle_errors
 def command(
-    data: List[Path] = typer.Option(..., "--data", help="Videos, frame folders, or folders of those (repeatable)."),
-    out: Path = typer.Option(..., "-o", "--out", help="Output weights path (NAME.pt; NAME.json is written beside it)."),
-    steps: int = typer.Option(5000, help="Optimizer steps."),
-    batch_size: int = typer.Option(8, "--batch-size", help="Crops per step."),
-    lr: float = typer.Option(5e-4, help="Peak learning rate (cosine decay)."),
-    checkpoint_every: int = typer.Option(500, "--checkpoint-every", help="Save OUT.ckpt every N steps."),
-    validate_every: int = typer.Option(1000, "--validate-every", help="Validate every N steps."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt if present."),
-    seed: int = typer.Option(0, help="Random seed (data sampling, init)."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    pool: int = typer.Option(1000, help="Triplets whose flows are precomputed (2 crops each)."),
-    crop: int = typer.Option(128, help="Training crop size in pixels."),
-    max_side: int = typer.Option(480, "--max-side", help="Clips are decoded at most this large."),
-    max_frames: int = typer.Option(600, "--max-frames", help="Frames decoded per clip at most."),
-    refine_channels: int = typer.Option(0, "--refine-channels", help="Full-resolution last layer width (0: none; 16 measured no better)."),
-    threads: Optional[int] = typer.Option(None, help="CPU threads for torch (default: half the cores)."),
+    data: Annotated[list[Path], typer.Option("--data", metavar="PATH", show_default=False, help="Videos, frame folders, or folders of those (repeatable).")],
+    out: Annotated[Path, typer.Option("-o", "--output", metavar="PATH", show_default=False, help="Weights to write: NAME.pt, with NAME.json beside it.")],
+    steps: Annotated[int, typer.Option("--steps", metavar="N", help="Optimizer steps.")] = 5000,
+    batch_size: Annotated[int, typer.Option("--batch-size", metavar="N", help="Crops per step.")] = 8,
+    lr: Annotated[float, typer.Option("--lr", metavar="RATE", help="Peak learning rate (cosine decay).")] = 5e-4,
+    checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", metavar="N", help="Save NAME.ckpt every N steps.")] = 500,
+    validate_every: Annotated[int, typer.Option("--validate-every", metavar="N", help="Validate every N steps.")] = 1000,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from NAME.ckpt if present.")] = False,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (data sampling, init).")] = 0,
+    device: Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.")] = "auto",
+    pool: Annotated[int, typer.Option("--pool", metavar="N", help="Triplets whose flows are precomputed (2 crops each).")] = 1000,
+    crop: Annotated[int, typer.Option("--crop", metavar="PIXELS", help="Training crop size.")] = 128,
+    max_side: Annotated[int, typer.Option("--max-side", metavar="PIXELS", help="Clips are decoded at most this large (longer side).")] = 480,
+    max_frames: Annotated[int, typer.Option("--max-frames", metavar="N", help="Frames decoded per clip at most.")] = 600,
+    refine_channels: Annotated[int, typer.Option("--refine-channels", metavar="N", help="Full-resolution last layer width (0: none; 16 measured no better).")] = 0,
+    threads: Annotated[Optional[int], typer.Option("--threads", metavar="N", help="CPU threads for torch (default: half the cores).")] = None,
 ) -> None:
-    """Train the learned interpolation model (DIS flow + FusionNet) and write OUT.pt + OUT.json."""
+    """Train the learned interpolation model (DIS flow + FusionNet) on videos or frame folders; writes NAME.pt and NAME.json."""
     from rich.console import Console
 
     from vidgen_cli.device import choose

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -15,22 +15,22 @@ SYNTHETIC = ("moving-digits",)
 
 @handle_errors
 def command(
-    data: Optional[List[Path]] = typer.Option(None, "--data", help="Videos, frame folders, or folders of those (natural video)."),
-    synthetic: Optional[str] = typer.Option(None, "--synthetic", help="Train on a generated set instead: moving-digits."),
-    out: Path = typer.Option(..., "-o", "--out", help="Weights file to write (NAME.pt, with NAME.json beside it)."),
-    steps: int = typer.Option(2000, "--steps", min=1, help="Optimizer steps."),
-    batch_size: int = typer.Option(8, "--batch-size", min=1),
-    lr: float = typer.Option(1e-3, "--lr", help="Peak learning rate (cosine decay)."),
-    checkpoint_every: int = typer.Option(100, "--checkpoint-every", min=1, help="Write OUT.ckpt every N steps."),
-    validate_every: int = typer.Option(250, "--validate-every", min=1),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt if it exists."),
-    seed: int = typer.Option(0, "--seed"),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads for torch (default: half the cores)."),
-    crop: int = typer.Option(128, "--crop", min=32, help="Training crop size for natural video."),
-    pool: int = typer.Option(0, "--pool", min=0, help="Natural video: precompute N examples and reuse them (0: fresh every step)."),
+    out: Annotated[Path, typer.Option("-o", "--output", metavar="PATH", show_default=False, help="Weights to write: NAME.pt, with NAME.json beside it.")],
+    data: Annotated[Optional[list[Path]], typer.Option("--data", metavar="PATH", show_default=False, help="Videos, frame folders, or folders of those (natural video; repeatable).")] = None,
+    synthetic: Annotated[Optional[str], typer.Option("--synthetic", metavar="SET", help="Train on a generated set instead: moving-digits.")] = None,
+    steps: Annotated[int, typer.Option("--steps", min=1, metavar="N", help="Optimizer steps.")] = 2000,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, metavar="N", help="Examples per step.")] = 8,
+    lr: Annotated[float, typer.Option("--lr", metavar="RATE", help="Peak learning rate (cosine decay).")] = 1e-3,
+    checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", min=1, metavar="N", help="Save NAME.ckpt every N steps.")] = 100,
+    validate_every: Annotated[int, typer.Option("--validate-every", min=1, metavar="N", help="Validate every N steps.")] = 250,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from NAME.ckpt if present.")] = False,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (data sampling, init).")] = 0,
+    device: Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.")] = "auto",
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", help="CPU threads for torch (default: half the cores).")] = None,
+    crop: Annotated[int, typer.Option("--crop", min=32, metavar="PIXELS", help="Training crop size for natural video.")] = 128,
+    pool: Annotated[int, typer.Option("--pool", min=0, metavar="N", help="Natural video: precompute N examples and reuse them (0: fresh every step).")] = 0,
 ) -> None:
-    """Train a frame-prediction model with the shared training loop (checkpoints, --resume, metadata)."""
+    """Train the frame-prediction model on videos or on generated moving digits; writes NAME.pt and NAME.json."""
     from vidgen_cli.errors import InputError, UsageError
 
     if bool(data) == bool(synthetic):

@@ -18,6 +18,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from vidgen_cli.cli.report import ProgressLog
+
 ProgressFn = Callable[[int, int, dict[str, float]], None]
 
 
@@ -49,14 +51,15 @@ def training_progress(label: str, steps: int, summary: Callable[[dict[str, float
                       ) -> Iterator[tuple[Console, ProgressFn]]:
     """A progress bar on stderr; yields the console and the callback for train(..., progress)."""
     console = Console(stderr=True)
-    if not console.is_terminal:  # a log file: a plain line every 5% instead of a live bar
-        every = max(1, steps // 20)
+    if not console.is_terminal:  # a log file: a plain line every 10% or 10 s instead of a live bar
+        lines = ProgressLog(label, steps, unit="steps")
         latest: dict[str, float] = {}
 
         def log(step: int, total: int, metrics: dict[str, float]) -> None:
             latest.update(metrics)
-            if step % every == 0 or step == total:
-                console.print(f"{label} step {step}/{total} {summary(latest)}", markup=False, highlight=False)
+            line = lines.update(step, summary(latest)) or (lines.line(step, summary(latest)) if step == total else None)
+            if line:
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
 
         yield console, log
         return
@@ -75,7 +78,7 @@ def training_progress(label: str, steps: int, summary: Callable[[dict[str, float
 
 def report_result(console: Console, out: Any, meta: dict[str, Any]) -> None:
     console.print(f"wrote {out} ({meta['parameters']} parameters, {meta['wall_seconds']} s); validation: {meta.get('validation')}",
-                  markup=False)
+                  markup=False, soft_wrap=True)
 
 
 def run_training(name: str, task: Any, settings: Any, placement: Any,

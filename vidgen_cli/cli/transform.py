@@ -38,28 +38,61 @@ def suffix_for(source: str) -> str:
     return path.suffix if path.is_file() else ""
 
 
-def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[[VideoInfo], Plan]) -> None:
-    """Run `plan` for every input; raises typer.Exit with the batch's exit code."""
+def placement_record(placement: Any) -> dict[str, Any]:
+    """Where models run, for the start line and --json: device, precision and torch's CPU threads."""
+    import torch
+
+    record: dict[str, Any] = {"device": str(placement.device),
+                              "precision": "float16" if placement.dtype == torch.float16 else "float32",
+                              "threads": torch.get_num_threads()}
+    if placement.is_cuda:
+        record["gpu"] = torch.cuda.get_device_name(placement.device)
+    return record
+
+
+def placement_line(record: dict[str, Any]) -> str:
+    gpu = f" ({record['gpu']})" if "gpu" in record else ""
+    threads = record["threads"]
+    return (f"vidgen: models run on {record['device']}{gpu}, {record['precision']}, "
+            f"{threads} CPU thread{'s' if threads != 1 else ''} for torch")
+
+
+def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[[VideoInfo], Plan],
+                      photos: bool = False, last_frame: int | None = None) -> None:
+    """Run `plan` for every input; raises typer.Exit with the batch's exit code.
+
+    `plan` sees each input as trimmed by --start/--end (and `last_frame`, predict's --at); with
+    `photos`, a folder of images of different sizes is a batch of single images."""
     from vidgen_cli.runtime.job import OutputSettings, describe, run_job
+    from vidgen_cli.runtime.span import resolve_span, trim_info
 
     if common.json_out and common.output == "-":
         raise UsageError("--json prints to stdout, which -o - already uses for video")
+    start, end = common.span_times()
     reporter = Reporter(common.quiet, common.json_out)
+    where = placement_record(common.placement())
+    reporter.note(placement_line(where))
     settings = OutputSettings(encode=common.encode_options(), audio=not common.no_audio,
                               stream_format=common.stream_format, resume=common.resume)
 
     def work(job: Job) -> dict[str, Any]:
         check_output(job.output, [job.input], common.overwrite)
         reader, info = describe(job.input)
-        chosen = plan(info)
+        span = resolve_span(info, start, end, last_frame)
+        chosen = plan(trim_info(info, span))
         with reporter.progress(f"{label} {Path(job.input).name}", chosen.expected_frames) as update:
             job_settings = replace(settings, audio=settings.audio and chosen.audio, audio_duration=chosen.audio_duration)
             result = run_job(job.input, job.output, chosen.processor, chosen.fps, job_settings, chosen.options,
-                             reader=reader, info=info, on_frame=update, warn=reporter.warn)
+                             reader=reader, info=info, on_frame=update, warn=reporter.warn, span=span)
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
-        reporter.note(f"{job.input} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps")
-        return result.to_json()
+        part = f" (input frames {span.first}-{span.first + span.count - 1}, from {span.start_time:.3f} s)" if not span.whole else ""
+        reporter.note(f"{job.input}{part} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps")
+        record = result.to_json()
+        if not span.whole:
+            record["span"] = span.to_json()
+        return {**record, "placement": where}
 
-    code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast)
+    code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast,
+                    photos=photos, summary={"placement": where})
     raise typer.Exit(code)

@@ -266,3 +266,34 @@ class ImageFolderWriter:
 
     def abort(self) -> None:
         discard(self.temporary)
+
+
+IMAGE_FILE_SUFFIXES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".webp": "webp", ".bmp": "bmp", ".tif": "tiff", ".tiff": "tiff"}
+
+
+class ImageFileWriter:
+    """One frame into one image file (format from the extension), via a temporary sibling."""
+
+    def __init__(self, output: str | Path, quality: int = 95) -> None:
+        self.output = Path(output)
+        fmt = IMAGE_FILE_SUFFIXES.get(self.output.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"{self.output}: unknown image extension; use .png, .jpg, .webp, .bmp or .tiff")
+        self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(fmt, [])
+        self.temporary = temporary_sibling(self.output)
+        self.frames_written = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        if self.frames_written:
+            raise UsageError(f"{self.output}: an image file holds one frame but more were produced; write to a video or a folder (ending in /)")
+        if not cv2.imwrite(str(self.temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
+            raise OutputError(f"could not write {self.output}; is the disk full?")
+        self.frames_written = 1
+
+    def close(self) -> None:
+        if not self.frames_written:
+            raise EncodeError(f"no frames to write to {self.output}; the input produced no frames")
+        commit(self.temporary, self.output)
+
+    def abort(self) -> None:
+        discard(self.temporary)
