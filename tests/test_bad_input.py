@@ -276,7 +276,7 @@ BAD_OPTIONS = [
     ("interpolate", ["--factor", "2", "--scene-threshold", "0"], "--scene-threshold"),
     ("predict", ["--frames", "100001"], "--frames"), ("predict", ["--frames", "3", "--context", "0", "--model", "flow"], "--context"),
     ("predict", ["--frames", "3", "--at", "-1", "--model", "flow"], "--at"),
-    ("predict", ["--frames", "3", "--at", "2", "--start", "1", "--model", "flow"], "only one"),
+    ("predict", ["--frames", "3", "--at", "2", "--end", "1", "--model", "flow"], "only one"),
     ("predict", ["--frames", "3", "--model", "nonsense.pt"], "nonsense"),
     ("stylize", ["--style", "STYLE", "--scene-threshold", "2"], "--scene-threshold"),
     ("stylize", ["--style", "STYLE", "--strength", "-1"], "--strength"), ("stylize", ["--style", "STYLE", "--max-side", "8"], "--max-side"),

@@ -63,7 +63,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
 
     `plan` sees each input as trimmed by --start/--end (and `last_frame`, predict's --at); with
     `photos`, a folder of images of different sizes is a batch of single images."""
-    from vidgen_cli.runtime.job import OutputSettings, describe, run_job
+    from vidgen_cli.runtime.job import OutputSettings, describe, output_kind, run_job
     from vidgen_cli.runtime.span import resolve_span, trim_info
 
     if common.json_out and common.output == "-":
@@ -87,7 +87,10 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
         part = f" (input frames {span.first}-{span.first + span.count - 1}, from {span.start_time:.3f} s)" if not span.whole else ""
-        reporter.note(f"{job.input}{part} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps")
+        if output_kind(job.output) == "image":
+            reporter.note(f"{job.input} -> {job.output}")
+        else:
+            reporter.note(f"{job.input}{part} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps")
         record = result.to_json()
         if not span.whole:
             record["span"] = span.to_json()
