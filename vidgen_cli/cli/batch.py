@@ -48,7 +48,7 @@ def _photos(folder: Path) -> list[Path] | None:
         return None
     images = list_images(folder)
     sizes = {image_size(p) for p in images}
-    return images if len(sizes) > 1 else None
+    return images if len(sizes) > 1 and None not in sizes else None  # an unreadable header: let probe name it
 
 
 def expand_inputs(inputs: list[str], photos: bool = False) -> tuple[list[str], bool]:
@@ -109,8 +109,12 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
     last line is a summary object (with `summary` merged in), for one input as for many."""
     sources, batch = expand_inputs(inputs, photos)
     if batch and "{" not in output:
-        if Path(output).exists() and not Path(output).is_dir():
-            raise UsageError(f"-o {output}: several inputs need a folder or a {{stem}} template as output")
+        file_like = Path(output).suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES and not Path(output).is_dir()
+        if (Path(output).exists() and not Path(output).is_dir()) or file_like:
+            albums = [i for i in inputs if photos and os.path.isdir(i) and _photos(Path(i))]
+            why = (f"{albums[0]} holds images of different sizes, so each is processed on its own (the frames of a video "
+                   "share one size); " if albums else "")
+            raise UsageError(f"-o {output}: {why}several inputs need a folder or a template such as 'out/{{stem}}.png' as output")
         Path(output).mkdir(parents=True, exist_ok=True)
     succeeded = failed = skipped = 0
     first_error = 0

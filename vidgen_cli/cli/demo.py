@@ -10,7 +10,7 @@ import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.report import Reporter
+from vidgen_cli.cli.report import Reporter, placement_line, placement_record
 
 
 @handle_errors
@@ -21,7 +21,6 @@ def demo(
     device: opt.Device = "auto",
 ) -> None:
     """Show what vidgen does: interpolate (4x slow motion), stylize and predict a generated clip, and render each result beside its input."""
-    from vidgen_cli.cli.transform import placement_line, placement_record
     from vidgen_cli.demo import DemoJob, run_demo
     from vidgen_cli.device import choose
     from vidgen_cli.errors import OutputError

@@ -80,6 +80,25 @@ def _fields_text(fields: dict[str, Any]) -> str:
     return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in fields.items())
 
 
+def placement_record(placement: Any) -> dict[str, Any]:
+    """Where models run, for the start line and --json: device, precision and torch's CPU threads."""
+    import torch
+
+    record: dict[str, Any] = {"device": str(placement.device),
+                              "precision": "float16" if placement.dtype == torch.float16 else "float32",
+                              "threads": torch.get_num_threads()}
+    if placement.is_cuda:
+        record["gpu"] = torch.cuda.get_device_name(placement.device)
+    return record
+
+
+def placement_line(record: dict[str, Any]) -> str:
+    gpu = f" ({record['gpu']})" if "gpu" in record else ""
+    threads = record["threads"]
+    return (f"vidgen: models run on {record['device']}{gpu}, {record['precision']}, "
+            f"{threads} CPU thread{'s' if threads != 1 else ''} for torch")
+
+
 class Reporter:
     """One per command run. `quiet` silences progress and notes (errors still print)."""
 

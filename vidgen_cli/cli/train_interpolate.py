@@ -48,7 +48,7 @@ def command(
     if not clips:
         raise InputError("no readable videos or frame folders under --data; pass folders with .mp4/.webm/... or .png frames")
     console = Console(stderr=True)
-    console.print(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames")
+    console.print(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames", soft_wrap=True)
     with console.status(f"estimating flow for {pool} training triplets"):
         task = InterpolationTask(clips, config=FusionConfig(refine=refine_channels), pool=pool, crop=crop, seed=seed,
                                  sources=[str(p) for p in data])

@@ -18,7 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from vidgen_cli.cli.report import ProgressLog
+from vidgen_cli.cli.report import ProgressLog, placement_line, placement_record
 
 ProgressFn = Callable[[int, int, dict[str, float]], None]
 
@@ -87,6 +87,7 @@ def run_training(name: str, task: Any, settings: Any, placement: Any,
     from vidgen_cli.train.core import train
 
     with training_progress(f"train {name}", settings.steps, summary) as (console, report):
+        console.print(placement_line(placement_record(placement)), markup=False, highlight=False, soft_wrap=True)
         meta = train(task, settings, placement, report)
     report_result(console, settings.out, meta)
     return meta

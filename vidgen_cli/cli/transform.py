@@ -13,7 +13,7 @@ import typer
 
 from vidgen_cli.cli.batch import Job, run_jobs
 from vidgen_cli.cli.options import Common
-from vidgen_cli.cli.report import Reporter
+from vidgen_cli.cli.report import Reporter, placement_line, placement_record
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import check_output
@@ -38,25 +38,6 @@ def suffix_for(source: str) -> str:
     return path.suffix if path.is_file() else ""
 
 
-def placement_record(placement: Any) -> dict[str, Any]:
-    """Where models run, for the start line and --json: device, precision and torch's CPU threads."""
-    import torch
-
-    record: dict[str, Any] = {"device": str(placement.device),
-                              "precision": "float16" if placement.dtype == torch.float16 else "float32",
-                              "threads": torch.get_num_threads()}
-    if placement.is_cuda:
-        record["gpu"] = torch.cuda.get_device_name(placement.device)
-    return record
-
-
-def placement_line(record: dict[str, Any]) -> str:
-    gpu = f" ({record['gpu']})" if "gpu" in record else ""
-    threads = record["threads"]
-    return (f"vidgen: models run on {record['device']}{gpu}, {record['precision']}, "
-            f"{threads} CPU thread{'s' if threads != 1 else ''} for torch")
-
-
 def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[[VideoInfo], Plan],
                       photos: bool = False, last_frame: int | None = None) -> None:
     """Run `plan` for every input; raises typer.Exit with the batch's exit code.
@@ -71,7 +52,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
     start, end = common.span_times()
     reporter = Reporter(common.quiet, common.json_out)
     where = placement_record(common.placement())
-    reporter.note(placement_line(where))
+    announced = []  # the placement line comes once, with the first frame (an input or output refused before is one line)
     settings = OutputSettings(encode=common.encode_options(), audio=not common.no_audio,
                               stream_format=common.stream_format, resume=common.resume)
 
@@ -81,9 +62,15 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         span = resolve_span(info, start, end, last_frame)
         chosen = plan(trim_info(info, span))
         with reporter.progress(f"{label} {Path(job.input).name}", chosen.expected_frames) as update:
+            def on_frame(done: int) -> None:
+                if not announced:
+                    reporter.note(placement_line(where))
+                    announced.append(True)
+                update(done)
+
             job_settings = replace(settings, audio=settings.audio and chosen.audio, audio_duration=chosen.audio_duration)
             result = run_job(job.input, job.output, chosen.processor, chosen.fps, job_settings, chosen.options,
-                             reader=reader, info=info, on_frame=update, warn=reporter.warn, span=span)
+                             reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span)
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
         part = f" (input frames {span.first}-{span.first + span.count - 1}, from {span.start_time:.3f} s)" if not span.whole else ""
