@@ -174,6 +174,17 @@ def test_stylize_folder_of_photos_of_different_sizes_into_a_template(tmp_path, s
     assert json.loads(result.stdout.splitlines()[-1])["succeeded"] == 3
 
 
+def test_a_stem_template_stylizes_same_size_photos_one_by_one(tmp_path, style):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for n, name in enumerate(("beach", "dog")):
+        _image(photos / f"{name}.jpg", 48, 32, n)
+    result = runner.invoke(app, ["stylize", str(photos), "--style", str(style), "-o", str(tmp_path / "out" / "{stem}_styled.jpg"),
+                                 "--max-side", "32", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["beach_styled.jpg", "dog_styled.jpg"]
+
+
 def test_an_image_output_refuses_a_video_before_any_work(clips, tmp_path, style):
     result = runner.invoke(app, ["stylize", str(clips["plain"]), "--style", str(style), "-o", str(tmp_path / "o.png"), "-q"])
     assert result.exit_code == 2 and "one frame" in result.output
@@ -285,7 +296,7 @@ def test_resume_with_another_span_is_refused(clips, tmp_path, monkeypatch):
     with pytest.raises(UsageError, match="start over"):
         run_job(str(clips["plain"]), str(out), _Slow(), Fraction(24), resume, {"t": 1}, info=info, span=resolve_span(info, start=0.5))
     resumed = run_job(str(clips["plain"]), str(out), _Slow(), Fraction(24), resume, {"t": 1}, info=info, span=resolve_span(info, start=0.25))
-    assert resumed.resumed_from == 8 and resumed.frames == 24 - 6
+    assert resumed.resumed_from == 10 and resumed.frames == 24 - 6
 
 
 def test_span_resolution():
@@ -322,15 +333,18 @@ def test_segment_clock_cuts_by_frames_or_time():
 
 
 class _Slow:
-    """Darkens frames slowly (a stand-in for a slow model) and can stop with Ctrl-C."""
+    """Darkens frames slowly (a stand-in for a slow model) and can stop with Ctrl-C, calling
+    `before_stop` first (to look at what was saved while the run was going)."""
 
-    def __init__(self, fail_at: int | None = None) -> None:
-        self.seen, self.fail_at = 0, fail_at
+    def __init__(self, fail_at: int | None = None, before_stop=None) -> None:
+        self.seen, self.fail_at, self.before_stop = 0, fail_at, before_stop
 
     def push(self, frame):
         import time
 
         if self.seen == self.fail_at:
+            if self.before_stop:
+                self.before_stop()
             raise KeyboardInterrupt
         self.seen += 1
         time.sleep(0.03)
@@ -346,11 +360,13 @@ class _Slow:
         self.seen = int(state["seen"])
 
 
-def test_a_slow_run_keeps_work_long_before_240_frames(tmp_path, monkeypatch):
-    """With 10 s of work as the limit (here 0.3 s), an interrupted run keeps finished segments
-    although it never reached 240 frames, and resumes to the same frames (lossless codec)."""
+def test_a_slow_run_saves_work_long_before_240_frames(tmp_path, monkeypatch):
+    """With 10 s of work as the limit (here 0.3 s), a slow run has saved a resume point after two
+    seconds of output (48 frames at 24 fps), long before 240 frames: what a killed run keeps. A
+    stopped run (Ctrl-C) keeps all it made, and resumes to the same frames (lossless codec)."""
     from vidgen_cli.io.encode import EncodeOptions
     from vidgen_cli.runtime.job import OutputSettings, run_job
+    from vidgen_cli.runtime.resume import work_folder
 
     monkeypatch.setenv("VIDGEN_SEGMENT_SECONDS", "0.3")
     monkeypatch.delenv("VIDGEN_SEGMENT_FRAMES", raising=False)
@@ -358,10 +374,22 @@ def test_a_slow_run_keeps_work_long_before_240_frames(tmp_path, monkeypatch):
     settings = OutputSettings(encode=EncodeOptions(codec="ffv1"))
     run_job(str(clip), str(tmp_path / "ref.mkv"), _Slow(), Fraction(24), settings, {"t": 1})
     out = tmp_path / "out.mkv"
+    saved = []
+
+    def look():
+        import time
+
+        state = work_folder(out) / "state.json"
+        deadline = time.monotonic() + 20  # the encode thread saves it; allow for a loaded machine
+        while not state.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        saved.append(json.loads(state.read_text())["inputs_done"])
+
     with pytest.raises(KeyboardInterrupt):
-        run_job(str(clip), str(out), _Slow(fail_at=60), Fraction(24), settings, {"t": 1})
+        run_job(str(clip), str(out), _Slow(fail_at=60, before_stop=look), Fraction(24), settings, {"t": 1})
+    assert saved == [48]  # cut by time (0.3 s), but not before 2 s of output
     resumed = run_job(str(clip), str(out), _Slow(), Fraction(24), OutputSettings(encode=EncodeOptions(codec="ffv1"), resume=True), {"t": 1})
-    assert resumed.resumed_from >= 24  # at least one segment of ~1 s of output was kept
+    assert resumed.resumed_from == 60
     a, b = decode_all(tmp_path / "ref.mkv"), decode_all(out)
     assert len(a) == len(b) == 72 and all(np.array_equal(x, y) for x, y in zip(a, b))
 

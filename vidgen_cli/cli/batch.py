@@ -38,22 +38,26 @@ def _batch_entries(folder: Path) -> list[Path]:
             ((p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES) or _is_frames_folder(p))]
 
 
-def _photos(folder: Path) -> list[Path] | None:
+def _photos(folder: Path, named: bool = False) -> list[Path] | None:
     """The images of a folder that is a set of photos rather than frames of one video: no
-    manifest.json and not all the same size. None for a frames folder."""
+    manifest.json, and either not all the same size or `named` (the output is a {stem} template,
+    so each image keeps its name). None for a frames folder."""
     from vidgen_cli.io.imagesize import image_size
     from vidgen_cli.io.paths import list_images
 
     if (folder / "manifest.json").exists():
         return None
     images = list_images(folder)
+    if named:
+        return images
     sizes = {image_size(p) for p in images}
     return images if len(sizes) > 1 and None not in sizes else None  # an unreadable header: let probe name it
 
 
-def expand_inputs(inputs: list[str], photos: bool = False) -> tuple[list[str], bool]:
+def expand_inputs(inputs: list[str], photos: bool = False, named: bool = False) -> tuple[list[str], bool]:
     """The concrete inputs, and whether this is a batch. With `photos`, a folder of images of
-    different sizes (and no manifest.json) is a batch of single images, not one frames folder."""
+    different sizes (or any folder of images without manifest.json when `named`: the output is a
+    {stem} template) is a batch of single images, not one frames folder."""
     if not inputs:
         raise UsageError("no input given; pass a video, a frames folder, a folder of those, or -")
     expanded: list[str] = []
@@ -61,7 +65,7 @@ def expand_inputs(inputs: list[str], photos: bool = False) -> tuple[list[str], b
     for item in inputs:
         if item == "-" or os.path.exists(item):
             path = Path(item)
-            images = _photos(path) if photos and item != "-" and _is_frames_folder(path) else None
+            images = _photos(path, named) if photos and item != "-" and _is_frames_folder(path) else None
             if images:
                 expanded.extend(str(p) for p in images)
                 batch = True
@@ -107,7 +111,7 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
              photos: bool = False, summary: dict[str, Any] | None = None) -> int:
     """Run `work` for each input; returns the exit code for the whole command. With --json the
     last line is a summary object (with `summary` merged in), for one input as for many."""
-    sources, batch = expand_inputs(inputs, photos)
+    sources, batch = expand_inputs(inputs, photos, named="{" in output)
     if batch and "{" not in output:
         file_like = Path(output).suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES and not Path(output).is_dir()
         if (Path(output).exists() and not Path(output).is_dir()) or file_like:

@@ -32,7 +32,7 @@ def exit_code_for(exc: BaseException) -> int:
         say_error(str(exc))
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
-        say_error("interrupted; partial outputs were removed (rerun with --resume where offered)")
+        say_error("interrupted; no partial output was left; interpolate, stylize and predict kept their finished work: rerun with --resume to continue")
         return INTERRUPTED
     if isinstance(exc, MemoryError):
         say_error("ran out of memory; try a smaller --max-side or a lower resolution")

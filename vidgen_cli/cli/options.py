@@ -20,7 +20,7 @@ FrameFolderInputs = Annotated[list[str], typer.Argument(metavar="FOLDER...", sho
 MediaInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_default=False,
                         help="Video files, frame folders, folders of those, globs, or - for a stream on stdin.")]
 StylizeInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_default=False,
-                          help="Videos, images, frame folders, folders of those, globs, or - for stdin. A folder of photos of different sizes is stylized photo by photo, each keeping its size.")]
+                          help="Videos, images, frame folders, folders of those, globs, or - for stdin. A folder of photos of different sizes, or any folder of images with a {stem} output template, is stylized photo by photo, each keeping its size and name.")]
 ProbeInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_default=False,
                         help="Videos, frame folders or images (folders of those and globs too).")]
 OUTPUT_HELP = ("Output: a video, an image (one frame in), a folder name ending in / for frames, or - for stdout. "

@@ -156,8 +156,10 @@ class VideoWriter:
 
     def _start(self, width: int, height: int) -> None:
         raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+        # Its own session: a Ctrl-C in the terminal reaches vidgen, which finishes this file itself.
         self._process = subprocess.Popen(self.command(raw, width, height), stdin=subprocess.PIPE,
-                                         stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         start_new_session=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.size = (width, height)
 
