@@ -146,8 +146,13 @@ def check_refused(args: list[str], root: Path, expect: str, output: Path | None 
     result = runner.invoke(app, args)
     message = result.output.strip()
     assert result.exit_code != 0, f"accepted: {args}\n{message}"
-    assert "Traceback" not in message and result.exception is None or isinstance(result.exception, SystemExit), message
+    assert "Traceback" not in message, message
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code != 70 and "internal error" not in message, message
     assert len(message.splitlines()) == 1, f"not one line:\n{message}"
+    if os.environ.get("RECORD_CODES"):
+        with open(os.environ["RECORD_CODES"], "a") as log:
+            log.write(f"{result.exit_code}\t{' '.join(args)}\t{message}\n")
     assert message.startswith("vidgen: error:"), message
     assert expect.lower() in message.lower(), f"'{expect}' not in: {message}"
     assert _checksums(root) == before, "an input was modified"

@@ -1,4 +1,8 @@
-"""The one place that decides where tensors live and in which precision."""
+"""The one place that decides where tensors live, in which precision and on how many CPU threads,
+and the one bridge between numpy frames and tensors (pad to a multiple, to the device and dtype, and back).
+
+`choose` only resolves options; `set_threads` is the one call that changes torch's thread count,
+made once by a command at its top (cli/), never as a side effect of a library call."""
 
 from __future__ import annotations
 
@@ -22,11 +26,16 @@ class Placement:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    def key(self) -> dict[str, str]:
+        """{'device': 'cpu', 'dtype': 'float32'}: part of a --resume fingerprint (runtime/resume.py)."""
+        return {"device": str(self.device), "dtype": str(self.dtype).removeprefix("torch.")}
+
 
 def choose(device: str = "auto", half: bool = False) -> Placement:
-    """Resolve `--device auto|cpu|cuda` and `--half` into a Placement.
+    """Resolve `--device auto|cpu|cuda` and `--half` into a Placement. No side effects.
 
     Half precision is only offered on CUDA: on a CPU fp16 convolutions are slower than fp32.
+    Raises DeviceError for an unknown or unavailable device.
     """
     import torch
 
@@ -40,9 +49,16 @@ def choose(device: str = "auto", half: bool = False) -> Placement:
     if half and name != "cuda":
         raise DeviceError("--half needs a CUDA device; drop --half to run in float32 on the CPU")
     dtype = torch.float16 if half else torch.float32
-    if name == "cpu":
-        torch.set_num_threads(cpu_threads())
     return Placement(device=torch.device(name), dtype=dtype)
+
+
+def set_threads(threads: int | None = None) -> int:
+    """Set torch's CPU thread count to `threads` (None: `cpu_threads()`); returns the count set."""
+    import torch
+
+    count = threads or cpu_threads()
+    torch.set_num_threads(count)
+    return count
 
 
 def cpu_threads() -> int:

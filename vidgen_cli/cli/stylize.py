@@ -47,6 +47,7 @@ def stylize(
     def plan(info) -> Plan:
         return Plan(stylizer.processor(), info.fps or Fraction(25), info.frame_count or None,
                     {"style": [str(Path(s).resolve()) for s in style], "strength": strength, "preserve_color": preserve_color,
-                     "max_side": max_side, "consistency": consistency, "model": model, "scene_threshold": scene_threshold})
+                     "max_side": max_side, "consistency": consistency, "model": model, "scene_threshold": scene_threshold,
+                     **stylizer.fingerprint()})
 
     run_model_command("stylize", inputs, common, plan)

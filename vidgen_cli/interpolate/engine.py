@@ -54,6 +54,7 @@ class FlowEngine:
 
     name = "flow"
     multiple = 1
+    weights_sha256: str | None = None
 
     def __init__(self, settings: FlowSettings | None = None, work_side: int = 640) -> None:
         self.settings = settings or FlowSettings()
@@ -109,6 +110,7 @@ class LearnedEngine(FlowEngine):
         self.name = weights_name
         self.placement = placement
         self.model = weights.load_model(weights_name, placement)
+        self.weights_sha256 = weights.sha256_for(weights_name)
         self.multiple = self.model.config.multiple
         self._torch = torch
 

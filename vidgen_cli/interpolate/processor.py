@@ -16,7 +16,7 @@ position uses:
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Iterable, Iterator, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -31,6 +31,7 @@ DEFAULT_SCENE_THRESHOLD = scenes.DEFAULT_THRESHOLD
 
 class Engine(Protocol):
     name: str
+    weights_sha256: str | None  # None for the models without learned weights
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> object: ...
 
@@ -41,6 +42,7 @@ class BlendEngine:
     """Linear cross-fade: the baseline every motion-based method must beat."""
 
     name = "blend"
+    weights_sha256: str | None = None
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return frame0, frame1
@@ -89,11 +91,16 @@ class Interpolator:
         frame repeats the previous one (0 disables duplicate handling).
         work_side: long side at which motion is estimated (frames are still warped at full size)."""
         self.engine = make_engine(model, placement, work_side)
+        self.placement = placement
         self.scene_threshold = scene_threshold
         self.duplicate_threshold = duplicate_threshold
         self.max_duplicate_run = max_duplicate_run
         self.cuts = 0  # counts for the caller's summary
         self.duplicates = 0
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Where the model runs and its exact weights: what a --resume must match besides the options."""
+        return {**(self.placement.key() if self.placement else {}), "weights": self.engine.weights_sha256}
 
     def processor(self, src_fps: Fraction, factor: int | None = None, target_fps: Fraction | None = None) -> "Retimer":
         """A push-based processor for one stream (pipelines/base.py): resumable between frames."""

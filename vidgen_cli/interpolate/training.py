@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 
+from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.models.interp import FusionConfig, FusionNet, compose
 from vidgen_cli.train.clips import Clip
 from vidgen_cli.vision.interpolation import (
@@ -89,7 +90,7 @@ class InterpolationTask:
                  settings: FlowSettings | None = None, progress: Callable[[str, int, int], None] | None = None,
                  sources: list[str] | None = None) -> None:
         if not clips:
-            raise ValueError("no training clips")
+            raise InputError("no training clips; pass --data with videos or frame folders")
         self.config = config or FusionConfig()
         self.model = FusionNet(self.config)
         self.crop = crop
@@ -98,7 +99,7 @@ class InterpolationTask:
         rng = np.random.default_rng(seed)
         usable = [c for c in clips if len(c.frames) >= 12 and min(c.frames.shape[1:3]) >= crop]
         if not usable:
-            raise ValueError(f"no clip has at least 12 frames of at least {crop} px")
+            raise UsageError(f"no clip under --data has at least 12 frames of at least --crop {crop} px; use a smaller --crop or other clips")
         lengths = np.array([len(c.frames) for c in usable], float)
         splits = [int(len(c.frames) * (1 - val_fraction)) for c in usable]
 

@@ -67,24 +67,33 @@ class Stylizer:
         self.consistency, self.cut_threshold, self.canvas_settings = consistency, cut_threshold, canvas
         self._torch = torch
         self.predictor = magenta_onnx.load_predictor().to(self.placement.device)
-        self.transformer = self._load_transformer(model).to(self.placement.device, self.placement.dtype)
+        self.transformer, self.weights_sha256 = self._load_transformer(model)
+        self.transformer = self.transformer.to(self.placement.device, self.placement.dtype)
         # channels-last convolutions measured ~1.5x faster for this network on the CPU
         self.transformer = self.transformer.to(memory_format=torch.channels_last)
         self.style_vector = self.predict_style(style_images(style))
 
     @staticmethod
-    def _load_transformer(model: str) -> Any:
+    def _load_transformer(model: str) -> tuple[Any, str]:
+        """The network and the sha256 of its weights."""
+        from vidgen_cli import weights
+        from vidgen_cli.models.magenta import StyleTransformer
         from vidgen_cli.weights import magenta_onnx
 
         if model == "teacher":
-            return magenta_onnx.load_transformer()
-        from vidgen_cli import weights
-
+            return magenta_onnx.load_transformer(), magenta_onnx.file_sha256(magenta_onnx.TRANSFORM_FILE)
         name = "stylize-student" if model == "student" else model
         net = weights.load_model(name)
-        if net.__class__.__name__ != "StyleTransformer":
+        if not isinstance(net, StyleTransformer):
             raise UsageError(f"--model {model}: the weights are not a stylization transformer")
-        return net
+        return net, weights.sha256_for(name)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Where the model runs and its exact weights: what a --resume must match besides the options."""
+        from vidgen_cli.weights import magenta_onnx
+
+        return {**self.placement.key(), "weights": self.weights_sha256,
+                "style_predictor": magenta_onnx.file_sha256(magenta_onnx.PREDICT_FILE)}
 
     def predict_style(self, images: Sequence[np.ndarray]) -> Any:
         """Mean style vector (1 x 100 tensor) of 256x256 RGB images."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vidgen_cli.io.paths import IMAGE_SUFFIXES, VIDEO_SUFFIXES, natural_key
+from vidgen_cli.io.paths import is_image_file, is_video_file, natural_key
 
 
 @dataclass
@@ -43,7 +43,7 @@ def _read_video(path: Path, max_side: int, max_frames: int) -> np.ndarray:
 
 
 def _read_folder(path: Path, max_side: int, max_frames: int) -> np.ndarray:
-    files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
+    files = sorted((p for p in path.iterdir() if is_image_file(p)), key=natural_key)
     frames = []
     for file in files[:max_frames]:
         bgr = cv2.imread(str(file), cv2.IMREAD_COLOR)
@@ -59,14 +59,14 @@ def discover(paths: list[Path]) -> list[Path]:
     """Expand folders into the videos and frame folders they hold (a frames folder is one clip)."""
     found: list[Path] = []
     for path in map(Path, paths):
-        if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES:
+        if path.is_file() and is_video_file(path):
             found.append(path)
         elif path.is_dir():
             entries = sorted(path.iterdir(), key=natural_key)
-            if any(p.suffix.lower() in IMAGE_SUFFIXES for p in entries):
+            if any(is_image_file(p) for p in entries):
                 found.append(path)
             else:
-                found.extend(discover([p for p in entries if p.is_dir() or p.suffix.lower() in VIDEO_SUFFIXES]))
+                found.extend(discover([p for p in entries if p.is_dir() or is_video_file(p)]))
     return found
 
 
