@@ -144,6 +144,7 @@ def test_a_bad_parameter_raised_in_a_command_is_a_usage_error():
 # --- 4. --resume refuses a run made with other weights or another device/precision ---------------
 
 
+# Every run below uses the same --preset: encode settings are part of the fingerprint too.
 def _interrupted_learned_run(clips, tmp_path, monkeypatch, weights: Path) -> Path:
     """Ctrl-C at the 15th input frame of a learned interpolation, after two 10-frame segments."""
     from vidgen_cli.interpolate.processor import Retimer
@@ -190,8 +191,8 @@ def _retrain(path: Path) -> None:
 def test_resume_with_other_weights_is_refused(clips, tmp_path, monkeypatch, own_weights):
     out = _interrupted_learned_run(clips, tmp_path, monkeypatch, own_weights)
     _retrain(own_weights)
-    refused(["interpolate", clips["plain"], "--factor", "2", "--model", own_weights, "-o", out, "--resume", "--device", "cpu"],
-            2, "start over")
+    refused(["interpolate", clips["plain"], "--factor", "2", "--model", own_weights, "-o", out, "--resume", "--device", "cpu",
+             "--preset", "ultrafast"], 2, "start over")
 
 
 def test_resume_with_another_precision_is_refused(clips, tmp_path, monkeypatch, own_weights):
@@ -199,7 +200,8 @@ def test_resume_with_another_precision_is_refused(clips, tmp_path, monkeypatch, 
 
     out = _interrupted_learned_run(clips, tmp_path, monkeypatch, own_weights)
     monkeypatch.setattr(device, "choose", lambda name="auto", half=False: device.Placement(torch.device("cpu"), torch.float16))
-    refused(["interpolate", clips["plain"], "--factor", "2", "--model", own_weights, "-o", out, "--resume"], 2, "start over")
+    refused(["interpolate", clips["plain"], "--factor", "2", "--model", own_weights, "-o", out, "--resume", "--preset", "ultrafast"],
+            2, "start over")
 
 
 def test_resume_with_the_same_settings_continues(clips, tmp_path, monkeypatch, own_weights):
