@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from vidgen_cli.io.paths import is_video_file  # noqa: E402
-from vidgen_cli.train.clips import _resize  # noqa: E402
+from vidgen_cli.vision.sizes import fit_image  # noqa: E402
 from vidgen_cli.vision import metrics  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -50,7 +50,7 @@ def read_frames(path: Path, wanted: set[int], max_side: int) -> dict[int, np.nda
             ok, bgr = capture.read()
             if not ok:
                 break
-            frames[i] = _resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side)
+            frames[i] = fit_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side)
         elif not capture.grab():
             break
         i += 1

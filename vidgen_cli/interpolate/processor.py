@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, Protocol
 import numpy as np
 
 from vidgen_cli.errors import UsageError
+from vidgen_cli.interpolate.engine import WORK_SIDE
 from vidgen_cli.vision import scenes
 from vidgen_cli.vision.scenes import thumb_score, thumbnail
 
@@ -52,7 +53,7 @@ class BlendEngine:
         return np.clip((1 - t) * a.astype(np.float32) + t * b.astype(np.float32) + 0.5, 0, 255).astype(np.uint8)
 
 
-def make_engine(model: str = DEFAULT_MODEL, placement=None, work_side: int = 640) -> Engine:
+def make_engine(model: str = DEFAULT_MODEL, placement=None, work_side: int = WORK_SIDE) -> Engine:
     """`blend`, `flow`, a shipped learned model name (`fusion` -> weights interp-fusion) or a .pt path.
 
     work_side: motion is estimated at most at this many pixels on the long side (bounded cost at 4K).
@@ -85,7 +86,7 @@ class Interpolator:
     """Turns a stream of frames into a denser one; memory is a few frames whatever the length."""
 
     def __init__(self, model: str = DEFAULT_MODEL, placement=None, scene_threshold: float = DEFAULT_SCENE_THRESHOLD,
-                 duplicate_threshold: float = 0.5, max_duplicate_run: int = 4, work_side: int = 640) -> None:
+                 duplicate_threshold: float = 0.5, max_duplicate_run: int = 4, work_side: int = WORK_SIDE) -> None:
         """scene_threshold: scene_change_score above which a pair is a cut (1 disables the check).
         duplicate_threshold: mean absolute difference (0-255, on a 64x36 thumbnail) below which a
         frame repeats the previous one (0 disables duplicate handling).

@@ -19,10 +19,12 @@ from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.models.interp import FusionConfig, FusionNet, compose
 from vidgen_cli.train.clips import Clip
 from vidgen_cli.vision.interpolation import (
-    OCC_FLOOR,
     FlowEstimator,
     FlowSettings,
+    blend,
     intermediate,
+    occlusion_mask,
+    warp,
 )
 from vidgen_cli.vision.metrics import psnr
 
@@ -65,14 +67,9 @@ def _crop(s: Sample, y: int, x: int, size: int) -> Sample:
 
 def _flow_fusion(s: Sample) -> np.ndarray:
     """The fixed `flow` model's float32 result for a sample: the baseline FusionNet corrects."""
-    from vidgen_cli.vision.interpolation import warp
-
     w0 = warp(s.i0.astype(np.float32), s.ft0.astype(np.float32))
     w1 = warp(s.i1.astype(np.float32), s.ft1.astype(np.float32))
-    a0 = (1 - s.t) * (s.v0.astype(np.float32) + OCC_FLOOR)
-    a1 = s.t * (s.v1.astype(np.float32) + OCC_FLOOR)
-    m = a0 / (a0 + a1)
-    return m * w0 + (1 - m) * w1
+    return blend(w0, w1, occlusion_mask(s.v0.astype(np.float32), s.v1.astype(np.float32), s.t))
 
 
 def _error_map(s: Sample) -> np.ndarray:

@@ -90,11 +90,10 @@ class Predictor:
     def _refine(self, context: list[np.ndarray], frame: np.ndarray, disp: np.ndarray, holes: np.ndarray, k: int) -> np.ndarray:
         import torch
 
+        from vidgen_cli.device import to_array, to_tensor
         from vidgen_cli.models.predict import refiner_inputs
 
-        device, dtype = self._placement.device, self._placement.dtype
-        with torch.inference_mode():
-            x = refiner_inputs(context[-2], context[-1], frame, disp, holes, k)
-            x = x[None].to(device=device, dtype=dtype)
-            y = self._net.refine(x)[0]
-            return (y.float().clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).cpu().numpy()
+        h, w = frame.shape[:2]
+        with torch.inference_mode():  # the refiner pads to its own multiple
+            y = self._net.refine(to_tensor(refiner_inputs(context[-2], context[-1], frame, disp, holes, k), self._placement))
+        return (np.clip(to_array(y, h, w), 0, 1) * 255 + 0.5).astype(np.uint8)

@@ -11,15 +11,11 @@ import numpy as np
 
 from vidgen_cli.errors import InputError, UsageError
 
+from vidgen_cli.stylize import DEFAULT_MAX_SIDE
 from vidgen_cli.stylize.canvas import CanvasSettings, FlowCanvas
 from vidgen_cli.stylize.styles import style_images, style_square
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, cut_score
-
-
-def processing_size(height: int, width: int, max_side: int | None) -> tuple[int, int]:
-    """(h, w) to run the network at: scaled so the longer side is <= max_side."""
-    scale = 1.0 if not max_side else min(1.0, max_side / max(height, width))
-    return max(16, round(height * scale)), max(16, round(width * scale))
+from vidgen_cli.vision.sizes import fit_image
 
 
 class Stylizer:
@@ -45,7 +41,7 @@ class Stylizer:
         model: str = "teacher",
         strength: float = 1.0,
         preserve_color: bool = False,
-        max_side: int | None = 1280,
+        max_side: int | None = DEFAULT_MAX_SIDE,
         consistency: str = "flow",
         cut_threshold: float = DEFAULT_THRESHOLD,
         placement: Any = None,
@@ -110,16 +106,14 @@ class Stylizer:
 
     def stylize_array(self, frame: np.ndarray, vector: Any) -> np.ndarray:
         """One processing-size uint8 frame -> float32 stylization (0-255), same size."""
-        torch = self._torch
+        from vidgen_cli.device import to_array, to_tensor
+
         h, w = frame.shape[:2]
-        ph, pw = (-h) % 4, (-w) % 4  # the network downsamples by 4: reflect-pad, then crop
-        x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.placement.device).permute(2, 0, 1)[None].to(self.placement.dtype) / 255
-        if ph or pw:
-            x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode="reflect")
-        x = x.contiguous(memory_format=torch.channels_last)
-        with torch.inference_mode():
-            y = self.transformer(x, vector.to(self.placement.dtype))[:, :, :h, :w]
-        return y[0].permute(1, 2, 0).float().mul(255).cpu().numpy()
+        # the network downsamples by 4: reflect-pad, then crop
+        x = to_tensor(frame, self.placement, multiple=4, pad="reflect", channels_last=True) / 255
+        with self._torch.inference_mode():
+            y = self.transformer(x, vector.to(self.placement.dtype))
+        return to_array(y, h, w) * 255
 
     def processor(self) -> "StylizeStream":
         """A push-based processor for one stream (pipelines/base.py): resumable between frames."""
@@ -151,8 +145,7 @@ class StylizeStream:
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise InputError("frames must be H x W x 3 uint8 RGB arrays")
         h, w = frame.shape[:2]
-        ph, pw = processing_size(h, w, st.max_side)
-        small = frame if (ph, pw) == (h, w) else cv2.resize(frame, (pw, ph), interpolation=cv2.INTER_AREA)
+        small = fit_image(frame, st.max_side, minimum=16)  # the processing size
         previous = self.previous
         new_shot = previous is None or previous.shape != small.shape or cut_score(previous, small) > st.cut_threshold
         if new_shot:
@@ -167,7 +160,7 @@ class StylizeStream:
         if self.canvas is not None:
             stylized = self.canvas.step(small, stylized)
         self.previous = small
-        out = stylized if (ph, pw) == (h, w) else cv2.resize(stylized, (w, h), interpolation=cv2.INTER_CUBIC)
+        out = stylized if small.shape == frame.shape else cv2.resize(stylized, (w, h), interpolation=cv2.INTER_CUBIC)
         out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
         if st.preserve_color:
             out = keep_colour(out, frame)

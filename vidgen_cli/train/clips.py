@@ -13,21 +13,13 @@ import cv2
 import numpy as np
 
 from vidgen_cli.io.paths import is_image_file, is_video_file, natural_key
+from vidgen_cli.vision.sizes import fit_image
 
 
 @dataclass
 class Clip:
     name: str
     frames: np.ndarray  # T x H x W x 3, uint8 RGB
-
-
-def _resize(frame: np.ndarray, max_side: int) -> np.ndarray:
-    h, w = frame.shape[:2]
-    scale = max_side / max(h, w)
-    if scale >= 1:
-        return frame
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
 def _read_video(path: Path, max_side: int, max_frames: int) -> np.ndarray:
@@ -37,7 +29,7 @@ def _read_video(path: Path, max_side: int, max_frames: int) -> np.ndarray:
         ok, bgr = capture.read()
         if not ok:
             break
-        frames.append(_resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
+        frames.append(fit_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
     capture.release()
     return np.stack(frames) if frames else np.zeros((0, 1, 1, 3), np.uint8)
 
@@ -48,7 +40,7 @@ def _read_folder(path: Path, max_side: int, max_frames: int) -> np.ndarray:
     for file in files[:max_frames]:
         bgr = cv2.imread(str(file), cv2.IMREAD_COLOR)
         if bgr is not None:
-            frames.append(_resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
+            frames.append(fit_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
     shapes = {f.shape for f in frames}
     if len(shapes) != 1:
         return np.zeros((0, 1, 1, 3), np.uint8)
