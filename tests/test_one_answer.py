@@ -242,3 +242,15 @@ def test_every_writer_reports_no_frames_with_one_exit_code(tmp_path):
 
 def test_split_selecting_no_frames_uses_the_same_code(clips, tmp_path):
     refused(["split", clips["plain"], "--start", "5", "-o", tmp_path / "frames"], 3, "no frames")
+
+
+# --- a stream the output container cannot hold is named up front, not a failure at the end ------
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".y4m"])
+def test_audio_into_a_container_without_audio_is_dropped_with_a_note(suffix, clips, tmp_path):
+    out = tmp_path / f"out{suffix}"
+    result = runner.invoke(app, ["interpolate", str(clips["audio"]), "--factor", "2", "--model", "blend", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "cannot hold 1 audio stream" in result.output
+    assert probe(out).frame_count == (probe(clips["audio"]).frame_count - 1) * 2 + 1

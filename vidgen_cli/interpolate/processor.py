@@ -104,7 +104,7 @@ class Interpolator:
         return {**(self.placement.key() if self.placement else {}), "weights": self.engine.weights_sha256}
 
     def processor(self, src_fps: Fraction, factor: int | None = None, target_fps: Fraction | None = None) -> "Retimer":
-        """A push-based processor for one stream (pipelines/base.py): resumable between frames."""
+        """A push-based processor for one stream (runtime/processor.py): resumable between frames."""
         return Retimer(self, src_fps, factor, target_fps)
 
     def run(self, frames: Iterable[np.ndarray], src_fps: Fraction, factor: int | None = None,
@@ -120,7 +120,7 @@ class Retimer:
     """The timing of one stream: which output positions fall between the frames pushed so far.
 
     State between two pushes is a few integers and two frames, which `state_dict` hands out so a
-    long run can be resumed exactly (see io/segments.py).
+    long run can be resumed exactly (see runtime/resume.py).
     """
 
     def __init__(self, interpolator: Interpolator, src_fps: Fraction, factor: int | None = None,

@@ -2,7 +2,7 @@
 
 DIS flow on the CPU costs far more than a training step, so the flows, intermediate flows and
 visibility cues are computed once up front for a pool of triplets (exactly as at inference, by
-vidgen_cli.interpolation) and stored as small crops; each step then samples crops with flips,
+vidgen_cli.vision.interpolation) and stored as small crops; each step then samples crops with flips,
 transposes and time reversal. Validation uses held-out frames at the end of every clip.
 """
 

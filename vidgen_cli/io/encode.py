@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,7 +23,6 @@ from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import StreamInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 
-_TEXT_SUBTITLES = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 
 @dataclass
@@ -86,14 +85,27 @@ def _media_args(source: MediaSource | None, container: Container, input_index: i
     for n, stream in enumerate(source.audio):
         maps += ["-map", f"{input_index}:{stream.index}"]
         maps += [f"-c:a:{n}", "copy" if container.copies_audio(stream.codec) else container.audio_codec]
-    subtitle_codec = container.subtitle_codec
-    n = 0
-    for stream in source.subtitles:
-        if subtitle_codec is None or (subtitle_codec != "copy" and stream.codec not in _TEXT_SUBTITLES):
-            continue
-        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", subtitle_codec]
-        n += 1
+    kept = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
+    for n, stream in enumerate(kept):
+        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
     return inputs, maps
+
+
+def media_for(container: Container, media: MediaSource | None, output: str, warn: WarnFn) -> MediaSource | None:
+    """The part of `media` that `container` can hold; says in one line what it cannot (audio in a
+    GIF or Y4M, image subtitles in MP4, any subtitles in AVI) instead of failing at the end."""
+    if media is None:
+        return None
+    audio = media.audio if container.audio else []
+    subtitles = [s for s in media.subtitles if container.keeps_subtitle(s.codec)]
+    lost = ([f"{len(media.audio)} audio stream(s)"] if len(audio) < len(media.audio) else []) + \
+        ([f"{len(media.subtitles) - len(subtitles)} subtitle stream(s)"] if len(subtitles) < len(media.subtitles) else [])
+    if lost:
+        warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
+             "them (use .mkv to keep every stream)")
+    if not (audio or subtitles):
+        return None
+    return replace(media, audio=audio, subtitles=subtitles)
 
 
 class VideoWriter:
@@ -105,12 +117,12 @@ class VideoWriter:
         self.output = str(output)
         self.fps = Fraction(fps)
         self.options = options or EncodeOptions()
-        self.media = media
-        self.sar = sar
         self.warn = warn or (lambda message: None)
+        self.sar = sar
         self.to_stdout = self.output == "-"
         self.container = stream_container(stream_format) if self.to_stdout else container_for(self.output)
         self.muxer = self.container.muxer
+        self.media = media_for(self.container, media, self.output, self.warn)
         self.temporary: Path | None = None if self.to_stdout else temporary_sibling(Path(self.output))
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []

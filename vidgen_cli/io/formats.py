@@ -18,6 +18,7 @@ from vidgen_cli.errors import UsageError
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
 
 ANY_CODEC = frozenset({"*"})
+TEXT_SUBTITLES = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"})  # convertible between containers
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,13 @@ class Container:
     audio_codec: str = "aac"  # what other audio is re-encoded to
     subtitle_codec: str | None = None  # text subtitles become this ("copy": every kind kept); None: dropped
     faststart: bool = False  # move the index to the front (progressive playback of MP4/MOV files)
+    audio: bool = True  # False: the container holds no audio stream (GIF, Y4M)
 
     def copies_audio(self, codec: str) -> bool:
         return self.audio_copy == ANY_CODEC or codec in self.audio_copy
+
+    def keeps_subtitle(self, codec: str) -> bool:
+        return self.subtitle_codec == "copy" or (self.subtitle_codec is not None and codec in TEXT_SUBTITLES)
 
 
 CONTAINERS: dict[str, Container] = {c.muxer: c for c in (
@@ -43,8 +48,8 @@ CONTAINERS: dict[str, Container] = {c.muxer: c for c in (
     Container("avi", audio_copy=frozenset({"mp3", "ac3", "pcm_s16le"}), audio_codec="libmp3lame"),
     Container("nut", audio_copy=ANY_CODEC),
     Container("mpegts", audio_copy=frozenset({"aac", "mp3", "ac3", "eac3", "opus"})),
-    Container("yuv4mpegpipe", video_codec="rawvideo"),
-    Container("gif", video_codec="gif"),
+    Container("yuv4mpegpipe", video_codec="rawvideo", audio=False),
+    Container("gif", video_codec="gif", audio=False),
 )}
 
 # File extensions vidgen writes, and the muxer for each (.mts is AVCHD's name for MPEG-TS).

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from vidgen_cli.errors import NoFramesError, UsageError
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn
+from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn, media_for
 from vidgen_cli.io.formats import container_for
 from vidgen_cli.runtime.processor import Mark
 
@@ -81,10 +81,13 @@ class SegmentedVideoWriter:
                  key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None) -> None:
         self.output = Path(output)
         # Segments are joined by stream copy, so they must already use the final container's codec;
-        # a container vidgen cannot write is refused here, before any frame is processed.
-        options = replace(options, codec=options.codec or container_for(self.output).video_codec)
-        self.fps, self.options, self.media, self.key = fps, options, media, key
+        # a container vidgen cannot write is refused here, before any frame is processed, and
+        # streams it cannot hold are named now rather than failing the final join.
         self.warn = warn or (lambda message: None)
+        container = container_for(self.output)
+        options = replace(options, codec=options.codec or container.video_codec)
+        self.fps, self.options, self.key = fps, options, key
+        self.media = media_for(container, media, str(self.output), self.warn)
         self.segment_frames = segment_frames or int(os.environ.get("VIDGEN_SEGMENT_FRAMES", DEFAULT_SEGMENT_FRAMES))
         self.folder = ResumeFolder(self.output, key, resume, self.warn)
         self.work = self.folder.work

@@ -31,7 +31,7 @@ class Stylizer:
     max_side: processing resolution (longer side, pixels); None = the input's size. The output always
         has the input's size. This bounds memory and time at 4K.
     consistency: "flow" (default, see the module docstring) or "off" (independent frames).
-    cut_threshold: cut score (io/scenes.py, 0..1) above which the temporal state is reset (a new shot).
+    cut_threshold: cut score (vision/scenes.py, 0..1) above which the temporal state is reset (a new shot).
     placement: vidgen_cli.device.Placement; default CPU float32.
     """
 
@@ -116,7 +116,7 @@ class Stylizer:
         return to_array(y, h, w) * 255
 
     def processor(self) -> "StylizeStream":
-        """A push-based processor for one stream (pipelines/base.py): resumable between frames."""
+        """A push-based processor for one stream (runtime/processor.py): resumable between frames."""
         return StylizeStream(self)
 
     def run(self, frames: Iterable[np.ndarray], progress: Callable[[int], None] | None = None) -> Iterator[np.ndarray]:
@@ -131,8 +131,6 @@ class Stylizer:
 class StylizeStream:
     """The temporal state of one stream: the previous frame (for cuts), the shot's style vector and
     the flow canvas. `state_dict` hands it out so a long run can resume exactly."""
-
-    _CANVAS_FIELDS = ("_prev_in", "_prev_out", "_key_gray", "_key_out", "_coords", "_valid")
 
     def __init__(self, stylizer: Stylizer) -> None:
         self.stylizer = stylizer
@@ -173,18 +171,16 @@ class StylizeStream:
         state: dict[str, np.ndarray] = {"vector": self.vector.detach().float().cpu().numpy()}
         if self.previous is not None:
             state["previous"] = self.previous
-        canvas = self.canvas
-        if canvas is not None and getattr(canvas, "_prev_in", None) is not None:
-            state.update({f"canvas{name}": getattr(canvas, name) for name in self._CANVAS_FIELDS})
+        if self.canvas is not None:
+            state.update({f"canvas_{name}": value for name, value in self.canvas.state_dict().items()})
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         torch = self.stylizer._torch
         self.vector = torch.from_numpy(np.asarray(state["vector"])).to(self.stylizer.placement.device)
         self.previous = state.get("previous")
-        if self.canvas is not None and "canvas_prev_in" in state:
-            for name in self._CANVAS_FIELDS:
-                setattr(self.canvas, name, np.array(state[f"canvas{name}"]))
+        if self.canvas is not None:
+            self.canvas.load_state_dict({name[len("canvas_"):]: value for name, value in state.items() if name.startswith("canvas_")})
 
 
 def keep_colour(stylized: np.ndarray, original: np.ndarray) -> np.ndarray:
