@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 
+from vidgen_cli.device import to_array, to_tensor
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.models.interp import FusionConfig, FusionNet, compose
 from vidgen_cli.train.clips import Clip
@@ -193,12 +194,13 @@ class InterpolationTask:
         scores = []
         for s in self.val:
             h, w = s.i0.shape[:2]
-            m = self.config.multiple
-            ph, pw = (-h) % m, (-w) % m
-            padded = Sample(*(np.pad(a, ((0, ph), (0, pw), (0, 0)), mode="edge") for a in
-                              (s.i0, s.i1, s.gt, s.ft0, s.ft1, s.v0, s.v1)), s.t)
-            i0, i1, ft0, ft1, v0, v1, t, _ = self._tensors([padded], device)
-            pred = compose(model, i0, i1, ft0, ft1, v0, v1, t)[0, :, :h, :w].detach().float().clamp(0, 1)
-            out = (pred.cpu().numpy().transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8)
+
+            def tensor(a: np.ndarray, scale: float = 1.0) -> torch.Tensor:  # edge-padded to the net's multiple
+                return to_tensor(a.astype(np.float32) * scale, multiple=self.config.multiple).to(device)
+
+            t = torch.tensor([s.t], dtype=torch.float32, device=device).view(-1, 1, 1, 1)
+            pred = compose(model, tensor(s.i0, 1 / 255), tensor(s.i1, 1 / 255), tensor(s.ft0), tensor(s.ft1), tensor(s.v0),
+                           tensor(s.v1), t).detach()
+            out = (np.clip(to_array(pred, h, w), 0, 1) * 255 + 0.5).astype(np.uint8)
             scores.append(min(60.0, psnr(out, s.gt)))
         return {"psnr": round(float(np.mean(scores)), 3), "psnr_flow_model": round(self.val_flow_psnr, 3)}
