@@ -254,3 +254,55 @@ def test_audio_into_a_container_without_audio_is_dropped_with_a_note(suffix, cli
     assert result.exit_code == 0, result.output
     assert "cannot hold 1 audio stream" in result.output
     assert probe(out).frame_count == (probe(clips["audio"]).frame_count - 1) * 2 + 1
+
+
+# --- the fact tables themselves ------------------------------------------------------------------
+
+
+def test_format_tables_agree():
+    from vidgen_cli.io import formats
+
+    assert set(formats.WRITABLE_SUFFIXES.values()) | set(formats.STREAM_FORMATS.values()) <= set(formats.CONTAINERS)
+    assert not formats.READ_ONLY_SUFFIXES & set(formats.WRITABLE_SUFFIXES)
+    assert not formats.IMAGE_SUFFIXES & formats.VIDEO_SUFFIXES
+    assert {f".{name}" for name in formats.FRAME_FORMATS} <= formats.IMAGE_SUFFIXES
+    for suffix in formats.VIDEO_SUFFIXES:
+        if suffix in formats.READ_ONLY_SUFFIXES:
+            with pytest.raises(VidgenError, match="cannot write"):
+                formats.container_for(f"out{suffix}")
+        else:
+            assert formats.container_for(f"OUT{suffix.upper()}").muxer == formats.WRITABLE_SUFFIXES[suffix]
+    assert formats.clip_suffix("a.MKV") == ".mkv" and formats.clip_suffix("a.webm") == ".mp4" and formats.clip_suffix("a.wmv") == ".mp4"
+
+
+def test_stylize_max_side_has_one_default():
+    import inspect
+
+    from vidgen_cli.cli.stylize import stylize
+    from vidgen_cli.stylize import DEFAULT_MAX_SIDE
+    from vidgen_cli.stylize.processor import Stylizer
+
+    assert inspect.signature(Stylizer).parameters["max_side"].default == DEFAULT_MAX_SIDE
+    assert inspect.signature(stylize).parameters["max_side"].default == DEFAULT_MAX_SIDE
+
+
+@pytest.mark.parametrize("h,w,side,minimum,expected", [(720, 1280, 640, 1, (360, 640)), (1280, 720, 640, 1, (640, 360)),
+                                                       (100, 50, 640, 1, (100, 50)), (4000, 10, 640, 8, (640, 8)),
+                                                       (480, 640, None, 1, (480, 640))])
+def test_fit_size(h, w, side, minimum, expected):
+    from vidgen_cli.vision.sizes import fit_image, fit_size
+
+    assert fit_size(h, w, side, minimum) == expected
+    assert fit_image(np.zeros((h, w), np.uint8), side, minimum).shape == expected
+
+
+def test_frame_tensor_bridge_round_trip():
+    from vidgen_cli.device import to_array, to_tensor
+
+    frame = np.random.default_rng(0).integers(0, 255, (13, 17, 3), dtype=np.uint8)
+    for pad in ("replicate", "reflect"):
+        x = to_tensor(frame, multiple=8, pad=pad)
+        assert x.shape == (1, 3, 16, 24) and x.dtype == torch.float32
+        assert np.array_equal(to_array(x, 13, 17), frame.astype(np.float32))
+    assert to_tensor(frame[..., 0]).shape == (1, 1, 13, 17)
+    assert to_tensor(frame, channels_last=True).is_contiguous(memory_format=torch.channels_last)
