@@ -186,6 +186,12 @@ def test_a_stem_template_stylizes_same_size_photos_one_by_one(tmp_path, style):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["beach_styled.jpg", "dog_styled.jpg"]
 
 
+def test_every_image_vidgen_reads_it_can_write():
+    from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, IMAGE_SUFFIXES
+
+    assert frozenset(IMAGE_FILE_FORMATS) == IMAGE_SUFFIXES
+
+
 def test_an_image_output_refuses_a_video_before_any_work(clips, tmp_path, style):
     result = runner.invoke(app, ["stylize", str(clips["plain"]), "--style", str(style), "-o", str(tmp_path / "o.png"), "-q"])
     assert result.exit_code == 2 and "one frame" in result.output

@@ -22,7 +22,7 @@ def demo(
 ) -> None:
     """Show what vidgen does: interpolate (4x slow motion), stylize and predict a generated clip, and render each result beside its input."""
     from vidgen_cli.demo import DemoJob, run_demo
-    from vidgen_cli.device import choose
+    from vidgen_cli.device import choose, set_threads
     from vidgen_cli.errors import OutputError
 
     reporter = Reporter(quiet)
@@ -32,6 +32,8 @@ def demo(
         shutil.rmtree(output)
     output.mkdir(parents=True)
     placement = choose(device)
+    if not placement.is_cuda:
+        set_threads()
     reporter.note(placement_line(placement_record(placement)))
     reporter.note(f"making a 3 s test clip and a style image in {output}/, then running three jobs on it")
 

@@ -117,11 +117,13 @@ class Common:
         return EncodeOptions(codec=self.codec, crf=self.crf, preset=self.preset, pix_fmt=self.pix_fmt)
 
     def placement(self) -> Any:
-        """The device and precision models run with, resolved once per command."""
-        from vidgen_cli.device import choose
+        """Resolve --device/--half once per command; on the CPU also set torch's thread count."""
+        from vidgen_cli.device import choose, set_threads
 
         if self._placement is None:
             self._placement = choose(self.device, self.half)
+            if not self._placement.is_cuda:
+                set_threads()
         return self._placement
 
 

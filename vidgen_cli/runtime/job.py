@@ -16,9 +16,9 @@ from typing import Any
 
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, open_input
-from vidgen_cli.io.encode import IMAGE_FILE_SUFFIXES, EncodeOptions, ImageFileWriter, MediaSource, VideoWriter, WarnFn
+from vidgen_cli.io.encode import EncodeOptions, ImageFileWriter, MediaSource, VideoWriter, WarnFn
 from vidgen_cli.io.media import VideoInfo
-from vidgen_cli.io.paths import VIDEO_SUFFIXES
+from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for
 from vidgen_cli.io.probe import probe
 from vidgen_cli.runtime.processor import FrameProcessor, as_process
 from vidgen_cli.runtime.resume import (
@@ -61,18 +61,17 @@ def describe(source: str) -> tuple[FrameReader | None, VideoInfo]:
 
 def output_kind(output: str) -> str:
     """'stream' for '-', 'video' for a video extension, 'image' for an image extension (one frame),
-    'frames' for a name without one (or ending in /)."""
+    'frames' for a name without one (or ending in /).
+
+    Raises UsageError for a video extension vidgen cannot write (io/formats.py), before any work."""
     if output == "-":
         return "stream"
-    suffix = Path(output).suffix.lower()
-    if output.endswith(("/", os.sep)) or not suffix:
+    if output.endswith(("/", os.sep)) or not Path(output).suffix:
         return "frames"
-    if suffix in VIDEO_SUFFIXES:
-        return "video"
-    if suffix in IMAGE_FILE_SUFFIXES:
+    if Path(output).suffix.lower() in IMAGE_FILE_FORMATS:
         return "image"
-    raise UsageError(f"{output}: unknown video extension '{suffix}'; use .mp4, .mkv, .webm or .mov, an image name for one image, "
-                     "or a folder name (ending in /) for frames")
+    container_for(output)
+    return "video"
 
 
 def _media(info: VideoInfo, settings: OutputSettings, span: Span) -> MediaSource | None:
