@@ -113,7 +113,7 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
     last line is a summary object (with `summary` merged in), for one input as for many."""
     sources, batch = expand_inputs(inputs, photos, named="{" in output)
     if batch and "{" not in output:
-        file_like = Path(output).suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES and not Path(output).is_dir()
+        file_like = (is_image_file(Path(output)) or is_video_file(Path(output))) and not Path(output).is_dir()
         if (Path(output).exists() and not Path(output).is_dir()) or file_like:
             albums = [i for i in inputs if photos and os.path.isdir(i) and _photos(Path(i))]
             why = (f"{albums[0]} holds images of different sizes, so each is processed on its own (the frames of a video "
