@@ -81,20 +81,20 @@ def _tidy(param: Any) -> None:
             param.display_type_rich = _no_type
 
 
-class VidgenCommand(TyperCommand):
+class _TidyParams:
     def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
+        params = super().get_params(ctx)  # type: ignore[misc]
         for param in params:
             _tidy(param)
         return params
 
 
-class VidgenGroup(TyperGroup):
-    def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
-        for param in params:
-            _tidy(param)
-        return params
+class VidgenCommand(_TidyParams, TyperCommand):
+    pass
+
+
+class VidgenGroup(_TidyParams, TyperGroup):
+    pass
 
 
 def register(app: typer.Typer, name: str, function: Any, full_name: str | None = None) -> None:

@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli import training as train
 from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 
 @handle_errors
 def command(
-    data: Annotated[list[Path], typer.Option("--data", metavar="PATH", show_default=False, help="Videos, frame folders, or folders of those (repeatable).")],
-    out: Annotated[Path, typer.Option("-o", "--output", metavar="PATH", show_default=False, help="Weights to write: NAME.pt, with NAME.json beside it.")],
-    steps: Annotated[int, typer.Option("--steps", metavar="N", help="Optimizer steps.")] = 5000,
-    batch_size: Annotated[int, typer.Option("--batch-size", metavar="N", help="Crops per step.")] = 8,
-    lr: Annotated[float, typer.Option("--lr", metavar="RATE", help="Peak learning rate (cosine decay).")] = 5e-4,
-    checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", metavar="N", help="Save NAME.ckpt every N steps.")] = 500,
-    validate_every: Annotated[int, typer.Option("--validate-every", metavar="N", help="Validate every N steps.")] = 1000,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from NAME.ckpt if present.")] = False,
-    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (data sampling, init).")] = 0,
-    device: Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.")] = "auto",
+    data: train.Data,
+    out: train.WeightsOutput,
+    steps: train.Steps = 5000,
+    batch_size: train.BatchSize = 8,
+    lr: train.LearningRate = 5e-4,
+    checkpoint_every: train.CheckpointEvery = 500,
+    validate_every: train.ValidateEvery = 1000,
+    resume: train.Resume = False,
+    seed: train.Seed = 0,
+    device: train.Device = "auto",
     pool: Annotated[int, typer.Option("--pool", metavar="N", help="Triplets whose flows are precomputed (2 crops each).")] = 1000,
-    crop: Annotated[int, typer.Option("--crop", metavar="PIXELS", help="Training crop size.")] = 128,
-    max_side: Annotated[int, typer.Option("--max-side", metavar="PIXELS", help="Clips are decoded at most this large (longer side).")] = 480,
-    max_frames: Annotated[int, typer.Option("--max-frames", metavar="N", help="Frames decoded per clip at most.")] = 600,
+    crop: train.Crop = 128,
+    max_side: train.MaxSide = 480,
+    max_frames: train.MaxFrames = 600,
     refine_channels: Annotated[int, typer.Option("--refine-channels", metavar="N", help="Full-resolution last layer width (0: none; 16 measured no better).")] = 0,
-    threads: Annotated[Optional[int], typer.Option("--threads", metavar="N", help="CPU threads for torch (default: half the cores).")] = None,
+    threads: train.Threads = None,
 ) -> None:
     """Train the learned interpolation model (DIS flow + FusionNet) on videos or frame folders; writes NAME.pt and NAME.json."""
     from rich.console import Console

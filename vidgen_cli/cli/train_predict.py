@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli import training as train
 from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 SYNTHETIC = ("moving-digits",)
@@ -15,18 +16,18 @@ SYNTHETIC = ("moving-digits",)
 
 @handle_errors
 def command(
-    out: Annotated[Path, typer.Option("-o", "--output", metavar="PATH", show_default=False, help="Weights to write: NAME.pt, with NAME.json beside it.")],
+    out: train.WeightsOutput,
     data: Annotated[Optional[list[Path]], typer.Option("--data", metavar="PATH", show_default=False, help="Videos, frame folders, or folders of those (natural video; repeatable).")] = None,
     synthetic: Annotated[Optional[str], typer.Option("--synthetic", metavar="SET", help="Train on a generated set instead: moving-digits.")] = None,
-    steps: Annotated[int, typer.Option("--steps", min=1, metavar="N", help="Optimizer steps.")] = 2000,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, metavar="N", help="Examples per step.")] = 8,
-    lr: Annotated[float, typer.Option("--lr", metavar="RATE", help="Peak learning rate (cosine decay).")] = 1e-3,
-    checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", min=1, metavar="N", help="Save NAME.ckpt every N steps.")] = 100,
-    validate_every: Annotated[int, typer.Option("--validate-every", min=1, metavar="N", help="Validate every N steps.")] = 250,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from NAME.ckpt if present.")] = False,
-    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (data sampling, init).")] = 0,
-    device: Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.")] = "auto",
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", help="CPU threads for torch (default: half the cores).")] = None,
+    steps: train.Steps = 2000,
+    batch_size: train.BatchSize = 8,
+    lr: train.LearningRate = 1e-3,
+    checkpoint_every: train.CheckpointEvery = 100,
+    validate_every: train.ValidateEvery = 250,
+    resume: train.Resume = False,
+    seed: train.Seed = 0,
+    device: train.Device = "auto",
+    threads: train.Threads = None,
     crop: Annotated[int, typer.Option("--crop", min=32, metavar="PIXELS", help="Training crop size for natural video.")] = 128,
     pool: Annotated[int, typer.Option("--pool", min=0, metavar="N", help="Natural video: precompute N examples and reuse them (0: fresh every step).")] = 0,
 ) -> None:

@@ -3,34 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli import training as train
 from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 
 @handle_errors
 def command(
-    data: Annotated[list[Path], typer.Option("--data", metavar="PATH", show_default=False, help="Training videos, frame folders, or folders of them (repeatable).")],
+    data: train.Data,
     style: Annotated[list[Path], typer.Option("--style", metavar="PATH", show_default=False, help="Style images or folders of them (repeatable).")],
-    out: Annotated[Path, typer.Option("-o", "--output", metavar="PATH", show_default=False, help="Weights to write: NAME.pt, with NAME.json beside it.")],
-    steps: Annotated[int, typer.Option("--steps", metavar="N", help="Optimizer steps.")] = 1500,
-    batch_size: Annotated[int, typer.Option("--batch-size", metavar="N", help="Frame pairs per step.")] = 4,
-    lr: Annotated[float, typer.Option("--lr", metavar="RATE", help="Peak learning rate (cosine decay).")] = 5e-4,
-    crop: Annotated[int, typer.Option("--crop", metavar="PIXELS", help="Training crop size.")] = 192,
+    out: train.WeightsOutput,
+    steps: train.Steps = 1500,
+    batch_size: train.BatchSize = 4,
+    lr: train.LearningRate = 5e-4,
+    crop: train.Crop = 192,
     channels: Annotated[str, typer.Option("--channels", metavar="A,B,C", help="Student widths: contract conv1,conv2,conv3.")] = "8,16,32",
     residual_blocks: Annotated[int, typer.Option("--residual-blocks", metavar="N", help="Student residual blocks (the teacher has 5).")] = 2,
     kernel: Annotated[int, typer.Option("--kernel", metavar="N", help="Student first/last kernel size (the teacher uses 9).")] = 9,
     temporal_weight: Annotated[float, typer.Option("--temporal-weight", metavar="X", help="Weight of the ReCoNet temporal loss.")] = 1.0,
     texture_weight: Annotated[float, typer.Option("--texture-weight", metavar="X", help="Weight of the loss matching the teacher's local amount of detail.")] = 1.0,
-    max_side: Annotated[int, typer.Option("--max-side", metavar="PIXELS", help="Decode training clips at this longer side.")] = 640,
-    max_frames: Annotated[int, typer.Option("--max-frames", metavar="N", help="Frames decoded per clip.")] = 150,
-    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (data sampling, init).")] = 0,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from NAME.ckpt if present.")] = False,
-    device: Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.")] = "auto",
-    threads: Annotated[Optional[int], typer.Option("--threads", metavar="N", help="CPU threads for torch (default: half the cores).")] = None,
+    max_side: train.MaxSide = 640,
+    max_frames: train.MaxFrames = 150,
+    seed: train.Seed = 0,
+    resume: train.Resume = False,
+    device: train.Device = "auto",
+    threads: train.Threads = None,
 ) -> None:
     """Distil a fast stylization student from the Magenta network on videos, with a temporal loss; writes NAME.pt and NAME.json."""
     from vidgen_cli.device import choose

@@ -6,7 +6,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
 
 from rich.console import Console
 from rich.progress import (
@@ -21,6 +24,24 @@ from rich.progress import (
 from vidgen_cli.cli.report import ProgressLog, placement_line, placement_record
 
 ProgressFn = Callable[[int, int, dict[str, float]], None]
+
+# The options every train command has, declared once (each command gives its own defaults).
+Data = Annotated[list[Path], typer.Option("--data", metavar="PATH", show_default=False,
+                                          help="Videos, frame folders, or folders of those (repeatable).")]
+WeightsOutput = Annotated[Path, typer.Option("-o", "--output", metavar="PATH", show_default=False,
+                                             help="Weights to write: NAME.pt, with NAME.json beside it.")]
+Steps = Annotated[int, typer.Option("--steps", min=1, metavar="N", help="Optimizer steps.")]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, metavar="N", help="Training examples (crops, frame pairs) per step.")]
+LearningRate = Annotated[float, typer.Option("--lr", metavar="RATE", help="Peak learning rate (cosine decay).")]
+CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", min=1, metavar="N", help="Save NAME.ckpt every N steps.")]
+ValidateEvery = Annotated[int, typer.Option("--validate-every", min=1, metavar="N", help="Validate every N steps.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue from NAME.ckpt if present.")]
+Seed = Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (data sampling, init).")]
+Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.")]
+Threads = Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", help="CPU threads for torch (default: half the cores).")]
+Crop = Annotated[int, typer.Option("--crop", min=32, metavar="PIXELS", help="Training crop size.")]
+MaxSide = Annotated[int, typer.Option("--max-side", metavar="PIXELS", help="Clips are decoded at most this large (longer side).")]
+MaxFrames = Annotated[int, typer.Option("--max-frames", metavar="N", help="Frames decoded per clip at most.")]
 
 
 def recorded_command(name: str) -> list[str]:
