@@ -50,5 +50,30 @@ def root(version: Annotated[Optional[bool], typer.Option("--version", callback=_
     """vidgen: video frames in, video frames out."""
 
 
-def main() -> None:
-    app(prog_name="vidgen")
+def main(args: list[str] | None = None) -> None:
+    """Run the CLI. Parse errors (a bad value, a missing argument, an unknown command or option)
+    print one line naming the command and how to get help, and exit with the usage code 2,
+    like every other usage error; Typer's own boxed message is several lines long."""
+    import sys
+
+    from typer import _click as click
+    from typer.main import get_command
+
+    command = get_command(app)
+    try:
+        code = command.main(args=args, prog_name="vidgen", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as help_request:
+        click.echo(help_request.ctx.get_help())
+        sys.exit(0)
+    except click.exceptions.UsageError as error:
+        where = error.ctx.command_path if error.ctx is not None else "vidgen"
+        message = " ".join(error.format_message().split())
+        click.echo(f"{where}: {message} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except click.exceptions.ClickException as error:
+        click.echo(f"vidgen: {' '.join(error.format_message().split())}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("vidgen: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
