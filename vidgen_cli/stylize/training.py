@@ -26,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vidgen_cli.errors import UsageError
 from vidgen_cli.models.magenta import StyleTransformer, TransformerConfig
 from vidgen_cli.models.warp import grid_warp
 from vidgen_cli.train.clips import Clip
@@ -96,7 +97,8 @@ class StylizeDistillTask:
         """held_out: clips and style vectors never trained on; validation uses them when given."""
         self.clips = self._usable(clips, settings)
         if not self.clips:
-            raise ValueError("no training clip is long and large enough")
+            raise UsageError(f"no clip under --data has more than {settings.max_gap} frames of at least --crop {settings.crop} px; "
+                             "use a smaller --crop or other clips")
         self.settings = settings
         self.styles = style_vectors
         self.teacher = teacher.eval()
