@@ -247,12 +247,12 @@ def split_styles(sources: list[Path], held_out: list[str]) -> tuple[list[Path], 
     held_out: file names or stems (e.g. "vangogh_starry_night"); raises ValueError for a name that
     matches no style, so a typo cannot silently put a held-out style into training.
     """
-    from vidgen_cli.stylize.styles import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+    from vidgen_cli.io.paths import is_image_file, is_video_file
 
     files: list[Path] = []
     for source in map(Path, sources):
         if source.is_dir():
-            files += sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES)
+            files += sorted(p for p in source.iterdir() if is_image_file(p) or is_video_file(p))
         else:
             files.append(source)
     wanted = set(held_out)
