@@ -47,7 +47,7 @@ def choose(device: str = "auto", half: bool = False) -> Placement:
     return Placement(device=torch.device(name), dtype=dtype)
 
 
-CUDA_INSTALL = "pip install --force-reinstall -c constraints-cuda.txt 'torch==2.13.0' (or `make install TORCH=cuda`)"
+CUDA_INSTALL = "pip install -c constraints-cuda.txt 'torch==2.13.0' from the vidgen checkout (or make install TORCH=cuda)"
 
 
 def _cuda_index(name: str, asked: str) -> int | None:

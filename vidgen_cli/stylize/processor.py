@@ -67,7 +67,7 @@ class Stylizer:
         self.consistency, self.cut_threshold, self.canvas_settings = consistency, cut_threshold, canvas
         self._torch = torch
         self.predictor = magenta_onnx.load_predictor().to(self.placement.device)
-        self.transformer = self._load_transformer(model).to(self.placement.device, self.placement.dtype)
+        self.transformer = self._load_transformer(model).to(self.placement.device).set_compute_dtype(self.placement.dtype)
         # channels-last convolutions measured ~1.5x faster for this network on the CPU
         self.transformer = self.transformer.to(memory_format=torch.channels_last)
         self.style_vector = self.predict_style(style_images(style))
@@ -104,12 +104,13 @@ class Stylizer:
         torch = self._torch
         h, w = frame.shape[:2]
         ph, pw = (-h) % 4, (-w) % 4  # the network downsamples by 4: reflect-pad, then crop
-        x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.placement.device).permute(2, 0, 1)[None].to(self.placement.dtype) / 255
+        # float32 in: the first layer runs in float32 whatever the placement (see StyleTransformer)
+        x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.placement.device).permute(2, 0, 1)[None].float() / 255
         if ph or pw:
             x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode="reflect")
         x = x.contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():
-            y = self.transformer(x, vector.to(self.placement.dtype))[:, :, :h, :w]
+            y = self.transformer(x, vector)[:, :, :h, :w]
         return y[0].permute(1, 2, 0).float().mul(255).cpu().numpy()
 
     def processor(self) -> "StylizeStream":
