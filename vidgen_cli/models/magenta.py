@@ -252,6 +252,9 @@ FLAT_RANGE = 0.5 / 255  # an input whose channels span less than half a grey lev
 @contextmanager
 def _full_precision(device: torch.device) -> Iterator[None]:
     """float32 convolutions without TF32 (cuDNN's default on Ampere and later) and outside autocast."""
+    if not torch.amp.is_autocast_available(device.type):
+        yield
+        return
     with torch.autocast(device.type, enabled=False):
         if device.type != "cuda":
             yield
