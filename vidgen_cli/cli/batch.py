@@ -84,10 +84,42 @@ def output_for(source: str, output: str, batch: bool, suffix_for: Callable[[str]
     return str(Path(output) / f"{stem}{suffix_for(source)}")
 
 
+def parse_shard(shard: str | None) -> tuple[int, int] | None:
+    """'K/N' (1 <= K <= N) -> (K, N); None stays None."""
+    if shard is None:
+        return None
+    try:
+        k, n = (int(part) for part in shard.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {shard}: use K/N, e.g. --shard 2/8 for the second of eight workers") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {shard}: K must be between 1 and N (got {k} of {n})")
+    return k, n
+
+
+def shard_of(sources: list[str], shard: tuple[int, int] | None) -> list[str]:
+    """This worker's inputs: every N-th of the naturally sorted list, starting at the K-th, so
+    workers given the same inputs split them the same way, whatever order they were listed in."""
+    if shard is None:
+        return sources
+    k, n = shard
+    ordered = sorted(dict.fromkeys(sources), key=lambda s: natural_key(Path(s)))
+    mine = set(ordered[k - 1 :: n])
+    return [s for s in sources if s in mine]
+
+
 def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[[Job], dict[str, Any]],
-             suffix_for: Callable[[str], str], skip_existing: bool = False, fail_fast: bool = False) -> int:
-    """Run `work` for each input; returns the exit code for the whole command."""
+             suffix_for: Callable[[str], str], skip_existing: bool = False, fail_fast: bool = False,
+             shard: str | None = None) -> int:
+    """Run `work` for each input; returns the exit code for the whole command.
+
+    With `shard` ('K/N'), only this worker's part of the inputs, each claimed first (see
+    vidgen_cli.runtime.claims) so that workers sharing the output never process one input twice."""
+    from vidgen_cli.runtime.claims import try_claim
+
+    part = parse_shard(shard)
     sources, batch = expand_inputs(inputs)
+    sources = shard_of(sources, part)
     if batch and "{" not in output:
         if Path(output).exists() and not Path(output).is_dir():
             raise UsageError(f"-o {output}: several inputs need a folder or a {{stem}} template as output")
@@ -100,14 +132,25 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             skipped += 1
             reporter.emit({"input": source, "output": destination, "skipped": True})
             continue
+        claim = None
+        if part is not None and destination != "-":
+            claim, why = try_claim(destination)
+            if claim is None:
+                skipped += 1
+                reporter.emit({"input": source, "output": destination, "skipped": True, "reason": why})
+                continue
         started = time.monotonic()
         try:
             record = work(Job(source, destination))
         except KeyboardInterrupt:
+            if claim is not None:
+                claim.release(done=False)
             raise
         except Exception as exc:  # noqa: BLE001 - reported per input, the batch goes on
             from vidgen_cli.cli.errors import debug
 
+            if claim is not None:
+                claim.release(done=False)
             if debug() or not batch:
                 raise
             failed += 1
@@ -117,6 +160,8 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             if fail_fast:
                 break
             continue
+        if claim is not None:
+            claim.release(done=True)
         succeeded += 1
         record = {"input": source, "output": destination, **record, "seconds": round(time.monotonic() - started, 3)}
         reporter.emit(record)

@@ -20,6 +20,8 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object per input (and a summary) on stdout.")]
 SkipExisting = Annotated[bool, typer.Option("--skip-existing", help="With several inputs, skip those whose output exists.")]
 FailFast = Annotated[bool, typer.Option("--fail-fast", help="With several inputs, stop at the first failure.")]
+Shard = Annotated[Optional[str], typer.Option("--shard", metavar="K/N",
+                  help="Process the K-th of N parts of the sorted inputs; workers sharing -o never process an input twice.")]
 Codec = Annotated[Optional[str], typer.Option("--codec", help="Video encoder (default libx264; VP9 for .webm).", rich_help_panel="Encoding")]
 Crf = Annotated[int, typer.Option("--crf", help="Constant rate factor: lower is better quality.", rich_help_panel="Encoding")]
 Preset = Annotated[str, typer.Option("--preset", help="Encoder speed preset (x264/x265).", rich_help_panel="Encoding")]
@@ -68,6 +70,7 @@ class Common:
     overwrite: bool = False
     skip_existing: bool = False
     fail_fast: bool = False
+    shard: Optional[str] = None
     quiet: bool = False
     json_out: bool = False
     codec: Optional[str] = None
@@ -95,7 +98,7 @@ class Common:
 
 _GROUPS: dict[str, list[tuple[str, Any]]] = {
     "output": [("output", Output), ("overwrite", Overwrite), ("skip_existing", SkipExisting), ("fail_fast", FailFast),
-               ("quiet", Quiet), ("json_out", Json)],
+               ("shard", Shard), ("quiet", Quiet), ("json_out", Json)],
     "encode": [("codec", Codec), ("crf", Crf), ("preset", Preset), ("pix_fmt", PixFmt), ("stream_format", StreamFormat),
                ("no_audio", NoAudio)],
     "model": [("device", Device), ("half", Half), ("resume", Resume)],

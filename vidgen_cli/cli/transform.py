@@ -61,5 +61,5 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         reporter.note(f"{job.input} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps")
         return result.to_json()
 
-    code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast)
+    code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast, common.shard)
     raise typer.Exit(code)
