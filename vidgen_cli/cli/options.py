@@ -28,7 +28,7 @@ Preset = Annotated[str, typer.Option("--preset", help="Encoder speed preset (x26
 PixFmt = Annotated[Optional[str], typer.Option("--pix-fmt", help="Pixel format (default yuv420p; yuv444p for odd sizes).", rich_help_panel="Encoding")]
 NoAudio = Annotated[bool, typer.Option("--no-audio", help="Drop the audio instead of carrying it through.")]
 StreamFormat = Annotated[str, typer.Option("--format", help="Container when writing to stdout (-o -): nut, y4m, matroska, mpegts.", rich_help_panel="Encoding")]
-Device = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.", rich_help_panel="Model")]
+Device = Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N (the N-th GPU).", rich_help_panel="Model")]
 Half = Annotated[bool, typer.Option("--half", help="Half precision (CUDA only).", rich_help_panel="Model")]
 
 

@@ -22,7 +22,7 @@ def command(
     validate_every: int = typer.Option(1000, "--validate-every", help="Validate every N steps."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt if present."),
     seed: int = typer.Option(0, help="Random seed (data sampling, init)."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N (the N-th GPU)."),
     pool: int = typer.Option(1000, help="Triplets whose flows are precomputed (2 crops each)."),
     crop: int = typer.Option(128, help="Training crop size in pixels."),
     max_side: int = typer.Option(480, "--max-side", help="Clips are decoded at most this large."),

@@ -25,7 +25,7 @@ def command(
     validate_every: int = typer.Option(250, "--validate-every", min=1),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt if it exists."),
     seed: int = typer.Option(0, "--seed"),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N (the N-th GPU)."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads for torch (default: half the cores)."),
     crop: int = typer.Option(128, "--crop", min=32, help="Training crop size for natural video."),
     pool: int = typer.Option(0, "--pool", min=0, help="Natural video: precompute N examples and reuse them (0: fresh every step)."),

@@ -29,7 +29,7 @@ def command(
     max_frames: int = typer.Option(150, help="Frames decoded per clip."),
     seed: int = typer.Option(0),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N (the N-th GPU)."),
     threads: Optional[int] = typer.Option(None, help="Torch CPU threads (default: half the cores)."),
 ) -> None:
     """Distil a student from the Magenta transformer, with a temporal loss (see vidgen_cli.stylize.training)."""
