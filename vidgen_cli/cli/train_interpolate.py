@@ -44,7 +44,7 @@ def command(
     if steps < 1 or batch_size < 1 or pool < 1:
         raise UsageError("--steps, --batch-size and --pool must be at least 1")
     placement = choose(device)
-    prepare_run(threads, seed)  # after choose(), which sets its default thread count
+    prepare_run(threads, seed)  # before the model is built: its initial weights come from the seed
     clips = load_clips(data, max_side=max_side, max_frames=max_frames)
     if not clips:
         raise InputError("no readable videos or frame folders under --data; pass folders with .mp4/.webm/... or .png frames")

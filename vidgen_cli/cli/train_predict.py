@@ -47,7 +47,7 @@ def command(
     from vidgen_cli.train.core import TrainSettings
 
     placement = choose(device)
-    prepare_run(threads, seed)  # after choose(), which sets its default thread count
+    prepare_run(threads, seed)  # before the model is built: its initial weights come from the seed
     out = Path(out).with_suffix(".pt")
     with Console(stderr=True).status("preparing training data"):
         task = DigitsTask() if synthetic else VideoRefineTask(list(data), crop=crop, pool=pool)

@@ -42,14 +42,14 @@ def recorded_command(name: str) -> list[str]:
 
 def prepare_run(threads: int | None, seed: int) -> None:
     """Pin torch (and OpenCV) threads (None keeps vidgen's default of half the cores) and seed
-    every generator, before the command builds its model: the initial weights come from the seed."""
+    every generator, before the command builds its model: the initial weights come from the seed.
+    Called once, at the top of a train command (device.choose has no side effects)."""
     import cv2
-    import torch
 
-    from vidgen_cli.device import cpu_threads
+    from vidgen_cli import device
     from vidgen_cli.train.core import seed_everything
 
-    torch.set_num_threads(threads or cpu_threads())
+    device.set_threads(threads)
     cv2.setNumThreads(1)
     seed_everything(seed)
 
