@@ -296,7 +296,7 @@ BAD_OPTIONS = [
     ("interpolate", ["--fps", "0"], "--fps"),
     ("interpolate", ["--factor", "2", "--fps", "60"], "exactly one"),
     ("interpolate", ["--factor", "2", "--model", "nonsense"], "nonsense"),
-    ("interpolate", ["--factor", "2", "--device", "nonsense"], "nonsense"),
+    ("interpolate", ["--factor", "2", "--device", "tpu"], "tpu"),
     ("interpolate", ["--factor", "2", "--device", "cuda:99"], "cuda:99"),
     ("predict", ["--frames", "0"], "--frames"),
     ("predict", ["--frames", "-1"], "--frames"),
@@ -310,6 +310,7 @@ BAD_OPTIONS = [
 
 # Bad options are usage errors, except where the option names something missing or unusable.
 NOT_USAGE = {"no such file": INPUT, "text.jpg": INPUT, "empty_styles": INPUT, "cuda": DEVICE, "--half": DEVICE,
+             "tpu": DEVICE, "cuda:99": DEVICE,
              "nonexistent_codec": ENCODE}
 
 
@@ -335,7 +336,8 @@ def test_gpu_options_are_refused_without_a_gpu(args, expect, tmp_path, clips):
     if torch.cuda.is_available():
         pytest.skip("a CUDA GPU is visible: --device cuda and --half are valid here")
     out = tmp_path / "out.mp4"
-    check_refused(["interpolate", str(clips["plain"]), "--factor", "2", *args, "-o", str(out)], tmp_path, expect, out)
+    check_refused(["interpolate", str(clips["plain"]), "--factor", "2", *args, "-o", str(out)], tmp_path, expect, out,
+                  code=DEVICE)
 
 
 def test_tampered_weights_are_refused_by_the_command(tmp_path, clips, monkeypatch):
