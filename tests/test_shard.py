@@ -90,6 +90,7 @@ def test_a_failed_input_releases_its_claim_for_a_retry(tmp_path):
     again, _ = try_claim(destination)
     assert again is not None
     again.release(done=False)
+    assert not (tmp_path / "out" / ".vidgen-claims").exists()
 
 
 def test_concurrent_workers_on_one_output_never_duplicate_an_input(batch, tmp_path):

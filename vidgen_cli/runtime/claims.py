@@ -62,6 +62,10 @@ class Claim:
             os.replace(tmp, self.path)
         else:
             self.path.unlink(missing_ok=True)
+            try:  # leave no empty claims folder behind a failed input
+                self.path.parent.rmdir()
+            except OSError:
+                pass
 
 
 def try_claim(output: str, stale_after: float = STALE_SECONDS) -> tuple[Claim | None, str]:
