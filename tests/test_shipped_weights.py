@@ -80,8 +80,8 @@ def test_fusion_network_beats_an_untrained_one_on_middlebury():
 @pytest.mark.slow
 def test_video_predictor_beats_an_untrained_refiner_on_held_out_frames():
     """The last 20% of each training clip's decoded frames is held out from training (see
-    VideoRefineTask); horizons 2 and 3. Measured on 20 windows of 4 clips: shipped 33.12 / 31.29 dB,
-    untrained (= the flow extrapolation) 32.87 / 31.00 dB."""
+    VideoRefineTask); horizons 2 and 3. Measured on 20 windows of 4 clips: shipped 33.30 / 31.44 dB,
+    untrained (= the flow extrapolation) 32.87 / 31.00 dB (the weights before the retrain: 33.12 / 31.29)."""
     from vidgen_cli.predict.processor import Predictor
     from vidgen_cli.train.clips import load_clips
 
@@ -100,4 +100,4 @@ def test_video_predictor_beats_an_untrained_refiner_on_held_out_frames():
                 out = list(predictor.predict(list(held[i : i + 3]), 3))
                 scores[key].append([psnr(o, t) for o, t in zip(out[1:], held[i + 4 : i + 6])])
     gain = np.mean(scores["shipped"]) - np.mean(scores["untrained"])
-    assert gain > 0.12, gain
+    assert gain > 0.2, gain
