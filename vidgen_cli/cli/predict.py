@@ -11,6 +11,7 @@ from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.transform import Plan, run_model_command
 from vidgen_cli.errors import UsageError
+from vidgen_cli.runtime.timeline import extend_times
 
 
 @handle_errors
@@ -46,14 +47,16 @@ def predict(
         if start_s is not None:
             if not info.fps:
                 raise UsageError("--start needs a video or a frames folder with a manifest; use --at")
-            cut = max(0, round(start_s * float(info.fps)) - 1)
+            cut = max(0, info.frames_before(start_s) - 1)
         if cut is not None and info.frame_count and cut >= info.frame_count:
             raise UsageError(f"--at/--start points past the clip's last frame ({info.frame_count - 1})")
         used = (cut + 1) if cut is not None else info.frame_count
         processor = ExtendProcessor(predictor, frames, context or predictor.context_size, cut, only_new)
         fps = info.fps or Fraction(25)
         expected = frames + (0 if only_new else used) if used else None
+        audio_end = info.time_of(used - 1) + 1 / float(fps) if used else None  # the source's audio up to the last kept frame
         return Plan(processor, fps, expected, {"model": model, "frames": frames, "cut": cut, "only_new": only_new, "context": context},
-                    audio_duration=None if only_new else used / float(fps) if used else None, audio=not only_new)
+                    audio_duration=None if only_new else audio_end, audio=not only_new,
+                    clock=extend_times(used or None, fps, only_new))
 
     run_model_command("predict", inputs, common, plan)

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from vidgen_cli.errors import EncodeError, OutputError, UsageError
-from vidgen_cli.io import ffmpeg
+from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import StreamInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
@@ -115,8 +115,12 @@ class VideoWriter:
 
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions | None = None,
                  media: MediaSource | None = None, stream_format: str | None = None,
-                 sar: Fraction | None = None, warn: WarnFn | None = None) -> None:
+                 sar: Fraction | None = None, warn: WarnFn | None = None, timed: bool = False) -> None:
+        """`timed`: every frame keeps the time given to `write` (variable frame rate, through a
+        Matroska pipe); otherwise frames are 1/fps apart from the first frame's time."""
         self.output = str(output)
+        self.timed = timed
+        self.first_time: Fraction | None = None
         self.fps = Fraction(fps)
         self.options = options or EncodeOptions()
         self.media = media
@@ -150,16 +154,25 @@ class VideoWriter:
         media_inputs, media_maps = _media_args(self.media, self.muxer, 1)
         target = "pipe:1" if self.to_stdout else str(self.temporary)
         filters = ["-vf", f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else []
+        if self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
+            filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
         container = ["-movflags", "+faststart"] if self.muxer in {"mp4", "mov"} and not self.to_stdout else []
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
                 *filters, *video, *container, "-f", self.muxer, target]
 
-    def _start(self, width: int, height: int) -> None:
-        raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+    def _start(self, width: int, height: int, time: Fraction | None) -> None:
+        self.first_time = Fraction(time) if time is not None else Fraction(0)
+        offset = start_offset(self.first_time)
+        if self.timed:
+            raw = [*offset, "-f", "matroska", "-i", "pipe:0"]
+        else:
+            raw = [*offset, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
         self._process = subprocess.Popen(self.command(raw, width, height), stdin=subprocess.PIPE,
                                          stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.size = (width, height)
+        if self.timed:
+            self._send(timed_pipe.stream_header(width, height))
 
     def encode_external(self, video_input: list[str], width: int, height: int, frames: int) -> None:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
@@ -180,19 +193,29 @@ class VideoWriter:
             if len(self._stderr) > 200:
                 del self._stderr[20:120]
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, time: Fraction | None = None) -> None:
+        """Append one H x W x 3 uint8 RGB frame; `time`: when it plays (seconds on the source's
+        timeline; used for every frame when timed, for the first frame's offset otherwise)."""
         height, width = frame.shape[:2]
         if self._process is None:
-            self._start(width, height)
+            self._start(width, height, time)
         elif (width, height) != self.size:
             raise EncodeError(f"frame {self.frames_written} is {width}x{height} but the video is {self.size[0]}x{self.size[1]}")
-        assert self._process.stdin
+        pixels = np.ascontiguousarray(frame, dtype=np.uint8).tobytes()
+        if self.timed:
+            assert self.first_time is not None
+            when = time if time is not None else self.first_time + self.frames_written / self.fps
+            self._send(timed_pipe.frame_header(max(Fraction(0), Fraction(when) - self.first_time), len(pixels)))
+        self._send(pixels)
+        self.frames_written += 1
+
+    def _send(self, data: bytes) -> None:
+        assert self._process is not None and self._process.stdin
         try:
-            self._process.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+            self._process.stdin.write(data)
         except (BrokenPipeError, OSError) as exc:
             self._process.wait()
             raise EncodeError(f"ffmpeg stopped while writing {self.output}: {self._error_line()}") from exc
-        self.frames_written += 1
 
     def _error_line(self) -> str:
         return ffmpeg.last_error_line(b"".join(self._stderr))
@@ -221,13 +244,21 @@ class VideoWriter:
         discard(self.temporary)
 
 
+def start_offset(time: Fraction | float | None) -> list[str]:
+    """Input options that make the next input start at `time` seconds (a stream that starts after
+    the file's other streams keeps its offset)."""
+    return ["-itsoffset", f"{float(time):.6f}"] if time is not None and abs(float(time)) > 5e-7 else []
+
+
 class ImageFolderWriter:
     """Write numbered images (and a manifest) into a temporary folder, renamed on success."""
 
     def __init__(self, output: str | Path, image_format: str = "png", quality: int = 95,
                  fps: Fraction | None = None, source: str | None = None, audio_source: str | None = None,
-                 start: float = 0.0, warn: WarnFn | None = None, folder: Path | None = None, existing: int = 0) -> None:
-        """`folder`/`existing`: write into this folder, which already holds frames 1..existing (resume)."""
+                 start: float = 0.0, warn: WarnFn | None = None, folder: Path | None = None, existing: int = 0,
+                 sar: Fraction | None = None, times: list[float] | None = None) -> None:
+        """`folder`/`existing`: write into this folder, which already holds frames 1..existing (resume),
+        played at `times` (seconds) when known. `sar`: the frames' pixel aspect, for the manifest."""
         self.output = Path(output)
         self.format = image_format.lower().lstrip(".")
         if self.format == "jpeg":
@@ -242,26 +273,31 @@ class ImageFolderWriter:
         else:
             self.temporary = folder
         self.names: list[str] = [f"{i:06d}.{self.format}" for i in range(1, existing + 1)]
+        self.times: list[float | None] = list(times or [])[:existing]
+        self.times += [None] * (existing - len(self.times))
+        self.sar = sar or Fraction(1)
         self.size: tuple[int, int] | None = None
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, time: Fraction | float | None = None) -> None:
         height, width = frame.shape[:2]
         self.size = self.size or (width, height)
         name = f"{len(self.names) + 1:06d}.{self.format}"
         if not cv2.imwrite(str(self.temporary / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
             raise OutputError(f"could not write {self.output / name}; is the disk full?")
         self.names.append(name)
+        self.times.append(float(time) if time is not None else None)
 
     def close(self) -> None:
         if not self.names:
             discard(self.temporary)
             raise EncodeError(f"no frames to write to {self.output}; the input produced no frames")
         fps = self.fps or Fraction(25)
-        times = [self.start + i / float(fps) for i in range(len(self.names))]
+        times = [t if t is not None else self.start + i / float(fps) for i, t in enumerate(self.times)]
+        start = times[0] if self.times and self.times[0] is not None else self.start
         width, height = self.size or (0, 0)
         write_manifest(self.temporary, Manifest(fps=fps, width=width, height=height, frames=self.names, times=times,
-                                                source=self.source, audio_source=self.audio_source, start=self.start,
-                                                duration=len(self.names) / float(fps)))
+                                                source=self.source, audio_source=self.audio_source, start=start,
+                                                duration=len(self.names) / float(fps), sar=self.sar))
         commit(self.temporary, self.output)
 
     def abort(self) -> None:

@@ -43,6 +43,14 @@ class VideoInfo:
         """Display aspect ratio of the decoded frames: width * SAR / height."""
         return Fraction(self.width) * self.sar / self.height if self.width and self.height else None
 
+    def frames_before(self, seconds: float) -> int:
+        """How many frames start before `seconds` on the file's timeline."""
+        if self.timestamps is None:
+            return round(seconds * float(self.fps or 25))
+        if seconds > self.start_time + self.duration + 1e-6:
+            return len(self.timestamps) + 1  # past the end
+        return int(np.searchsorted(self.start_time + self.timestamps, seconds - 1e-6))
+
     def time_of(self, index: int) -> float:
         """When input frame `index` plays, seconds on the file's timeline (nominal rate past the known frames)."""
         if self.timestamps is not None and 0 <= index < len(self.timestamps):

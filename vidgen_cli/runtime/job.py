@@ -27,6 +27,7 @@ from vidgen_cli.runtime.resume import (
     fingerprint,
 )
 from vidgen_cli.runtime.threads import run_pipeline
+from vidgen_cli.runtime.timeline import Clock, TimedSink, TimeOf, same_times
 
 
 @dataclass
@@ -82,14 +83,33 @@ def _reader_from(info: VideoInfo, first_input: int) -> FrameReader:
     if info.kind == "images":
         return ImageFolderReader(info, start_frame=first_input)
     assert info.timestamps is not None and info.fps
-    start = float(info.timestamps[first_input]) - 0.25 / float(info.fps)
+    start = info.time_of(first_input) - 0.25 / float(info.fps)
     return open_input(info.path, start=start, info=info)
+
+
+def input_clock(info: VideoInfo, reader: FrameReader, first_input: int = 0) -> TimeOf:
+    """Time of input frame i: what the decoder reported for it, else what the probe saw, else nominal."""
+    def time_of(index: int) -> Fraction:
+        reported = getattr(reader, "time_of", None)
+        if reported is not None and index >= first_input:
+            when = reported(index - first_input)
+            if when is not None:
+                return Fraction(when)
+        return Fraction(info.time_of(index)).limit_denominator(10**9)
+
+    return time_of
 
 
 def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fraction, settings: OutputSettings,
             options_key: dict[str, Any], reader: FrameReader | None = None, info: VideoInfo | None = None,
-            on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None) -> JobResult:
-    """Decode `source`, push every frame through `processor`, write `output`."""
+            on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None,
+            clock: Clock = same_times) -> JobResult:
+    """Decode `source`, push every frame through `processor`, write `output`.
+
+    `clock` says when output frame k plays given the input frames' times (runtime/timeline.py).
+    A variable-frame-rate input (or a stream, which cannot be scanned ahead) is written with every
+    frame's own time; a constant-rate one at `out_fps` from its first frame's time. Either way the
+    video keeps its offset from the other streams and its pixel aspect (SAR)."""
     if info is None:
         reader, info = describe(source)
     kind = output_kind(output)
@@ -97,23 +117,31 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         raise UsageError("--resume needs a file input; a stream from stdin cannot be rewound")
     writer: Any
     if kind == "stream":
-        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings), stream_format=settings.stream_format, warn=warn)
+        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings), stream_format=settings.stream_format, warn=warn,
+                             sar=info.sar, timed=info.vfr)
     else:
         stat = Path(source).stat() if source != "-" else None
         key = fingerprint(source=str(Path(source).resolve()), size=stat.st_size if stat else None,
                           mtime=stat.st_mtime if stat else None, options=options_key, encode=settings.encode.__dict__,
                           image_format=settings.image_format)
         if kind == "video":
-            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings), key, settings.resume, warn=warn)
+            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings), key, settings.resume, warn=warn,
+                                          sar=info.sar, timed=info.vfr)
         else:
             writer = ResumableFramesWriter(output, settings.image_format, out_fps, key, settings.resume, warn=warn,
                                            source=info.path if info.kind == "video" else None,
-                                           audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None)
+                                           audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None,
+                                           sar=info.sar)
     first_input, state = writer.resume_point() if kind != "stream" else (0, None)
     if state is not None:
         processor.load_state_dict(state)
     marks = kind != "stream"
     frames_reader = reader if reader is not None else _reader_from(info, first_input)
-    written = run_pipeline(frames_reader, writer, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
+    sink = TimedSink(writer, clock, input_clock(info, frames_reader, first_input))
+    sink.written = getattr(writer, "outputs_done", 0)
+    time_aware = getattr(processor, "use_input_times", None)
+    if time_aware is not None and info.vfr:
+        time_aware(sink.time_of)
+    written = run_pipeline(frames_reader, sink, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
     total = writer.outputs_done if kind != "stream" else written
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)
