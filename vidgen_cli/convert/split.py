@@ -110,7 +110,7 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
         write_manifest(temporary, Manifest(fps=fps, width=info.width, height=info.height, frames=names, times=times,
                                            source=str(Path(info.path).resolve()),
                                            audio_source=str(Path(info.path).resolve()) if info.has_audio else None,
-                                           start=start, duration=len(names) / float(fps)))
+                                           start=start, duration=len(names) / float(fps), sar=info.sar))
         commit(temporary, output)
     except BaseException:
         discard(temporary)
@@ -192,7 +192,7 @@ def split_scene_frames(info: VideoInfo, output: Path, threshold: float, options:
             times = [t for _, t in frames]
             write_manifest(folder, Manifest(fps=manifest.fps, width=manifest.width, height=manifest.height, frames=names,
                                             times=times, source=manifest.source, audio_source=manifest.audio_source,
-                                            start=times[0], duration=len(names) / float(manifest.fps or 25)))
+                                            start=times[0], duration=len(names) / float(manifest.fps or 25), sar=manifest.sar))
         discard(everything.output)
         commit(staging, output)
     except BaseException:

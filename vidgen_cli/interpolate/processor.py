@@ -204,11 +204,11 @@ class Retimer:
         return out
 
     def _frames_span(self, n: int) -> Fraction:
-        """How long n input frames play: n / rate, or first to last real time plus one mean interval."""
+        """How long n input frames play: n / rate, or first to last real time plus the last interval again."""
         if self.time_of is None or n < 2:
             return n / self.src_fps
-        elapsed = self.time_of(n - 1) - self.time_of(0)
-        return elapsed + elapsed / (n - 1)
+        last = self.time_of(n - 1)
+        return last - self.time_of(0) + (last - self.time_of(n - 2))
 
     def state_dict(self) -> dict[str, np.ndarray]:
         if self.anchor is None or self.last is None:

@@ -226,9 +226,11 @@ _STANDARD_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(3
 
 def _snap_rate(mean: float, banner: Fraction | None, tolerance: float = 0.002) -> Fraction:
     """The container's declared rate or a standard one when within 0.2% of the measured mean."""
-    for candidate in ([banner] if banner else []) + _STANDARD_RATES:
-        if abs(float(candidate) - mean) / mean < tolerance:
-            return candidate
+    if banner and abs(float(banner) - mean) / mean < tolerance:
+        return banner
+    nearest = min(_STANDARD_RATES, key=lambda candidate: abs(float(candidate) - mean))  # 30 must not snap to 29.97
+    if abs(float(nearest) - mean) / mean < tolerance:
+        return nearest
     return Fraction(mean).limit_denominator(1001)
 
 
@@ -305,4 +307,13 @@ def _probe_folder(path: str) -> VideoInfo:
     manifest = read_manifest_if_any(Path(path))
     fps = manifest.fps if manifest else None
     duration = len(images) / float(fps) if fps else 0.0
-    return VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration)
+    info = VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration)
+    if manifest and fps:
+        info.sar = manifest.sar
+        listed = dict(zip(manifest.frames, manifest.times))
+        if len(listed) and all(image.name in listed for image in images):  # the manifest's timeline (VFR, offset)
+            times = np.array([listed[image.name] for image in images])
+            info.start_time, info.timestamps = float(times[0]), times - times[0]
+            info.vfr = bool(np.abs(info.timestamps - np.arange(len(times)) / float(fps)).max() > 0.25 / float(fps))
+            info.duration = float(info.timestamps[-1]) + 1 / float(fps)
+    return info

@@ -9,7 +9,8 @@ timeline, or picture and sound drift apart. A clock maps output frame k to a tim
 - `factor_times(n)`: n outputs per input interval (interpolate --factor): new frames at the true
   fractions of each interval, so a variable-rate input stays variable-rate and in sync.
 - `rate_times(fps)`: an even grid from the first frame (interpolate --fps): the timeline resampled.
-- `extend_times(used, fps)`: the inputs kept, then predicted frames 1/fps apart (predict).
+- `extend_times(used, fps)`: the inputs kept, then predicted frames one last input interval apart
+  (predict: the model continues the motion of one frame step).
 
 `TimedSink` stamps each frame a writer receives with its clock's time.
 """
@@ -47,14 +48,17 @@ def rate_times(fps: Fraction) -> Clock:
 
 
 def extend_times(used: int | None, fps: Fraction, only_new: bool = False) -> Clock:
-    """`used` input frames pass through (None: all; with only_new none pass), then new frames 1/fps apart."""
+    """`used` input frames pass through (None: all; with only_new none pass), then new frames as far
+    apart as the last two kept frames (1/fps with only one, or with only_new: a clip of its own from 0)."""
 
     def clock(k: int, time_of: TimeOf) -> Fraction:
         if only_new:
-            return k / Fraction(fps)  # only the new frames: their own clip, from 0
+            return k / Fraction(fps)
         if used is None or k < used:
             return time_of(k)
-        return time_of(used - 1) + (k - used + 1) / Fraction(fps)
+        last = time_of(used - 1)
+        step = last - time_of(used - 2) if used >= 2 else 1 / Fraction(fps)
+        return last + (k - used + 1) * (step if step > 0 else 1 / Fraction(fps))
 
     return clock
 
