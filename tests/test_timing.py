@@ -289,3 +289,27 @@ def test_rotated_stream_through_a_pipe_decodes_like_the_file(tmp_path, rotation)
         left, right = cv2.imread(str(a)), cv2.imread(str(b))
         assert left.shape == right.shape == (160, 120, 3)
         assert np.abs(left.astype(int) - right.astype(int)).mean() < 1.0
+
+
+# --- resume keeps the timeline -----------------------------------------------------------------------
+
+
+def test_interrupted_vfr_run_resumes_on_the_same_timeline(tmp_path, monkeypatch):
+    from test_resume import Darken
+
+    from vidgen_cli.io.encode import EncodeOptions
+    from vidgen_cli.runtime.job import OutputSettings, run_job
+
+    monkeypatch.setenv("VIDGEN_SEGMENT_FRAMES", "10")
+    clip = make_sync_clip(tmp_path / "in.mp4", vfr=True, video_offset=0.5)
+    settings = OutputSettings(encode=EncodeOptions(preset="ultrafast"))
+    reference, out = tmp_path / "reference.mp4", tmp_path / "out.mp4"
+    run_job(str(clip), str(reference), Darken(), Fraction(20), settings, {"toy": 1})
+    with pytest.raises(KeyboardInterrupt):
+        run_job(str(clip), str(out), Darken(fail_at=47), Fraction(20), settings, {"toy": 1})
+    resumed = run_job(str(clip), str(out), Darken(), Fraction(20), OutputSettings(encode=EncodeOptions(preset="ultrafast"), resume=True), {"toy": 1})
+    assert resumed.resumed_from == 40
+    source, first, second = frame_times(clip), frame_times(reference), frame_times(out)
+    assert len(first) == len(second) == len(source) == 60
+    assert np.abs(first - source).max() <= 0.001 and np.abs(second - source).max() <= 0.001
+    assert beep_onsets(out) == pytest.approx(list(EVENTS), abs=0.005)

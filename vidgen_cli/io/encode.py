@@ -121,6 +121,7 @@ class VideoWriter:
         self.output = str(output)
         self.timed = timed
         self.first_time: Fraction | None = None
+        self._last_time: Fraction | None = None
         self.fps = Fraction(fps)
         self.options = options or EncodeOptions()
         self.media = media
@@ -204,8 +205,11 @@ class VideoWriter:
         pixels = np.ascontiguousarray(frame, dtype=np.uint8).tobytes()
         if self.timed:
             assert self.first_time is not None
-            when = time if time is not None else self.first_time + self.frames_written / self.fps
-            self._send(timed_pipe.frame_header(max(Fraction(0), Fraction(when) - self.first_time), len(pixels)))
+            when = Fraction(time) if time is not None else self.first_time + self.frames_written / self.fps
+            if self._last_time is not None and when <= self._last_time:  # two frames at one instant: keep both, in order
+                when = self._last_time + timed_pipe.TIME_BASE
+            self._last_time = when
+            self._send(timed_pipe.frame_header(max(Fraction(0), when - self.first_time), len(pixels)))
         self._send(pixels)
         self.frames_written += 1
 
