@@ -98,7 +98,7 @@ def test_stylize_and_predict_keep_each_frame_time(vfr_clips, tmp_path, style):
     stylized = tmp_path / "s.mkv"
     run_command([*STYLIZE, "--style", str(style)], source, stylized)
     assert np.abs(frame_times(stylized) - before).max() <= 0.001
-    assert beep_onsets(stylized) == pytest.approx(list(EVENTS), abs=0.005)
+    assert_in_sync(stylized)
     predicted = tmp_path / "p.mp4"
     run_command(PREDICT, source, predicted)
     after = frame_times(predicted)
@@ -158,8 +158,7 @@ def test_model_commands_keep_the_video_offset(late, tmp_path, style, command, su
     run_command(command, late, out, *extra)
     assert frame_times(out)[0] == pytest.approx(0.5, abs=0.002)
     assert beep_onsets(out) == pytest.approx([1.0, 2.5], abs=0.005)
-    if command is not STYLIZE:
-        assert flash_times(out) == pytest.approx(source_flashes, abs=0.02)
+    assert flash_times(out) == pytest.approx(source_flashes, abs=0.02)  # stylize at --strength 0 keeps the flash brightest
 
 
 def test_video_to_stdout_keeps_the_offset(late, tmp_path):
