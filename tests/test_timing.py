@@ -172,6 +172,19 @@ def test_video_to_stdout_keeps_the_offset(late, tmp_path):
     assert assert_in_sync_late[1] == pytest.approx([1.0, 2.5], abs=0.005)
 
 
+def test_split_and_stitch_keep_the_offset_and_all_the_audio(late, tmp_path):
+    invoke("split", late, "-o", tmp_path / "f")
+    invoke("stitch", tmp_path / "f", "-o", tmp_path / "back.mkv", "--preset", "ultrafast")
+    assert frame_times(tmp_path / "back.mkv")[0] == pytest.approx(0.5, abs=0.002)
+    assert flash_times(tmp_path / "back.mkv") == pytest.approx([1.5, 3.0], abs=0.02)
+    assert beep_onsets(tmp_path / "back.mkv") == pytest.approx([1.0, 2.5], abs=0.005)
+    invoke("split", late, "-o", tmp_path / "g", "--start", "1.2")  # a range: the audio is cut where the frames start
+    invoke("stitch", tmp_path / "g", "-o", tmp_path / "part.mp4", "--preset", "ultrafast")
+    assert frame_times(tmp_path / "part.mp4")[0] == pytest.approx(0.0, abs=0.002)
+    assert beep_onsets(tmp_path / "part.mp4") == pytest.approx([1.3], abs=0.005)
+    assert flash_times(tmp_path / "part.mp4", 2) == pytest.approx([0.3, 1.8], abs=0.02)
+
+
 def test_probe_reports_each_stream_start(late):
     info = probe(late).to_json()
     assert info["start_time"] == pytest.approx(0.5, abs=1e-3)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.decode import ImageFolderReader
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter
+from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, start_offset
 from vidgen_cli.io.manifest import Manifest, read_manifest_if_any
 from vidgen_cli.io.probe import check_frames, probe
 from vidgen_cli.runtime.threads import run_pipeline
@@ -60,8 +60,22 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float)
         return MediaSource(audio, audio=info.audio[:1], duration=duration)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
-        return MediaSource(manifest.audio_source, audio=info.audio, subtitles=info.subtitles, start=manifest.start, duration=duration)
+        return MediaSource(manifest.audio_source, audio=info.audio, subtitles=info.subtitles, start=manifest.start, duration=duration,
+                           video_start=info.start_time)
     return None
+
+
+def _keep_offset(media: MediaSource | None, manifest: Manifest | None) -> Fraction:
+    """Frames that begin where the source's video begins, after its other streams (a late video
+    stream), keep that offset: the audio is then taken from the file's start, not cut."""
+    if media is None or manifest is None or media.path != manifest.audio_source:
+        return Fraction(0)
+    if manifest.start > 5e-4 and abs(manifest.start - media.video_start) < 5e-4:
+        media.start = 0.0
+        if media.duration is not None:
+            media.duration += manifest.start
+        return Fraction(manifest.start).limit_denominator(10**6)
+    return Fraction(0)
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -123,23 +137,24 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
     duration = float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
     media = _audio_for(folder, audio, no_audio, duration)
+    offset = _keep_offset(media, manifest)
     sar = manifest.sar if manifest else None
     writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, sar=sar, timed=times is not None)
     pattern = _sequence_pattern(images)
     if times is None and pattern and size != (0, 0) and output != "-":
-        _stitch_with_ffmpeg(folder, pattern, len(images), size, writer, progress)
+        _stitch_with_ffmpeg(folder, pattern, len(images), size, writer, progress, offset)
     else:
         info = probe(str(folder))
-        sink = TimedSink(writer, same_times, lambda k: times[k] if times else k / fps)
+        sink = TimedSink(writer, same_times, lambda k: offset + (times[k] if times else k / fps))
         run_pipeline(ImageFolderReader(info), sink, on_frame=progress)
     return StitchResult(output=output, frames=len(images), fps=fps, duration=duration, audio=media.path if media else None)
 
 
 def _stitch_with_ffmpeg(folder: Path, pattern: tuple[str, int], count: int, size: tuple[int, int], writer: VideoWriter,
-                        progress: ProgressFn | None) -> None:
+                        progress: ProgressFn | None, offset: Fraction = Fraction(0)) -> None:
     """Let ffmpeg read the numbered images directly, with the writer's own encode settings."""
     name, start = pattern
-    video_input = ["-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", str(folder / name)]
+    video_input = [*start_offset(offset), "-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", str(folder / name)]
     writer.encode_external(video_input, size[0], size[1], count)
     if progress:
         progress(count)

@@ -52,6 +52,7 @@ class MediaSource:
     subtitles: list[StreamInfo] = field(default_factory=list)
     start: float = 0.0
     duration: float | None = None
+    video_start: float = 0.0  # where the source's video stream starts (after its audio, for a late video)
 
 
 WarnFn = Callable[[str], None]
