@@ -107,6 +107,14 @@ def test_stylize_and_predict_keep_each_frame_time(vfr_clips, tmp_path, style):
     assert_in_sync(predicted)
 
 
+def test_a_constant_rate_container_says_it_resamples_the_variable_rate(vfr_clips, tmp_path):
+    out = tmp_path / "x2.y4m"
+    result = run_command(INTERPOLATE, vfr_clips[".mp4"], out, "--no-audio")
+    assert "constant frame rate" in result.output
+    rate = 1 / np.diff(frame_times(out)).mean()
+    assert flash_times(out) == pytest.approx(list(EVENTS), abs=1.5 / rate)  # repeated/dropped frames, not a drifting timeline
+
+
 def test_split_and_stitch_keep_the_variable_rate_unless_fps_is_asked(vfr_clips, tmp_path):
     frames = tmp_path / "f"
     invoke("split", vfr_clips[".mp4"], "-o", frames)

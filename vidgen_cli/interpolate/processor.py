@@ -156,7 +156,7 @@ class Retimer:
         return Fraction(index)
 
     def push(self, frame: np.ndarray) -> list[np.ndarray]:
-        owner, step = self.owner, self.step
+        owner = self.owner
         self.index += 1
         index, thumb = self.index, thumbnail(frame)
         out: list[np.ndarray] = []

@@ -31,6 +31,7 @@ _AUDIO_FALLBACK = {"mp4": "aac", "mov": "aac", "webm": "libopus", "avi": "libmp3
 _TEXT_SUBTITLES = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
 _SUBTITLE_CODEC = {"mp4": "mov_text", "mov": "mov_text", "webm": "webvtt", "matroska": "copy"}
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
+CONSTANT_RATE = {"yuv4mpegpipe", "avi"}  # muxers that cannot store a timestamp per frame
 _DEFAULT_CODEC = {"webm": "libvpx-vp9", "gif": "gif", "yuv4mpegpipe": "rawvideo", "nut": "libx264"}
 
 
@@ -121,6 +122,7 @@ class VideoWriter:
         Matroska pipe); otherwise frames are 1/fps apart from the first frame's time."""
         self.output = str(output)
         self.timed = timed
+        self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
         self.first_time: Fraction | None = None
         self._last_time: Fraction | None = None
         self.fps = Fraction(fps)
@@ -156,7 +158,13 @@ class VideoWriter:
         media_inputs, media_maps = _media_args(self.media, self.muxer, 1)
         target = "pipe:1" if self.to_stdout else str(self.temporary)
         filters = ["-vf", f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else []
-        if self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
+        if self.timed and self.resample:  # a constant-rate container further down the line (segments)
+            filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
+        elif self.timed and self.muxer in CONSTANT_RATE:
+            self.warn(f"{self.muxer} holds only a constant frame rate: frames are repeated or dropped to keep the "
+                      f"variable-rate timeline at {float(self.fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
+            filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
+        elif self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
             filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
         container = ["-movflags", "+faststart"] if self.muxer in {"mp4", "mov"} and not self.to_stdout else []
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
@@ -176,15 +184,16 @@ class VideoWriter:
         if self.timed:
             self._send(timed_pipe.stream_header(width, height))
 
-    def encode_external(self, video_input: list[str], width: int, height: int, frames: int) -> None:
+    def encode_external(self, video_input: list[str], width: int, height: int, frames: int | None) -> None:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
         command = self.command([*video_input], width, height)
-        command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
+        if frames is not None:
+            command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
         result = subprocess.run(command, capture_output=True, check=False)
         if result.returncode != 0:
             self.abort()
             raise EncodeError(f"ffmpeg could not write {self.output}: {ffmpeg.last_error_line(result.stderr)}")
-        self.frames_written = frames
+        self.frames_written = frames or 0
         if self.temporary is not None:
             commit(self.temporary, Path(self.output))
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.encode import (
+    CONSTANT_RATE,
     MUXERS,
     EncodeOptions,
     MediaSource,
@@ -90,6 +91,11 @@ class SegmentedVideoWriter:
         """`timed`: frames keep the times given to `write` (see VideoWriter); `sar`: pixel aspect to declare."""
         self.output = Path(output)
         self.sar, self.timed = sar, timed
+        final_muxer = MUXERS.get(self.output.suffix.lower(), "mp4")
+        self.resample = timed and final_muxer in CONSTANT_RATE
+        if self.resample and warn:
+            warn(f"{self.output.suffix} holds only a constant frame rate: frames are repeated or dropped to keep the "
+                 f"variable-rate timeline at {float(fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
         # Segments are joined by stream copy, so they must already use the final container's codec.
         final_muxer = MUXERS.get(self.output.suffix.lower(), "mp4")
         options = replace(options, codec=options.codec or default_codec(final_muxer))
@@ -119,6 +125,7 @@ class SegmentedVideoWriter:
         if self._current is None:
             name = f"seg_{len(self.segments):05d}.nut"  # NUT keeps the exact 1/fps time base; mkv rounds to ms
             self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar)
+            self._current.resample = self.resample
             self.starts.append(str(Fraction(time)))
         self._current.write(frame, time)
         self._last_time = Fraction(time)
@@ -162,7 +169,7 @@ class SegmentedVideoWriter:
                              warn=self.warn)
         width, height = self.size or (0, 0)
         concat = ["-f", "concat", "-safe", "0", "-i", str(listing)]
-        joined.encode_external([*start_offset(starts[0]), *concat], width, height, self.outputs_done)
+        joined.encode_external([*start_offset(starts[0]), *concat], width, height, None if self.resample else self.outputs_done)
         shutil.rmtree(self.work, ignore_errors=True)
 
     def abort(self) -> None:
