@@ -161,8 +161,7 @@ class VideoWriter:
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed and self.muxer in CONSTANT_RATE:
-            self.warn(f"{self.muxer} holds only a constant frame rate: frames are repeated or dropped to keep the "
-                      f"variable-rate timeline at {float(self.fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
+            self.warn(constant_rate_warning(self.muxer, self.fps))
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
             filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
@@ -256,6 +255,11 @@ class VideoWriter:
             self._process.kill()
             self._process.wait()
         discard(self.temporary)
+
+
+def constant_rate_warning(container: str, fps: Fraction) -> str:
+    return (f"{container} holds only a constant frame rate: frames are repeated or dropped to keep the variable-rate "
+            f"timeline at {float(fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
 
 
 def start_offset(time: Fraction | float | None) -> list[str]:

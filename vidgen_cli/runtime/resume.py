@@ -28,6 +28,7 @@ from vidgen_cli.io.encode import (
     MediaSource,
     VideoWriter,
     WarnFn,
+    constant_rate_warning,
     default_codec,
     start_offset,
 )
@@ -91,13 +92,11 @@ class SegmentedVideoWriter:
         """`timed`: frames keep the times given to `write` (see VideoWriter); `sar`: pixel aspect to declare."""
         self.output = Path(output)
         self.sar, self.timed = sar, timed
+        # Segments are joined by stream copy, so they must already use the final container's codec (and rate).
         final_muxer = MUXERS.get(self.output.suffix.lower(), "mp4")
         self.resample = timed and final_muxer in CONSTANT_RATE
         if self.resample and warn:
-            warn(f"{self.output.suffix} holds only a constant frame rate: frames are repeated or dropped to keep the "
-                 f"variable-rate timeline at {float(fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
-        # Segments are joined by stream copy, so they must already use the final container's codec.
-        final_muxer = MUXERS.get(self.output.suffix.lower(), "mp4")
+            warn(constant_rate_warning(self.output.suffix, fps))
         options = replace(options, codec=options.codec or default_codec(final_muxer))
         self.fps, self.options, self.media, self.key = fps, options, media, key
         self.warn = warn or (lambda message: None)
