@@ -139,7 +139,7 @@ class SegmentedVideoWriter:
         self.inputs_done = mark.inputs_done
         self.folder.save({"segments": self.segments, "counts": self.counts, "inputs_done": self.inputs_done,
                           "outputs_done": self.outputs_done, "size": self.size, "starts": self.starts,
-                          "last_time": str(self._last_time)}, mark.state)
+                          "last_time": str(self._last_time) if self._last_time is not None else None}, mark.state)
 
     def _finish_segment(self) -> None:
         assert self._current is not None
