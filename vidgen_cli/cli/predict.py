@@ -55,7 +55,8 @@ def predict(
         fps = info.fps or Fraction(25)
         expected = frames + (0 if only_new else used) if used else None
         audio_end = info.time_of(used - 1) + 1 / float(fps) if used else None  # the source's audio up to the last kept frame
-        return Plan(processor, fps, expected, {"model": model, "frames": frames, "cut": cut, "only_new": only_new, "context": context},
+        return Plan(processor, fps, expected, {"model": model, "frames": frames, "cut": cut, "only_new": only_new, "context": context,
+                     **predictor.fingerprint()},
                     audio_duration=None if only_new else audio_end, audio=not only_new,
                     clock=extend_times(used or None, fps, only_new))
 

@@ -1,7 +1,7 @@
 """Frame readers: video files (through ffmpeg), folders of images, single images, and stdin.
 
 Every reader yields H x W x 3 uint8 RGB numpy frames and holds at most one frame at a time, so
-memory does not grow with the length of the video. The threaded pipeline (pipelines/run.py) moves
+memory does not grow with the length of the video. The threaded pipeline (runtime/threads.py) moves
 decoding off the main thread.
 """
 

@@ -20,18 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from vidgen_cli.errors import UsageError
-from vidgen_cli.io.encode import (
-    CONSTANT_RATE,
-    MUXERS,
-    EncodeOptions,
-    MediaSource,
-    VideoWriter,
-    WarnFn,
-    constant_rate_warning,
-    default_codec,
-    start_offset,
-)
+from vidgen_cli.errors import NoFramesError, UsageError
+from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn, constant_rate_warning, media_for, start_offset
+from vidgen_cli.io.formats import container_for
 from vidgen_cli.runtime.processor import Mark
 
 DEFAULT_SEGMENT_FRAMES = 240
@@ -92,14 +83,18 @@ class SegmentedVideoWriter:
         """`timed`: frames keep the times given to `write` (see VideoWriter); `sar`: pixel aspect to declare."""
         self.output = Path(output)
         self.sar, self.timed = sar, timed
-        # Segments are joined by stream copy, so they must already use the final container's codec (and rate).
-        final_muxer = MUXERS.get(self.output.suffix.lower(), "mp4")
-        self.resample = timed and final_muxer in CONSTANT_RATE
-        if self.resample and warn:
-            warn(constant_rate_warning(self.output.suffix, fps))
-        options = replace(options, codec=options.codec or default_codec(final_muxer))
-        self.fps, self.options, self.media, self.key = fps, options, media, key
+        # Segments are joined by stream copy, so they must already use the final container's codec
+        # (and, for a container without per-frame times, its constant rate); a container vidgen
+        # cannot write is refused here, before any frame is processed, and streams it cannot hold
+        # are named now rather than failing the final join.
         self.warn = warn or (lambda message: None)
+        container = container_for(self.output)
+        options = replace(options, codec=options.codec or container.video_codec)
+        self.fps, self.options, self.key = fps, options, key
+        self.media = media_for(container, media, str(self.output), self.warn)
+        self.resample = timed and not container.frame_times
+        if self.resample:
+            self.warn(constant_rate_warning(self.output.suffix, fps))
         self.segment_frames = segment_frames or int(os.environ.get("VIDGEN_SEGMENT_FRAMES", DEFAULT_SEGMENT_FRAMES))
         self.folder = ResumeFolder(self.output, key, resume, self.warn)
         self.work = self.folder.work
@@ -153,7 +148,7 @@ class SegmentedVideoWriter:
         if self._current is not None:
             self._finish_segment()
         if not self.segments:
-            raise UsageError(f"no frames to write to {self.output}; the input produced no frames")
+            raise NoFramesError(self.output)
         listing = self.work / "segments.txt"
         # An exact duration per segment: otherwise the concat demuxer guesses it from the last
         # packet and leaves gaps or overlaps at the joins. Timed segments last until the next starts.
