@@ -99,6 +99,7 @@ class FFmpegReader(FrameReader):
         self._banner_done = threading.Event()
         self._timing = threading.Condition()
         self._stderr_closed = False
+        self._times_missing = False
 
     def filters(self) -> list[str]:
         """The -vf chain: the time range (as trim, so showinfo sees only delivered frames), then showinfo."""
@@ -159,7 +160,8 @@ class FFmpegReader(FrameReader):
     def time_of(self, index: int) -> Fraction | None:
         """Presentation time of delivered frame `index`; waits briefly for its showinfo line."""
         with self._timing:
-            self._timing.wait_for(lambda: len(self.times) > index or self._stderr_closed, timeout=5)
+            if not self._times_missing and not self._timing.wait_for(lambda: len(self.times) > index or self._stderr_closed, timeout=5):
+                self._times_missing = True  # no showinfo lines: callers fall back to probed times, without waiting again
             return self.times[index] if index < len(self.times) else None
 
     def _delivered_size(self) -> tuple[int, int]:
