@@ -4,9 +4,13 @@ the progress display (step, loss, validation, ETA on stderr)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
 
 from rich.console import Console
 from rich.progress import (
@@ -18,26 +22,59 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from vidgen_cli.cli.report import ProgressLog, placement_line, placement_record
+
 ProgressFn = Callable[[int, int, dict[str, float]], None]
+
+# The options every train command has, declared once (each command gives its own defaults).
+Data = Annotated[list[Path], typer.Option("--data", metavar="PATH", show_default=False,
+                                          help="Videos, frame folders, or folders of those (repeatable).")]
+WeightsOutput = Annotated[Path, typer.Option("-o", "--output", metavar="PATH", show_default=False,
+                                             help="Weights to write: NAME.pt, with NAME.json beside it.")]
+Steps = Annotated[int, typer.Option("--steps", min=1, metavar="N", help="Optimizer steps.")]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, metavar="N", help="Training examples (crops, frame pairs) per step.")]
+LearningRate = Annotated[float, typer.Option("--lr", metavar="RATE", help="Peak learning rate (cosine decay).")]
+CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", min=1, metavar="N", help="Save NAME.ckpt every N steps.")]
+ValidateEvery = Annotated[int, typer.Option("--validate-every", min=1, metavar="N", help="Validate every N steps.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue from NAME.ckpt if present.")]
+Seed = Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (data sampling, init).")]
+Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu, cuda or cuda:N (the N-th GPU).")]
+Threads = Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", help="CPU threads for torch (default: half the cores).")]
+Crop = Annotated[int, typer.Option("--crop", min=32, metavar="PIXELS", help="Training crop size.")]
+MaxSide = Annotated[int, typer.Option("--max-side", metavar="PIXELS", help="Clips are decoded at most this large (longer side).")]
+MaxFrames = Annotated[int, typer.Option("--max-frames", metavar="N", help="Frames decoded per clip at most.")]
+
+
+_OUTPUT_FLAGS = {"-o", "--output", "--out"}
 
 
 def recorded_command(name: str) -> list[str]:
-    """The user-facing command line for the metadata, run as `vidgen train NAME` or as a module."""
+    """The user-facing command line for the metadata, run as `vidgen train NAME` or as a module;
+    paths in it are made portable (see portable_path), so the command reruns from the repository."""
+    from vidgen_cli.train.core import portable_path
+
     args = sys.argv[1:]
     if args[:2] == ["train", name]:
         args = args[2:]
-    return ["vidgen", "train", name, *args]
+    recorded = []
+    for i, arg in enumerate(args):
+        is_path = not arg.startswith("-") and (Path(arg).exists() or (i > 0 and args[i - 1] in _OUTPUT_FLAGS))
+        recorded.append(portable_path(arg) if is_path else arg)
+    return ["vidgen", "train", name, *recorded]
 
 
-def set_threads(threads: int | None) -> None:
-    """Pin torch (and OpenCV) threads; None keeps vidgen's default of half the cores. Called once,
-    at the top of a train command; nothing after it changes the count (device.choose has no side effects)."""
+def prepare_run(threads: int | None, seed: int) -> None:
+    """Pin torch (and OpenCV) threads (None keeps vidgen's default of half the cores) and seed
+    every generator, before the command builds its model: the initial weights come from the seed.
+    Called once, at the top of a train command (device.choose has no side effects)."""
     import cv2
 
     from vidgen_cli import device
+    from vidgen_cli.train.core import seed_everything
 
     device.set_threads(threads)
     cv2.setNumThreads(1)
+    seed_everything(seed)
 
 
 def _default_summary(metrics: dict[str, float]) -> str:
@@ -49,14 +86,15 @@ def training_progress(label: str, steps: int, summary: Callable[[dict[str, float
                       ) -> Iterator[tuple[Console, ProgressFn]]:
     """A progress bar on stderr; yields the console and the callback for train(..., progress)."""
     console = Console(stderr=True)
-    if not console.is_terminal:  # a log file: a plain line every 5% instead of a live bar
-        every = max(1, steps // 20)
+    if not console.is_terminal:  # a log file: a plain line every 10% or 10 s instead of a live bar
+        lines = ProgressLog(label, steps, unit="steps")
         latest: dict[str, float] = {}
 
         def log(step: int, total: int, metrics: dict[str, float]) -> None:
             latest.update(metrics)
-            if step % every == 0 or step == total:
-                console.print(f"{label} step {step}/{total} {summary(latest)}", markup=False, highlight=False)
+            line = lines.update(step, summary(latest)) or (lines.line(step, summary(latest)) if step == total else None)
+            if line:
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
 
         yield console, log
         return
@@ -75,7 +113,7 @@ def training_progress(label: str, steps: int, summary: Callable[[dict[str, float
 
 def report_result(console: Console, out: Any, meta: dict[str, Any]) -> None:
     console.print(f"wrote {out} ({meta['parameters']} parameters, {meta['wall_seconds']} s); validation: {meta.get('validation')}",
-                  markup=False)
+                  markup=False, soft_wrap=True)
 
 
 def run_training(name: str, task: Any, settings: Any, placement: Any,
@@ -84,6 +122,7 @@ def run_training(name: str, task: Any, settings: Any, placement: Any,
     from vidgen_cli.train.core import train
 
     with training_progress(f"train {name}", settings.steps, summary) as (console, report):
+        console.print(placement_line(placement_record(placement)), markup=False, highlight=False, soft_wrap=True)
         meta = train(task, settings, placement, report)
     report_result(console, settings.out, meta)
     return meta

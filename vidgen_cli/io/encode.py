@@ -18,7 +18,7 @@ import numpy as np
 
 from vidgen_cli.errors import EncodeError, NoFramesError, OutputError, UsageError
 from vidgen_cli.io import ffmpeg, timed_pipe
-from vidgen_cli.io.formats import CONTAINERS, Container, container_for, frame_format, stream_container
+from vidgen_cli.io.formats import CONTAINERS, IMAGE_FILE_FORMATS, Container, container_for, frame_format, stream_container
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import StreamInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
@@ -165,8 +165,10 @@ class VideoWriter:
             raw = [*offset, "-f", "matroska", "-i", "pipe:0"]
         else:
             raw = [*offset, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+        # Its own session: a Ctrl-C in the terminal reaches vidgen, which finishes this file itself.
         self._process = subprocess.Popen(self.command(raw, width, height), stdin=subprocess.PIPE,
-                                         stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         start_new_session=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.size = (width, height)
         if self.timed:
@@ -301,6 +303,35 @@ class ImageFolderWriter:
         write_manifest(self.temporary, Manifest(fps=fps, width=width, height=height, frames=self.names, times=times,
                                                 source=self.source, audio_source=self.audio_source, start=start,
                                                 duration=len(self.names) / float(fps), sar=self.sar))
+        commit(self.temporary, self.output)
+
+    def abort(self) -> None:
+        discard(self.temporary)
+
+
+
+class ImageFileWriter:
+    """One frame into one image file (format from the extension), via a temporary sibling."""
+
+    def __init__(self, output: str | Path, quality: int = 95) -> None:
+        self.output = Path(output)
+        fmt = IMAGE_FILE_FORMATS.get(self.output.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"{self.output}: unknown image extension; use .png, .jpg, .webp, .bmp or .tiff")
+        self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(fmt, [])
+        self.temporary = temporary_sibling(self.output)
+        self.frames_written = 0
+
+    def write(self, frame: np.ndarray, time: Fraction | None = None) -> None:
+        if self.frames_written:
+            raise UsageError(f"{self.output}: an image file holds one frame but more were produced; write to a video or a folder (ending in /)")
+        if not cv2.imwrite(str(self.temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
+            raise OutputError(f"could not write {self.output}; is the disk full?")
+        self.frames_written = 1
+
+    def close(self) -> None:
+        if not self.frames_written:
+            raise EncodeError(f"no frames to write to {self.output}; the input produced no frames")
         commit(self.temporary, self.output)
 
     def abort(self) -> None:
