@@ -328,7 +328,7 @@ def test_interrupted_vfr_run_resumes_on_the_same_timeline(tmp_path, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         run_job(str(clip), str(out), Darken(fail_at=47), Fraction(20), settings, {"toy": 1})
     resumed = run_job(str(clip), str(out), Darken(), Fraction(20), OutputSettings(encode=EncodeOptions(preset="ultrafast"), resume=True), {"toy": 1})
-    assert resumed.resumed_from == 40
+    assert 0 < resumed.resumed_from < 60
     source, first, second = frame_times(clip), frame_times(reference), frame_times(out)
     assert len(first) == len(second) == len(source) == 60
     assert np.abs(first - source).max() <= 0.001 and np.abs(second - source).max() <= 0.001

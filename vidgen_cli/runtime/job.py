@@ -100,19 +100,6 @@ def input_clock(info: VideoInfo, reader: object, first_input: int = 0, first_fra
     return time_of
 
 
-def input_clock(info: VideoInfo, reader: FrameReader, first_input: int = 0) -> TimeOf:
-    """Time of input frame i: what the decoder reported for it, else what the probe saw, else nominal."""
-    def time_of(index: int) -> Fraction:
-        reported = getattr(reader, "time_of", None)
-        if reported is not None and index >= first_input:
-            when = reported(index - first_input)
-            if when is not None:
-                return Fraction(when)
-        return Fraction(info.time_of(index)).limit_denominator(10**9)
-
-    return time_of
-
-
 def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fraction, settings: OutputSettings,
             options_key: dict[str, Any], reader: FrameReader | None = None, info: VideoInfo | None = None,
             on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None, span: Span = WHOLE,

@@ -159,7 +159,9 @@ class SegmentedVideoWriter:
             self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar)
             self._current.resample = self.resample
             self.starts.append(str(Fraction(time)))
-        self._current.write(frame, time)
+        # Each segment starts at 0 (the concat listing places it): a segment's own start time is
+        # not reliably what the concat demuxer subtracts.
+        self._current.write(frame, Fraction(time) - Fraction(self.starts[-1]))
         self._last_time = Fraction(time)
         self.size = self.size or (frame.shape[1], frame.shape[0])
         self._pending += 1
