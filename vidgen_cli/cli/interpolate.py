@@ -11,6 +11,7 @@ from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.transform import Plan, run_model_command
 from vidgen_cli.errors import UsageError
+from vidgen_cli.runtime.timeline import factor_times, rate_times
 
 
 @handle_errors
@@ -44,6 +45,7 @@ def interpolate(
         expected = ((n - 1) * factor + 1 if factor else max(1, round(n * target / source_fps))) if n else None
         return Plan(interpolator.processor(source_fps, factor, target), out_fps, expected,
                     {"model": model, "factor": factor, "fps": str(target), "scene_threshold": scene_threshold,
-                     **interpolator.fingerprint()})
+                     **interpolator.fingerprint()},
+                    clock=factor_times(factor) if factor else rate_times(target))
 
     run_model_command("interpolate", inputs, common, plan)

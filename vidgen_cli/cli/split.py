@@ -86,9 +86,11 @@ def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]
 
     if settings.every > 1 or settings.fps or settings.start or settings.end is not None:
         raise UsageError("--every, --fps, --start and --end need a file input, not stdin")
+    from vidgen_cli.runtime.timeline import TimedSink, same_times
+
     reader = open_input("-")
-    writer = ImageFolderWriter(out, settings.image_format, settings.quality, fps=reader.info.fps, warn=reporter.warn)
+    writer = ImageFolderWriter(out, settings.image_format, settings.quality, fps=reader.info.fps, warn=reporter.warn, sar=reader.info.sar)
     with reporter.progress("split stdin") as update:
-        frames = run_pipeline(reader, writer, on_frame=update)
+        frames = run_pipeline(reader, TimedSink(writer, same_times, reader.time_of), on_frame=update)
     fps = reader.info.fps
     return {"frames": frames, "fps": float(fps), "duration": round(frames / float(fps), 6)}

@@ -17,6 +17,7 @@ from vidgen_cli.cli.report import Reporter, placement_line, placement_record
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import check_output
+from vidgen_cli.runtime.timeline import Clock, same_times
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Plan:
     options: dict[str, Any]
     audio_duration: float | None = None  # cut the source's audio to this length
     audio: bool = True  # False when the output does not line up with the source's audio
+    clock: Clock = same_times  # when output frame k plays (runtime/timeline.py)
 
 
 def suffix_for(source: str) -> str:
@@ -70,7 +72,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
 
             job_settings = replace(settings, audio=settings.audio and chosen.audio, audio_duration=chosen.audio_duration)
             result = run_job(job.input, job.output, chosen.processor, chosen.fps, job_settings, chosen.options,
-                             reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span)
+                             reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span, clock=chosen.clock)
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
         part = f" (input frames {span.first}-{span.first + span.count - 1}, from {span.start_time:.3f} s)" if not span.whole else ""

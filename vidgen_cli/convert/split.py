@@ -24,7 +24,8 @@ from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, SceneDetector
 
-_PTS_TIME = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)")
+_PTS_TIME = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+)")
+_TIME_BASE = re.compile(rb"config in time_base: (\d+)/(\d+)")  # pts_time has 6 significant digits: exact from pts
 
 ProgressFn = Callable[[int], None]
 
@@ -87,14 +88,18 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
                "-vf", _filters(options), "-fps_mode", "passthrough", *quality,
                "-f", "image2", "-start_number", "1", str(temporary / f"%06d.{image_format}")]
     times: list[float] = []
+    time_base: Fraction | None = None
     tail: list[bytes] = []
     try:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert process.stderr
         for line in iter(process.stderr.readline, b""):
             match = _PTS_TIME.search(line)
+            base = None if match else _TIME_BASE.search(line)
+            if base and int(base.group(2)):
+                time_base = Fraction(int(base.group(1)), int(base.group(2)))
             if match:
-                times.append(float(match.group(2)))
+                times.append(float(int(match.group(2)) * time_base) if time_base else float(match.group(3)))
                 if progress:
                     progress(len(times))
             else:
@@ -110,7 +115,7 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
         write_manifest(temporary, Manifest(fps=fps, width=info.width, height=info.height, frames=names, times=times,
                                            source=str(Path(info.path).resolve()),
                                            audio_source=str(Path(info.path).resolve()) if info.has_audio else None,
-                                           start=start, duration=len(names) / float(fps)))
+                                           start=start, duration=len(names) / float(fps), sar=info.sar))
         commit(temporary, output)
     except BaseException:
         discard(temporary)
@@ -197,7 +202,7 @@ def split_scene_frames(info: VideoInfo, output: Path, threshold: float, options:
             times = [t for _, t in frames]
             write_manifest(folder, Manifest(fps=manifest.fps, width=manifest.width, height=manifest.height, frames=names,
                                             times=times, source=manifest.source, audio_source=manifest.audio_source,
-                                            start=times[0], duration=len(names) / float(manifest.fps or 25)))
+                                            start=times[0], duration=len(names) / float(manifest.fps or 25), sar=manifest.sar))
         discard(everything.output)
         commit(staging, output)
     except BaseException:

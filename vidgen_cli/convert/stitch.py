@@ -16,10 +16,11 @@ from pathlib import Path
 
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.decode import ImageFolderReader
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter
-from vidgen_cli.io.manifest import read_manifest_if_any
+from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, start_offset
+from vidgen_cli.io.manifest import Manifest, read_manifest_if_any
 from vidgen_cli.io.probe import check_frames, probe
 from vidgen_cli.runtime.threads import run_pipeline
+from vidgen_cli.runtime.timeline import TimedSink, same_times
 
 ProgressFn = Callable[[int], None]
 _NUMBERED = re.compile(r"^(\d+)\.(\w+)$")
@@ -59,37 +60,101 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float)
         return MediaSource(audio, audio=info.audio[:1], duration=duration)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
-        return MediaSource(manifest.audio_source, audio=info.audio, subtitles=info.subtitles, start=manifest.start, duration=duration)
+        return MediaSource(manifest.audio_source, audio=info.audio, subtitles=info.subtitles, start=manifest.start, duration=duration,
+                           video_start=info.start_time)
     return None
+
+
+def _keep_offset(media: MediaSource | None, manifest: Manifest | None) -> Fraction:
+    """Frames that begin where the source's video begins, after its other streams (a late video
+    stream), keep that offset: the audio is then taken from the file's start, not cut."""
+    if media is None or manifest is None or media.path != manifest.audio_source:
+        return Fraction(0)
+    if manifest.start > 5e-4 and abs(manifest.start - media.video_start) < 5e-4:
+        media.start = 0.0
+        if media.duration is not None:
+            media.duration += manifest.start
+        return Fraction(manifest.start).limit_denominator(10**6)
+    return Fraction(0)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """'11-20, 31' for [11, ..., 20, 31]."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)
+
+
+def frame_times(images: list[Path], manifest: Manifest | None, fps: Fraction, explicit_fps: bool,
+                warn: Callable[[str], None]) -> list[Fraction] | None:
+    """When each image plays (seconds from the first), or None for an even 1/fps.
+
+    The manifest's times keep a variable frame rate and hold the frame before a gap where frames
+    were deleted, so what follows stays in sync; without a manifest, numbered files are placed by
+    their numbers. Either way a gap is named in one warning. --fps asks for an even rate."""
+    names = [image.name for image in images]
+    listed = {name: time for name, time in zip(manifest.frames, manifest.times)} if manifest else {}
+    if listed and all(name in listed for name in names):
+        present_names = set(names)
+        missing = [n for n, name in enumerate(manifest.frames, start=1) if name not in present_names]
+        times = [Fraction(listed[name]).limit_denominator(10**6) for name in names]
+        origin = Fraction(manifest.times[0]).limit_denominator(10**6)
+        what = "listed in manifest.json"
+    else:
+        numbers = [int(m.group(1)) if (m := _NUMBERED.match(name)) else None for name in names]
+        if None in numbers or len(set(numbers)) != len(numbers):
+            return None
+        present = set(numbers)
+        missing = [n for n in range(numbers[0], numbers[-1] + 1) if n not in present]
+        times = [(n - numbers[0]) / fps for n in numbers]
+        origin = Fraction(0)
+        what = "in the numbering"
+    if missing:
+        held = "--fps makes the rest play early" if explicit_fps else "the frame before each gap is held so the rest stays in sync"
+        warn(f"frames {_ranges(missing)} {what} are missing from the folder; {held}")
+    if explicit_fps:
+        return None
+    times = [t - origin for t in times]
+    even = all(abs(t - k / fps) < Fraction(1, 2000) for k, t in enumerate(times))
+    return None if even else times
 
 
 def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptions, audio: str | None = None,
            no_audio: bool = False, progress: ProgressFn | None = None, warn: Callable[[str], None] | None = None,
            stream_format: str | None = None) -> StitchResult:
     manifest = read_manifest_if_any(folder)
+    explicit_fps = fps is not None
     fps = fps or (manifest.fps if manifest else None)
     if not fps:
         raise UsageError(f"{folder}: has no manifest.json to take the frame rate from; pass --fps")
     if fps <= 0:
         raise UsageError(f"--fps {fps}: use a positive frame rate")
     images, size = check_frames(folder)
-    duration = len(images) / float(fps)
+    times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
+    duration = float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
     media = _audio_for(folder, audio, no_audio, duration)
-    writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn)
+    offset = _keep_offset(media, manifest)
+    sar = manifest.sar if manifest else None
+    writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, sar=sar, timed=times is not None)
     pattern = _sequence_pattern(images)
-    if pattern and size != (0, 0) and output != "-":
-        _stitch_with_ffmpeg(folder, pattern, len(images), size, writer, progress)
+    if times is None and pattern and size != (0, 0) and output != "-":
+        _stitch_with_ffmpeg(folder, pattern, len(images), size, writer, progress, offset)
     else:
         info = probe(str(folder))
-        run_pipeline(ImageFolderReader(info), writer, on_frame=progress)
+        sink = TimedSink(writer, same_times, lambda k: offset + (times[k] if times else k / fps))
+        run_pipeline(ImageFolderReader(info), sink, on_frame=progress)
     return StitchResult(output=output, frames=len(images), fps=fps, duration=duration, audio=media.path if media else None)
 
 
 def _stitch_with_ffmpeg(folder: Path, pattern: tuple[str, int], count: int, size: tuple[int, int], writer: VideoWriter,
-                        progress: ProgressFn | None) -> None:
+                        progress: ProgressFn | None, offset: Fraction = Fraction(0)) -> None:
     """Let ffmpeg read the numbered images directly, with the writer's own encode settings."""
     name, start = pattern
-    video_input = ["-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", str(folder / name)]
+    video_input = [*start_offset(offset), "-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", str(folder / name)]
     writer.encode_external(video_input, size[0], size[1], count)
     if progress:
         progress(count)

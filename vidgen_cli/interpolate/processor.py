@@ -16,7 +16,7 @@ position uses:
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -143,9 +143,28 @@ class Retimer:
         self.anchor: tuple[int, np.ndarray, np.ndarray] | None = None  # the last distinct frame (index, frame, thumb)
         self.last: tuple[int, np.ndarray, np.ndarray] | None = None  # the newest frame
         self.paused = False
+        self.time_of: Callable[[int], Fraction] | None = None  # input frame -> seconds, for a variable-rate --fps
+
+    def use_input_times(self, time_of: Callable[[int], Fraction]) -> None:
+        """Resample a variable-frame-rate input on its real timeline (--fps only): output j plays at
+        time_of(0) + j / fps and shows the scene at that instant, between the frames around it.
+        (--factor needs no times: its new frames lie at fixed fractions of each interval.)"""
+        if self.target_fps is not None:
+            self.time_of = time_of
+
+    def _position(self, j: int, index: int) -> Fraction:
+        """Output j on the input's index axis; with real times, found inside the interval ending at `index`."""
+        if self.time_of is None:
+            return j * self.step
+        when = self.time_of(0) + j / self.target_fps
+        for i in range(max(1, self.anchor[0] + 1 if self.anchor else 1), index + 1):
+            start, end = self.time_of(i - 1), self.time_of(i)
+            if when < end:
+                return i - 1 + max(Fraction(0), (when - start) / (end - start)) if end > start else Fraction(i - 1)
+        return Fraction(index)
 
     def push(self, frame: np.ndarray) -> list[np.ndarray]:
-        owner, step = self.owner, self.step
+        owner = self.owner
         self.index += 1
         index, thumb = self.index, thumbnail(frame)
         out: list[np.ndarray] = []
@@ -158,7 +177,7 @@ class Retimer:
             owner.duplicates += 1
             self.paused = self.paused or index - a_idx >= owner.max_duplicate_run
             if self.paused:  # a long hold is a real pause: keep it, move only on its last step
-                while self.next_j * step < index:
+                while self._position(self.next_j, index) < index:
                     out.append(a_frame)
                     self.next_j += 1
                 self.anchor = self.last
@@ -168,8 +187,8 @@ class Retimer:
         owner.cuts += cut
         state = None
         span = index - a_idx  # > 1 after duplicates: spread the motion over the whole span
-        while self.next_j * step < index:
-            t = float((self.next_j * step - a_idx) / span)
+        while (position := self._position(self.next_j, index)) < index:
+            t = float((position - a_idx) / span)
             if t <= 0 or cut:
                 out.append(a_frame)
             else:
@@ -185,12 +204,19 @@ class Retimer:
         if self.last is None or self.anchor is None:
             return []
         n = self.last[0] + 1
-        total = (n - 1) * int(self.factor) + 1 if self.factor is not None else max(1, round(n * self.target_fps / self.src_fps))
+        total = (n - 1) * int(self.factor) + 1 if self.factor is not None else max(1, round(self._frames_span(n) * self.target_fps))
         out = []
         while self.next_j < total:
-            out.append(self.anchor[1] if self.next_j * self.step < self.last[0] else self.last[1])
+            out.append(self.anchor[1] if self._position(self.next_j, self.last[0]) < self.last[0] else self.last[1])
             self.next_j += 1
         return out
+
+    def _frames_span(self, n: int) -> Fraction:
+        """How long n input frames play: n / rate, or first to last real time plus the last interval again."""
+        if self.time_of is None or n < 2:
+            return n / self.src_fps
+        last = self.time_of(n - 1)
+        return last - self.time_of(0) + (last - self.time_of(n - 2))
 
     def state_dict(self) -> dict[str, np.ndarray]:
         if self.anchor is None or self.last is None:

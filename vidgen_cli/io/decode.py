@@ -8,6 +8,7 @@ decoding off the main thread.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -21,7 +22,10 @@ from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.paths import list_images
-from vidgen_cli.io.probe import MAX_PIXELS, parse_header, probe
+from vidgen_cli.io.probe import MAX_PIXELS, parse_header, parse_output_video, probe
+
+_SHOWINFO_PTS = re.compile(rb"\bn:\s*\d+\s+pts:\s*(-?\d+)")
+_SHOWINFO_TIME_BASE = re.compile(rb"config in time_base: (\d+)/(\d+)")
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -76,22 +80,39 @@ class SingleImageReader(FrameReader):
 
 
 class FFmpegReader(FrameReader):
-    """Decode one video stream to raw RGB through a piped ffmpeg process."""
+    """Decode one video stream to raw RGB through a piped ffmpeg process.
+
+    The frame size is the one ffmpeg declares for its rawvideo output (after autorotation), never
+    the input's, so a rotated stream cannot be read with the wrong stride. `times` collects each
+    delivered frame's presentation time (seconds on the file's timeline, as a Fraction) from the
+    showinfo filter; `times[k]` is known once frame k has been yielded.
+    """
 
     def __init__(self, info: VideoInfo, start: float | None = None, end: float | None = None) -> None:
         self.info = info
         self.start, self.end = start, end
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []
+        self.times: list[Fraction] = []
+        self._time_base = Fraction(1, 1)
+        self._output_lines: list[str] | None = None  # the rawvideo output's banner, once it starts
+        self._banner_done = threading.Event()
+        self._timing = threading.Condition()
+        self._stderr_closed = False
+        self._times_missing = False
+
+    def filters(self) -> list[str]:
+        """The -vf chain: the time range (as trim, so showinfo sees only delivered frames), then showinfo."""
+        chain = []
+        if self.start or self.end is not None:
+            bounds = ([f"start={self.start:.6f}"] if self.start else []) + ([f"end={self.end:.6f}"] if self.end is not None else [])
+            chain.append("trim=" + ":".join(bounds))
+        return [*chain, "showinfo=checksum=0"]
 
     def _command(self, source: str) -> list[str]:
-        args = [*ffmpeg.base_command(), "-i", source]
-        if self.start:
-            args += ["-ss", f"{self.start:.6f}"]  # after -i: exact, decodes from the start
-        if self.end is not None:
-            args += ["-to", f"{self.end:.6f}"]
         stream = f"0:{self.info.video_stream}" if self.info.kind == "video" else "0:v:0"
-        return [*args, "-map", stream, "-an", "-sn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+        return [*ffmpeg.base_command(), "-nostats", "-loglevel", "info", "-i", source, "-map", stream, "-an", "-sn",
+                "-vf", ",".join(self.filters()), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
 
     def _spawn(self, source: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
         # Its own session: a Ctrl-C in the terminal goes to vidgen only, not reported as a broken decode.
@@ -103,9 +124,55 @@ class FFmpegReader(FrameReader):
     def _drain_stderr(self) -> None:
         assert self._process and self._process.stderr
         for line in iter(self._process.stderr.readline, b""):
+            if self._timing_line(line):
+                continue
             self._stderr.append(line)
             if len(self._stderr) > 400:  # keep memory bounded on chatty corrupt inputs
                 del self._stderr[50:150]
+            self._banner_line(line)
+        with self._timing:
+            self._stderr_closed = True
+            self._timing.notify_all()
+        self._banner_done.set()
+
+    def _timing_line(self, line: bytes) -> bool:
+        """Take a frame's time (or the time base) from a showinfo line; False for other lines."""
+        if b"Parsed_showinfo" not in line:
+            return False
+        frame = _SHOWINFO_PTS.search(line)
+        if frame:
+            with self._timing:
+                self.times.append(Fraction(int(frame.group(1))) * self._time_base)
+                self._timing.notify_all()
+        elif base := _SHOWINFO_TIME_BASE.search(line):
+            if int(base.group(2)):
+                self._time_base = Fraction(int(base.group(1)), int(base.group(2)))
+        return True
+
+    def _banner_line(self, line: bytes) -> None:
+        """Collect the output banner; it is complete at its first stream line."""
+        if line.startswith(b"Output #"):
+            self._output_lines = [line.decode("utf-8", "replace")]
+        elif self._output_lines is not None and not self._banner_done.is_set():
+            text = line.decode("utf-8", "replace")
+            self._output_lines.append(text)
+            if text.lstrip().startswith("Stream #"):
+                self._banner_done.set()
+
+    def time_of(self, index: int) -> Fraction | None:
+        """Presentation time of delivered frame `index`; waits briefly for its showinfo line."""
+        with self._timing:
+            if not self._times_missing and not self._timing.wait_for(lambda: len(self.times) > index or self._stderr_closed, timeout=5):
+                self._times_missing = True  # no showinfo lines: callers fall back to probed times, without waiting again
+            return self.times[index] if index < len(self.times) else None
+
+    def _delivered_size(self) -> tuple[int, int]:
+        """The frame size ffmpeg writes (its output banner); the probed size if it printed none."""
+        self._banner_done.wait(timeout=60)
+        delivered = parse_output_video("".join(self._output_lines or []))
+        if delivered and delivered["width"] and delivered["height"]:
+            return delivered["width"], delivered["height"]
+        return self.info.width, self.info.height
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._process is None:
@@ -114,7 +181,11 @@ class FFmpegReader(FrameReader):
 
     def _read_frames(self) -> Iterator[np.ndarray]:
         assert self._process and self._process.stdout
-        width, height = self.info.width, self.info.height
+        width, height = self._delivered_size()
+        if width * height > MAX_PIXELS:
+            self._finish()
+            raise InputError(f"{self.info.path}: decodes to {width}x{height}, too large to process")
+        self.info.width, self.info.height = width, height
         frame_bytes = width * height * 3
         count = 0
         try:
@@ -152,18 +223,9 @@ class StdinReader(FFmpegReader):
 
     def __init__(self) -> None:
         super().__init__(VideoInfo(path="-", kind="stream", width=0, height=0, fps=None, frame_count=0, duration=0.0))
-        self._banner_done = threading.Event()
-
-    def _drain_stderr(self) -> None:
-        assert self._process and self._process.stderr
-        for line in iter(self._process.stderr.readline, b""):
-            self._stderr.append(line)
-            if line.startswith((b"Output #", b"Stream mapping", b"Press [q]")):
-                self._banner_done.set()
-        self._banner_done.set()
 
     def open_stream(self) -> VideoInfo:
-        """Start ffmpeg on stdin and wait for its banner to learn size and frame rate."""
+        """Start ffmpeg on stdin and wait for its banners to learn size, rotation, SAR and frame rate."""
         self._spawn("pipe:0", stdin=None)
         self._banner_done.wait()
         stderr = b"".join(self._stderr).decode("utf-8", "replace")
@@ -172,9 +234,14 @@ class StdinReader(FFmpegReader):
             self._finish()
             raise InputError(f"stdin: no video stream could be read ({ffmpeg.last_error_line(stderr)}); pipe a video container such as nut, y4m, matroska or mpegts")
         video = header.video
+        width, height = self._delivered_size()
+        rotation, sar = video["rotation"] % 360, video["sar"]
+        if rotation in (90, 270):
+            sar = 1 / sar
         self.info = VideoInfo(
-            path="-", kind="stream", width=video["width"], height=video["height"], fps=video["fps"] or Fraction(25),
+            path="-", kind="stream", width=width, height=height, fps=video["fps"] or Fraction(25),
             frame_count=0, duration=0.0, codec=video["codec"], pix_fmt=video["pix_fmt"], audio=header.audio,
+            rotation=rotation, sar=sar, vfr=True,  # a stream cannot be scanned ahead: keep each frame's own time
         )
         return self.info
 

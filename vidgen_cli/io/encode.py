@@ -17,13 +17,14 @@ import cv2
 import numpy as np
 
 from vidgen_cli.errors import EncodeError, NoFramesError, OutputError, UsageError
-from vidgen_cli.io import ffmpeg
+from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.formats import CONTAINERS, IMAGE_FILE_FORMATS, Container, container_for, frame_format, stream_container
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import StreamInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
+
 
 @dataclass
 class EncodeOptions:
@@ -43,6 +44,7 @@ class MediaSource:
     subtitles: list[StreamInfo] = field(default_factory=list)
     start: float = 0.0
     duration: float | None = None
+    video_start: float = 0.0  # where the source's video stream starts (after its audio, for a late video)
 
 
 WarnFn = Callable[[str], None]
@@ -113,8 +115,14 @@ class VideoWriter:
 
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions | None = None,
                  media: MediaSource | None = None, stream_format: str | None = None,
-                 sar: Fraction | None = None, warn: WarnFn | None = None) -> None:
+                 sar: Fraction | None = None, warn: WarnFn | None = None, timed: bool = False) -> None:
+        """`timed`: every frame keeps the time given to `write` (variable frame rate, through a
+        Matroska pipe); otherwise frames are 1/fps apart from the first frame's time."""
         self.output = str(output)
+        self.timed = timed
+        self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
+        self.first_time: Fraction | None = None
+        self._last_time: Fraction | None = None
         self.fps = Fraction(fps)
         self.options = options or EncodeOptions()
         self.warn = warn or (lambda message: None)
@@ -139,28 +147,43 @@ class VideoWriter:
         media_inputs, media_maps = _media_args(self.media, self.container, 1)
         target = "pipe:1" if self.to_stdout else str(self.temporary)
         filters = ["-vf", f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else []
+        if self.timed and self.resample:  # a constant-rate container further down the line (segments)
+            filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
+        elif self.timed and not self.container.frame_times:
+            self.warn(constant_rate_warning(self.muxer, self.fps))
+            filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
+        elif self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
+            filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
         container = ["-movflags", "+faststart"] if self.container.faststart and not self.to_stdout else []
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
                 *filters, *video, *container, "-f", self.muxer, target]
 
-    def _start(self, width: int, height: int) -> None:
-        raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+    def _start(self, width: int, height: int, time: Fraction | None) -> None:
+        self.first_time = Fraction(time) if time is not None else Fraction(0)
+        offset = start_offset(self.first_time)
+        if self.timed:
+            raw = [*offset, "-f", "matroska", "-i", "pipe:0"]
+        else:
+            raw = [*offset, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
         # Its own session: a Ctrl-C in the terminal reaches vidgen, which finishes this file itself.
         self._process = subprocess.Popen(self.command(raw, width, height), stdin=subprocess.PIPE,
                                          stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE,
                                          start_new_session=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.size = (width, height)
+        if self.timed:
+            self._send(timed_pipe.stream_header(width, height))
 
-    def encode_external(self, video_input: list[str], width: int, height: int, frames: int) -> None:
+    def encode_external(self, video_input: list[str], width: int, height: int, frames: int | None) -> None:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
         command = self.command([*video_input], width, height)
-        command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
+        if frames is not None:
+            command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
         result = subprocess.run(command, capture_output=True, check=False)
         if result.returncode != 0:
             self.abort()
             raise EncodeError(f"ffmpeg could not write {self.output}: {ffmpeg.last_error_line(result.stderr)}")
-        self.frames_written = frames
+        self.frames_written = frames or 0
         if self.temporary is not None:
             commit(self.temporary, Path(self.output))
 
@@ -171,19 +194,32 @@ class VideoWriter:
             if len(self._stderr) > 200:
                 del self._stderr[20:120]
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, time: Fraction | None = None) -> None:
+        """Append one H x W x 3 uint8 RGB frame; `time`: when it plays (seconds on the source's
+        timeline; used for every frame when timed, for the first frame's offset otherwise)."""
         height, width = frame.shape[:2]
         if self._process is None:
-            self._start(width, height)
+            self._start(width, height, time)
         elif (width, height) != self.size:
             raise EncodeError(f"frame {self.frames_written} is {width}x{height} but the video is {self.size[0]}x{self.size[1]}")
-        assert self._process.stdin
+        pixels = np.ascontiguousarray(frame, dtype=np.uint8).tobytes()
+        if self.timed:
+            assert self.first_time is not None
+            when = Fraction(time) if time is not None else self.first_time + self.frames_written / self.fps
+            if self._last_time is not None and when <= self._last_time:  # two frames at one instant: keep both, in order
+                when = self._last_time + timed_pipe.TIME_BASE
+            self._last_time = when
+            self._send(timed_pipe.frame_header(max(Fraction(0), when - self.first_time), len(pixels)))
+        self._send(pixels)
+        self.frames_written += 1
+
+    def _send(self, data: bytes) -> None:
+        assert self._process is not None and self._process.stdin
         try:
-            self._process.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+            self._process.stdin.write(data)
         except (BrokenPipeError, OSError) as exc:
             self._process.wait()
             raise EncodeError(f"ffmpeg stopped while writing {self.output}: {self._error_line()}") from exc
-        self.frames_written += 1
 
     def _error_line(self) -> str:
         return ffmpeg.last_error_line(b"".join(self._stderr))
@@ -212,13 +248,26 @@ class VideoWriter:
         discard(self.temporary)
 
 
+def constant_rate_warning(container: str, fps: Fraction) -> str:
+    return (f"{container} holds only a constant frame rate: frames are repeated or dropped to keep the variable-rate "
+            f"timeline at {float(fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
+
+
+def start_offset(time: Fraction | float | None) -> list[str]:
+    """Input options that make the next input start at `time` seconds (a stream that starts after
+    the file's other streams keeps its offset)."""
+    return ["-itsoffset", f"{float(time):.6f}"] if time is not None and abs(float(time)) > 5e-7 else []
+
+
 class ImageFolderWriter:
     """Write numbered images (and a manifest) into a temporary folder, renamed on success."""
 
     def __init__(self, output: str | Path, image_format: str = "png", quality: int = 95,
                  fps: Fraction | None = None, source: str | None = None, audio_source: str | None = None,
-                 start: float = 0.0, warn: WarnFn | None = None, folder: Path | None = None, existing: int = 0) -> None:
-        """`folder`/`existing`: write into this folder, which already holds frames 1..existing (resume)."""
+                 start: float = 0.0, warn: WarnFn | None = None, folder: Path | None = None, existing: int = 0,
+                 sar: Fraction | None = None, times: list[float] | None = None) -> None:
+        """`folder`/`existing`: write into this folder, which already holds frames 1..existing (resume),
+        played at `times` (seconds) when known. `sar`: the frames' pixel aspect, for the manifest."""
         self.output = Path(output)
         self.format = frame_format(image_format)
         self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(self.format, [])
@@ -229,26 +278,31 @@ class ImageFolderWriter:
         else:
             self.temporary = folder
         self.names: list[str] = [f"{i:06d}.{self.format}" for i in range(1, existing + 1)]
+        self.times: list[float | None] = list(times or [])[:existing]
+        self.times += [None] * (existing - len(self.times))
+        self.sar = sar or Fraction(1)
         self.size: tuple[int, int] | None = None
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, time: Fraction | float | None = None) -> None:
         height, width = frame.shape[:2]
         self.size = self.size or (width, height)
         name = f"{len(self.names) + 1:06d}.{self.format}"
         if not cv2.imwrite(str(self.temporary / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
             raise OutputError(f"could not write {self.output / name}; is the disk full?")
         self.names.append(name)
+        self.times.append(float(time) if time is not None else None)
 
     def close(self) -> None:
         if not self.names:
             discard(self.temporary)
             raise NoFramesError(self.output)
         fps = self.fps or Fraction(25)
-        times = [self.start + i / float(fps) for i in range(len(self.names))]
+        times = [t if t is not None else self.start + i / float(fps) for i, t in enumerate(self.times)]
+        start = times[0] if self.times and self.times[0] is not None else self.start
         width, height = self.size or (0, 0)
         write_manifest(self.temporary, Manifest(fps=fps, width=width, height=height, frames=self.names, times=times,
-                                                source=self.source, audio_source=self.audio_source, start=self.start,
-                                                duration=len(self.names) / float(fps)))
+                                                source=self.source, audio_source=self.audio_source, start=start,
+                                                duration=len(self.names) / float(fps), sar=self.sar))
         commit(self.temporary, self.output)
 
     def abort(self) -> None:
@@ -268,7 +322,7 @@ class ImageFileWriter:
         self.temporary = temporary_sibling(self.output)
         self.frames_written = 0
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, time: Fraction | None = None) -> None:
         if self.frames_written:
             raise UsageError(f"{self.output}: an image file holds one frame but more were produced; write to a video or a folder (ending in /)")
         if not cv2.imwrite(str(self.temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):

@@ -23,6 +23,7 @@ class Manifest:
     audio_source: str | None = None
     start: float = 0.0  # where in the source the first frame lies, seconds (to cut the audio)
     duration: float = 0.0
+    sar: Fraction = Fraction(1)  # pixel aspect of the frames (anamorphic sources), restored by stitch
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -35,6 +36,7 @@ class Manifest:
             "height": self.height,
             "start": self.start,
             "duration": self.duration,
+            "sar": str(self.sar),
             "frame_count": len(self.frames),
             "frames": [{"file": f, "time": round(t, 6)} for f, t in zip(self.frames, self.times)],
             **self.extra,
@@ -64,6 +66,7 @@ def read_manifest_if_any(folder: Path) -> Manifest | None:
             audio_source=data.get("audio_source"),
             start=float(data.get("start", 0.0)),
             duration=float(data.get("duration", 0.0)),
+            sar=Fraction(data.get("sar") or 1),
         )
     except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
         raise InputError(f"{path}: not a valid vidgen manifest ({exc}); fix or delete it") from exc

@@ -15,6 +15,7 @@ class StreamInfo:
     codec: str
     language: str | None = None
     description: str = ""
+    start_time: float = 0.0  # seconds on the file's timeline (where the file starts at 0)
 
 
 @dataclass
@@ -35,6 +36,26 @@ class VideoInfo:
     subtitles: list[StreamInfo] = field(default_factory=list)
     vfr: bool = False
     timestamps: np.ndarray | None = None  # presentation time of each frame in seconds, from 0
+    start_time: float = 0.0  # when the first frame plays, seconds on the file's timeline (other streams may start earlier)
+
+    @property
+    def dar(self) -> Fraction | None:
+        """Display aspect ratio of the decoded frames: width * SAR / height."""
+        return Fraction(self.width) * self.sar / self.height if self.width and self.height else None
+
+    def frames_before(self, seconds: float) -> int:
+        """How many frames start before `seconds` on the file's timeline."""
+        if self.timestamps is None:
+            return round(seconds * float(self.fps or 25))
+        if seconds > self.start_time + self.duration + 1e-6:
+            return len(self.timestamps) + 1  # past the end
+        return int(np.searchsorted(self.start_time + self.timestamps, seconds - 1e-6))
+
+    def time_of(self, index: int) -> float:
+        """When input frame `index` plays, seconds on the file's timeline (nominal rate past the known frames)."""
+        if self.timestamps is not None and 0 <= index < len(self.timestamps):
+            return self.start_time + float(self.timestamps[index])
+        return self.start_time + index / float(self.fps or 25)
 
     @property
     def has_audio(self) -> bool:
@@ -54,6 +75,8 @@ class VideoInfo:
             "pix_fmt": self.pix_fmt,
             "rotation": self.rotation,
             "sar": str(self.sar),
+            "dar": str(self.dar) if self.dar else None,
+            "start_time": round(self.start_time, 6),
             "vfr": self.vfr,
             "audio": [s.__dict__ for s in self.audio],
             "subtitles": [s.__dict__ for s in self.subtitles],

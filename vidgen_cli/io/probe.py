@@ -26,9 +26,13 @@ from vidgen_cli.io.paths import is_image_file, list_images
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
+_OUTPUT_STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\([^)]*\))?: Video: (.*)$")
 _SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})")
 _SAR = re.compile(r"SAR (\d+):(\d+)")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+_STREAM_START = re.compile(r",\s*start (-?[\d.]+)")
+_FILE_START = re.compile(r"^\s*Duration: .*?, start: (-?[\d.]+)", re.MULTILINE)
+_DISCARD = 0x4  # AV_PKT_FLAG_DISCARD: a packet an edit list cuts away (decoded, never shown)
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -83,10 +87,30 @@ def parse_header(stderr: str) -> Header:
             header.video = _parse_video(index, codec, description)
             last_video = True
         elif kind == "Audio":
-            header.audio.append(StreamInfo(index, "audio", codec, language, description))
+            header.audio.append(StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description)))
         elif kind == "Subtitle":
-            header.subtitles.append(StreamInfo(index, "subtitle", codec, language, description))
+            header.subtitles.append(StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description)))
     return header
+
+
+def parse_output_video(stderr: str) -> dict | None:
+    """The first video stream of ffmpeg's 'Output #0' banner: what ffmpeg actually writes (size
+    after autorotation and scaling, SAR), as the same dict `parse_header` gives for an input."""
+    in_output = False
+    for line in stderr.splitlines():
+        if line.startswith(("Output #", "Input #")):
+            in_output = line.startswith("Output #0")
+            continue
+        match = _OUTPUT_STREAM.match(line) if in_output else None
+        if match:
+            return _parse_video(int(match.group(1)), match.group(2).split()[0].rstrip(","), match.group(2))
+    return None
+
+
+def _stream_start(description: str) -> float:
+    """The stream's start on the file's timeline: ffmpeg prints ', start S' only where it differs from the file's."""
+    match = _STREAM_START.search(description)
+    return float(match.group(1)) if match else 0.0
 
 
 def _parse_video(index: int, codec: str, description: str) -> dict:
@@ -110,7 +134,11 @@ def _parse_video(index: int, codec: str, description: str) -> dict:
 
 
 def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndarray]:
-    """Presentation timestamps (sorted, in time-base units), the time base, and durations."""
+    """Presentation timestamps of the packets that play (sorted, in time-base units, on the file's
+    timeline: ffmpeg subtracts the file's start), the time base, and durations.
+
+    Packets an edit list cuts away (a trimmed `-c copy` file keeps the GOP before the cut) carry
+    the discard flag; they are decoded but never shown, so they are not frames of the video."""
     result = ffmpeg.run(["-i", path, "-map", f"0:{stream}", "-c", "copy", "-f", "framecrc", "-"])
     text = result.stdout.decode("utf-8", "replace")
     time_base = Fraction(1, 1)
@@ -121,7 +149,8 @@ def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndar
             time_base = Fraction(int(num), int(den))
         elif line and not line.startswith("#"):
             fields = line.split(",")
-            if len(fields) >= 5:
+            flags = next((f.strip()[2:] for f in fields[6:] if f.strip().startswith("F=")), "0")
+            if len(fields) >= 5 and not int(flags, 16) & _DISCARD:
                 pts.append(int(fields[2]))
                 durations.append(int(fields[3]))
     return np.sort(np.array(pts, dtype=np.int64)), time_base, np.array(durations, dtype=np.int64)
@@ -167,8 +196,9 @@ def _probe_video(path: str) -> VideoInfo:
     tail = float(last_duration * time_base) if last_duration else (1 / float(fps) if fps else 0.0)
     width, height = video["width"], video["height"]
     rotation = video["rotation"] % 360
-    if rotation in (90, 270):  # ffmpeg rotates on decode, so frames come out transposed
-        width, height = height, width
+    sar = video["sar"]
+    if rotation in (90, 270):  # ffmpeg rotates on decode, so frames (and their pixel aspect) come out transposed
+        width, height, sar = height, width, 1 / sar
     return VideoInfo(
         path=path,
         kind="video",
@@ -180,8 +210,9 @@ def _probe_video(path: str) -> VideoInfo:
         codec=video["codec"],
         pix_fmt=video["pix_fmt"],
         rotation=rotation,
-        sar=video["sar"],
+        sar=sar,
         video_stream=video["index"],
+        start_time=float(start * time_base),
         audio=header.audio,
         subtitles=header.subtitles,
         vfr=vfr,
@@ -196,9 +227,11 @@ _STANDARD_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(3
 
 def _snap_rate(mean: float, banner: Fraction | None, tolerance: float = 0.002) -> Fraction:
     """The container's declared rate or a standard one when within 0.2% of the measured mean."""
-    for candidate in ([banner] if banner else []) + _STANDARD_RATES:
-        if abs(float(candidate) - mean) / mean < tolerance:
-            return candidate
+    if banner and abs(float(banner) - mean) / mean < tolerance:
+        return banner
+    nearest = min(_STANDARD_RATES, key=lambda candidate: abs(float(candidate) - mean))  # 30 must not snap to 29.97
+    if abs(float(nearest) - mean) / mean < tolerance:
+        return nearest
     return Fraction(mean).limit_denominator(1001)
 
 
@@ -275,4 +308,13 @@ def _probe_folder(path: str) -> VideoInfo:
     manifest = read_manifest_if_any(Path(path))
     fps = manifest.fps if manifest else None
     duration = len(images) / float(fps) if fps else 0.0
-    return VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration)
+    info = VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration)
+    if manifest and fps:
+        info.sar = manifest.sar
+        listed = dict(zip(manifest.frames, manifest.times))
+        if len(listed) and all(image.name in listed for image in images):  # the manifest's timeline (VFR, offset)
+            times = np.array([listed[image.name] for image in images])
+            info.start_time, info.timestamps = float(times[0]), times - times[0]
+            info.vfr = bool(np.abs(info.timestamps - np.arange(len(times)) / float(fps)).max() > 0.25 / float(fps))
+            info.duration = float(info.timestamps[-1]) + 1 / float(fps)
+    return info

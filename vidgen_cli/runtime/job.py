@@ -28,6 +28,7 @@ from vidgen_cli.runtime.resume import (
 )
 from vidgen_cli.runtime.span import WHOLE, Span, span_reader
 from vidgen_cli.runtime.threads import run_pipeline
+from vidgen_cli.runtime.timeline import Clock, TimedSink, TimeOf, same_times
 
 
 @dataclass
@@ -78,14 +79,38 @@ def _media(info: VideoInfo, settings: OutputSettings, span: Span) -> MediaSource
     """The source's audio and subtitles from the span's first frame, as long as the output needs."""
     if not settings.audio or info.kind != "video" or not (info.audio or info.subtitles):
         return None
+    if span.whole:  # the file as it is: the video keeps its offset from the other streams
+        return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles,
+                           duration=None if settings.audio_duration is None else info.start_time + settings.audio_duration)
     duration = settings.audio_duration if settings.audio_duration is not None else span.duration
-    return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles, start=span.start_time, duration=duration)
+    return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles, start=info.start_time + span.start_time, duration=duration)
+
+
+def input_clock(info: VideoInfo, reader: object, first_input: int = 0, first_frame: int = 0) -> TimeOf:
+    """Time of the job's input frame i (source frame first_frame + i) on the file's timeline: what
+    the decoder reported for it, else what the probe saw, else nominal."""
+    def time_of(index: int) -> Fraction:
+        reported = getattr(reader, "time_of", None)
+        if reported is not None and index >= first_input:
+            when = reported(index - first_input)
+            if when is not None:
+                return Fraction(when)
+        return Fraction(info.time_of(first_frame + index)).limit_denominator(10**9)
+
+    return time_of
 
 
 def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fraction, settings: OutputSettings,
             options_key: dict[str, Any], reader: FrameReader | None = None, info: VideoInfo | None = None,
-            on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None, span: Span = WHOLE) -> JobResult:
-    """Decode `source` (the frames of `span` only), push every frame through `processor`, write `output`."""
+            on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None, span: Span = WHOLE,
+            clock: Clock = same_times) -> JobResult:
+    """Decode `source` (the frames of `span` only), push every frame through `processor`, write `output`.
+
+    `clock` says when output frame k plays given the input frames' times (runtime/timeline.py).
+    A variable-frame-rate input (or a stream, which cannot be scanned ahead) is written with every
+    frame's own time; a constant-rate one at `out_fps` from its first frame's time. The whole of a
+    file keeps the video's offset from the other streams; a span starts at 0 with its audio. The
+    pixel aspect (SAR) is kept."""
     if info is None:
         reader, info = describe(source)
     kind = output_kind(output)
@@ -95,7 +120,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         raise UsageError("--start/--end need a file input, not a stream from stdin")
     writer: Any
     if kind == "stream":
-        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings, span), stream_format=settings.stream_format, warn=warn)
+        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings, span), stream_format=settings.stream_format, warn=warn,
+                             sar=info.sar, timed=info.vfr)
     elif kind == "image":
         if (span.count if span.count is not None else info.frame_count) != 1:
             raise UsageError(f"{output}: an image file holds one frame but {source} has more; write to a video or a folder (ending in /)")
@@ -108,17 +134,27 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
                           mtime=stat.st_mtime if stat else None, options=options_key, encode=settings.encode.__dict__,
                           image_format=settings.image_format)
         if kind == "video":
-            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings, span), key, settings.resume, warn=warn)
+            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings, span), key, settings.resume, warn=warn,
+                                          sar=info.sar, timed=info.vfr)
         else:
             writer = ResumableFramesWriter(output, settings.image_format, out_fps, key, settings.resume, warn=warn,
                                            source=info.path if info.kind == "video" else None, start=span.start_time,
-                                           audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None)
+                                           audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None,
+                                           sar=info.sar)
     resumable = kind in {"video", "frames"}
     first_input, state = writer.resume_point() if resumable else (0, None)
     if state is not None:
         processor.load_state_dict(state)
     marks = resumable
     frames_reader = reader if reader is not None else span_reader(info, span, first_input)
-    written = run_pipeline(frames_reader, writer, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
+    source_time = input_clock(info, frames_reader, first_input, span.first)
+    # Frames folders keep the source's timeline (their manifest cuts the audio); a video cut from a span starts at 0.
+    origin = Fraction(0) if span.whole or kind == "frames" else source_time(0)
+    sink = TimedSink(writer, clock, lambda index: source_time(index) - origin)
+    sink.written = getattr(writer, "outputs_done", 0) if resumable else 0
+    time_aware = getattr(processor, "use_input_times", None)
+    if time_aware is not None and info.vfr:
+        time_aware(source_time)
+    written = run_pipeline(frames_reader, sink, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
     total = writer.outputs_done if resumable else written
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from vidgen_cli.errors import NoFramesError, UsageError
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn, media_for
+from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn, constant_rate_warning, media_for, start_offset
 from vidgen_cli.io.formats import container_for
 from vidgen_cli.runtime.processor import Mark
 
@@ -111,16 +111,23 @@ class ResumeFolder:
 
 class SegmentedVideoWriter:
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions, media: MediaSource | None,
-                 key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None) -> None:
+                 key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None,
+                 sar: Fraction | None = None, timed: bool = False) -> None:
+        """`timed`: frames keep the times given to `write` (see VideoWriter); `sar`: pixel aspect to declare."""
         self.output = Path(output)
-        # Segments are joined by stream copy, so they must already use the final container's codec;
-        # a container vidgen cannot write is refused here, before any frame is processed, and
-        # streams it cannot hold are named now rather than failing the final join.
+        self.sar, self.timed = sar, timed
+        # Segments are joined by stream copy, so they must already use the final container's codec
+        # (and, for a container without per-frame times, its constant rate); a container vidgen
+        # cannot write is refused here, before any frame is processed, and streams it cannot hold
+        # are named now rather than failing the final join.
         self.warn = warn or (lambda message: None)
         container = container_for(self.output)
         options = replace(options, codec=options.codec or container.video_codec)
         self.fps, self.options, self.key = fps, options, key
         self.media = media_for(container, media, str(self.output), self.warn)
+        self.resample = timed and not container.frame_times
+        if self.resample:
+            self.warn(constant_rate_warning(self.output.suffix, fps))
         # At least 2 s of output per segment: each one starts a new GOP, and measured on a 720p clip
         # at CRF 18, 60-frame segments make the file 1.20x larger than 240-frame ones, 30-frame
         # ones 1.51x (bench/segments.py).
@@ -133,6 +140,8 @@ class SegmentedVideoWriter:
         self.inputs_done: int = record.get("inputs_done", 0)
         self.outputs_done: int = record.get("outputs_done", 0)
         self.size: tuple[int, int] | None = tuple(record["size"]) if record.get("size") else None  # type: ignore[assignment]
+        self.starts: list[str] = record.get("starts", [])  # each segment's first time (exact, as a fraction string)
+        self._last_time: Fraction | None = Fraction(record["last_time"]) if record.get("last_time") else None
         self._current: VideoWriter | None = None
         self._pending = 0
         self._last_mark: Mark | None = None
@@ -142,11 +151,18 @@ class SegmentedVideoWriter:
         """How many input frames are already done, and the processor state at that point."""
         return self.inputs_done, self.folder.arrays
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, time: Fraction | None = None) -> None:
+        if time is None:  # no source timeline: frames 1/fps apart
+            time = (Fraction(self.starts[0]) if self.starts else Fraction(0)) + Fraction(self.outputs_done + self._pending) / self.fps
         if self._current is None:
             name = f"seg_{len(self.segments):05d}.nut"  # NUT keeps the exact 1/fps time base; mkv rounds to ms
-            self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn)
-        self._current.write(frame)
+            self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar)
+            self._current.resample = self.resample
+            self.starts.append(str(Fraction(time)))
+        # Each segment starts at 0 (the concat listing places it): a segment's own start time is
+        # not reliably what the concat demuxer subtracts.
+        self._current.write(frame, Fraction(time) - Fraction(self.starts[-1]))
+        self._last_time = Fraction(time)
         self.size = self.size or (frame.shape[1], frame.shape[0])
         self._pending += 1
         self._since_mark += 1
@@ -163,7 +179,8 @@ class SegmentedVideoWriter:
         self.cut.restart()
         self.inputs_done = mark.inputs_done
         self.folder.save({"segments": self.segments, "counts": self.counts, "inputs_done": self.inputs_done,
-                          "outputs_done": self.outputs_done, "size": self.size}, mark.state)
+                          "outputs_done": self.outputs_done, "size": self.size, "starts": self.starts,
+                          "last_time": str(self._last_time) if self._last_time is not None else None}, mark.state)
 
     def _finish_segment(self) -> None:
         assert self._current is not None
@@ -180,12 +197,19 @@ class SegmentedVideoWriter:
             raise NoFramesError(self.output)
         listing = self.work / "segments.txt"
         # An exact duration per segment: otherwise the concat demuxer guesses it from the last
-        # packet and leaves gaps or overlaps at the joins.
-        listing.write_text("".join(f"file '{name}'\nduration {float(count / self.fps):.9f}\n"
-                                   for name, count in zip(self.segments, self.counts)))
-        joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media, warn=self.warn)
+        # packet and leaves gaps or overlaps at the joins. Timed segments last until the next starts.
+        starts = [Fraction(t) for t in self.starts]
+        durations = [count / self.fps for count in self.counts]
+        if self.timed:
+            ends = starts[1:] + [(self._last_time or starts[-1]) + 1 / self.fps]
+            durations = [end - start for start, end in zip(starts, ends)]
+        listing.write_text("".join(f"file '{name}'\nduration {float(duration):.9f}\n"
+                                   for name, duration in zip(self.segments, durations)))
+        joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media,
+                             warn=self.warn)
         width, height = self.size or (0, 0)
-        joined.encode_external(["-f", "concat", "-safe", "0", "-i", str(listing)], width, height, self.outputs_done)
+        concat = ["-f", "concat", "-safe", "0", "-i", str(listing)]
+        joined.encode_external([*start_offset(starts[0]), *concat], width, height, None if self.resample else self.outputs_done)
         shutil.rmtree(self.work, ignore_errors=True)
 
     def abort(self) -> None:
@@ -224,7 +248,8 @@ class ResumableFramesWriter:
         for path in self.folder.work.iterdir():  # frames written after the last saved point
             if path.stem.isdigit() and int(path.stem) > done:
                 path.unlink()
-        self.inner = ImageFolderWriter(self.output, image_format, fps=fps, folder=self.folder.work, existing=done, warn=warn, **manifest)
+        self.inner = ImageFolderWriter(self.output, image_format, fps=fps, folder=self.folder.work, existing=done, warn=warn,
+                                       times=record.get("times"), **manifest)
         self.inputs_done: int = record.get("inputs_done", 0)
         self.outputs_done = done
         self._pending = 0
@@ -234,8 +259,8 @@ class ResumableFramesWriter:
     def resume_point(self) -> tuple[int, dict[str, Any] | None]:
         return self.inputs_done, self.folder.arrays
 
-    def write(self, frame: np.ndarray) -> None:
-        self.inner.write(frame)
+    def write(self, frame: np.ndarray, time: Fraction | None = None) -> None:
+        self.inner.write(frame, time)
         self._pending += 1
 
     def mark(self, mark: Mark) -> None:
@@ -247,7 +272,8 @@ class ResumableFramesWriter:
     def _save(self, mark: Mark) -> None:
         self.cut.restart()
         self.inputs_done, self.outputs_done, self._pending = mark.inputs_done, self._at_last_mark, 0
-        self.folder.save({"inputs_done": self.inputs_done, "outputs_done": self.outputs_done}, mark.state)
+        self.folder.save({"inputs_done": self.inputs_done, "outputs_done": self.outputs_done,
+                          "times": self.inner.times[: self.outputs_done]}, mark.state)
 
     def close(self) -> None:
         self.folder.forget()

@@ -128,6 +128,7 @@ def span_reader(info: VideoInfo, span: Span, skip: int = 0) -> Iterator[np.ndarr
     times = _frame_times(info)
     frame = 1 / float(info.fps or 25)
     # A quarter frame of margin either side: exact frames whatever the rounding of the time base.
-    start = float(times[first]) - 0.25 * frame if first > 0 else None
-    end = float(times[first + count - 1]) + 0.5 * frame if count is not None and first + count <= len(times) else None
+    # The decoder cuts on the file's timeline, where the video starts at info.start_time.
+    start = info.start_time + float(times[first]) - 0.25 * frame if first > 0 else None
+    end = info.start_time + float(times[first + count - 1]) + 0.5 * frame if count is not None and first + count <= len(times) else None
     return _limited(open_input(info.path, start=start, end=end, info=info), count)

@@ -1,0 +1,78 @@
+"""When each output frame plays: output index -> seconds on the source's timeline.
+
+A model command decodes frames with their real presentation times (variable frame rate, a video
+stream that starts after the audio, a trimmed file) and must write its output on the same
+timeline, or picture and sound drift apart. A clock maps output frame k to a time, given
+`time_of(i)`, the time of input frame i (known for every input frame decoded so far):
+
+- `same_times`: one output per input (stylize): each frame keeps its time.
+- `factor_times(n)`: n outputs per input interval (interpolate --factor): new frames at the true
+  fractions of each interval, so a variable-rate input stays variable-rate and in sync.
+- `rate_times(fps)`: an even grid from the first frame (interpolate --fps): the timeline resampled.
+- `extend_times(used, fps)`: the inputs kept, then predicted frames one last input interval apart
+  (predict: the model continues the motion of one frame step).
+
+`TimedSink` stamps each frame a writer receives with its clock's time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+TimeOf = Callable[[int], Fraction]
+Clock = Callable[[int, TimeOf], Fraction]
+
+
+def same_times(k: int, time_of: TimeOf) -> Fraction:
+    return time_of(k)
+
+
+def factor_times(factor: int) -> Clock:
+    def clock(k: int, time_of: TimeOf) -> Fraction:
+        index, step = divmod(k, factor)
+        start = time_of(index)
+        return start if step == 0 else start + (time_of(index + 1) - start) * Fraction(step, factor)
+
+    return clock
+
+
+def rate_times(fps: Fraction) -> Clock:
+    def clock(k: int, time_of: TimeOf) -> Fraction:
+        return time_of(0) + k / Fraction(fps)
+
+    return clock
+
+
+def extend_times(used: int | None, fps: Fraction, only_new: bool = False) -> Clock:
+    """`used` input frames pass through (None: all; with only_new none pass), then new frames as far
+    apart as the last two kept frames (1/fps with only one, or with only_new: a clip of its own from 0)."""
+
+    def clock(k: int, time_of: TimeOf) -> Fraction:
+        if only_new:
+            return k / Fraction(fps)
+        if used is None or k < used:
+            return time_of(k)
+        last = time_of(used - 1)
+        step = last - time_of(used - 2) if used >= 2 else 1 / Fraction(fps)
+        return last + (k - used + 1) * (step if step > 0 else 1 / Fraction(fps))
+
+    return clock
+
+
+class TimedSink:
+    """Wraps a frame writer: frame k is written with `clock(k, time_of)` as its time."""
+
+    def __init__(self, inner: Any, clock: Clock, time_of: TimeOf) -> None:
+        self.inner, self.clock, self.time_of = inner, clock, time_of
+        self.written = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        self.inner.write(frame, self.clock(self.written, self.time_of))
+        self.written += 1
+
+    def __getattr__(self, name: str) -> Any:  # close, abort, mark, resume_point, outputs_done...
+        return getattr(self.inner, name)
