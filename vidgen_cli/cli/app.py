@@ -10,6 +10,7 @@ import typer
 from vidgen_cli import __version__
 from vidgen_cli.cli import train_interpolate, train_predict, train_stylize
 from vidgen_cli.cli.demo import demo
+from vidgen_cli.cli.eval import evaluate
 from vidgen_cli.cli.interpolate import interpolate
 from vidgen_cli.cli.predict import predict
 from vidgen_cli.cli.probe import probe
@@ -34,6 +35,7 @@ app.command()(stylize)
 app.command()(interpolate)
 app.command()(predict)
 app.command()(demo)
+app.command("eval")(evaluate)
 train_app.command("interpolate")(train_interpolate.command)
 train_app.command("predict")(train_predict.command)
 train_app.command("stylize")(train_stylize.command)
