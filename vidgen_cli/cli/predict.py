@@ -19,7 +19,7 @@ def predict(
     inputs: opt.Inputs,
     common: opt.Common,
     frames: Annotated[int, typer.Option("--frames", "-n", help="How many frames to predict.")] = 12,
-    model: Annotated[str, typer.Option("--model", help="learned (default), flow, copy, or a .pt file from `vidgen train predict`.")] = "learned",
+    model: Annotated[str, typer.Option("--model", help="flow (damped optical-flow extrapolation, default), learned (a refiner over it: slower, opt-in), copy, or a .pt file from `vidgen train predict`.")] = "flow",
     context: Annotated[Optional[int], typer.Option("--context", help="How many trailing frames the model sees (default: what it needs).")] = None,
     start: Annotated[Optional[str], typer.Option("--start", help="Predict from this time instead of the end (seconds or hh:mm:ss.ms).")] = None,
     at: Annotated[Optional[int], typer.Option("--at", help="Predict after this frame index (0-based) instead of the end.")] = None,
