@@ -38,7 +38,7 @@ def predict(
     from vidgen_cli.predict.extend import ExtendProcessor
     from vidgen_cli.predict.processor import Predictor
 
-    placement = common.placement()
+    placement = None if model in ("copy", "flow") else common.placement()  # no torch (260 MB) for flow
     predictor = Predictor(model, placement)
 
     def plan(info) -> Plan:
