@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from vidgen_cli.evaluate.compare import compare  # noqa: E402
 from vidgen_cli.io import ffmpeg  # noqa: E402
 from vidgen_cli.io.decode import open_input  # noqa: E402
-from vidgen_cli.io.paths import VIDEO_SUFFIXES  # noqa: E402
+from vidgen_cli.io.paths import is_video_file  # noqa: E402
 from vidgen_cli.io.probe import probe  # noqa: E402
 from vidgen_cli.vision import metrics  # noqa: E402
 from vidgen_cli.vision.flow import DISFlow, backward_warp  # noqa: E402
@@ -112,7 +112,7 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
     horizon = max(HORIZONS)
     dis = DISFlow("medium")
     report: dict = {}
-    paths = sorted(p for p in (DATA / "video").iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+    paths = sorted(p for p in (DATA / "video").iterdir() if is_video_file(p))
     for size in sizes:
         methods = ["naive_extrapolation", *models]
         scores = {m: {h: {"psnr": [], "ssim": []} for h in HORIZONS} for m in methods}
