@@ -18,7 +18,8 @@ MODELS = ("copy", "flow", "learned")
 # `flow` is the default. At native resolution through the CLI (bench/results/predict_learned.json:
 # dog_walk 720p and crystal_handheld 720x480, one point each) the learned refiner scored a little
 # higher (+0.02 dB at horizon 1, +0.26 at 3, +0.78 at 10) but took 6x the time, peaked at 1.5 GB at
-# 720p (flow: 459 MB) and breaks moving objects into hard-edged blocks (tests/test_predict.py), so
+# 720p (flow: 459 MB) and breaks moving objects into hard-edged blocks (on the blob scene of
+# tests/test_predict.py its largest luma step reached 144 by frame 10, flow 34, the context 15), so
 # it misses the default's bounds (2x flow's time, 600 MB at 720p) and stays opt-in.
 DEFAULT_MODEL = "flow"
 VIDEO_WEIGHTS = "predict-video"
