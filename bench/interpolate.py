@@ -125,7 +125,7 @@ def cli_middles(data: list, model: str, work: Path, threads: int) -> tuple[dict[
     env = {**os.environ, "PYTHONPATH": str(ROOT), "VIDGEN_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
     started = time.perf_counter()
     subprocess.run([*VIDGEN, "interpolate", str(batch), "-o", str(out), "--factor", "2", "--model", model,
-                    "--overwrite", "-q"], check=True, env=env)
+                    "--overwrite", "-q"], check=True, env=env, cwd=ROOT)  # cwd: `-m` imports from it first
     seconds = time.perf_counter() - started
     middles = {}
     for seq, *_ in data:

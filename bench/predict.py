@@ -100,7 +100,7 @@ def run_cli(clip: Path, at: int, model: str, out: Path, horizon: int) -> tuple[f
     command = [*VIDGEN, "predict", str(clip), "--at", str(at), "--frames", str(horizon), "--only-new", "--model", model,
                "-o", str(out) + "/", "--overwrite", "-q"]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # `-m` imports from cwd
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if status != 0:
