@@ -1,132 +1,171 @@
-"""Benchmark frame prediction: natural video (PSNR/SSIM at horizons 1, 3, 10) and moving digits.
+"""Benchmark frame prediction through `vidgen predict` itself, with the naive extrapolation beside it.
 
-    PYTHONPATH=. python bench/predict.py --out predict.json
+    PYTHONPATH=. python bench/predict.py --out predict.json [--sizes native,480] [--models flow,copy,learned]
 
-Natural video: every clip in ../shared/data/video, downscaled to --max-side, predicted from
---points evenly spaced points inside the held-out last 20% of its frames (the part training never
-sees), scored against the real frames that followed. Moving digits: the fixed-seed 10 -> 10 test
-split, per-frame MSE summed over 64x64 pixels (values 0-1), as OpenSTL reports Moving MNIST.
-Speed is reported as ratios against the copy baseline measured in the same run.
+Natural video: every clip in ../shared/data/video, predicted by `vidgen predict CLIP --at T
+--frames 10 --only-new --model M` (the code path users run) from --points evenly spaced points T
+inside the held-out last 20% of its frames, and scored with `vidgen eval`'s library (PSNR, SSIM)
+against the real frames that followed, at horizons 1, 2, 3 and 10. Sizes: `native` (the clip as it
+is) and `480` (the clip scaled to a long side of 480 by ffmpeg, losslessly re-encoded, then run
+the same way). Beside the models, in the same run: the naive one-step DIS extrapolation (DIS medium
+flow last->previous on grey frames; the last frame backward-warped k times that flow for horizon
+k). Speed: seconds per predicted frame of each model's CLI run, as a ratio to `flow` in the same
+run, and the peak resident memory of the vidgen process at 720p. Moving digits: the fixed-seed
+10 -> 10 test split, per-frame MSE summed over 64x64 pixels (values 0-1), as OpenSTL reports it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(os.environ.get("VIDGEN_BENCH_CODE", Path(__file__).resolve().parents[1]))  # code measured
 sys.path.insert(0, str(ROOT))
 
+from vidgen_cli.evaluate.compare import compare  # noqa: E402
+from vidgen_cli.io import ffmpeg  # noqa: E402
+from vidgen_cli.io.decode import open_input  # noqa: E402
 from vidgen_cli.io.paths import is_video_file  # noqa: E402
-from vidgen_cli.vision.sizes import fit_image  # noqa: E402
+from vidgen_cli.io.probe import probe  # noqa: E402
 from vidgen_cli.vision import metrics  # noqa: E402
+from vidgen_cli.vision.flow import DISFlow, backward_warp  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
-HORIZONS = (1, 3, 10)
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+VIDGEN = [sys.executable, "-m", "vidgen_cli"]
+HORIZONS = (1, 2, 3, 10)
 HOLDOUT = 0.2
+CONTEXT = 3
 
 
-def count_frames(path: Path) -> int:
-    capture = cv2.VideoCapture(str(path))
-    n = 0
-    while capture.grab():
-        n += 1
-    capture.release()
-    return n
-
-
-def read_frames(path: Path, wanted: set[int], max_side: int) -> dict[int, np.ndarray]:
-    """Decode sequentially (no seeking: some clips decode badly after a seek), keep only `wanted`."""
-    capture = cv2.VideoCapture(str(path))
-    frames, i, last = {}, 0, max(wanted)
-    while i <= last:
-        if i in wanted:
-            ok, bgr = capture.read()
-            if not ok:
-                break
-            frames[i] = fit_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side)
-        elif not capture.grab():
-            break
-        i += 1
-    capture.release()
-    return frames
-
-
-def points_in_holdout(total: int, points: int, context: int, horizon: int) -> list[int]:
+def points_in_holdout(total: int, points: int, horizon: int) -> list[int]:
     """Indices of the last context frame, evenly spread so context and truth lie in the held-out part."""
-    first = int(np.ceil(total * (1 - HOLDOUT))) + context - 1
+    first = int(np.ceil(total * (1 - HOLDOUT))) + CONTEXT - 1
     last = total - 1 - horizon
     if last < first:
         return []
     return sorted({int(round(x)) for x in np.linspace(first, last, points)})
 
 
-def bench_video(models: list[str], max_side: int, points: int, clips: list[str] | None, save_png: Path | None) -> dict:
-    from vidgen_cli.predict.processor import Predictor
+def scaled_copy(clip: Path, side: int, folder: Path) -> Path:
+    """The clip scaled to a long side of `side` (area averaging), losslessly re-encoded (4:4:4)."""
+    info = probe(clip)
+    scale = side / max(info.width, info.height)
+    if scale >= 1:
+        return clip
+    w, h = 2 * round(info.width * scale / 2), 2 * round(info.height * scale / 2)
+    out = folder / f"{clip.stem}_{side}.mkv"
+    subprocess.run([ffmpeg.executable(), "-v", "error", "-y", "-i", str(clip), "-map", f"0:{info.video_stream}", "-an",
+                    "-vf", f"scale={w}:{h}:flags=area", "-c:v", "libx264", "-qp", "0", "-preset", "ultrafast",
+                    "-pix_fmt", "yuv444p", str(out)], check=True)
+    return out
 
-    predictors = {name: Predictor(name) for name in models}
-    context = max(p.context_size for p in predictors.values())
+
+def frames_at(clip: Path, wanted: set[int]) -> dict[int, np.ndarray]:
+    """Decode with vidgen's own decoder (as the CLI does), keeping only `wanted` frames."""
+    out = {}
+    with open_input(clip) as reader:
+        for i, frame in enumerate(reader):
+            if i in wanted:
+                out[i] = frame.copy()
+            if i >= max(wanted):
+                break
+    return out
+
+
+def naive_extrapolation(context: list[np.ndarray], n: int, dis: DISFlow) -> list[np.ndarray]:
+    """The plain baseline: the last frame backward-warped k times the last motion (flow last->previous)."""
+    back = dis(context[-1], context[-2])
+    return [backward_warp(context[-1], k * back) for k in range(1, n + 1)]
+
+
+def write_frames(folder: Path, frames: list[np.ndarray]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, frame in enumerate(frames):
+        cv2.imwrite(str(folder / f"{i:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    return folder
+
+
+def run_cli(clip: Path, at: int, model: str, out: Path, horizon: int) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one `vidgen predict` run."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [*VIDGEN, "predict", str(clip), "--at", str(at), "--frames", str(horizon), "--only-new", "--model", model,
+               "-o", str(out) + "/", "--overwrite", "-q"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # `-m` imports from cwd
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    return seconds, usage.ru_maxrss
+
+
+def bench_video(models: list[str], sizes: list[str], points: int, clips: list[str] | None) -> dict:
     horizon = max(HORIZONS)
-    per_clip, seconds = {}, {name: 0.0 for name in models}
-    scores = {name: {h: {"psnr": [], "ssim": []} for h in HORIZONS} for name in models}
+    dis = DISFlow("medium")
+    report: dict = {}
     paths = sorted(p for p in (DATA / "video").iterdir() if is_video_file(p))
-    for path in paths:
-        if clips and path.stem not in clips:
-            continue
-        total = count_frames(path)
-        starts = points_in_holdout(total, points, context, horizon)
-        wanted = {t + d for t in starts for d in range(-context + 1, horizon + 1)}
-        if not starts:
-            continue
-        frames = read_frames(path, wanted, max_side)
-        clip_scores = {name: {h: [] for h in HORIZONS} for name in models}
-        for t in starts:
-            ctx = [frames[t + d] for d in range(-context + 1, 1)]
-            truth = [frames[t + d] for d in range(1, horizon + 1)]
-            for name, predictor in predictors.items():
-                began = time.perf_counter()
-                predicted = list(predictor.predict(ctx[-predictor.context_size :], horizon))
-                seconds[name] += time.perf_counter() - began
-                for h in HORIZONS:
-                    p = metrics.psnr(predicted[h - 1], truth[h - 1])
-                    s = metrics.ssim(predicted[h - 1], truth[h - 1])
-                    scores[name][h]["psnr"].append(p)
-                    scores[name][h]["ssim"].append(s)
-                    clip_scores[name][h].append(p)
-                if save_png is not None and t == starts[0]:
-                    save_png.mkdir(parents=True, exist_ok=True)
-                    for h in HORIZONS:
-                        cv2.imwrite(str(save_png / f"{path.stem}_h{h}_{name}.png"), cv2.cvtColor(predicted[h - 1], cv2.COLOR_RGB2BGR))
-                        cv2.imwrite(str(save_png / f"{path.stem}_h{h}_truth.png"), cv2.cvtColor(truth[h - 1], cv2.COLOR_RGB2BGR))
-        per_clip[path.name] = {
-            "frames": total,
-            "size": list(frames[starts[0]].shape[:2]),
-            "points": starts,
-            "psnr": {name: {str(h): round(float(np.mean(v)), 3) for h, v in hs.items()} for name, hs in clip_scores.items()},
+    for size in sizes:
+        methods = ["naive_extrapolation", *models]
+        scores = {m: {h: {"psnr": [], "ssim": []} for h in HORIZONS} for m in methods}
+        seconds = {m: 0.0 for m in models}
+        peak_720p = {m: 0 for m in models}
+        per_clip: dict = {}
+        with tempfile.TemporaryDirectory(prefix="vidgen-bench-predict-") as tmp:
+            work = Path(tmp)
+            for path in paths:
+                if clips and path.stem not in clips:
+                    continue
+                clip = path if size == "native" else scaled_copy(path, int(size), work)
+                info = probe(clip)
+                starts = points_in_holdout(info.frame_count, points, horizon)
+                if not starts:
+                    continue
+                frames = frames_at(clip, {t + d for t in starts for d in range(-CONTEXT + 1, horizon + 1)})
+                clip_scores = {m: {h: [] for h in HORIZONS} for m in methods}
+                for t in starts:
+                    truth = write_frames(work / f"truth-{path.stem}-{t}", [frames[t + d] for d in range(1, horizon + 1)])
+                    outputs = {"naive_extrapolation": write_frames(work / f"naive-{path.stem}-{t}", naive_extrapolation(
+                        [frames[t + d] for d in range(-CONTEXT + 1, 1)], horizon, dis))}
+                    for model in models:
+                        out = work / f"{model}-{path.stem}-{t}"
+                        wall, rss = run_cli(clip, t, model, out, horizon)
+                        seconds[model] += wall
+                        if max(info.width, info.height) == 1280:
+                            peak_720p[model] = max(peak_720p[model], rss)
+                        outputs[model] = out
+                    for method, folder in outputs.items():
+                        result = compare(str(truth), str(folder), vmaf=False)
+                        for h in HORIZONS:
+                            frame = result.frames[h - 1]
+                            scores[method][h]["psnr"].append(frame.psnr)
+                            scores[method][h]["ssim"].append(frame.ssim)
+                            clip_scores[method][h].append(frame.psnr)
+                per_clip[path.name] = {"size": [info.width, info.height], "points": starts,
+                                       "psnr": {m: {str(h): round(float(np.mean(v)), 3) for h, v in hs.items()} for m, hs in clip_scores.items()}}
+                print(size, path.name, {m: per_clip[path.name]["psnr"][m]["1"] for m in methods}, file=sys.stderr, flush=True)
+        n = sum(len(c["points"]) for c in per_clip.values())
+        mean = {m: {f"h{h}": {"psnr": round(float(np.mean(v["psnr"])), 3), "ssim": round(float(np.mean(v["ssim"])), 4)}
+                    for h, v in hs.items()} for m, hs in scores.items()}
+        report[size] = {
+            "predictions": n,
+            "mean": mean,
+            "vs_naive_db": {m: {f"h{h}": round(mean[m][f"h{h}"]["psnr"] - mean["naive_extrapolation"][f"h{h}"]["psnr"], 3)
+                                for h in HORIZONS} for m in models},
+            "cli_seconds_per_frame": {m: round(s / max(1, n * horizon), 3) for m, s in seconds.items()},
+            "time_vs_flow": {m: round(s / max(seconds.get("flow", s), 1e-9), 2) for m, s in seconds.items()},
+            "peak_rss_mb_720p": {m: round(v / 1024) for m, v in peak_720p.items() if v},
+            "clips": per_clip,
         }
-    summary = {
-        name: {
-            f"h{h}": {"psnr": round(float(np.mean(v["psnr"])), 3), "ssim": round(float(np.mean(v["ssim"])), 4)}
-            for h, v in hs.items()
-        }
-        for name, hs in scores.items()
-    }
-    n = sum(len(c["points"]) for c in per_clip.values())
-    return {
-        "max_side": max_side,
-        "points_per_clip": points,
-        "predictions": n,
-        "mean": summary,
-        "seconds_per_frame": {name: round(s / max(1, n * horizon), 4) for name, s in seconds.items()},
-        "time_vs_flow": {name: round(s / max(seconds.get("flow", s), 1e-9), 2) for name, s in seconds.items()},
-        "clips": per_clip,
-    }
+    return report
 
 
 def bench_digits(weights_name: str | None, count: int) -> dict:
@@ -165,32 +204,33 @@ def bench_digits(weights_name: str | None, count: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--models", default="copy,flow,learned")
-    parser.add_argument("--max-side", type=int, default=480)
-    parser.add_argument("--points", type=int, default=3)
+    parser.add_argument("--models", default="flow,copy,learned", help="vidgen models run through the CLI")
+    parser.add_argument("--sizes", default="native,480", help="native and/or a long side in pixels")
+    parser.add_argument("--points", type=int, default=2)
     parser.add_argument("--clips", default="", help="comma-separated clip stems (default: all)")
     parser.add_argument("--digits-weights", default="predict-digits")
     parser.add_argument("--digits-count", type=int, default=1000)
     parser.add_argument("--skip-video", action="store_true")
     parser.add_argument("--skip-digits", action="store_true")
-    parser.add_argument("--save-png", type=Path, default=None, help="write predicted/true frames of each clip's first point here")
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    report: dict = {"command": " ".join(["python", *sys.argv])}
+    os.environ.setdefault("VIDGEN_THREADS", "1")
+    report: dict = {"command": " ".join(["python", *sys.argv]), "code": str(ROOT)}
     if not args.skip_video:
         if (DATA / "video").is_dir():
             clips = [c for c in args.clips.split(",") if c] or None
-            report["video"] = bench_video(args.models.split(","), args.max_side, args.points, clips, args.save_png)
+            report["video"] = bench_video(args.models.split(","), args.sizes.split(","), args.points, clips)
         else:
             report["video"] = {"skipped": f"{DATA / 'video'} not found"}
     if not args.skip_digits:
         report["digits"] = bench_digits(args.digits_weights or None, args.digits_count)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps({k: (v.get("mean", v) if isinstance(v, dict) else v) for k, v in report.items()}, indent=2))
+    summary = {size: {k: v for k, v in r.items() if k != "clips"} for size, r in report.get("video", {}).items() if isinstance(r, dict)}
+    print(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

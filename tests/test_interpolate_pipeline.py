@@ -136,3 +136,16 @@ def test_scene_change_score_separates_motion_from_a_cut():
 def test_single_frame_and_empty_streams():
     assert len(list(Interpolator("blend").run(iter([square_frame(3)]), Fraction(30), factor=3))) == 1
     assert list(Interpolator("blend").run(iter([]), Fraction(30), factor=3)) == []
+
+
+def test_a_near_still_clip_end_is_interpolated_not_held():
+    """The last frame differs too little to count as a new frame (below the duplicate threshold),
+    but it is not a pause: the new frame before it lies between the two, not on the first."""
+    rng = np.random.default_rng(3)
+    first = rng.integers(0, 200, (48, 64, 3), dtype=np.uint8)
+    last = first.copy()
+    last[20:24, 30:34] += 50  # a 4x4 change: a thumbnail difference under 0.5
+    out = list(Interpolator("blend").run([first, last], Fraction(24), factor=2))
+    assert len(out) == 3 and np.array_equal(out[0], first) and np.array_equal(out[2], last)
+    expected = ((first.astype(np.float32) + last) / 2 + 0.5).astype(np.uint8)
+    assert np.array_equal(out[1], expected)

@@ -12,7 +12,8 @@ from vidgen_cli.errors import UsageError
 from vidgen_cli.predict import moving_digits
 from vidgen_cli.predict.processor import Predictor
 from vidgen_cli.vision import metrics
-from vidgen_cli.vision.extrapolate import extrapolate, splat_displacement
+from vidgen_cli.vision.extrapolate import estimate_velocity, extrapolate, splat_displacement
+from vidgen_cli.vision.flow import DISFlow
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +45,9 @@ def test_flow_beats_copy_on_a_moving_square() -> None:
     flow_psnr = metrics.psnr(flow[0], truth[0])
     copy_psnr = metrics.psnr(copy[0], truth[0])
     assert flow_psnr > copy_psnr + 8, (flow_psnr, copy_psnr)
-    # later horizons stay ahead too: constant velocity is the truth here
-    assert metrics.psnr(flow[2], truth[2]) > metrics.psnr(copy[2], truth[2]) + 3
+    # later horizons stay ahead too, though motion is damped (constant velocity is the truth here,
+    # so damping costs: it is chosen for real footage, where it pays)
+    assert metrics.psnr(flow[2], truth[2]) > metrics.psnr(copy[2], truth[2]) + 1
 
 
 def test_splat_keeps_the_mover_in_front_and_fills_its_wake() -> None:
@@ -186,3 +188,41 @@ def test_digits_training_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     seen: list[int] = []
     meta = train(small_task(), settings, choose("cpu"), lambda step, total, m: seen.append(step))
     assert seen == [3, 4] and meta["steps"] == 4 and not checkpoint_path(out).exists()
+
+
+def _hard_edges(frame: np.ndarray) -> float:
+    """Largest luma step between neighbouring pixels (0-255): a hard-edged block or hole shows here."""
+    luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(max(np.abs(np.diff(luma, axis=0)).max(), np.abs(np.diff(luma, axis=1)).max()))
+
+
+def smooth_blob_scene(frames: int, speed: tuple[float, float] = (3.0, 2.0), size: int = 96) -> list[np.ndarray]:
+    """A soft bright blob moving over a smooth textured background: no hard edge anywhere."""
+    rng = np.random.default_rng(1)
+    background = cv2.GaussianBlur(_texture(rng, size, size, 12), (0, 0), 2).astype(np.float32)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    out = []
+    for t in range(frames):
+        cx, cy = 30 + speed[0] * t, 30 + speed[1] * t
+        blob = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * 7.0**2))[..., None]
+        out.append(np.clip(background * (1 - blob) + 230 * blob, 0, 255).astype(np.uint8))
+    return out
+
+
+def test_default_prediction_has_no_hard_edged_blocks_and_settles() -> None:
+    frames = smooth_blob_scene(3)
+    # The blob's rim sharpens somewhat as it moves (flow is smoothed across it); a block or a torn
+    # object makes steps several times larger than anything in the context.
+    budget = 2.5 * max(_hard_edges(f) for f in frames)
+    blocky = frames[-1].copy()
+    blocky[40:56, 40:56] = blocky[40:56, 40:56] // 3  # what a hard-edged block looks like
+    assert _hard_edges(blocky) > budget  # the check can fail...
+    velocity = estimate_velocity(frames, DISFlow("medium"))
+    torn = [extrapolate(frames[-1], velocity, k)[0] for k in (5, 10)]
+    assert min(_hard_edges(f) for f in torn) > budget  # ...and does on undamped splatting (the old predictor)
+    predicted = list(Predictor().predict(frames, 20))
+    assert all(_hard_edges(p) <= budget for p in predicted), [round(_hard_edges(p)) for p in predicted]
+    # motion is damped: late frames barely move any more (the picture comes to rest, not apart)
+    late = np.abs(predicted[-1].astype(np.int16) - predicted[-2]).mean()
+    early = np.abs(predicted[1].astype(np.int16) - predicted[0]).mean()
+    assert late < 0.2 * early, (late, early)

@@ -10,6 +10,7 @@ import typer
 from vidgen_cli import __version__
 from vidgen_cli.cli import train_interpolate, train_predict, train_stylize
 from vidgen_cli.cli.demo import demo
+from vidgen_cli.cli.eval import evaluate
 from vidgen_cli.cli.help import VidgenGroup, register
 from vidgen_cli.cli.interpolate import interpolate
 from vidgen_cli.cli.predict import predict
@@ -33,6 +34,7 @@ train_app = typer.Typer(help="Train the models vidgen ships (weights land in a .
 for _name, _function in (("split", split), ("stitch", stitch), ("probe", probe), ("stylize", stylize),
                          ("interpolate", interpolate), ("predict", predict), ("demo", demo)):
     register(app, _name, _function)
+register(app, "eval", evaluate)
 register(train_app, "interpolate", train_interpolate.command, "train interpolate")
 register(train_app, "predict", train_predict.command, "train predict")
 register(train_app, "stylize", train_stylize.command, "train stylize")

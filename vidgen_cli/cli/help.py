@@ -41,6 +41,11 @@ EXAMPLES: dict[str, list[str]] = {
         "vidgen predict in.mp4 -o next/ --frames 10 --end 4.5 --only-new",
         "vidgen predict in.mp4 -o check/ --frames 10 --at 120 --only-new",
     ],
+    "eval": [
+        "vidgen eval reference.mp4 result.mp4              # PSNR, SSIM, VMAF",
+        "vidgen eval truth/ predicted/ --per-frame --json",
+        "vidgen eval styled.mp4 --flicker                  # temporal warping error",
+    ],
     "demo": [
         "vidgen demo                                       # writes vidgen-demo/",
         "vidgen demo -o /tmp/demo --overwrite",

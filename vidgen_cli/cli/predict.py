@@ -20,7 +20,7 @@ def predict(
     inputs: opt.MediaInputs,
     common: opt.Common,
     frames: Annotated[int, typer.Option("--frames", "-n", metavar="N", help="How many frames to predict.")] = 12,
-    model: Annotated[str, typer.Option("--model", metavar="MODEL", help="learned (a refiner over a flow extrapolation, default), flow, copy, or a .pt file from `vidgen train predict`.")] = "learned",
+    model: Annotated[str, typer.Option("--model", metavar="MODEL", help="flow (damped optical-flow extrapolation, default), learned (a refiner over it: slower, opt-in), copy, or a .pt file from `vidgen train predict`.")] = "flow",
     context: Annotated[Optional[int], typer.Option("--context", metavar="N", help="How many trailing frames the model sees (default: what it needs).")] = None,
     at: Annotated[Optional[int], typer.Option("--at", metavar="FRAME", help="Predict after this frame index (0-based) instead of the end; like --end, by frame.")] = None,
     only_new: Annotated[bool, typer.Option("--only-new", help="Write only the predicted frames.")] = False,
@@ -37,7 +37,7 @@ def predict(
     from vidgen_cli.predict.extend import ExtendProcessor
     from vidgen_cli.predict.processor import Predictor
 
-    placement = common.placement()
+    placement = None if model in ("copy", "flow") else common.placement()  # no torch (260 MB) for flow
     predictor = Predictor(model, placement)
 
     def plan(info) -> Plan:

@@ -12,14 +12,16 @@ import numpy as np
 # Engines: compute motion once per pair (at a bounded "work" resolution), then render any t.
 from vidgen_cli.device import to_array, to_tensor
 from vidgen_cli.vision.interpolation import (
+    FLOW_MODEL_SETTINGS,
     FlowEstimator,
     FlowSettings,
     PairFlows,
     intermediate,
     occlusion_mask,
     resize_flow,
-    warp,
 )
+from vidgen_cli.vision.flow import backward_warp
+from vidgen_cli.vision.hypotheses import linear_hypotheses, select
 from vidgen_cli.vision.sizes import fit_image
 
 
@@ -45,7 +47,8 @@ class PairState:
 
 
 class FlowEngine:
-    """The `flow` model: splatted DIS intermediate flows, occlusion-aware blend, no learning.
+    """The `flow` model: splatted DIS intermediate flows, time-weighted blend, bicubic warps, no learning
+    (settings: vidgen_cli.vision.interpolation.FLOW_MODEL_SETTINGS).
 
     Motion is estimated and splatted at most at `work_side` pixels on the long side; only the
     final warps run at full resolution, so memory and time stay bounded at 4K. On held-out 720p
@@ -58,7 +61,7 @@ class FlowEngine:
     weights_sha256: str | None = None
 
     def __init__(self, settings: FlowSettings | None = None, work_side: int = WORK_SIDE) -> None:
-        self.settings = settings or FlowSettings()
+        self.settings = settings or FlowSettings(**FLOW_MODEL_SETTINGS)
         self.work_side = work_side
         self.estimator = FlowEstimator(self.settings)
 
@@ -66,20 +69,39 @@ class FlowEngine:
         s0, s1 = fit_image(frame0, self.work_side, minimum=8), fit_image(frame1, self.work_side, minimum=8)
         return PairState(frame0, frame1, s0, s1, self.estimator(s0, s1))
 
-    def _render(self, state: PairState, ft0: np.ndarray, ft1: np.ndarray, mask: np.ndarray,
-                residual: np.ndarray | None = None) -> np.ndarray:
+    def _render(self, state: PairState, ft0: np.ndarray, ft1: np.ndarray, mask: np.ndarray | float,
+                residual: np.ndarray | None = None, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
         """Warp the full-resolution frames with (upsampled) flows and blend with (upsampled) mask."""
         h, w = state.frame0.shape[:2]
         ft0, ft1 = resize_flow(ft0, w, h), resize_flow(ft1, w, h)
-        m = _up(mask.astype(np.float32), w, h)
-        out = cv2.blendLinear(warp(state.frame0, ft0), warp(state.frame1, ft1), m, 1.0 - m)
+        m = _up(mask.astype(np.float32), w, h) if isinstance(mask, np.ndarray) else np.full((h, w), mask, np.float32)
+        w0 = backward_warp(state.frame0, ft0, interpolation=interpolation)
+        w1 = backward_warp(state.frame1, ft1, interpolation=interpolation)
+        out = cv2.blendLinear(w0, w1, m, 1.0 - m)
         if residual is not None:
             out = cv2.add(out, _up(residual.astype(np.float32), w, h), dtype=cv2.CV_8U)
         return out
 
+    def motion(self, state: PairState, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
+        """(ft0, ft1, weight of frame 0) at work resolution, as the settings choose them."""
+        s, flows = self.settings, state.flows
+        inter = intermediate(state.small0, state.small1, flows, t, s) if s.splat else None
+        if s.hypotheses:
+            candidates = linear_hypotheses(flows.f01, flows.f10, t)
+            if inter is not None:
+                candidates.append((inter.ft0, inter.ft1))
+            ft0, ft1, _ = select(state.small0, state.small1, candidates, s.select_radius)
+        elif inter is not None:
+            ft0, ft1 = inter.ft0, inter.ft1
+        else:
+            ft0, ft1 = linear_hypotheses(flows.f01, flows.f10, t)[0]
+        if s.visibility_blend and inter is not None:
+            return ft0, ft1, occlusion_mask(inter.v0, inter.v1, t)
+        return ft0, ft1, 1.0 - t
+
     def at(self, state: PairState, t: float) -> np.ndarray:
-        inter = intermediate(state.small0, state.small1, state.flows, t, self.settings)
-        return self._render(state, inter.ft0, inter.ft1, occlusion_mask(inter.v0, inter.v1, t))
+        ft0, ft1, mask = self.motion(state, t)
+        return self._render(state, ft0, ft1, mask, interpolation=cv2.INTER_CUBIC if self.settings.cubic else cv2.INTER_LINEAR)
 
 
 class LearnedEngine(FlowEngine):

@@ -200,14 +200,27 @@ class Retimer:
         return out
 
     def flush(self) -> list[np.ndarray]:
-        """Trailing duplicates, the last frame, and (for --fps) the last frame's duration."""
+        """Trailing duplicates, the last frame, and (for --fps) the last frame's duration.
+
+        Frames that only looked like duplicates of the anchor at the end of a clip (tiny motion,
+        no pause) are interpolated towards the last frame like any other span, not held: holding
+        made the near-still clip end stop and jump."""
         if self.last is None or self.anchor is None:
             return []
-        n = self.last[0] + 1
+        a_idx, a_frame, _ = self.anchor
+        l_idx, l_frame, _ = self.last
+        n = l_idx + 1
         total = (n - 1) * int(self.factor) + 1 if self.factor is not None else max(1, round(self._frames_span(n) * self.target_fps))
-        out = []
+        out, state = [], None
         while self.next_j < total:
-            out.append(self.anchor[1] if self._position(self.next_j, self.last[0]) < self.last[0] else self.last[1])
+            position = self._position(self.next_j, l_idx)
+            if position >= l_idx:
+                out.append(l_frame)
+            elif position <= a_idx or self.paused:
+                out.append(a_frame)
+            else:
+                state = state if state is not None else self.engine.prepare(a_frame, l_frame)
+                out.append(self.engine.at(state, float((position - a_idx) / (l_idx - a_idx))))
             self.next_j += 1
         return out
 

@@ -46,10 +46,14 @@ def pixel_grid(h: int, w: int) -> np.ndarray:
     return grid
 
 
-def backward_warp(image: np.ndarray, flow: np.ndarray, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
-    """Sample `image` at x + flow(x): brings the second image onto the first when flow is first->second."""
+def backward_warp(image: np.ndarray, flow: np.ndarray, border: int = cv2.BORDER_REPLICATE,
+                  interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """Sample `image` at x + flow(x): brings the second image onto the first when flow is first->second.
+
+    interpolation: an OpenCV flag; bicubic keeps more texture than bilinear (each bilinear warp
+    low-passes the image by up to half a pixel's blur)."""
     h, w = flow.shape[:2]
-    return cv2.remap(image, pixel_grid(h, w) + flow, None, interpolation=cv2.INTER_LINEAR, borderMode=border)
+    return cv2.remap(image, pixel_grid(h, w) + flow, None, interpolation=interpolation, borderMode=border)
 
 
 def forward_backward_mask(forward: np.ndarray, backward: np.ndarray, tolerance: float = 0.01, slack: float = 0.5) -> np.ndarray:

@@ -1,0 +1,102 @@
+"""`vidgen eval`: frame matching, the metrics' values on known cases, VMAF pairing, flicker, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import make_clip
+from vidgen_cli.cli.app import app
+from vidgen_cli.errors import InputError
+from vidgen_cli.evaluate import vmaf
+from vidgen_cli.evaluate.compare import compare
+from vidgen_cli.evaluate.flicker import flicker
+from vidgen_cli.evaluate.pairs import match_indices
+from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.vision.metrics import psnr
+
+
+def _video(times: list[float], fps: float = 30) -> VideoInfo:
+    from fractions import Fraction
+
+    return VideoInfo("x.mp4", "video", 64, 48, Fraction(fps).limit_denominator(1001), len(times), 1.0,
+                     timestamps=np.array(times, np.float64))
+
+
+def test_timestamp_matching_pairs_nearest_frames_and_refuses_gaps() -> None:
+    ref = _video([i / 30 for i in range(30)])
+    # a VFR test missing every fourth frame: the rest still pair with the right reference frames
+    test = _video([i / 30 for i in range(30) if i % 4 != 1])
+    with pytest.raises(InputError, match="--partial"):
+        match_indices(ref, test)
+    pairs = match_indices(ref, test, partial=True)
+    assert pairs == [(i, k) for k, i in enumerate(i for i in range(30) if i % 4 != 1)]
+    # twice the rate: only every other test frame has a partner
+    double = _video([i / 60 for i in range(60)], fps=60)
+    with pytest.raises(InputError, match="30 test frames have no partner"):
+        match_indices(ref, double)
+
+
+def _write_frames(folder: Path, frames: list[np.ndarray]) -> Path:
+    folder.mkdir()
+    for i, frame in enumerate(frames):
+        cv2.imwrite(str(folder / f"{i:04d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    return folder
+
+
+def test_compare_frame_folders_gives_the_metric_of_each_pair(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    ref = [rng.integers(0, 256, (40, 48, 3), dtype=np.uint8) for _ in range(3)]
+    test = [ref[0], np.clip(ref[1].astype(int) + 10, 0, 255).astype(np.uint8), 255 - ref[2]]
+    a, b = _write_frames(tmp_path / "ref", ref), _write_frames(tmp_path / "test", test)
+    result = compare(str(a), str(b), vmaf=False)
+    assert [f.psnr for f in result.frames] == pytest.approx([psnr(t, r) for t, r in zip(test, ref)])
+    assert result.frames[0].psnr == 100.0 and result.frames[0].ssim == pytest.approx(1.0)
+    assert result.mean("psnr") == pytest.approx(np.mean([f.psnr for f in result.frames]))
+
+
+@pytest.mark.skipif(not vmaf.available(), reason="ffmpeg without libvmaf")
+def test_vmaf_scores_the_pairs_in_order() -> None:
+    img = cv2.GaussianBlur(np.random.default_rng(1).integers(0, 256, (96, 128, 3), dtype=np.uint8), (5, 5), 2)
+    scorer = vmaf.VmafScorer(128, 96)
+    scorer.push(img, img)
+    scorer.push(img, 255 - img)
+    scorer.push(img, img)
+    same, inverted, again = scorer.finish()
+    assert same > 90 and again > 90 and inverted < 20
+
+
+def test_cli_eval_json_errors_and_resize(clips: dict[str, Path], tmp_path: Path) -> None:
+    runner = CliRunner()
+    plain = str(clips["plain"])
+    same = runner.invoke(app, ["eval", plain, plain, "--json", "--per-frame", "--no-vmaf"])
+    assert same.exit_code == 0, same.output
+    record = json.loads(same.stdout)
+    assert record["frames"] == 24 and record["psnr"] == 100.0 and len(record["per_frame"]) == 24
+    small = make_clip(tmp_path / "small.mp4", extra_video=["-vf", "scale=32:24"])
+    refused = runner.invoke(app, ["eval", plain, str(small)])
+    assert refused.exit_code == 3 and "--resize" in refused.stderr and "Traceback" not in refused.output
+    resized = runner.invoke(app, ["eval", plain, str(small), "--resize", "--json", "--no-vmaf"])
+    assert resized.exit_code == 0 and 15 < json.loads(resized.stdout)["psnr"] < 100
+    short = make_clip(tmp_path / "short.mp4", seconds=0.5)
+    longer = runner.invoke(app, ["eval", plain, str(short), "--no-vmaf"])
+    assert longer.exit_code == 3 and "lengths differ" in longer.stderr
+    partial = runner.invoke(app, ["eval", plain, str(short), "--no-vmaf", "--partial", "--json"])
+    assert json.loads(partial.stdout)["frames"] == 12
+    assert runner.invoke(app, ["eval", plain]).exit_code == 2
+
+
+def test_flicker_is_zero_for_a_still_video_and_grows_with_noise(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    base = cv2.GaussianBlur(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8), (7, 7), 2)
+    still = _write_frames(tmp_path / "still", [base] * 4)
+    noisy = _write_frames(tmp_path / "noisy", [np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8)
+                                               for _ in range(4)])
+    assert flicker(str(still)).mean < 0.01  # sub-pixel flow noise only
+    measured = flicker(str(noisy), source=str(still))  # flow from the still source: all noise is flicker
+    assert len(measured.per_pair) == 3 and measured.mean > 50

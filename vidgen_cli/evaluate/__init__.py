@@ -1,0 +1,1 @@
+"""`vidgen eval`: full-reference quality (PSNR, SSIM, VMAF) and temporal stability (warping error)."""

@@ -1,0 +1,131 @@
+"""Pair the frames of a reference and a test input: by presentation timestamp when both are videos,
+by position otherwise (frame folders, single images).
+
+Everything that can be refused is refused before any frame is decoded: sizes that differ (unless
+the test is resized), lengths that differ and timestamps without a partner (unless only the frames
+both inputs have are wanted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from vidgen_cli.errors import InputError
+from vidgen_cli.io.decode import open_input
+from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.io.probe import probe
+
+
+@dataclass
+class FramePair:
+    """One reference frame and the test frame matched to it (H x W x 3 uint8 RGB, same size)."""
+
+    reference_index: int
+    test_index: int
+    time: float | None  # reference presentation time in seconds, when known
+    reference: np.ndarray
+    test: np.ndarray
+
+
+def _describe(info: VideoInfo) -> str:
+    rate = f" at {float(info.fps):.6g} fps" if info.fps else ""
+    return f"{info.frame_count} frames{rate}"
+
+
+def match_indices(reference: VideoInfo, test: VideoInfo, partial: bool = False) -> list[tuple[int, int]]:
+    """(reference index, test index) pairs, both increasing.
+
+    Two videos are matched by timestamp: each test frame goes to the reference frame nearest in
+    time, within half the reference's frame interval (so a 2-frame offset or a different frame
+    rate shows up as unmatched frames, not as a silent shift). Frame folders and images are matched
+    by position. Raises InputError when frames are left without a partner and `partial` is False.
+    """
+    if reference.kind == "video" and test.kind == "video" and reference.timestamps is not None and test.timestamps is not None:
+        ref_t, test_t = reference.timestamps, test.timestamps
+        step = float(np.median(np.diff(ref_t))) if len(ref_t) > 1 else (1 / float(reference.fps) if reference.fps else 1.0)
+        nearest = np.clip(np.searchsorted(ref_t, test_t), 1, max(1, len(ref_t) - 1)) if len(ref_t) > 1 else np.zeros(len(test_t), int)
+        if len(ref_t) > 1:
+            left_closer = np.abs(test_t - ref_t[nearest - 1]) <= np.abs(test_t - ref_t[nearest])
+            nearest = np.where(left_closer, nearest - 1, nearest)
+        ok = np.abs(test_t - ref_t[nearest]) <= 0.5 * step + 1e-6
+        pairs, used = [], set()
+        for ti in np.nonzero(ok)[0]:
+            ri = int(nearest[ti])
+            if ri not in used:  # two test frames on one reference frame: the first one counts
+                used.add(ri)
+                pairs.append((ri, int(ti)))
+        missing_ref, extra_test = len(ref_t) - len(pairs), len(test_t) - len(pairs)
+        how = "by timestamp"
+    else:
+        n = min(reference.frame_count, test.frame_count)
+        pairs = [(i, i) for i in range(n)]
+        missing_ref, extra_test = reference.frame_count - n, test.frame_count - n
+        how = "by position"
+    if (missing_ref or extra_test) and not partial:
+        raise InputError(
+            f"lengths differ: the reference has {_describe(reference)}, the test {_describe(test)}; matched {how}, "
+            f"{missing_ref} reference and {extra_test} test frames have no partner; "
+            "compare inputs of the same length and frame rate, or pass --partial to score only the matched frames")
+    if not pairs:
+        raise InputError("no frame of the test input matches a frame of the reference (by timestamp or position)")
+    return pairs
+
+
+def check_sizes(reference: VideoInfo, test: VideoInfo, resize: bool) -> None:
+    if (reference.width, reference.height) != (test.width, test.height) and not resize:
+        raise InputError(
+            f"sizes differ: the reference is {reference.width}x{reference.height}, the test {test.width}x{test.height}; "
+            "pass --resize to scale the test to the reference's size first")
+
+
+def fit(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """`frame` scaled to width x height: area averaging to shrink, bicubic to enlarge."""
+    if frame.shape[:2] == (height, width):
+        return frame
+    shrink = width * height < frame.shape[0] * frame.shape[1]
+    return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
+class MatchedFrames:
+    """The matched frame pairs of two inputs, decoded once in order (two frames in memory at a time).
+
+    Raises InputError (before decoding) for unreadable inputs, sizes that differ without
+    `resize`, and lengths that differ without `partial`.
+    """
+
+    def __init__(self, reference: str, test: str, resize: bool = False, partial: bool = False) -> None:
+        if reference == "-" or test == "-":
+            raise InputError("eval reads files and folders, not stdin; save the stream to a file first")
+        self.reference_info, self.test_info = probe(reference), probe(test)
+        check_sizes(self.reference_info, self.test_info, resize)
+        self.pairs = match_indices(self.reference_info, self.test_info, partial)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.reference_info.width, self.reference_info.height
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __iter__(self) -> Iterator[FramePair]:
+        width, height = self.size
+        times = self.reference_info.timestamps
+        with open_input(self.reference_info.path, info=self.reference_info) as ref_reader, \
+                open_input(self.test_info.path, info=self.test_info) as test_reader:
+            refs, tests = enumerate(ref_reader), enumerate(test_reader)
+            for ri, ti in self.pairs:
+                ref = _advance(refs, ri, self.reference_info.path)
+                frame = _advance(tests, ti, self.test_info.path)
+                time = float(times[ri]) if times is not None and ri < len(times) else None
+                yield FramePair(ri, ti, time, ref, fit(frame, width, height))
+
+
+def _advance(frames: Iterator[tuple[int, np.ndarray]], index: int, path: str) -> np.ndarray:
+    for i, frame in frames:
+        if i == index:
+            return frame
+    raise InputError(f"{path}: ended before frame {index} that its probe announced; the file may be truncated")
