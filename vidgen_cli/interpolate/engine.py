@@ -19,6 +19,7 @@ from vidgen_cli.vision.interpolation import (
     resize_flow,
     warp,
 )
+from vidgen_cli.vision.planes import blend, rgb8
 
 
 def _work_size(h: int, w: int, work_side: int) -> tuple[int, int]:
@@ -61,13 +62,16 @@ class FlowEngine:
         self.estimator = FlowEstimator(self.settings)
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> PairState:
+        """Frames: H x W x 3 (RGB) or x 4 (RGBA), uint8 or uint16. Motion is measured on their 8-bit
+        RGB view; every plane (alpha included) is then moved by that same motion."""
         h, w = frame0.shape[:2]
         size = _work_size(h, w, self.work_side)
+        v0, v1 = rgb8(frame0), rgb8(frame1)
         if size != (w, h):
-            s0 = cv2.resize(frame0, size, interpolation=cv2.INTER_AREA)
-            s1 = cv2.resize(frame1, size, interpolation=cv2.INTER_AREA)
+            s0 = cv2.resize(v0, size, interpolation=cv2.INTER_AREA)
+            s1 = cv2.resize(v1, size, interpolation=cv2.INTER_AREA)
         else:
-            s0, s1 = frame0, frame1
+            s0, s1 = v0, v1
         return PairState(frame0, frame1, s0, s1, self.estimator(s0, s1))
 
     def _render(self, state: PairState, ft0: np.ndarray, ft1: np.ndarray, mask: np.ndarray,
@@ -76,6 +80,9 @@ class FlowEngine:
         h, w = state.frame0.shape[:2]
         ft0, ft1 = resize_flow(ft0, w, h), resize_flow(ft1, w, h)
         m = _up(mask.astype(np.float32), w, h)
+        if state.frame0.dtype != np.uint8 or state.frame0.shape[2] != 3:  # RGBA or 16-bit: every plane, full precision
+            extra = _up(residual.astype(np.float32), w, h) if residual is not None else None
+            return blend(warp(state.frame0, ft0), warp(state.frame1, ft1), m, extra)
         out = cv2.blendLinear(warp(state.frame0, ft0), warp(state.frame1, ft1), m, 1.0 - m)
         if residual is not None:
             out = cv2.add(out, _up(residual.astype(np.float32), w, h), dtype=cv2.CV_8U)

@@ -19,18 +19,43 @@ import numpy as np
 
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.paths import list_images
+from vidgen_cli.io.pixels import raw_format
 from vidgen_cli.io.probe import MAX_PIXELS, parse_header, probe
 
 
-def read_image(path: Path) -> np.ndarray:
-    """One image as RGB uint8 (alpha dropped, 16-bit scaled down)."""
+def read_image(path: Path, pixels: PixelInfo | None = None) -> np.ndarray:
+    """One image as RGB uint8 (alpha dropped, 16-bit scaled down); with `pixels`, as RGBA when
+    pixels.alpha and as uint16 when pixels.bit_depth > 8 (what a folder's first frame holds)."""
     data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
+    flags = cv2.IMREAD_COLOR if pixels is None else cv2.IMREAD_UNCHANGED
+    image = cv2.imdecode(data, flags) if data is not None and data.size else None
     if image is None:
         raise InputError(f"{path}: not a readable image; remove or replace it")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if pixels is None:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return _as_layout(image, pixels.alpha, pixels.bit_depth > 8)
+
+
+def _as_layout(image: np.ndarray, alpha: bool, deep: bool) -> np.ndarray:
+    """A decoded BGR/BGRA/gray image as RGB or RGBA, uint8 or uint16."""
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.shape[2] == 2:  # gray + alpha
+        image = np.dstack([image[..., 0]] * 3 + [image[..., 1]])
+    if image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA) if alpha else cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+    else:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        if alpha:  # a frame without alpha in a folder with alpha: opaque
+            full = np.iinfo(image.dtype).max
+            image = np.dstack([image, np.full(image.shape[:2], full, image.dtype)])
+    if deep and image.dtype == np.uint8:
+        return image.astype(np.uint16) * 257
+    if not deep and image.dtype == np.uint16:
+        return ((image.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    return image
 
 
 class FrameReader:
@@ -58,7 +83,7 @@ class ImageFolderReader(FrameReader):
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for file in self.files:
-            frame = read_image(file)
+            frame = read_image(file, self.info.pixels)
             if frame.shape[:2] != (self.info.height, self.info.width):
                 raise InputError(
                     f"{file}: is {frame.shape[1]}x{frame.shape[0]} but the first frame is "
@@ -72,15 +97,17 @@ class SingleImageReader(FrameReader):
         self.info = info
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        yield read_image(Path(self.info.path))
+        yield read_image(Path(self.info.path), self.info.pixels)
 
 
 class FFmpegReader(FrameReader):
     """Decode one video stream to raw RGB through a piped ffmpeg process."""
 
-    def __init__(self, info: VideoInfo, start: float | None = None, end: float | None = None) -> None:
+    def __init__(self, info: VideoInfo, start: float | None = None, end: float | None = None,
+                 deinterlace: bool = True) -> None:
         self.info = info
         self.start, self.end = start, end
+        self.deinterlace = deinterlace
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []
 
@@ -91,7 +118,19 @@ class FFmpegReader(FrameReader):
         if self.end is not None:
             args += ["-to", f"{self.end:.6f}"]
         stream = f"0:{self.info.video_stream}" if self.info.kind == "video" else "0:v:0"
-        return [*args, "-map", stream, "-an", "-sn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+        decoder, filters = self._decode_options()
+        if decoder:
+            args[-2:-2] = decoder  # before -i
+        args += ["-vf", ",".join(filters)] if filters else []
+        return [*args, "-map", stream, "-an", "-sn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", self.raw_format, "pipe:1"]
+
+    def _decode_options(self) -> tuple[list[str], list[str]]:
+        return decode_options(self.info.pixels, self.info.codec, self.deinterlace)
+
+    @property
+    def raw_format(self) -> str:
+        """rgb24, or rgba / rgb48le / rgba64le when the stream has alpha or more than 8 bits."""
+        return raw_format(self.info.pixels.alpha, self.info.pixels.bit_depth > 8)
 
     def _spawn(self, source: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
         self._process = subprocess.Popen(self._command(source), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
@@ -113,7 +152,9 @@ class FFmpegReader(FrameReader):
     def _read_frames(self) -> Iterator[np.ndarray]:
         assert self._process and self._process.stdout
         width, height = self.info.width, self.info.height
-        frame_bytes = width * height * 3
+        channels = 4 if self.raw_format in ("rgba", "rgba64le") else 3
+        dtype = np.dtype("<u2") if self.raw_format in ("rgb48le", "rgba64le") else np.dtype(np.uint8)
+        frame_bytes = width * height * channels * dtype.itemsize
         count = 0
         try:
             while True:
@@ -121,7 +162,8 @@ class FFmpegReader(FrameReader):
                 if buffer is None:
                     break
                 count += 1
-                yield np.frombuffer(buffer, np.uint8).reshape(height, width, 3)
+                frame = np.frombuffer(buffer, dtype).reshape(height, width, channels)
+                yield frame if dtype == np.uint8 else frame.astype(np.uint16, copy=False)
         finally:
             returncode = self._finish()
         stderr = b"".join(self._stderr).decode("utf-8", "replace")
@@ -173,13 +215,34 @@ class StdinReader(FFmpegReader):
         self.info = VideoInfo(
             path="-", kind="stream", width=video["width"], height=video["height"], fps=video["fps"] or Fraction(25),
             frame_count=0, duration=0.0, codec=video["codec"], pix_fmt=video["pix_fmt"], audio=header.audio,
+            pixels=video["pixels"],
         )
         return self.info
+
+    @property
+    def raw_format(self) -> str:
+        """Always rgb24: ffmpeg starts before the stream's bit depth and alpha are known."""
+        return "rgb24"
+
+    def _decode_options(self) -> tuple[list[str], list[str]]:
+        # The field order is not known yet: deinterlace the frames that are flagged interlaced.
+        return [], (["bwdif=mode=send_frame:parity=auto:deint=interlaced"] if self.deinterlace else [])
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._process is None:
             self.open_stream()
         yield from self._read_frames()
+
+
+def decode_options(pixels: PixelInfo, codec: str, deinterlace: bool) -> tuple[list[str], list[str]]:
+    """(decoder options before -i, filters) for one video stream: VP8/VP9 with alpha need libvpx
+    (ffmpeg's own decoders drop the alpha side channel); interlaced streams are deinterlaced with
+    bwdif, one frame per frame, so the timeline does not change."""
+    decoder = []
+    if pixels.alpha and codec in ("vp9", "vp8"):
+        decoder = ["-c:v", "libvpx-vp9" if codec == "vp9" else "libvpx"]
+    filters = ["bwdif=mode=send_frame:parity=auto:deint=all"] if deinterlace and pixels.interlaced else []
+    return decoder, filters
 
 
 def _read_exactly(stream, size: int) -> bytearray | None:
@@ -196,7 +259,8 @@ def _read_exactly(stream, size: int) -> bytearray | None:
     return buffer
 
 
-def open_input(path: str | os.PathLike[str], start: float | None = None, end: float | None = None, info: VideoInfo | None = None) -> FrameReader:
+def open_input(path: str | os.PathLike[str], start: float | None = None, end: float | None = None, info: VideoInfo | None = None,
+               deinterlace: bool = True) -> FrameReader:
     """Pick the reader for a video file, a folder of images, a single image, or '-' (stdin)."""
     path = str(path)
     if path == "-":
@@ -213,4 +277,4 @@ def open_input(path: str | os.PathLike[str], start: float | None = None, end: fl
         return ImageFolderReader(info, first, last)
     if info.kind == "image":
         return SingleImageReader(info)
-    return FFmpegReader(info, start, end)
+    return FFmpegReader(info, start, end, deinterlace=deinterlace)

@@ -19,7 +19,9 @@ import numpy as np
 from vidgen_cli.errors import EncodeError, OutputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.manifest import Manifest, write_manifest
-from vidgen_cli.io.media import StreamInfo
+from vidgen_cli.io.media import PixelInfo, StreamInfo
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, frame_format, output_pix_fmt
+from vidgen_cli.vision.planes import eight_bit
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 
 MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm", ".avi": "avi",
@@ -31,6 +33,7 @@ _AUDIO_FALLBACK = {"mp4": "aac", "mov": "aac", "webm": "libopus", "avi": "libmp3
 _TEXT_SUBTITLES = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
 _SUBTITLE_CODEC = {"mp4": "mov_text", "mov": "mov_text", "webm": "webvtt", "matroska": "copy"}
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
+_ALPHA_CODEC = {"mov": "prores_ks", "webm": "libvpx-vp9"}  # where the default codec drops alpha but the container holds it
 _DEFAULT_CODEC = {"webm": "libvpx-vp9", "gif": "gif", "yuv4mpegpipe": "rawvideo", "nut": "libx264"}
 
 
@@ -57,16 +60,24 @@ class MediaSource:
 WarnFn = Callable[[str], None]
 
 
-def default_codec(muxer: str) -> str:
-    """libx264, or what the container requires (VP9 for WebM)."""
-    return _DEFAULT_CODEC.get(muxer, "libx264")
+def default_codec(muxer: str, alpha: bool = False) -> str:
+    """libx264, or what the container requires (VP9 for WebM); with alpha, the container's codec
+    that stores it (ProRes 4444 in .mov)."""
+    return (_ALPHA_CODEC.get(muxer) if alpha else None) or _DEFAULT_CODEC.get(muxer, "libx264")
 
 
-def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int, warn: WarnFn) -> list[str]:
-    codec = options.codec or default_codec(muxer)
+def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int, warn: WarnFn,
+                     pixels: PixelInfo | None = None, alpha: bool = False) -> list[str]:
+    """Encoder options. `pixels`: the source's pixel facts (deeper than 8 bits: encode at 10 bits);
+    `alpha`: the frames carry alpha (kept where the codec can store it, else a warning)."""
+    codec = options.codec or default_codec(muxer, alpha)
     args = ["-c:v", codec]
     delivery = codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}
-    pix_fmt = options.pix_fmt or ("yuv420p" if delivery else None)
+    if alpha and codec != "copy" and codec not in ALPHA_PIX_FMT and not options.pix_fmt:
+        warn(f"alpha dropped: {codec} in {muxer} cannot store it; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
+    if codec == "prores_ks" and alpha:
+        args += ["-profile:v", "4444"]
+    pix_fmt = options.pix_fmt or (output_pix_fmt(codec, pixels, alpha) if codec != "copy" else None) or ("yuv420p" if delivery else None)
     if pix_fmt and pix_fmt.startswith(_CHROMA_SUBSAMPLED) and (width % 2 or height % 2):
         if options.pix_fmt:
             raise UsageError(f"--pix-fmt {pix_fmt} needs an even width and height but frames are {width}x{height}; use --pix-fmt yuv444p")
@@ -115,8 +126,10 @@ class VideoWriter:
 
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions | None = None,
                  media: MediaSource | None = None, stream_format: str | None = None,
-                 sar: Fraction | None = None, warn: WarnFn | None = None) -> None:
+                 sar: Fraction | None = None, warn: WarnFn | None = None, pixels: PixelInfo | None = None) -> None:
+        """`pixels`: the source's bit depth, colour tags and alpha, kept in the output where the codec allows."""
         self.output = str(output)
+        self.pixels = pixels
         self.fps = Fraction(fps)
         self.options = options or EncodeOptions()
         self.media = media
@@ -139,27 +152,39 @@ class VideoWriter:
         self._stderr: list[bytes] = []
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
+        self.raw_format = "rgb24"
 
-    def command(self, video_input: list[str], width: int, height: int) -> list[str]:
-        """The ffmpeg command that encodes `video_input` (input #0) with this writer's settings."""
+    def command(self, video_input: list[str], width: int, height: int, alpha: bool | None = None) -> list[str]:
+        """The ffmpeg command that encodes `video_input` (input #0) with this writer's settings.
+        `alpha`: whether input #0 carries alpha (default: what `pixels` says)."""
+        alpha = bool(self.pixels and self.pixels.alpha) if alpha is None else alpha
         if self.muxer == "yuv4mpegpipe":
-            pix_fmt = self.options.pix_fmt or ("yuv444p" if (width % 2 or height % 2) else "yuv420p")
+            deep = self.pixels is not None and self.pixels.bit_depth > 8
+            pix_fmt = self.options.pix_fmt or ("yuv444p" if (width % 2 or height % 2) else "yuv420p") + ("10" if deep else "")
             video = ["-c:v", "rawvideo", "-pix_fmt", pix_fmt]
+            if alpha:
+                self.warn("alpha dropped: y4m cannot store it; use --format nut or matroska with --codec ffv1 to keep it")
         else:
-            video = video_codec_args(self.options, self.muxer, width, height, self.warn)
+            video = video_codec_args(self.options, self.muxer, width, height, self.warn, self.pixels, alpha)
         media_inputs, media_maps = _media_args(self.media, self.muxer, 1)
         target = "pipe:1" if self.to_stdout else str(self.temporary)
-        filters = ["-vf", f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else []
+        colour_filters, colour_options = colour_args(self.pixels)
+        video += colour_options
+        chain = ([f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else [])
+        chain += colour_filters if "copy" not in video else []
+        filters = ["-vf", ",".join(chain)] if chain else []
         container = ["-movflags", "+faststart"] if self.muxer in {"mp4", "mov"} and not self.to_stdout else []
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
                 *filters, *video, *container, "-f", self.muxer, target]
 
-    def _start(self, width: int, height: int) -> None:
-        raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
-        self._process = subprocess.Popen(self.command(raw, width, height), stdin=subprocess.PIPE,
+    def _start(self, width: int, height: int, raw_format: str = "rgb24") -> None:
+        raw = ["-f", "rawvideo", "-pix_fmt", raw_format, "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+        alpha = raw_format in ("rgba", "rgba64le")
+        self._process = subprocess.Popen(self.command(raw, width, height, alpha), stdin=subprocess.PIPE,
                                          stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.size = (width, height)
+        self.raw_format = raw_format
 
     def encode_external(self, video_input: list[str], width: int, height: int, frames: int) -> None:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
@@ -183,12 +208,14 @@ class VideoWriter:
     def write(self, frame: np.ndarray) -> None:
         height, width = frame.shape[:2]
         if self._process is None:
-            self._start(width, height)
+            self._start(width, height, frame_format(frame))
         elif (width, height) != self.size:
             raise EncodeError(f"frame {self.frames_written} is {width}x{height} but the video is {self.size[0]}x{self.size[1]}")
+        elif frame_format(frame) != self.raw_format:
+            raise EncodeError(f"frame {self.frames_written} is {frame_format(frame)} but the video started as {self.raw_format}")
         assert self._process.stdin
         try:
-            self._process.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+            self._process.stdin.write(np.ascontiguousarray(frame, dtype="<u2" if frame.dtype == np.uint16 else np.uint8).tobytes())
         except (BrokenPipeError, OSError) as exc:
             self._process.wait()
             raise EncodeError(f"ffmpeg stopped while writing {self.output}: {self._error_line()}") from exc
@@ -226,8 +253,11 @@ class ImageFolderWriter:
 
     def __init__(self, output: str | Path, image_format: str = "png", quality: int = 95,
                  fps: Fraction | None = None, source: str | None = None, audio_source: str | None = None,
-                 start: float = 0.0, warn: WarnFn | None = None, folder: Path | None = None, existing: int = 0) -> None:
-        """`folder`/`existing`: write into this folder, which already holds frames 1..existing (resume)."""
+                 start: float = 0.0, warn: WarnFn | None = None, folder: Path | None = None, existing: int = 0,
+                 pixels: PixelInfo | None = None) -> None:
+        """`folder`/`existing`: write into this folder, which already holds frames 1..existing (resume).
+        `pixels`: the source's colour tags, recorded in the manifest so `stitch` can carry them.
+        PNG keeps alpha and 16 bits, WebP alpha; others are reduced with a warning."""
         self.output = Path(output)
         self.format = image_format.lower().lstrip(".")
         if self.format == "jpeg":
@@ -243,12 +273,26 @@ class ImageFolderWriter:
             self.temporary = folder
         self.names: list[str] = [f"{i:06d}.{self.format}" for i in range(1, existing + 1)]
         self.size: tuple[int, int] | None = None
+        self.pixels, self.warn = pixels, warn or (lambda message: None)
+        self._warned = False
+
+    def _fit(self, frame: np.ndarray) -> np.ndarray:
+        """The frame as BGR(A) in a depth and plane count the image format stores."""
+        lost = []
+        if frame.shape[2] == 4 and self.format == "jpg":
+            frame, lost = frame[..., :3], lost + ["alpha"]
+        if frame.dtype == np.uint16 and self.format != "png":
+            frame, lost = eight_bit(frame), lost + ["16-bit depth"]
+        if lost and not self._warned:
+            self.warn(f"{' and '.join(lost)} dropped: {self.format} cannot store it; use --format png to keep it")
+            self._warned = True
+        return cv2.cvtColor(frame, cv2.COLOR_RGBA2BGRA if frame.shape[2] == 4 else cv2.COLOR_RGB2BGR)
 
     def write(self, frame: np.ndarray) -> None:
         height, width = frame.shape[:2]
         self.size = self.size or (width, height)
         name = f"{len(self.names) + 1:06d}.{self.format}"
-        if not cv2.imwrite(str(self.temporary / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
+        if not cv2.imwrite(str(self.temporary / name), self._fit(frame), self.params):
             raise OutputError(f"could not write {self.output / name}; is the disk full?")
         self.names.append(name)
 
@@ -261,7 +305,8 @@ class ImageFolderWriter:
         width, height = self.size or (0, 0)
         write_manifest(self.temporary, Manifest(fps=fps, width=width, height=height, frames=self.names, times=times,
                                                 source=self.source, audio_source=self.audio_source, start=self.start,
-                                                duration=len(self.names) / float(fps)))
+                                                duration=len(self.names) / float(fps),
+                                                extra={"pixels": self.pixels.to_json()} if self.pixels else {}))
         commit(self.temporary, self.output)
 
     def abort(self) -> None:

@@ -18,6 +18,28 @@ class StreamInfo:
 
 
 @dataclass
+class PixelInfo:
+    """Bit depth, alpha, colour tags (ffmpeg names; None when unknown) and field order of a stream."""
+
+    bit_depth: int = 8
+    alpha: bool = False
+    primaries: str | None = None
+    transfer: str | None = None
+    matrix: str | None = None
+    range: str | None = None  # "tv" (limited) or "pc" (full)
+    field_order: str = "unknown"  # "progressive", "tff", "bff" or "unknown"
+
+    @property
+    def interlaced(self) -> bool:
+        return self.field_order in ("tff", "bff")
+
+    def to_json(self) -> dict:
+        return {"bit_depth": self.bit_depth, "alpha": self.alpha, "color_primaries": self.primaries,
+                "color_transfer": self.transfer, "color_matrix": self.matrix, "color_range": self.range,
+                "field_order": self.field_order}
+
+
+@dataclass
 class VideoInfo:
     path: str
     kind: str  # "video", "images" (a folder), "image" (one file), "stream" (stdin)
@@ -35,6 +57,7 @@ class VideoInfo:
     subtitles: list[StreamInfo] = field(default_factory=list)
     vfr: bool = False
     timestamps: np.ndarray | None = None  # presentation time of each frame in seconds, from 0
+    pixels: PixelInfo = field(default_factory=PixelInfo)
 
     @property
     def has_audio(self) -> bool:
@@ -57,4 +80,5 @@ class VideoInfo:
             "vfr": self.vfr,
             "audio": [s.__dict__ for s in self.audio],
             "subtitles": [s.__dict__ for s in self.subtitles],
+            **self.pixels.to_json(),
         }

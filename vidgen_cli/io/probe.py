@@ -20,8 +20,9 @@ import numpy as np
 from vidgen_cli.errors import InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.imagesize import image_size
-from vidgen_cli.io.media import StreamInfo, VideoInfo
+from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.paths import IMAGE_SUFFIXES, is_image_file, list_images
+from vidgen_cli.io.pixels import parse_pixels
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
@@ -74,6 +75,8 @@ def parse_header(stderr: str) -> Header:
             rotation = _ROTATION.search(line)
             if rotation and last_video and header.video is not None:
                 header.video["rotation"] = int(round(float(rotation.group(1))))
+            if last_video and header.video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line):
+                header.video["pixels"].alpha = True
             continue
         index, language, kind, description = int(match.group(1)), match.group(2), match.group(3), match.group(4)
         codec = description.split()[0].rstrip(",") if description else "unknown"
@@ -93,6 +96,7 @@ def _parse_video(index: int, codec: str, description: str) -> dict:
     parts = _split_top_level(description)
     if len(parts) > 1:
         info["pix_fmt"] = re.split(r"[(\s]", parts[1])[0]
+    info["pixels"] = parse_pixels(parts[1] if len(parts) > 1 else "")
     for part in parts:
         size = _SIZE.match(part)
         if size and not info["width"]:
@@ -185,6 +189,7 @@ def _probe_video(path: str) -> VideoInfo:
         subtitles=header.subtitles,
         vfr=vfr,
         timestamps=seconds,
+        pixels=video["pixels"],
     )
 
 
@@ -235,7 +240,15 @@ def _probe_image(path: str) -> VideoInfo:
     if image is None:
         raise InputError(f"{path}: not a readable image; pass a PNG, JPEG, WebP, BMP or TIFF file")
     height, width = image.shape[:2]
-    return VideoInfo(path=path, kind="image", width=width, height=height, fps=None, frame_count=1, duration=0.0)
+    return VideoInfo(path=path, kind="image", width=width, height=height, fps=None, frame_count=1, duration=0.0,
+                     pixels=image_pixels(image))
+
+
+def image_pixels(image: np.ndarray) -> PixelInfo:
+    """Bit depth and alpha of a decoded still (cv2.IMREAD_UNCHANGED). Colour tags of a video made from
+    stills come from the manifest, if any; otherwise they stay unknown (encoders' defaults)."""
+    alpha = image.ndim == 3 and image.shape[2] in (2, 4)
+    return PixelInfo(bit_depth=16 if image.dtype == np.uint16 else 8, alpha=alpha, field_order="progressive")
 
 
 def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
@@ -268,10 +281,17 @@ def _probe_folder(path: str) -> VideoInfo:
         if first is None:
             raise InputError(f"{images[0]}: not a readable image; remove it or replace it")
         size = (first.shape[1], first.shape[0])
+    first = cv2.imread(str(images[0]), cv2.IMREAD_UNCHANGED)
+    pixels = image_pixels(first) if first is not None else PixelInfo()
     width, height = size
     from vidgen_cli.io.manifest import read_manifest_if_any
 
     manifest = read_manifest_if_any(Path(path))
     fps = manifest.fps if manifest else None
     duration = len(images) / float(fps) if fps else 0.0
-    return VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration)
+    if manifest and manifest.extra.get("pixels"):  # the colour tags of the video the frames came from
+        recorded = manifest.extra["pixels"]
+        pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
+        pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
+    return VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration,
+                     pixels=pixels)

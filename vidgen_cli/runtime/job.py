@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,10 @@ from typing import Any
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, ImageFolderReader, open_input
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn
-from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.paths import VIDEO_SUFFIXES
 from vidgen_cli.io.probe import probe
+from vidgen_cli.runtime.planes import fit_processor
 from vidgen_cli.runtime.processor import FrameProcessor, as_process
 from vidgen_cli.runtime.resume import (
     ResumableFramesWriter,
@@ -37,6 +38,7 @@ class OutputSettings:
     image_format: str = "png"
     resume: bool = False
     audio_duration: float | None = None  # None: the source's whole audio
+    deinterlace: bool = True  # interlaced input is deinterlaced (bwdif) before model work
 
 
 @dataclass
@@ -76,14 +78,14 @@ def _media(info: VideoInfo, settings: OutputSettings) -> MediaSource | None:
     return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles, duration=settings.audio_duration)
 
 
-def _reader_from(info: VideoInfo, first_input: int) -> FrameReader:
+def _reader_from(info: VideoInfo, first_input: int, deinterlace: bool = True) -> FrameReader:
     if first_input == 0:
-        return open_input(info.path, info=info)
+        return open_input(info.path, info=info, deinterlace=deinterlace)
     if info.kind == "images":
         return ImageFolderReader(info, start_frame=first_input)
     assert info.timestamps is not None and info.fps
     start = float(info.timestamps[first_input]) - 0.25 / float(info.fps)
-    return open_input(info.path, start=start, info=info)
+    return open_input(info.path, start=start, info=info, deinterlace=deinterlace)
 
 
 def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fraction, settings: OutputSettings,
@@ -96,24 +98,48 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     if source == "-" and settings.resume:
         raise UsageError("--resume needs a file input; a stream from stdin cannot be rewound")
     writer: Any
+    warn = warn or (lambda message: None)
+    _warn_pixels(info, settings, warn)
+    pixels = info.pixels
     if kind == "stream":
-        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings), stream_format=settings.stream_format, warn=warn)
+        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings), stream_format=settings.stream_format, warn=warn,
+                             pixels=pixels)
     else:
         stat = Path(source).stat() if source != "-" else None
         key = fingerprint(source=str(Path(source).resolve()), size=stat.st_size if stat else None,
                           mtime=stat.st_mtime if stat else None, options=options_key, encode=settings.encode.__dict__,
                           image_format=settings.image_format)
         if kind == "video":
-            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings), key, settings.resume, warn=warn)
+            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings), key, settings.resume, warn=warn,
+                                          pixels=pixels)
         else:
             writer = ResumableFramesWriter(output, settings.image_format, out_fps, key, settings.resume, warn=warn,
                                            source=info.path if info.kind == "video" else None,
-                                           audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None)
+                                           audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None,
+                                           pixels=pixels)
     first_input, state = writer.resume_point() if kind != "stream" else (0, None)
     if state is not None:
         processor.load_state_dict(state)
     marks = kind != "stream"
-    frames_reader = reader if reader is not None else _reader_from(info, first_input)
+    frames_reader = reader if reader is not None else _reader_from(info, first_input, settings.deinterlace)
+    processor = fit_processor(processor, _decoded_pixels(info), warn)
     written = run_pipeline(frames_reader, writer, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
     total = writer.outputs_done if kind != "stream" else written
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)
+
+
+def _decoded_pixels(info: VideoInfo) -> PixelInfo:
+    """What the reader's frames hold: stdin is decoded to 8-bit RGB whatever the stream is."""
+    return replace(info.pixels, bit_depth=8, alpha=False) if info.kind == "stream" else info.pixels
+
+
+def _warn_pixels(info: VideoInfo, settings: OutputSettings, warn: WarnFn) -> None:
+    """One line for each pixel fact of the input that the run changes."""
+    if info.pixels.interlaced and not settings.deinterlace:
+        warn(f"input is interlaced ({info.pixels.field_order}) and --deinterlace off: fields are processed as progressive frames, combing stays")
+    elif info.pixels.interlaced:
+        warn(f"input is interlaced ({info.pixels.field_order}): deinterlaced with bwdif (one frame per frame); output is progressive")
+    if info.kind == "stream" and (info.pixels.bit_depth > 8 or info.pixels.alpha):
+        lost = [f"{info.pixels.bit_depth}-bit depth"] if info.pixels.bit_depth > 8 else []
+        lost += ["alpha"] if info.pixels.alpha else []
+        warn(f"stdin: {' and '.join(lost)} dropped: a piped stream is decoded to 8-bit RGB; pass the file by path to keep it")

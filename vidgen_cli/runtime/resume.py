@@ -29,6 +29,7 @@ from vidgen_cli.io.encode import (
     WarnFn,
     default_codec,
 )
+from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.runtime.processor import Mark
 
 DEFAULT_SEGMENT_FRAMES = 240
@@ -84,11 +85,13 @@ class ResumeFolder:
 
 class SegmentedVideoWriter:
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions, media: MediaSource | None,
-                 key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None) -> None:
+                 key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None,
+                 pixels: PixelInfo | None = None) -> None:
         self.output = Path(output)
+        self.pixels = pixels
         # Segments are joined by stream copy, so they must already use the final container's codec.
         final_muxer = MUXERS.get(self.output.suffix.lower(), "mp4")
-        options = replace(options, codec=options.codec or default_codec(final_muxer))
+        options = replace(options, codec=options.codec or default_codec(final_muxer, bool(pixels and pixels.alpha)))
         self.fps, self.options, self.media, self.key = fps, options, media, key
         self.warn = warn or (lambda message: None)
         self.segment_frames = segment_frames or int(os.environ.get("VIDGEN_SEGMENT_FRAMES", DEFAULT_SEGMENT_FRAMES))
@@ -110,7 +113,7 @@ class SegmentedVideoWriter:
     def write(self, frame: np.ndarray) -> None:
         if self._current is None:
             name = f"seg_{len(self.segments):05d}.nut"  # NUT keeps the exact 1/fps time base; mkv rounds to ms
-            self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn)
+            self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, pixels=self.pixels)
         self._current.write(frame)
         self.size = self.size or (frame.shape[1], frame.shape[0])
         self._pending += 1
@@ -142,7 +145,8 @@ class SegmentedVideoWriter:
         # packet and leaves gaps or overlaps at the joins.
         listing.write_text("".join(f"file '{name}'\nduration {float(count / self.fps):.9f}\n"
                                    for name, count in zip(self.segments, self.counts)))
-        joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media, warn=self.warn)
+        joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media, warn=self.warn,
+                             pixels=self.pixels)
         width, height = self.size or (0, 0)
         joined.encode_external(["-f", "concat", "-safe", "0", "-i", str(listing)], width, height, self.outputs_done)
         shutil.rmtree(self.work, ignore_errors=True)

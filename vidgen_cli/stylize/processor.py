@@ -130,6 +130,7 @@ class StylizeStream:
     the flow canvas. `state_dict` hands it out so a long run can resume exactly."""
 
     _CANVAS_FIELDS = ("_prev_in", "_prev_out", "_key_gray", "_key_out", "_coords", "_valid")
+    one_to_one = True  # one output frame per input frame: runtime/planes.py carries each frame's alpha across
 
     def __init__(self, stylizer: Stylizer) -> None:
         self.stylizer = stylizer

@@ -14,12 +14,15 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
+from vidgen_cli.vision.planes import rgb8
+
 DEFAULT_THRESHOLD = 0.25
 THUMB_SIZE = (64, 36)
 
 
 def thumbnail(frame: np.ndarray) -> np.ndarray:
     """The small grayscale image that cut scores (and duplicate checks) compare."""
+    frame = rgb8(frame)
     gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
     return cv2.resize(gray, THUMB_SIZE, interpolation=cv2.INTER_AREA)
 
