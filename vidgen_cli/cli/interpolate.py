@@ -14,7 +14,7 @@ from vidgen_cli.errors import UsageError
 
 
 @handle_errors
-@opt.with_common_options("output", "encode", "model")
+@opt.with_common_options("output", "encode", "model", "decode")
 def interpolate(
     inputs: opt.Inputs,
     common: opt.Common,

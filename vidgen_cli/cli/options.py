@@ -26,6 +26,7 @@ Preset = Annotated[str, typer.Option("--preset", help="Encoder speed preset (x26
 PixFmt = Annotated[Optional[str], typer.Option("--pix-fmt", help="Pixel format (default yuv420p; yuv444p for odd sizes).", rich_help_panel="Encoding")]
 NoAudio = Annotated[bool, typer.Option("--no-audio", help="Drop the audio instead of carrying it through.")]
 StreamFormat = Annotated[str, typer.Option("--format", help="Container when writing to stdout (-o -): nut, y4m, matroska, mpegts.", rich_help_panel="Encoding")]
+Deinterlace = Annotated[str, typer.Option("--deinterlace", help="auto: deinterlace input flagged interlaced (bwdif) before model work; off: process fields as they are.", rich_help_panel="Decoding")]
 Device = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.", rich_help_panel="Model")]
 Half = Annotated[bool, typer.Option("--half", help="Half precision (CUDA only).", rich_help_panel="Model")]
 
@@ -79,6 +80,13 @@ class Common:
     device: str = "auto"
     half: bool = False
     resume: bool = False
+    deinterlace: str = "auto"
+
+    @property
+    def deinterlace_on(self) -> bool:
+        if self.deinterlace not in ("auto", "off"):
+            raise UsageError(f"--deinterlace {self.deinterlace}: use auto or off")
+        return self.deinterlace == "auto"
 
     def encode_options(self) -> Any:
         from vidgen_cli.io.encode import EncodeOptions
@@ -99,6 +107,7 @@ _GROUPS: dict[str, list[tuple[str, Any]]] = {
     "encode": [("codec", Codec), ("crf", Crf), ("preset", Preset), ("pix_fmt", PixFmt), ("stream_format", StreamFormat),
                ("no_audio", NoAudio)],
     "model": [("device", Device), ("half", Half), ("resume", Resume)],
+    "decode": [("deinterlace", Deinterlace)],
 }
 
 

@@ -18,7 +18,7 @@ from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD
 
 
 @handle_errors
-@opt.with_common_options("output")
+@opt.with_common_options("output", "decode")
 def split(
     inputs: opt.Inputs,
     common: opt.Common,
@@ -46,7 +46,7 @@ def split(
     if fps and every > 1:
         raise UsageError("--fps and --every both choose frames; pass only one")
     settings = library.SplitOptions(image_format=image_format or "png", quality=quality, every=every,
-                                    fps=opt.parse_rate(fps), start=start_s, end=end_s)
+                                    fps=opt.parse_rate(fps), start=start_s, end=end_s, deinterlace=common.deinterlace_on)
 
     def work(job: Job) -> dict[str, Any]:
         from vidgen_cli.io.probe import probe
@@ -57,13 +57,17 @@ def split(
         info = probe(job.input)
         if info.kind != "video":
             raise InputError(f"{job.input}: is already frames; split takes a video file")
+        if info.pixels.interlaced:
+            reporter.warn(f"{job.input}: interlaced ({info.pixels.field_order}); " + ("deinterlaced with bwdif" if settings.deinterlace
+                          else "--deinterlace off: frames keep both fields (combing)"))
         with reporter.progress(f"split {Path(job.input).name}", info.frame_count) as update:
             if scenes and image_format is None:
                 extension = Path(job.input).suffix.lower() if Path(job.input).suffix.lower() in {".mp4", ".mkv", ".mov"} else ".mp4"
                 from vidgen_cli.io.encode import video_codec_args
 
-                encode = video_codec_args(EncodeOptions(codec=codec, crf=crf, preset=preset), "mp4", info.width, info.height, reporter.warn)
-                result = library.split_scenes(info, out, threshold, encode, extension, update)
+                encode = video_codec_args(EncodeOptions(codec=codec, crf=crf, preset=preset), "mp4", info.width, info.height, reporter.warn,
+                                          pixels=info.pixels)
+                result = library.split_scenes(info, out, threshold, encode, extension, update, deinterlace=settings.deinterlace)
             elif scenes:
                 result = library.split_scene_frames(info, out, threshold, settings, update)
             else:

@@ -15,7 +15,7 @@ from vidgen_cli.errors import InputError, UsageError
 
 
 @handle_errors
-@opt.with_common_options("output", "encode", "model")
+@opt.with_common_options("output", "encode", "model", "decode")
 def stylize(
     inputs: opt.Inputs,
     common: opt.Common,

@@ -46,7 +46,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         raise UsageError("--json prints to stdout, which -o - already uses for video")
     reporter = Reporter(common.quiet, common.json_out)
     settings = OutputSettings(encode=common.encode_options(), audio=not common.no_audio,
-                              stream_format=common.stream_format, resume=common.resume)
+                              stream_format=common.stream_format, resume=common.resume, deinterlace=common.deinterlace_on)
 
     def work(job: Job) -> dict[str, Any]:
         check_output(job.output, [job.input], common.overwrite)

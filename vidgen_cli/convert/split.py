@@ -20,6 +20,7 @@ from vidgen_cli.io.decode import FFmpegReader
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
+from vidgen_cli.io.pixels import DEINTERLACE
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, SceneDetector
 
 _PTS_TIME = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)")
@@ -35,6 +36,7 @@ class SplitOptions:
     fps: Fraction | None = None
     start: float | None = None
     end: float | None = None
+    deinterlace: bool = True  # bwdif on input flagged interlaced
 
 
 @dataclass
@@ -56,8 +58,10 @@ def _quality_args(image_format: str, quality: int) -> list[str]:
     return []
 
 
-def _filters(options: SplitOptions) -> str:
+def _filters(options: SplitOptions, info: VideoInfo | None = None) -> str:
     chain = []
+    if info is not None and options.deinterlace and info.pixels.interlaced:
+        chain.append(DEINTERLACE)
     if options.start or options.end is not None:
         parts = [f"start={options.start:.6f}"] if options.start else []
         if options.end is not None:
@@ -84,7 +88,7 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
     command = [*ffmpeg.base_command(), "-loglevel", "info", "-i", info.path, "-map", f"0:{info.video_stream}",
-               "-vf", _filters(options), "-fps_mode", "passthrough", *quality,
+               "-vf", _filters(options, info), "-fps_mode", "passthrough", *quality,
                "-f", "image2", "-start_number", "1", str(temporary / f"%06d.{image_format}")]
     times: list[float] = []
     tail: list[bytes] = []
@@ -110,7 +114,8 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
         write_manifest(temporary, Manifest(fps=fps, width=info.width, height=info.height, frames=names, times=times,
                                            source=str(Path(info.path).resolve()),
                                            audio_source=str(Path(info.path).resolve()) if info.has_audio else None,
-                                           start=start, duration=len(names) / float(fps)))
+                                           start=start, duration=len(names) / float(fps),
+                                           extra={"pixels": info.pixels.to_json()}))
         commit(temporary, output)
     except BaseException:
         discard(temporary)
@@ -133,7 +138,7 @@ def detect_cut_times(info: VideoInfo, threshold: float = DEFAULT_THRESHOLD, prog
 
 
 def split_scenes(info: VideoInfo, output: Path, threshold: float, encode_args: list[str], extension: str,
-                 progress: ProgressFn | None = None) -> SplitResult:
+                 progress: ProgressFn | None = None, deinterlace: bool = True) -> SplitResult:
     """Cut the video at shot boundaries into OUTPUT/<stem>-shot001.<ext>, ... (re-encoded so every clip starts on a key frame)."""
     cuts = detect_cut_times(info, threshold, progress)
     temporary = temporary_sibling(output, is_dir=True)
@@ -144,7 +149,8 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, encode_args: l
         segment = ["-f", "segment", "-reset_timestamps", "1"]
         if cuts:
             segment += ["-segment_times", times, "-force_key_frames", times]
-        result = ffmpeg.run(["-i", info.path, "-map", f"0:{info.video_stream}", "-map", "0:a?", *encode_args, "-c:a", "aac",
+        filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
+        result = ffmpeg.run(["-i", info.path, "-map", f"0:{info.video_stream}", "-map", "0:a?", *filters, *encode_args, "-c:a", "aac",
                              *segment, str(temporary / f"{stem}-shot%03d{extension}")])
         if result.returncode != 0:
             raise DecodeError(f"{info.path}: ffmpeg failed while cutting shots ({ffmpeg.last_error_line(result.stderr)})")
@@ -192,7 +198,8 @@ def split_scene_frames(info: VideoInfo, output: Path, threshold: float, options:
             times = [t for _, t in frames]
             write_manifest(folder, Manifest(fps=manifest.fps, width=manifest.width, height=manifest.height, frames=names,
                                             times=times, source=manifest.source, audio_source=manifest.audio_source,
-                                            start=times[0], duration=len(names) / float(manifest.fps or 25)))
+                                            start=times[0], duration=len(names) / float(manifest.fps or 25),
+                                            extra=manifest.extra))
         discard(everything.output)
         commit(staging, output)
     except BaseException:

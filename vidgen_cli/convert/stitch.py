@@ -75,12 +75,12 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     images, size = check_frames(folder)
     duration = len(images) / float(fps)
     media = _audio_for(folder, audio, no_audio, duration)
-    writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn)
+    info = probe(str(folder))  # bit depth and alpha of the frames, colour tags from the manifest
+    writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, pixels=info.pixels)
     pattern = _sequence_pattern(images)
     if pattern and size != (0, 0) and output != "-":
         _stitch_with_ffmpeg(folder, pattern, len(images), size, writer, progress)
     else:
-        info = probe(str(folder))
         run_pipeline(ImageFolderReader(info), writer, on_frame=progress)
     return StitchResult(output=output, frames=len(images), fps=fps, duration=duration, audio=media.path if media else None)
 

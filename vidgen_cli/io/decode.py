@@ -21,7 +21,7 @@ from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.paths import list_images
-from vidgen_cli.io.pixels import raw_format
+from vidgen_cli.io.pixels import DEINTERLACE, DEINTERLACE_FLAGGED, raw_format
 from vidgen_cli.io.probe import MAX_PIXELS, parse_header, probe
 
 
@@ -226,7 +226,7 @@ class StdinReader(FFmpegReader):
 
     def _decode_options(self) -> tuple[list[str], list[str]]:
         # The field order is not known yet: deinterlace the frames that are flagged interlaced.
-        return [], (["bwdif=mode=send_frame:parity=auto:deint=interlaced"] if self.deinterlace else [])
+        return [], ([DEINTERLACE_FLAGGED] if self.deinterlace else [])
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._process is None:
@@ -241,7 +241,7 @@ def decode_options(pixels: PixelInfo, codec: str, deinterlace: bool) -> tuple[li
     decoder = []
     if pixels.alpha and codec in ("vp9", "vp8"):
         decoder = ["-c:v", "libvpx-vp9" if codec == "vp9" else "libvpx"]
-    filters = ["bwdif=mode=send_frame:parity=auto:deint=all"] if deinterlace and pixels.interlaced else []
+    filters = [DEINTERLACE] if deinterlace and pixels.interlaced else []
     return decoder, filters
 
 

@@ -74,7 +74,7 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     args = ["-c:v", codec]
     delivery = codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}
     if alpha and codec != "copy" and codec not in ALPHA_PIX_FMT and not options.pix_fmt:
-        warn(f"alpha dropped: {codec} in {muxer} cannot store it; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
+        warn(f"alpha dropped: {codec} cannot store it; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
     if codec == "prores_ks" and alpha:
         args += ["-profile:v", "4444"]
     pix_fmt = options.pix_fmt or (output_pix_fmt(codec, pixels, alpha) if codec != "copy" else None) or ("yuv420p" if delivery else None)

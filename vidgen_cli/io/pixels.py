@@ -17,6 +17,8 @@ import numpy as np
 
 from vidgen_cli.io.media import PixelInfo
 
+DEINTERLACE = "bwdif=mode=send_frame:parity=auto:deint=all"  # one frame per frame: the timeline stays
+DEINTERLACE_FLAGGED = "bwdif=mode=send_frame:parity=auto:deint=interlaced"  # only frames flagged interlaced
 _ALPHA_FORMATS = ("yuva", "rgba", "bgra", "argb", "abgr", "gbrap", "ya8", "ya16", "rgba64", "bgra64")
 _FIELD_ORDERS = {"progressive": "progressive", "top first": "tff", "bottom first": "bff",
                  "top coded first (swapped)": "tff", "bottom coded first (swapped)": "bff"}
