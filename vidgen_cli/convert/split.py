@@ -87,9 +87,9 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
     quality = _quality_args(image_format, options.quality)
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
-    command = [*ffmpeg.base_command(), "-loglevel", "info", "-i", info.path, "-map", f"0:{info.video_stream}",
+    command = [*ffmpeg.base_command(), "-loglevel", "info", "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}",
                "-vf", _filters(options, info), "-fps_mode", "passthrough", *quality,
-               "-f", "image2", "-start_number", "1", str(temporary / f"%06d.{image_format}")]
+               "-f", "image2", "-start_number", "1", ffmpeg.sequence(temporary, f"%06d.{image_format}")]
     times: list[float] = []
     tail: list[bytes] = []
     try:
@@ -150,8 +150,8 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, encode_args: l
         if cuts:
             segment += ["-segment_times", times, "-force_key_frames", times]
         filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
-        result = ffmpeg.run(["-i", info.path, "-map", f"0:{info.video_stream}", "-map", "0:a?", *filters, *encode_args, "-c:a", "aac",
-                             *segment, str(temporary / f"{stem}-shot%03d{extension}")])
+        result = ffmpeg.run(["-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", "-map", "0:a?", *filters, *encode_args, "-c:a", "aac",
+                             *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
         if result.returncode != 0:
             raise DecodeError(f"{info.path}: ffmpeg failed while cutting shots ({ffmpeg.last_error_line(result.stderr)})")
         # ffmpeg numbers segments from 0; people count shots from 1.

@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from vidgen_cli.errors import InputError, UsageError
+from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter
 from vidgen_cli.io.manifest import read_manifest_if_any
@@ -89,7 +90,7 @@ def _stitch_with_ffmpeg(folder: Path, pattern: tuple[str, int], count: int, size
                         progress: ProgressFn | None) -> None:
     """Let ffmpeg read the numbered images directly, with the writer's own encode settings."""
     name, start = pattern
-    video_input = ["-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", str(folder / name)]
+    video_input = ["-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", ffmpeg.sequence(folder, name)]
     writer.encode_external(video_input, size[0], size[1], count)
     if progress:
         progress(count)

@@ -112,7 +112,7 @@ class FFmpegReader(FrameReader):
         self._stderr: list[bytes] = []
 
     def _command(self, source: str) -> list[str]:
-        args = [*ffmpeg.base_command(), "-i", source]
+        args = [*ffmpeg.base_command(), "-i", ffmpeg.url(source)]
         if self.start:
             args += ["-ss", f"{self.start:.6f}"]  # after -i: exact, decodes from the start
         if self.end is not None:

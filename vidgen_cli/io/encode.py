@@ -105,7 +105,7 @@ def _media_args(source: MediaSource | None, muxer: str, input_index: int) -> tup
         inputs += ["-ss", f"{source.start:.6f}"]
     if source.duration is not None:
         inputs += ["-t", f"{source.duration:.6f}"]
-    inputs += ["-i", source.path]
+    inputs += ["-i", ffmpeg.url(source.path)]
     maps: list[str] = []
     for n, stream in enumerate(source.audio):
         maps += ["-map", f"{input_index}:{stream.index}"]
@@ -167,7 +167,7 @@ class VideoWriter:
         else:
             video = video_codec_args(self.options, self.muxer, width, height, self.warn, self.pixels, alpha)
         media_inputs, media_maps = _media_args(self.media, self.muxer, 1)
-        target = "pipe:1" if self.to_stdout else str(self.temporary)
+        target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
         colour_filters, colour_options = colour_args(self.pixels)
         video += colour_options
         chain = ([f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else [])

@@ -114,7 +114,7 @@ def _parse_video(index: int, codec: str, description: str) -> dict:
 
 def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndarray]:
     """Presentation timestamps (sorted, in time-base units), the time base, and durations."""
-    result = ffmpeg.run(["-i", path, "-map", f"0:{stream}", "-c", "copy", "-f", "framecrc", "-"])
+    result = ffmpeg.run(["-i", ffmpeg.url(path), "-map", f"0:{stream}", "-c", "copy", "-f", "framecrc", "-"])
     text = result.stdout.decode("utf-8", "replace")
     time_base = Fraction(1, 1)
     pts, durations = [], []
@@ -142,7 +142,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
 
 
 def _probe_video(path: str) -> VideoInfo:
-    result = ffmpeg.run(["-i", path])
+    result = ffmpeg.run(["-i", ffmpeg.url(path)])
     stderr = result.stderr.decode("utf-8", "replace")
     header = parse_header(stderr)
     if header.video is None:

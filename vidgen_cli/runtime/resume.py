@@ -29,6 +29,7 @@ from vidgen_cli.io.encode import (
     WarnFn,
     default_codec,
 )
+from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.runtime.processor import Mark
 
@@ -143,12 +144,15 @@ class SegmentedVideoWriter:
         listing = self.work / "segments.txt"
         # An exact duration per segment: otherwise the concat demuxer guesses it from the last
         # packet and leaves gaps or overlaps at the joins.
-        listing.write_text("".join(f"file '{name}'\nduration {float(count / self.fps):.9f}\n"
+        # Absolute names: the concat demuxer resolves relative ones against the listing's URL, which
+        # a '#' or '?' in the output's folder would cut short.
+        listing.write_text("".join(f"file {ffmpeg.concat_quote(ffmpeg.url((self.work / name).resolve()))}\n"
+                                   f"duration {float(count / self.fps):.9f}\n"
                                    for name, count in zip(self.segments, self.counts)))
         joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media, warn=self.warn,
                              pixels=self.pixels)
         width, height = self.size or (0, 0)
-        joined.encode_external(["-f", "concat", "-safe", "0", "-i", str(listing)], width, height, self.outputs_done)
+        joined.encode_external(["-f", "concat", "-safe", "0", "-i", ffmpeg.url(listing)], width, height, self.outputs_done)
         shutil.rmtree(self.work, ignore_errors=True)
 
     def abort(self) -> None:
