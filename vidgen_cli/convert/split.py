@@ -128,13 +128,13 @@ def detect_cut_times(info: VideoInfo, threshold: float = DEFAULT_THRESHOLD, prog
     reader = FFmpegReader(info)
     detector = SceneDetector(threshold)
     timestamps = info.timestamps
-    cuts = []
+    found: list[int] = []
     for index, frame in enumerate(reader):
-        if detector.is_cut(frame) and timestamps is not None and index < len(timestamps):
-            cuts.append(float(timestamps[index]))
+        found += detector.push(frame)
         if progress:
             progress(index + 1)
-    return cuts
+    found += detector.flush()
+    return [float(timestamps[index]) for index in found if timestamps is not None and index < len(timestamps)]
 
 
 def split_scenes(info: VideoInfo, output: Path, threshold: float, encode_args: list[str], extension: str,
