@@ -7,8 +7,9 @@ shots of similar tone), clipped to 0..1. On the project's real clips with cuts, 
 >= 0.40 and motion <= 0.15, so the default threshold is 0.25.
 
 Not every big change is a cut (the PySceneDetect/ffmpeg sense of a shot boundary):
-- Fades: the score compares the two thumbnails after matching their mean brightness (a fade
-  scales the picture towards black), and a near-black frame (mean luma < DARK_LUMA) is never half
+- Fades: when two thumbnails show one structure (normalized cross-correlation > 0.9) the score
+  compares them after matching their mean brightness (a fade scales the picture towards black),
+  and a near-black frame (mean luma < DARK_LUMA) is never half
   of a cut. A run of black frames between two shots is one transition: `SceneDetector` puts one
   cut in its middle when the pictures before and after differ, none when the same shot returns.
 - Flashes: a change that reverts within FLASH_FRAMES frames (a photo flash, a white frame) is not
@@ -27,6 +28,8 @@ from vidgen_cli.vision.planes import rgb8
 DEFAULT_THRESHOLD = 0.25
 THUMB_SIZE = (64, 36)
 DARK_LUMA = 20.0  # mean luma (0-255) below which a frame is black: the floor of a fade, no content to compare
+FADE_CORRELATION = 0.9  # above this two frames are one picture at two brightnesses (a fade step)
+SAME_SHOT_CORRELATION = 0.5  # either side of a fade through black: below this, the pictures are different shots
 FLASH_FRAMES = 3  # a change that comes back within this many frames is a flash, not a cut
 
 
@@ -42,21 +45,35 @@ def is_dark(thumb: np.ndarray) -> bool:
 
 
 def thumb_score(thumb0: np.ndarray, thumb1: np.ndarray) -> float:
-    """Cut score (0 same shot .. 1) of two thumbnails, brightness-matched; 0 when either is black."""
+    """Cut score (0 same shot .. 1) of two thumbnails; 0 when either is black. When the two show
+    the same structure (correlation > FADE_CORRELATION: one is the other brightened or darkened, a
+    fade step), they are compared after matching their mean brightness."""
     mean0, mean1 = float(thumb0.mean()), float(thumb1.mean())
     if min(mean0, mean1) < DARK_LUMA:
         return 0.0
     a, b = thumb0.astype(np.float32), thumb1.astype(np.float32)
-    if mean0 > mean1:  # scale the brighter picture down to the darker one's mean: a fade step scores ~0
-        a *= mean1 / mean0
-    else:
-        b *= mean0 / mean1
+    if abs(mean0 - mean1) > 2 and correlation(thumb0, thumb1) > FADE_CORRELATION:
+        if mean0 > mean1:  # scale the brighter picture down to the darker one's mean
+            a *= mean1 / mean0
+        else:
+            b *= mean0 / mean1
     a8, b8 = np.clip(a + 0.5, 0, 255).astype(np.uint8), np.clip(b + 0.5, 0, 255).astype(np.uint8)
     h0 = np.bincount(a8.ravel() >> 3, minlength=32) / a8.size
     h1 = np.bincount(b8.ravel() >> 3, minlength=32) / b8.size
     histogram_distance = 0.5 * float(np.abs(h0 - h1).sum())
     mean_difference = float(np.abs(a - b).mean())
     return min(1.0, 0.5 * histogram_distance + 0.5 * mean_difference / 100.0)
+
+
+def correlation(thumb0: np.ndarray, thumb1: np.ndarray) -> float:
+    """Normalized cross-correlation (-1..1) of two thumbnails: the picture's structure whatever its
+    brightness and contrast, which is what is left to compare in the dim frames around a fade."""
+    a = thumb0.astype(np.float32) - thumb0.mean()
+    b = thumb1.astype(np.float32) - thumb1.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    if norm == 0:  # a flat picture shares structure only with another flat one
+        return 1.0 if not a.any() and not b.any() else 0.0
+    return float((a * b).sum()) / norm
 
 
 def cut_score(previous: np.ndarray, current: np.ndarray) -> float:
@@ -88,7 +105,8 @@ class SceneDetector:
         if self._dark_since is not None:  # a fade (or a cut) through black ends here
             start, self._dark_since = self._dark_since, None
             cuts += self._confirm_pending()
-            if self._previous is not None and thumb_score(self._previous, thumb) > self.threshold:
+            if self._previous is not None and (thumb_score(self._previous, thumb) > self.threshold
+                                               or correlation(self._previous, thumb) < SAME_SHOT_CORRELATION):
                 cuts += self._cut((start + self.index) // 2)
             self._previous = thumb
             return cuts
