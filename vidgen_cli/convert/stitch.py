@@ -49,10 +49,14 @@ def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
     return f"%0{digits}d.{extension}", start
 
 
-def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float) -> MediaSource | None:
+def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
+               warn: Callable[[str], None] | None = None) -> MediaSource | None:
     manifest = read_manifest_if_any(folder)
     if no_audio:
         return None
+    if not audio and manifest and manifest.audio_source and not Path(manifest.audio_source).is_file() and warn:
+        warn(f"{folder}: the manifest's audio source {manifest.audio_source} no longer exists; writing video without audio "
+             "(pass --audio FILE, or --no-audio to silence this)")
     if audio:
         info = probe(audio)
         if not info.audio:
@@ -75,7 +79,7 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
         raise UsageError(f"--fps {fps}: use a positive frame rate")
     images, size = check_frames(folder)
     duration = len(images) / float(fps)
-    media = _audio_for(folder, audio, no_audio, duration)
+    media = _audio_for(folder, audio, no_audio, duration, warn)
     info = probe(str(folder))  # bit depth and alpha of the frames, colour tags from the manifest
     writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, pixels=info.pixels)
     pattern = _sequence_pattern(images)
