@@ -199,3 +199,25 @@ def test_split_deinterlaces_too(interlaced, tmp_path):
     one = cv2.imread(str(tmp_path / "f" / "000005.png"))
     raw = cv2.imread(str(tmp_path / "g" / "000005.png"))
     assert _combing(one) < 0.6 * _combing(raw)
+
+
+# --- containers and streams ------------------------------------------------------------------
+
+
+def test_mkv_keeps_title_attachments_metadata_and_dispositions(tmp_path):
+    (tmp_path / "s.srt").write_text("1\n00:00:00,000 --> 00:00:00,800\nhello\n")
+    (tmp_path / "font.ttf").write_bytes(bytes(range(256)) * 4)
+    source = tmp_path / "in.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=1", "-f", "lavfi", "-i", "sine=d=1", "-i", tmp_path / "s.srt",
+       "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-c:s", "srt",
+       "-attach", tmp_path / "font.ttf", "-metadata:s:t", "mimetype=application/x-truetype-font",
+       "-metadata", "title=My Title", "-metadata:s:a:0", "language=fra", "-metadata:s:a:0", "title=Commentary",
+       "-metadata:s:v:0", "title=Main", "-disposition:s:0", "0", "-disposition:a:0", "default", source)
+    out = tmp_path / "x2.mkv"
+    invoke("interpolate", source, "-o", out, "--factor", "2", "--model", "blend", "--preset", "ultrafast")
+    banner = ffmpeg.run(["-i", str(out)]).stderr.decode()
+    assert "title           : My Title" in banner and "title           : Main" in banner and "title           : Commentary" in banner
+    assert "Attachment: ttf" in banner and "filename        : font.ttf" in banner
+    info = probe(out)
+    assert info.audio[0].language == "fra" and "default" in info.audio[0].dispositions
+    assert info.subtitles and "default" not in info.subtitles[0].dispositions

@@ -55,6 +55,9 @@ class MediaSource:
     subtitles: list[StreamInfo] = field(default_factory=list)
     start: float = 0.0
     duration: float | None = None
+    metadata: bool = False  # the video's own source: carry its metadata, dispositions and attachments too
+    video: StreamInfo | None = None  # its video stream (metadata and dispositions for the output's video)
+    attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
 
 
 WarnFn = Callable[[str], None]
@@ -96,9 +99,9 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     return args + list(options.extra)
 
 
-def _media_args(source: MediaSource | None, muxer: str, input_index: int) -> tuple[list[str], list[str]]:
+def _media_args(source: MediaSource | None, muxer: str, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
     """Input args for the source and the map/codec args that copy its audio and subtitles."""
-    if source is None or not (source.audio or source.subtitles):
+    if source is None or not (source.audio or source.subtitles or source.metadata):
         return [], []
     inputs = []
     if source.start > 0:
@@ -117,8 +120,41 @@ def _media_args(source: MediaSource | None, muxer: str, input_index: int) -> tup
         if subtitle_codec is None or (subtitle_codec != "copy" and stream.codec not in _TEXT_SUBTITLES):
             continue
         maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", subtitle_codec]
+        maps += _disposition_args("s", n, stream)
         n += 1
-    return inputs, maps
+    for n, stream in enumerate(source.audio):
+        maps += _disposition_args("a", n, stream)
+    if muxer in ("mp4", "mov") and n and not all("default" in s.dispositions for s in source.subtitles):
+        (warn or (lambda message: None))(f"{muxer} turns on (default) the first subtitle track whatever the source says; write .mkv to keep it off")
+    kept = [("a", n, stream) for n, stream in enumerate(source.audio)]
+    kept += [("s", n, stream) for n, stream in enumerate(s for s in source.subtitles if f"{input_index}:{s.index}" in maps)]
+    return inputs, maps + _container_args(source, muxer, input_index, kept)
+
+
+def _disposition_args(kind: str, n: int, stream: StreamInfo) -> list[str]:
+    """The source stream's dispositions, set explicitly: otherwise ffmpeg marks the first stream of
+    each kind default (a subtitle track would switch itself on)."""
+    return [f"-disposition:{kind}:{n}", "+".join(stream.dispositions) or "0"]
+
+
+def _container_args(source: MediaSource, muxer: str, input_index: int, kept: list[tuple[str, int, StreamInfo]]) -> list[str]:
+    """Global metadata (title...), the video stream's own metadata and dispositions, and (Matroska)
+    attachments such as subtitle fonts, all from the source. Naming one stream's metadata source
+    turns off ffmpeg's automatic per-stream copy, so every kept stream's is named."""
+    if not source.metadata:
+        return []
+    args = ["-map_metadata", str(input_index)]
+    if muxer == "matroska":
+        for n, stream in enumerate(source.attachments):
+            args += ["-map", f"{input_index}:{stream.index}"]
+            kept = kept + [("t", n, stream)]
+        args += ["-c:t", "copy"] if source.attachments else []
+    if source.video is not None:
+        args += ["-map_metadata:s:v:0", f"{input_index}:s:{source.video.index}"]
+        args += _disposition_args("v", 0, source.video)
+    for kind, n, stream in kept:
+        args += [f"-map_metadata:s:{kind}:{n}", f"{input_index}:s:{stream.index}"]
+    return args
 
 
 class VideoWriter:
@@ -166,7 +202,7 @@ class VideoWriter:
                 self.warn("alpha dropped: y4m cannot store it; use --format nut or matroska with --codec ffv1 to keep it")
         else:
             video = video_codec_args(self.options, self.muxer, width, height, self.warn, self.pixels, alpha)
-        media_inputs, media_maps = _media_args(self.media, self.muxer, 1)
+        media_inputs, media_maps = _media_args(self.media, self.muxer, 1, self.warn)
         target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
         colour_filters, colour_options = colour_args(self.pixels)
         video += colour_options

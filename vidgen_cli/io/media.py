@@ -8,6 +8,10 @@ from fractions import Fraction
 import numpy as np
 
 
+_DISPOSITIONS = ("default", "dub", "original", "comment", "lyrics", "karaoke", "forced", "hearing impaired",
+                 "visual impaired", "clean effects", "captions", "descriptions", "dependent", "still image")
+
+
 @dataclass
 class StreamInfo:
     index: int
@@ -15,6 +19,11 @@ class StreamInfo:
     codec: str
     language: str | None = None
     description: str = ""
+
+    @property
+    def dispositions(self) -> list[str]:
+        """ffmpeg disposition names from the banner's '(default) (forced)' flags."""
+        return [name.replace(" ", "_") for name in _DISPOSITIONS if f"({name})" in self.description]
 
 
 @dataclass
@@ -58,6 +67,8 @@ class VideoInfo:
     vfr: bool = False
     timestamps: np.ndarray | None = None  # presentation time of each frame in seconds, from 0
     pixels: PixelInfo = field(default_factory=PixelInfo)
+    video_description: str = ""  # the video stream's banner line after 'Video: ' (dispositions)
+    attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attached files (Matroska)
 
     @property
     def has_audio(self) -> bool:

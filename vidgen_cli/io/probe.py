@@ -55,6 +55,7 @@ class Header:
     video: dict | None = None
     audio: list[StreamInfo] = field(default_factory=list)
     subtitles: list[StreamInfo] = field(default_factory=list)
+    attachments: list[StreamInfo] = field(default_factory=list)
 
 
 def parse_header(stderr: str) -> Header:
@@ -88,11 +89,14 @@ def parse_header(stderr: str) -> Header:
             header.audio.append(StreamInfo(index, "audio", codec, language, description))
         elif kind == "Subtitle":
             header.subtitles.append(StreamInfo(index, "subtitle", codec, language, description))
+        elif kind == "Attachment":
+            header.attachments.append(StreamInfo(index, "attachment", codec, language, description))
     return header
 
 
 def _parse_video(index: int, codec: str, description: str) -> dict:
     info: dict = {"index": index, "codec": codec, "pix_fmt": "", "width": 0, "height": 0, "sar": Fraction(1), "rotation": 0, "fps": None}
+    info["description"] = description
     parts = _split_top_level(description)
     if len(parts) > 1:
         info["pix_fmt"] = re.split(r"[(\s]", parts[1])[0]
@@ -190,6 +194,8 @@ def _probe_video(path: str) -> VideoInfo:
         vfr=vfr,
         timestamps=seconds,
         pixels=video["pixels"],
+        video_description=video["description"],
+        attachments=header.attachments,
     )
 
 
