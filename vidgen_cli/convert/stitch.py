@@ -64,7 +64,7 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         return MediaSource(audio, audio=info.audio[:1], duration=duration)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
-        return MediaSource(manifest.audio_source, audio=info.audio, subtitles=info.subtitles, start=manifest.start, duration=duration)
+        return MediaSource.of_video(info, start=manifest.start, duration=duration)
     return None
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from vidgen_cli.errors import EncodeError, OutputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.manifest import Manifest, write_manifest
-from vidgen_cli.io.media import PixelInfo, StreamInfo
+from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, frame_format, output_pix_fmt
 from vidgen_cli.vision.planes import eight_bit
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
@@ -58,6 +58,14 @@ class MediaSource:
     metadata: bool = False  # the video's own source: carry its metadata, dispositions and attachments too
     video: StreamInfo | None = None  # its video stream (metadata and dispositions for the output's video)
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
+
+    @classmethod
+    def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
+        """Everything of a probed video that rides along with its picture: audio and subtitles (unless
+        `audio` is False), metadata, dispositions, attachments."""
+        video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
+        return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
+                   duration=duration, metadata=True, video=video, attachments=info.attachments)
 
 
 WarnFn = Callable[[str], None]

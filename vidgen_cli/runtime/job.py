@@ -17,7 +17,7 @@ from typing import Any
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, ImageFolderReader, open_input
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn
-from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
+from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.paths import VIDEO_SUFFIXES
 from vidgen_cli.io.probe import probe
 from vidgen_cli.runtime.planes import fit_processor
@@ -75,11 +75,7 @@ def output_kind(output: str) -> str:
 def _media(info: VideoInfo, settings: OutputSettings) -> MediaSource | None:
     if info.kind != "video":
         return None
-    video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
-    if not settings.audio:
-        return MediaSource(info.path, metadata=True, video=video, attachments=info.attachments)
-    return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles, duration=settings.audio_duration,
-                       metadata=True, video=video, attachments=info.attachments)
+    return MediaSource.of_video(info, audio=settings.audio, duration=settings.audio_duration if settings.audio else None)
 
 
 def _reader_from(info: VideoInfo, first_input: int, deinterlace: bool = True) -> FrameReader:
