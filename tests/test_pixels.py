@@ -1,6 +1,7 @@
 """Pixel facts through every command: bit depth and HDR colour tags, full range, alpha, interlacing."""
 
 import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -221,3 +222,26 @@ def test_mkv_keeps_title_attachments_metadata_and_dispositions(tmp_path):
     info = probe(out)
     assert info.audio[0].language == "fra" and "default" in info.audio[0].dispositions
     assert info.subtitles and "default" not in info.subtitles[0].dispositions
+
+
+def test_a_pipe_keeps_every_stream_it_carries(tmp_path):
+    (tmp_path / "s.srt").write_text("1\n00:00:00,000 --> 00:00:00,800\nhello\n")
+    source = tmp_path / "in.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=1", "-f", "lavfi", "-i", "sine=d=1", "-i", tmp_path / "s.srt",
+       "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-c:s", "srt",
+       "-metadata", "title=Piped", "-disposition:s:0", "0", source)
+    piped = subprocess.run([ffmpeg.executable(), "-v", "error", "-i", str(source), "-map", "0", "-c", "copy", "-f", "matroska", "-"],
+                           capture_output=True, check=True).stdout
+    vidgen = str(Path(sys.executable).parent / "vidgen")
+    for output in ("-", str(tmp_path / "out.mkv")):
+        result = subprocess.run([vidgen, "interpolate", "-", "--factor", "2", "--model", "blend", "-o", output, "--format", "matroska",
+                                 "--preset", "ultrafast", "-q"], input=piped, capture_output=True, check=True)
+        target = tmp_path / "stdout.mkv"
+        if output == "-":
+            target.write_bytes(result.stdout)
+        else:
+            target = Path(output)
+        info = probe(target)
+        assert info.frame_count == 49 and len(info.audio) == 1 and len(info.subtitles) == 1
+        assert "default" not in info.subtitles[0].dispositions
+        assert "title           : Piped" in ffmpeg.run(["-i", str(target)]).stderr.decode()

@@ -8,7 +8,9 @@ decoding off the main thread.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from fractions import Fraction
@@ -19,6 +21,7 @@ import numpy as np
 
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.encode import MediaSource
 from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.paths import list_images
 from vidgen_cli.io.pixels import DEINTERLACE, DEINTERLACE_FLAGGED, raw_format
@@ -190,9 +193,38 @@ class FFmpegReader(FrameReader):
 class StdinReader(FFmpegReader):
     """Decode a stream piped to vidgen (y4m, nut, matroska, mpegts...). Size comes from ffmpeg's banner."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_streams: bool = False) -> None:
+        """keep_streams: copy every other stream of the piped container (audio, subtitles,
+        attachments, metadata) into a side file while decoding, for the writer to mux back
+        (`side_media`, complete once the frames are read; `cleanup()` removes it)."""
         super().__init__(VideoInfo(path="-", kind="stream", width=0, height=0, fps=None, frame_count=0, duration=0.0))
         self._banner_done = threading.Event()
+        self._side_dir = Path(tempfile.mkdtemp(prefix="vidgen-stdin-")) if keep_streams else None
+        self.side_media: MediaSource | None = None
+
+    def _command(self, source: str) -> list[str]:
+        command = super()._command(source)
+        if self._side_dir is None:
+            return command
+        # A second output with every non-video stream, stream-copied. It must hold at least one
+        # stream whatever the pipe carries, hence a one-frame dummy video from a second input.
+        at = command.index("pipe:0") + 1
+        command[at:at] = ["-f", "lavfi", "-i", "nullsrc=s=16x16:r=25:d=0.04"]
+        return command + ["-map", "0:a?", "-map", "0:s?", "-map", "0:t?", "-map", "1:v", "-c", "copy", "-c:v", "rawvideo",
+                          "-f", "matroska", str(self._side_dir / "streams.mkv")]
+
+    def _finish(self) -> int:
+        returncode = super()._finish()
+        if self.side_media is not None and returncode == 0:  # the side file is complete: read its real stream numbers
+            header = parse_header(ffmpeg.run(["-i", self.side_media.path]).stderr.decode("utf-8", "replace"))
+            self.side_media.audio, self.side_media.subtitles = header.audio, header.subtitles
+            self.side_media.attachments = header.attachments
+        return returncode
+
+    def cleanup(self) -> None:
+        """Remove the side file (after the writer has muxed it)."""
+        if self._side_dir is not None:
+            shutil.rmtree(self._side_dir, ignore_errors=True)
 
     def _drain_stderr(self) -> None:
         assert self._process and self._process.stderr
@@ -217,6 +249,9 @@ class StdinReader(FFmpegReader):
             frame_count=0, duration=0.0, codec=video["codec"], pix_fmt=video["pix_fmt"], audio=header.audio,
             pixels=video["pixels"],
         )
+        if self._side_dir is not None and (header.audio or header.subtitles or header.attachments):
+            self.side_media = MediaSource(str(self._side_dir / "streams.mkv"), audio=header.audio, subtitles=header.subtitles,
+                                          metadata=True, attachments=header.attachments)
         return self.info
 
     @property
@@ -260,11 +295,12 @@ def _read_exactly(stream, size: int) -> bytearray | None:
 
 
 def open_input(path: str | os.PathLike[str], start: float | None = None, end: float | None = None, info: VideoInfo | None = None,
-               deinterlace: bool = True) -> FrameReader:
-    """Pick the reader for a video file, a folder of images, a single image, or '-' (stdin)."""
+               deinterlace: bool = True, keep_streams: bool = False) -> FrameReader:
+    """Pick the reader for a video file, a folder of images, a single image, or '-' (stdin; with
+    `keep_streams`, its other streams are copied aside for the writer: see StdinReader)."""
     path = str(path)
     if path == "-":
-        reader = StdinReader()
+        reader = StdinReader(keep_streams)
         reader.open_stream()
         return reader
     info = info or probe(path)

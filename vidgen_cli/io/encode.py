@@ -20,9 +20,9 @@ from vidgen_cli.errors import EncodeError, OutputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
+from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, frame_format, output_pix_fmt
 from vidgen_cli.vision.planes import eight_bit
-from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 
 MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm", ".avi": "avi",
           ".nut": "nut", ".ts": "mpegts", ".y4m": "yuv4mpegpipe", ".gif": "gif"}
@@ -130,9 +130,10 @@ def _media_args(source: MediaSource | None, muxer: str, input_index: int, warn: 
         maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", subtitle_codec]
         maps += _disposition_args("s", n, stream)
         n += 1
+    subtitles_kept = n
     for n, stream in enumerate(source.audio):
         maps += _disposition_args("a", n, stream)
-    if muxer in ("mp4", "mov") and n and not all("default" in s.dispositions for s in source.subtitles):
+    if muxer in ("mp4", "mov") and subtitles_kept and not all("default" in s.dispositions for s in source.subtitles):
         (warn or (lambda message: None))(f"{muxer} turns on (default) the first subtitle track whatever the source says; write .mkv to keep it off")
     kept = [("a", n, stream) for n, stream in enumerate(source.audio)]
     kept += [("s", n, stream) for n, stream in enumerate(s for s in source.subtitles if f"{input_index}:{s.index}" in maps)]
@@ -234,7 +235,7 @@ class VideoWriter:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
         command = self.command([*video_input], width, height)
         command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
-        result = subprocess.run(command, capture_output=True, check=False)
+        result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
         if result.returncode != 0:
             self.abort()
             raise EncodeError(f"ffmpeg could not write {self.output}: {ffmpeg.last_error_line(result.stderr)}")

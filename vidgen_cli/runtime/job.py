@@ -8,6 +8,7 @@ else (a folder of numbered frames with a manifest).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -16,7 +17,7 @@ from typing import Any
 
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, ImageFolderReader, open_input
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn
+from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn, default_codec
 from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.paths import VIDEO_SUFFIXES
 from vidgen_cli.io.probe import probe
@@ -55,7 +56,7 @@ class JobResult:
 def describe(source: str) -> tuple[FrameReader | None, VideoInfo]:
     """Probe a file or folder; for stdin, start reading to learn the stream's size and rate."""
     if source == "-":
-        reader = open_input("-")
+        reader = open_input("-", keep_streams=True)
         return reader, reader.info
     return None, probe(source)
 
@@ -72,7 +73,10 @@ def output_kind(output: str) -> str:
     raise UsageError(f"{output}: unknown video extension '{suffix}'; use .mp4, .mkv, .webm or .mov, or a folder name (ending in /) for frames")
 
 
-def _media(info: VideoInfo, settings: OutputSettings) -> MediaSource | None:
+def _media(info: VideoInfo, settings: OutputSettings, reader: FrameReader | None = None) -> MediaSource | None:
+    if info.kind == "stream":  # what the stdin reader copied aside from the piped container
+        side = getattr(reader, "side_media", None)
+        return side if settings.audio else None
     if info.kind != "video":
         return None
     return MediaSource.of_video(info, audio=settings.audio, duration=settings.audio_duration if settings.audio else None)
@@ -101,8 +105,11 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     warn = warn or (lambda message: None)
     _warn_pixels(info, settings, warn)
     pixels = info.pixels
-    if kind == "stream":
-        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings), stream_format=settings.stream_format, warn=warn,
+    media = _media(info, settings, reader)
+    if kind == "stream" and source == "-" and media is not None:
+        writer = RemuxedStreamWriter(out_fps, settings.encode, media, settings.stream_format, warn, pixels)
+    elif kind == "stream":
+        writer = VideoWriter("-", out_fps, settings.encode, media=media, stream_format=settings.stream_format, warn=warn,
                              pixels=pixels)
     else:
         stat = Path(source).stat() if source != "-" else None
@@ -110,7 +117,7 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
                           mtime=stat.st_mtime if stat else None, options=options_key, encode=settings.encode.__dict__,
                           image_format=settings.image_format)
         if kind == "video":
-            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings), key, settings.resume, warn=warn,
+            writer = SegmentedVideoWriter(output, out_fps, settings.encode, media, key, settings.resume, warn=warn,
                                           pixels=pixels)
         else:
             writer = ResumableFramesWriter(output, settings.image_format, out_fps, key, settings.resume, warn=warn,
@@ -123,7 +130,12 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     marks = kind != "stream"
     frames_reader = reader if reader is not None else _reader_from(info, first_input, settings.deinterlace)
     processor = fit_processor(processor, _decoded_pixels(info), warn)
-    written = run_pipeline(frames_reader, writer, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
+    try:
+        written = run_pipeline(frames_reader, writer, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
+    finally:
+        cleanup = getattr(frames_reader, "cleanup", None)
+        if cleanup is not None:
+            cleanup()
     total = writer.outputs_done if kind != "stream" else written
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)
 
@@ -143,3 +155,34 @@ def _warn_pixels(info: VideoInfo, settings: OutputSettings, warn: WarnFn) -> Non
         lost = [f"{info.pixels.bit_depth}-bit depth"] if info.pixels.bit_depth > 8 else []
         lost += ["alpha"] if info.pixels.alpha else []
         warn(f"stdin: {' and '.join(lost)} dropped: a piped stream is decoded to 8-bit RGB; pass the file by path to keep it")
+
+
+class RemuxedStreamWriter:
+    """Stdout output for a stdin input that carries other streams: those streams are complete only
+    once stdin has been read, so the video is encoded to a temporary file as it comes and muxed
+    with them onto stdout at the end (memory stays flat; the bytes leave at the end)."""
+
+    def __init__(self, fps: Fraction, options: EncodeOptions, media: MediaSource, stream_format: str,
+                 warn: WarnFn, pixels: PixelInfo | None) -> None:
+        import tempfile
+
+        self.folder = Path(tempfile.mkdtemp(prefix="vidgen-out-"))
+        self.final = VideoWriter("-", fps, EncodeOptions(codec="copy", crf=None, preset=None), media=media,
+                                 stream_format=stream_format, warn=warn, pixels=pixels)
+        codec = options.codec or default_codec(self.final.muxer)
+        self.video = VideoWriter(self.folder / "video.nut", fps, replace(options, codec=codec), warn=warn, pixels=pixels)
+
+    def write(self, frame: Any) -> None:
+        self.video.write(frame)
+
+    def close(self) -> None:
+        try:
+            self.video.close()
+            width, height = self.video.size or (0, 0)
+            self.final.encode_external(["-i", str(self.folder / "video.nut")], width, height, self.video.frames_written)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def abort(self) -> None:
+        self.video.abort()
+        shutil.rmtree(self.folder, ignore_errors=True)
