@@ -92,8 +92,9 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     if pix_fmt and pix_fmt.startswith(_CHROMA_SUBSAMPLED) and (width % 2 or height % 2):
         if options.pix_fmt:
             raise UsageError(f"--pix-fmt {pix_fmt} needs an even width and height but frames are {width}x{height}; use --pix-fmt yuv444p")
-        warn(f"frames are {width}x{height} (odd), which yuv420p cannot store without resizing; writing yuv444p instead")
-        pix_fmt = "yuv444p"
+        full = "yuv444p" + pix_fmt.split("p", 1)[1] if pix_fmt.startswith("yuv4") else "yuv444p"  # keeps a 10-bit depth
+        warn(f"frames are {width}x{height} (odd), which {pix_fmt} cannot store without resizing; writing {full} instead")
+        pix_fmt = full
     if pix_fmt:
         args += ["-pix_fmt", pix_fmt]
     if options.crf is not None and codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}:
