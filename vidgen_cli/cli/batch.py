@@ -19,7 +19,7 @@ from typing import Any
 from vidgen_cli.cli.errors import exit_code_for
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import InputError, UsageError
-from vidgen_cli.io.paths import IMAGE_SUFFIXES, VIDEO_SUFFIXES, natural_key
+from vidgen_cli.io.paths import is_image_file, is_video_file, natural_key
 
 
 @dataclass
@@ -29,13 +29,13 @@ class Job:
 
 
 def _is_frames_folder(path: Path) -> bool:
-    return path.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir() if p.is_file())
+    return path.is_dir() and any(is_image_file(p) for p in path.iterdir() if p.is_file())
 
 
 def _batch_entries(folder: Path) -> list[Path]:
     entries = sorted(folder.iterdir(), key=natural_key)
     return [p for p in entries if not p.name.startswith(".") and
-            ((p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES) or _is_frames_folder(p))]
+            ((p.is_file() and is_video_file(p)) or _is_frames_folder(p))]
 
 
 def expand_inputs(inputs: list[str]) -> tuple[list[str], bool]:

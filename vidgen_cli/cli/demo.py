@@ -21,7 +21,7 @@ def demo(
 ) -> None:
     """Make a 3 s clip and a style image, interpolate the clip 2x and stylize it; print the folder."""
     from vidgen_cli.demo import run_demo
-    from vidgen_cli.device import choose
+    from vidgen_cli.device import choose, set_threads
     from vidgen_cli.errors import OutputError
 
     reporter = Reporter(quiet)
@@ -30,8 +30,11 @@ def demo(
             raise OutputError(f"{output}: already exists; pass --overwrite or choose another -o")
         shutil.rmtree(output)
     output.mkdir(parents=True)
+    placement = choose("auto")
+    if not placement.is_cuda:
+        set_threads()
     with reporter.console.status("running the demo (interpolate 2x, stylize)") if not quiet else nullcontext():
-        outputs = run_demo(output, choose("auto"), reporter.warn)
+        outputs = run_demo(output, placement, reporter.warn)
     for label, path in outputs.items():
         reporter.note(f"{label:>13}: {path}")
     typer.echo(str(output))

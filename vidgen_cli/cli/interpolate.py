@@ -43,6 +43,7 @@ def interpolate(
         n = info.frame_count
         expected = ((n - 1) * factor + 1 if factor else max(1, round(n * target / source_fps))) if n else None
         return Plan(interpolator.processor(source_fps, factor, target), out_fps, expected,
-                    {"model": model, "factor": factor, "fps": str(target), "scene_threshold": scene_threshold})
+                    {"model": model, "factor": factor, "fps": str(target), "scene_threshold": scene_threshold,
+                     **interpolator.fingerprint()})
 
     run_model_command("interpolate", inputs, common, plan)

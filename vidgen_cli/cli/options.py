@@ -96,9 +96,13 @@ class Common:
         return EncodeOptions(codec=self.codec, crf=self.crf, preset=self.preset, pix_fmt=self.pix_fmt)
 
     def placement(self) -> Any:
-        from vidgen_cli.device import choose
+        """Resolve --device/--half; on the CPU also set torch's thread count (the command's one call)."""
+        from vidgen_cli.device import choose, set_threads
 
-        return choose(self.device, self.half)
+        placement = choose(self.device, self.half)
+        if not placement.is_cuda:
+            set_threads()
+        return placement
 
 
 _GROUPS: dict[str, list[tuple[str, Any]]] = {

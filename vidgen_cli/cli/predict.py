@@ -53,7 +53,8 @@ def predict(
         processor = ExtendProcessor(predictor, frames, context or predictor.context_size, cut, only_new)
         fps = info.fps or Fraction(25)
         expected = frames + (0 if only_new else used) if used else None
-        return Plan(processor, fps, expected, {"model": model, "frames": frames, "cut": cut, "only_new": only_new, "context": context},
+        return Plan(processor, fps, expected, {"model": model, "frames": frames, "cut": cut, "only_new": only_new, "context": context,
+                     **predictor.fingerprint()},
                     audio_duration=None if only_new else used / float(fps) if used else None, audio=not only_new)
 
     run_model_command("predict", inputs, common, plan)

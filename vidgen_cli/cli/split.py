@@ -45,6 +45,8 @@ def split(
         raise UsageError(f"--every {every}: use a whole number of at least 1")
     if fps and every > 1:
         raise UsageError("--fps and --every both choose frames; pass only one")
+    if common.output == "-":
+        raise UsageError("split writes a folder of frames (or of clips with --scenes), not a stream; give -o a folder name")
     settings = library.SplitOptions(image_format=image_format or "png", quality=quality, every=every,
                                     fps=opt.parse_rate(fps), start=start_s, end=end_s, deinterlace=common.deinterlace_on)
 
@@ -62,12 +64,8 @@ def split(
                           else "--deinterlace off: frames keep both fields (combing)"))
         with reporter.progress(f"split {Path(job.input).name}", info.frame_count) as update:
             if scenes and image_format is None:
-                extension = Path(job.input).suffix.lower() if Path(job.input).suffix.lower() in {".mp4", ".mkv", ".mov"} else ".mp4"
-                from vidgen_cli.io.encode import video_codec_args
-
-                encode = video_codec_args(EncodeOptions(codec=codec, crf=crf, preset=preset), "mp4", info.width, info.height, reporter.warn,
-                                          pixels=info.pixels)
-                result = library.split_scenes(info, out, threshold, encode, extension, update, deinterlace=settings.deinterlace)
+                result = library.split_scenes(info, out, threshold, EncodeOptions(codec=codec, crf=crf, preset=preset), update, reporter.warn,
+                                              deinterlace=settings.deinterlace)
             elif scenes:
                 result = library.split_scene_frames(info, out, threshold, settings, update)
             else:

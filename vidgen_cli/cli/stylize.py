@@ -12,6 +12,7 @@ from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.transform import Plan, run_model_command
 from vidgen_cli.errors import InputError, UsageError
+from vidgen_cli.stylize import DEFAULT_MAX_SIDE
 
 
 @handle_errors
@@ -22,7 +23,7 @@ def stylize(
     style: Annotated[list[str], typer.Option("--style", "-s", help="Style image, video (frames sampled across it) or folder of images; repeat to mix.")],
     strength: Annotated[float, typer.Option("--strength", help="0 keeps the content's own look, 1 is the full style.")] = 1.0,
     preserve_color: Annotated[bool, typer.Option("--preserve-color", help="Keep the content's colours; take only light and texture from the style.")] = False,
-    max_side: Annotated[int, typer.Option("--max-side", help="Processing resolution (longer side, pixels); the output keeps the input's size.")] = 720,
+    max_side: Annotated[int, typer.Option("--max-side", help="Processing resolution (longer side, pixels); the output keeps the input's size.")] = DEFAULT_MAX_SIDE,
     consistency: Annotated[str, typer.Option("--consistency", help="flow (steady, default) or off (each frame on its own).")] = "flow",
     model: Annotated[str, typer.Option("--model", help="teacher (Magenta), student (distilled, faster) or a .pt file.")] = "teacher",
     scene_threshold: Annotated[float, typer.Option("--scene-threshold", help="Cut score (0-1) above which a new shot starts and the temporal state resets.")] = 0.25,
@@ -47,6 +48,7 @@ def stylize(
     def plan(info) -> Plan:
         return Plan(stylizer.processor(), info.fps or Fraction(25), info.frame_count or None,
                     {"style": [str(Path(s).resolve()) for s in style], "strength": strength, "preserve_color": preserve_color,
-                     "max_side": max_side, "consistency": consistency, "model": model, "scene_threshold": scene_threshold})
+                     "max_side": max_side, "consistency": consistency, "model": model, "scene_threshold": scene_threshold,
+                     **stylizer.fingerprint()})
 
     run_model_command("stylize", inputs, common, plan)

@@ -34,6 +34,7 @@ def command(
 ) -> None:
     """Distil a student from the Magenta transformer, with a temporal loss (see vidgen_cli.stylize.training)."""
     from vidgen_cli.device import choose
+    from vidgen_cli.errors import InputError, UsageError
     from vidgen_cli.models.magenta import TransformerConfig
     from vidgen_cli.stylize.training import (
         DistillSettings,
@@ -46,12 +47,15 @@ def command(
 
     set_threads(threads)
     placement = choose(device)
-    widths = tuple(int(c) for c in channels.split(","))
-    if len(widths) != 3:
-        raise typer.BadParameter("--channels needs three comma-separated widths, e.g. 8,16,32")
+    try:
+        widths = tuple(int(c) for c in channels.split(","))
+    except ValueError:
+        widths = ()
+    if len(widths) != 3 or min(widths) < 1:
+        raise UsageError(f"--channels {channels}: give three comma-separated positive widths, e.g. 8,16,32")
     clips = load_clips(data, max_side=max_side, max_frames=max_frames)
     if not clips:
-        raise typer.BadParameter(f"no clips found under {', '.join(map(str, data))}")
+        raise InputError(f"no readable videos or frame folders under --data {', '.join(map(str, data))}")
     predictor = magenta_onnx.load_predictor()
     teacher = magenta_onnx.load_transformer()
     vectors = style_vectors(predictor, style)

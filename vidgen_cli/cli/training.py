@@ -30,13 +30,13 @@ def recorded_command(name: str) -> list[str]:
 
 
 def set_threads(threads: int | None) -> None:
-    """Pin torch (and OpenCV) threads; None keeps vidgen's default of half the cores."""
+    """Pin torch (and OpenCV) threads; None keeps vidgen's default of half the cores. Called once,
+    at the top of a train command; nothing after it changes the count (device.choose has no side effects)."""
     import cv2
-    import torch
 
-    from vidgen_cli.device import cpu_threads
+    from vidgen_cli import device
 
-    torch.set_num_threads(threads or cpu_threads())
+    device.set_threads(threads)
     cv2.setNumThreads(1)
 
 

@@ -1,7 +1,7 @@
 """Frame readers: video files (through ffmpeg), folders of images, single images, and stdin.
 
 Every reader yields H x W x 3 uint8 RGB numpy frames and holds at most one frame at a time, so
-memory does not grow with the length of the video. The threaded pipeline (pipelines/run.py) moves
+memory does not grow with the length of the video. The threaded pipeline (runtime/threads.py) moves
 decoding off the main thread.
 """
 
@@ -217,8 +217,11 @@ class StdinReader(FFmpegReader):
         returncode = super()._finish()
         if self.side_media is not None and returncode == 0:  # the side file is complete: read its real stream numbers
             header = parse_header(ffmpeg.run(["-i", self.side_media.path]).stderr.decode("utf-8", "replace"))
-            self.side_media.audio, self.side_media.subtitles = header.audio, header.subtitles
-            self.side_media.attachments = header.attachments
+            side = self.side_media
+            # Renumber the StreamInfo objects in place: writers may hold copies of the lists.
+            for mine, found in ((side.audio, header.audio), (side.subtitles, header.subtitles), (side.attachments, header.attachments)):
+                for stream, actual in zip(mine, found):
+                    stream.index = actual.index
         return returncode
 
     def cleanup(self) -> None:

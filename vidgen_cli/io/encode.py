@@ -9,32 +9,24 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from vidgen_cli.errors import EncodeError, OutputError, UsageError
+from vidgen_cli.errors import EncodeError, NoFramesError, OutputError, UsageError
 from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.formats import CONTAINERS, Container, container_for, frame_format, stream_container
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, frame_format, output_pix_fmt
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, output_pix_fmt, raw_format_of
 from vidgen_cli.vision.planes import eight_bit
 
-MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm", ".avi": "avi",
-          ".nut": "nut", ".ts": "mpegts", ".y4m": "yuv4mpegpipe", ".gif": "gif"}
-STREAM_FORMATS = {"nut": "nut", "y4m": "yuv4mpegpipe", "matroska": "matroska", "mkv": "matroska", "mpegts": "mpegts", "mp4": "mp4"}
-_AUDIO_COPY = {"mp4": {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}, "mov": {"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le"},
-               "webm": {"opus", "vorbis"}, "avi": {"mp3", "ac3", "pcm_s16le"}, "mpegts": {"aac", "mp3", "ac3", "eac3", "opus"}}
-_AUDIO_FALLBACK = {"mp4": "aac", "mov": "aac", "webm": "libopus", "avi": "libmp3lame", "mpegts": "aac", "nut": "aac"}
-_TEXT_SUBTITLES = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
-_SUBTITLE_CODEC = {"mp4": "mov_text", "mov": "mov_text", "webm": "webvtt", "matroska": "copy"}
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _ALPHA_CODEC = {"mov": "prores_ks", "webm": "libvpx-vp9"}  # where the default codec drops alpha but the container holds it
-_DEFAULT_CODEC = {"webm": "libvpx-vp9", "gif": "gif", "yuv4mpegpipe": "rawvideo", "nut": "libx264"}
 
 
 @dataclass
@@ -72,9 +64,9 @@ WarnFn = Callable[[str], None]
 
 
 def default_codec(muxer: str, alpha: bool = False) -> str:
-    """libx264, or what the container requires (VP9 for WebM); with alpha, the container's codec
+    """The container's default encoder (io/formats.py); with alpha, the container's codec
     that stores it (ProRes 4444 in .mov)."""
-    return (_ALPHA_CODEC.get(muxer) if alpha else None) or _DEFAULT_CODEC.get(muxer, "libx264")
+    return (_ALPHA_CODEC.get(muxer) if alpha else None) or CONTAINERS[muxer].video_codec
 
 
 def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int, warn: WarnFn,
@@ -108,7 +100,7 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     return args + list(options.extra)
 
 
-def _media_args(source: MediaSource | None, muxer: str, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
+def _media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
     """Input args for the source and the map/codec args that copy its audio and subtitles."""
     if source is None or not (source.audio or source.subtitles or source.metadata):
         return [], []
@@ -121,23 +113,17 @@ def _media_args(source: MediaSource | None, muxer: str, input_index: int, warn: 
     maps: list[str] = []
     for n, stream in enumerate(source.audio):
         maps += ["-map", f"{input_index}:{stream.index}"]
-        keep = muxer in {"matroska", "nut"} or stream.codec in _AUDIO_COPY.get(muxer, set())
-        maps += [f"-c:a:{n}", "copy" if keep else _AUDIO_FALLBACK.get(muxer, "aac")]
-    subtitle_codec = _SUBTITLE_CODEC.get(muxer)
-    n = 0
-    for stream in source.subtitles:
-        if subtitle_codec is None or (subtitle_codec != "copy" and stream.codec not in _TEXT_SUBTITLES):
-            continue
-        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", subtitle_codec]
+        maps += [f"-c:a:{n}", "copy" if container.copies_audio(stream.codec) else container.audio_codec]
+    muxer = container.muxer
+    subtitles = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
+    for n, stream in enumerate(subtitles):
+        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
         maps += _disposition_args("s", n, stream)
-        n += 1
-    subtitles_kept = n
     for n, stream in enumerate(source.audio):
         maps += _disposition_args("a", n, stream)
-    if muxer in ("mp4", "mov") and subtitles_kept and not all("default" in s.dispositions for s in source.subtitles):
+    if muxer in ("mp4", "mov") and subtitles and not all("default" in s.dispositions for s in subtitles):
         (warn or (lambda message: None))(f"{muxer} turns on (default) the first subtitle track whatever the source says; write .mkv to keep it off")
-    kept = [("a", n, stream) for n, stream in enumerate(source.audio)]
-    kept += [("s", n, stream) for n, stream in enumerate(s for s in source.subtitles if f"{input_index}:{s.index}" in maps)]
+    kept = [("a", n, stream) for n, stream in enumerate(source.audio)] + [("s", n, stream) for n, stream in enumerate(subtitles)]
     return inputs, maps + _container_args(source, muxer, input_index, kept)
 
 
@@ -167,6 +153,23 @@ def _container_args(source: MediaSource, muxer: str, input_index: int, kept: lis
     return args
 
 
+def media_for(container: Container, media: MediaSource | None, output: str, warn: WarnFn) -> MediaSource | None:
+    """The part of `media` that `container` can hold; says in one line what it cannot (audio in a
+    GIF or Y4M, image subtitles in MP4, any subtitles in AVI) instead of failing at the end."""
+    if media is None:
+        return None
+    audio = media.audio if container.audio else []
+    subtitles = [s for s in media.subtitles if container.keeps_subtitle(s.codec)]
+    lost = ([f"{len(media.audio)} audio stream(s)"] if len(audio) < len(media.audio) else []) + \
+        ([f"{len(media.subtitles) - len(subtitles)} subtitle stream(s)"] if len(subtitles) < len(media.subtitles) else [])
+    if lost:
+        warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
+             "them (use .mkv to keep every stream)")
+    if not (audio or subtitles or media.metadata):
+        return None
+    return replace(media, audio=audio, subtitles=subtitles)
+
+
 class VideoWriter:
     """Pipe raw RGB frames into ffmpeg. Started on the first frame, when the size is known."""
 
@@ -178,22 +181,13 @@ class VideoWriter:
         self.pixels = pixels
         self.fps = Fraction(fps)
         self.options = options or EncodeOptions()
-        self.media = media
-        self.sar = sar
         self.warn = warn or (lambda message: None)
+        self.sar = sar
         self.to_stdout = self.output == "-"
-        if self.to_stdout:
-            name = (stream_format or "nut").lower()
-            if name not in STREAM_FORMATS:
-                raise UsageError(f"--format {name} is not a stream format; use one of {', '.join(sorted(STREAM_FORMATS))}")
-            self.muxer = STREAM_FORMATS[name]
-            self.temporary: Path | None = None
-        else:
-            suffix = Path(self.output).suffix.lower()
-            if suffix not in MUXERS:
-                raise UsageError(f"{self.output}: unknown video extension '{suffix}'; use .mp4, .mkv, .webm, .mov or .avi")
-            self.muxer = MUXERS[suffix]
-            self.temporary = temporary_sibling(Path(self.output))
+        self.container = stream_container(stream_format) if self.to_stdout else container_for(self.output)
+        self.muxer = self.container.muxer
+        self.media = media_for(self.container, media, self.output, self.warn)
+        self.temporary: Path | None = None if self.to_stdout else temporary_sibling(Path(self.output))
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []
         self.frames_written = 0
@@ -212,14 +206,14 @@ class VideoWriter:
                 self.warn("alpha dropped: y4m cannot store it; use --format nut or matroska with --codec ffv1 to keep it")
         else:
             video = video_codec_args(self.options, self.muxer, width, height, self.warn, self.pixels, alpha)
-        media_inputs, media_maps = _media_args(self.media, self.muxer, 1, self.warn)
+        media_inputs, media_maps = _media_args(self.media, self.container, 1, self.warn)
         target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
         colour_filters, colour_options = colour_args(self.pixels)
         video += colour_options
         chain = ([f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else [])
         chain += colour_filters if "copy" not in video else []
         filters = ["-vf", ",".join(chain)] if chain else []
-        container = ["-movflags", "+faststart"] if self.muxer in {"mp4", "mov"} and not self.to_stdout else []
+        container = ["-movflags", "+faststart"] if self.container.faststart and not self.to_stdout else []
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
                 *filters, *video, *container, "-f", self.muxer, target]
 
@@ -254,11 +248,11 @@ class VideoWriter:
     def write(self, frame: np.ndarray) -> None:
         height, width = frame.shape[:2]
         if self._process is None:
-            self._start(width, height, frame_format(frame))
+            self._start(width, height, raw_format_of(frame))
         elif (width, height) != self.size:
             raise EncodeError(f"frame {self.frames_written} is {width}x{height} but the video is {self.size[0]}x{self.size[1]}")
-        elif frame_format(frame) != self.raw_format:
-            raise EncodeError(f"frame {self.frames_written} is {frame_format(frame)} but the video started as {self.raw_format}")
+        elif raw_format_of(frame) != self.raw_format:
+            raise EncodeError(f"frame {self.frames_written} is {raw_format_of(frame)} but the video started as {self.raw_format}")
         assert self._process.stdin
         try:
             self._process.stdin.write(np.ascontiguousarray(frame, dtype="<u2" if frame.dtype == np.uint16 else np.uint8).tobytes())
@@ -273,7 +267,7 @@ class VideoWriter:
     def close(self) -> None:
         """Finish the file and move it into place."""
         if self._process is None:
-            raise EncodeError(f"no frames to write to {self.output}; the input produced no frames")
+            raise NoFramesError(self.output)
         assert self._process.stdin
         try:
             self._process.stdin.close()
@@ -305,11 +299,7 @@ class ImageFolderWriter:
         `pixels`: the source's colour tags, recorded in the manifest so `stitch` can carry them.
         PNG keeps alpha and 16 bits, WebP alpha; others are reduced with a warning."""
         self.output = Path(output)
-        self.format = image_format.lower().lstrip(".")
-        if self.format == "jpeg":
-            self.format = "jpg"
-        if self.format not in {"png", "jpg", "webp"}:
-            raise UsageError(f"--format {image_format}: use png, jpg or webp")
+        self.format = frame_format(image_format)
         self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(self.format, [])
         self.fps, self.source, self.audio_source, self.start = fps, source, audio_source, start
         if folder is None:
@@ -345,7 +335,7 @@ class ImageFolderWriter:
     def close(self) -> None:
         if not self.names:
             discard(self.temporary)
-            raise EncodeError(f"no frames to write to {self.output}; the input produced no frames")
+            raise NoFramesError(self.output)
         fps = self.fps or Fraction(25)
         times = [self.start + i / float(fps) for i in range(len(self.names))]
         width, height = self.size or (0, 0)

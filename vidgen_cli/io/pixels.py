@@ -84,7 +84,7 @@ def raw_format(alpha: bool, deep: bool) -> str:
     return {(False, False): "rgb24", (True, False): "rgba", (False, True): "rgb48le", (True, True): "rgba64le"}[(alpha, deep)]
 
 
-def frame_format(frame: np.ndarray) -> str:
+def raw_format_of(frame: np.ndarray) -> str:
     """The rawvideo pixel format of one H x W x C frame (C = 3 or 4; uint8 or uint16)."""
     return raw_format(frame.ndim == 3 and frame.shape[2] == 4, frame.dtype == np.uint16)
 

@@ -20,8 +20,9 @@ import numpy as np
 from vidgen_cli.errors import InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.imagesize import image_size
+from vidgen_cli.io.formats import IMAGE_SUFFIXES
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
-from vidgen_cli.io.paths import IMAGE_SUFFIXES, is_image_file, list_images
+from vidgen_cli.io.paths import is_image_file, list_images
 from vidgen_cli.io.pixels import parse_pixels
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames

@@ -18,8 +18,8 @@ from typing import Any
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, ImageFolderReader, open_input
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn, default_codec
+from vidgen_cli.io.formats import container_for
 from vidgen_cli.io.media import PixelInfo, VideoInfo
-from vidgen_cli.io.paths import VIDEO_SUFFIXES
 from vidgen_cli.io.probe import probe
 from vidgen_cli.runtime.planes import fit_processor
 from vidgen_cli.runtime.processor import FrameProcessor, as_process
@@ -62,15 +62,15 @@ def describe(source: str) -> tuple[FrameReader | None, VideoInfo]:
 
 
 def output_kind(output: str) -> str:
-    """'stream' for '-', 'video' for a video extension, 'frames' for a name without one (or ending in /)."""
+    """'stream' for '-', 'video' for a video extension, 'frames' for a name without one (or ending in /).
+
+    Raises UsageError for a video extension vidgen cannot write (io/formats.py), before any work."""
     if output == "-":
         return "stream"
-    suffix = Path(output).suffix.lower()
-    if output.endswith(("/", os.sep)) or not suffix:
+    if output.endswith(("/", os.sep)) or not Path(output).suffix:
         return "frames"
-    if suffix in VIDEO_SUFFIXES:
-        return "video"
-    raise UsageError(f"{output}: unknown video extension '{suffix}'; use .mp4, .mkv, .webm or .mov, or a folder name (ending in /) for frames")
+    container_for(output)
+    return "video"
 
 
 def _media(info: VideoInfo, settings: OutputSettings, reader: FrameReader | None = None) -> MediaSource | None:

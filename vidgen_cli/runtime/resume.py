@@ -20,16 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from vidgen_cli.errors import UsageError
-from vidgen_cli.io.encode import (
-    MUXERS,
-    EncodeOptions,
-    MediaSource,
-    VideoWriter,
-    WarnFn,
-    default_codec,
-)
+from vidgen_cli.errors import NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn, default_codec, media_for
+from vidgen_cli.io.formats import container_for
 from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.runtime.processor import Mark
 
@@ -90,11 +84,14 @@ class SegmentedVideoWriter:
                  pixels: PixelInfo | None = None) -> None:
         self.output = Path(output)
         self.pixels = pixels
-        # Segments are joined by stream copy, so they must already use the final container's codec.
-        final_muxer = MUXERS.get(self.output.suffix.lower(), "mp4")
-        options = replace(options, codec=options.codec or default_codec(final_muxer, bool(pixels and pixels.alpha)))
-        self.fps, self.options, self.media, self.key = fps, options, media, key
+        # Segments are joined by stream copy, so they must already use the final container's codec;
+        # a container vidgen cannot write is refused here, before any frame is processed, and
+        # streams it cannot hold are named now rather than failing the final join.
         self.warn = warn or (lambda message: None)
+        container = container_for(self.output)
+        options = replace(options, codec=options.codec or default_codec(container.muxer, bool(pixels and pixels.alpha)))
+        self.fps, self.options, self.key = fps, options, key
+        self.media = media_for(container, media, str(self.output), self.warn)
         self.segment_frames = segment_frames or int(os.environ.get("VIDGEN_SEGMENT_FRAMES", DEFAULT_SEGMENT_FRAMES))
         self.folder = ResumeFolder(self.output, key, resume, self.warn)
         self.work = self.folder.work
@@ -140,7 +137,7 @@ class SegmentedVideoWriter:
         if self._current is not None:
             self._finish_segment()
         if not self.segments:
-            raise UsageError(f"no frames to write to {self.output}; the input produced no frames")
+            raise NoFramesError(self.output)
         listing = self.work / "segments.txt"
         # An exact duration per segment: otherwise the concat demuxer guesses it from the last
         # packet and leaves gaps or overlaps at the joins.
