@@ -7,26 +7,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import make_clip
-from typer.testing import CliRunner
+from conftest import ff, invoke, make_clip
 
-from vidgen_cli.cli.app import app
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import open_input
 from vidgen_cli.io.pixels import bit_depth, parse_pixels
 from vidgen_cli.io.probe import probe
-
-runner = CliRunner()
-
-
-def invoke(*args):
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def ff(*args):
-    subprocess.run([ffmpeg.executable(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *map(str, args)], check=True)
 
 
 @pytest.fixture(scope="module")

@@ -1,28 +1,13 @@
 """Shot cuts that are not cuts: flashes, fades through black; interpolation keeps moving through fades."""
 
-import subprocess
 
 import cv2
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from conftest import ff, invoke
 
-from vidgen_cli.cli.app import app
-from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import open_input
 from vidgen_cli.vision.scenes import find_cuts
-
-runner = CliRunner()
-
-
-def invoke(*args):
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def ff(*args):
-    subprocess.run([ffmpeg.executable(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *map(str, args)], check=True)
 
 
 @pytest.fixture(scope="module")

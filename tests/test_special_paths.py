@@ -4,21 +4,12 @@ error line quoted from ffmpeg's output."""
 import shutil
 
 import pytest
-from conftest import make_clip
-from typer.testing import CliRunner
+from conftest import invoke, make_clip
 
-from vidgen_cli.cli.app import app
 from vidgen_cli.io.ffmpeg import last_error_line
 from vidgen_cli.io.probe import probe
 
-runner = CliRunner()
 NAMES = ["speed 50%", "take:2", "it's [x] #1"]
-
-
-def invoke(*args):
-    result = runner.invoke(app, [str(a) for a in args])
-    assert result.exit_code == 0, result.output
-    return result
 
 
 @pytest.fixture(scope="module")
