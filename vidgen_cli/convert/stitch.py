@@ -19,7 +19,7 @@ from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter
 from vidgen_cli.io.manifest import read_manifest_if_any
-from vidgen_cli.io.probe import check_frames, probe
+from vidgen_cli.io.probe import check_frames, folder_pixels, probe
 from vidgen_cli.runtime.threads import run_pipeline
 
 ProgressFn = Callable[[int], None]
@@ -80,12 +80,13 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     images, size = check_frames(folder)
     duration = len(images) / float(fps)
     media = _audio_for(folder, audio, no_audio, duration, warn)
-    info = probe(str(folder))  # bit depth and alpha of the frames, colour tags from the manifest
-    writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, pixels=info.pixels)
+    pixels = folder_pixels(images[0], manifest.extra if manifest else {})  # colour tags from the manifest
+    writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, pixels=pixels)
     pattern = _sequence_pattern(images)
     if pattern and size != (0, 0) and output != "-":
         _stitch_with_ffmpeg(folder, pattern, len(images), size, writer, progress)
     else:
+        info = probe(str(folder))
         run_pipeline(ImageFolderReader(info), writer, on_frame=progress)
     return StitchResult(output=output, frames=len(images), fps=fps, duration=duration, audio=media.path if media else None)
 

@@ -288,17 +288,25 @@ def _probe_folder(path: str) -> VideoInfo:
         if first is None:
             raise InputError(f"{images[0]}: not a readable image; remove it or replace it")
         size = (first.shape[1], first.shape[0])
-    first = cv2.imread(str(images[0]), cv2.IMREAD_UNCHANGED)
-    pixels = image_pixels(first) if first is not None else PixelInfo()
     width, height = size
     from vidgen_cli.io.manifest import read_manifest_if_any
 
     manifest = read_manifest_if_any(Path(path))
     fps = manifest.fps if manifest else None
     duration = len(images) / float(fps) if fps else 0.0
-    if manifest and manifest.extra.get("pixels"):  # the colour tags of the video the frames came from
-        recorded = manifest.extra["pixels"]
-        pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
-        pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
+    pixels = folder_pixels(images[0], manifest.extra if manifest else {})
     return VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration,
                      pixels=pixels)
+
+
+def folder_pixels(first: Path, manifest_extra: dict) -> PixelInfo:
+    """Bit depth and alpha of a frames folder (from its first image) and the colour tags of the
+    video its frames came from (recorded by split in the manifest)."""
+    import cv2
+
+    image = cv2.imread(str(first), cv2.IMREAD_UNCHANGED)
+    pixels = image_pixels(image) if image is not None else PixelInfo()
+    recorded = manifest_extra.get("pixels") or {}
+    pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
+    pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
+    return pixels
