@@ -231,3 +231,12 @@ def test_a_pipe_keeps_every_stream_it_carries(tmp_path):
         assert info.frame_count == 49 and len(info.audio) == 1 and len(info.subtitles) == 1
         assert "default" not in info.subtitles[0].dispositions
         assert "title           : Piped" in ffmpeg.run(["-i", str(target)]).stderr.decode()
+
+
+def test_stitch_warns_when_the_audio_source_is_gone(tmp_path):
+    source = make_clip(tmp_path / "with audio.mp4", audio=True, seconds=0.5)
+    invoke("split", source, "-o", tmp_path / "f/")
+    source.unlink()
+    result = invoke("stitch", tmp_path / "f", "-o", tmp_path / "back.mp4", "--preset", "ultrafast")
+    assert "no longer exists" in result.output and "without audio" in result.output
+    assert not probe(tmp_path / "back.mp4").has_audio
