@@ -240,3 +240,13 @@ def test_stitch_warns_when_the_audio_source_is_gone(tmp_path):
     result = invoke("stitch", tmp_path / "f", "-o", tmp_path / "back.mp4", "--preset", "ultrafast")
     assert "no longer exists" in result.output and "without audio" in result.output
     assert not probe(tmp_path / "back.mp4").has_audio
+
+
+def test_split_keeps_vp9_alpha_in_png_frames(rgba_folder, tmp_path):
+    webm = tmp_path / "a.webm"
+    invoke("stitch", rgba_folder, "-o", webm, "--fps", "10")
+    invoke("split", webm, "-o", tmp_path / "f/")
+    frame = cv2.imread(str(tmp_path / "f" / "000001.png"), cv2.IMREAD_UNCHANGED)
+    assert frame.shape[2] == 4 and frame[24, 12, 3] > 200 and frame[24, 60, 3] < 30
+    result = invoke("split", webm, "-o", tmp_path / "j/", "--format", "jpg")
+    assert "alpha dropped" in result.output

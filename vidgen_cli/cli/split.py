@@ -59,6 +59,10 @@ def split(
         info = probe(job.input)
         if info.kind != "video":
             raise InputError(f"{job.input}: is already frames; split takes a video file")
+        lost = ([f"{info.pixels.bit_depth}-bit depth"] if info.pixels.bit_depth > 8 and settings.image_format != "png" else []) + \
+            (["alpha"] if info.pixels.alpha and settings.image_format == "jpg" else [])
+        if lost and not scenes:
+            reporter.warn(f"{job.input}: {' and '.join(lost)} dropped: {settings.image_format} frames cannot store it; use --format png")
         if info.pixels.interlaced:
             reporter.warn(f"{job.input}: interlaced ({info.pixels.field_order}); " + ("deinterlaced with bwdif" if settings.deinterlace
                           else "--deinterlace off: frames keep both fields (combing)"))

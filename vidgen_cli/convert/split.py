@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vidgen_cli.errors import DecodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.decode import FFmpegReader
+from vidgen_cli.io.decode import FFmpegReader, decode_options
 from vidgen_cli.io.encode import EncodeOptions, WarnFn, video_codec_args
 from vidgen_cli.io.formats import WRITABLE_SUFFIXES, clip_suffix, frame_format
 from vidgen_cli.io.manifest import Manifest, write_manifest
@@ -87,7 +87,8 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
     quality = _quality_args(image_format, options.quality)
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
-    command = [*ffmpeg.base_command(), "-loglevel", "info", "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}",
+    decoder, _ = decode_options(info.pixels, info.codec, deinterlace=False)  # libvpx for VP8/VP9 alpha
+    command = [*ffmpeg.base_command(), "-loglevel", "info", *decoder, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}",
                "-vf", _filters(options, info), "-fps_mode", "passthrough", *quality,
                "-f", "image2", "-start_number", "1", ffmpeg.sequence(temporary, f"%06d.{image_format}")]
     times: list[float] = []
