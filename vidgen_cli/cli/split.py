@@ -18,23 +18,23 @@ from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD
 
 
 @handle_errors
-@opt.with_common_options("output", "decode")
+@opt.with_common_options("output", "decode", output_help="Folder for the frames (or, with --scenes, the shots); several inputs: a parent folder or a template such as 'frames/{stem}/'.")
 def split(
-    inputs: opt.Inputs,
+    inputs: opt.VideoInputs,
     common: opt.Common,
-    image_format: Annotated[Optional[str], typer.Option("--format", help="png, jpg or webp (default png; with --scenes, frames folders instead of clips).")] = None,
-    quality: Annotated[int, typer.Option("--quality", help="JPEG/WebP quality, 1-100.")] = 95,
-    every: Annotated[int, typer.Option("--every", help="Keep every Nth frame.")] = 1,
-    fps: Annotated[Optional[str], typer.Option("--fps", help="Resample to this frame rate (e.g. 10, 29.97, 30000/1001).")] = None,
-    start: Annotated[Optional[str], typer.Option("--start", help="Start time: seconds or hh:mm:ss.ms.")] = None,
-    end: Annotated[Optional[str], typer.Option("--end", help="End time: seconds or hh:mm:ss.ms.")] = None,
+    image_format: Annotated[Optional[str], typer.Option("--format", metavar="FORMAT", help="png, jpg or webp (default png; with --scenes, frames folders instead of clips).")] = None,
+    quality: Annotated[int, typer.Option("--quality", metavar="N", help="JPEG/WebP quality, 1-100.")] = 95,
+    every: Annotated[int, typer.Option("--every", metavar="N", help="Keep every Nth frame.")] = 1,
+    fps: Annotated[Optional[str], typer.Option("--fps", metavar="FPS", help="Resample to this frame rate (e.g. 10, 29.97, 30000/1001).")] = None,
+    start: Annotated[Optional[str], typer.Option("--start", metavar="TIME", help="Start time: seconds or hh:mm:ss.ms.")] = None,
+    end: Annotated[Optional[str], typer.Option("--end", metavar="TIME", help="End time: seconds or hh:mm:ss.ms.")] = None,
     scenes: Annotated[bool, typer.Option("--scenes", help="Split at shot cuts into one clip (or frames folder) per shot.")] = False,
-    threshold: Annotated[float, typer.Option("--threshold", help="Shot-cut score (0-1) above which a new shot starts.")] = DEFAULT_THRESHOLD,
+    threshold: Annotated[float, typer.Option("--threshold", metavar="SCORE", help="Shot-cut score (0-1) above which a new shot starts.")] = DEFAULT_THRESHOLD,
     codec: opt.Codec = None,
     crf: opt.Crf = 18,
     preset: opt.Preset = "medium",
 ) -> None:
-    """Split a video into numbered frames plus a manifest.json that `stitch` reads back."""
+    """Split videos into numbered frames plus a manifest.json that `stitch` reads back, or into one clip per shot."""
     from vidgen_cli.convert import split as library
 
     reporter = Reporter(common.quiet, common.json_out)

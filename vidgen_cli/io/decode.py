@@ -136,7 +136,9 @@ class FFmpegReader(FrameReader):
         return raw_format(self.info.pixels.alpha, self.info.pixels.bit_depth > 8)
 
     def _spawn(self, source: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
-        self._process = subprocess.Popen(self._command(source), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+        # Its own session: a Ctrl-C in the terminal goes to vidgen only, not reported as a broken decode.
+        self._process = subprocess.Popen(self._command(source), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
+                                         start_new_session=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         return self._process
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from vidgen_cli.errors import EncodeError, NoFramesError, OutputError, UsageError
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.formats import CONTAINERS, Container, container_for, frame_format, stream_container
+from vidgen_cli.io.formats import CONTAINERS, IMAGE_FILE_FORMATS, Container, container_for, frame_format, stream_container
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
@@ -220,8 +220,10 @@ class VideoWriter:
     def _start(self, width: int, height: int, raw_format: str = "rgb24") -> None:
         raw = ["-f", "rawvideo", "-pix_fmt", raw_format, "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
         alpha = raw_format in ("rgba", "rgba64le")
+        # Its own session: a Ctrl-C in the terminal reaches vidgen, which finishes this file itself.
         self._process = subprocess.Popen(self.command(raw, width, height, alpha), stdin=subprocess.PIPE,
-                                         stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         start_new_session=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.size = (width, height)
         self.raw_format = raw_format
@@ -343,6 +345,35 @@ class ImageFolderWriter:
                                                 source=self.source, audio_source=self.audio_source, start=self.start,
                                                 duration=len(self.names) / float(fps),
                                                 extra={"pixels": self.pixels.to_json()} if self.pixels else {}))
+        commit(self.temporary, self.output)
+
+    def abort(self) -> None:
+        discard(self.temporary)
+
+
+
+class ImageFileWriter:
+    """One frame into one image file (format from the extension), via a temporary sibling."""
+
+    def __init__(self, output: str | Path, quality: int = 95) -> None:
+        self.output = Path(output)
+        fmt = IMAGE_FILE_FORMATS.get(self.output.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"{self.output}: unknown image extension; use .png, .jpg, .webp, .bmp or .tiff")
+        self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(fmt, [])
+        self.temporary = temporary_sibling(self.output)
+        self.frames_written = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        if self.frames_written:
+            raise UsageError(f"{self.output}: an image file holds one frame but more were produced; write to a video or a folder (ending in /)")
+        if not cv2.imwrite(str(self.temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
+            raise OutputError(f"could not write {self.output}; is the disk full?")
+        self.frames_written = 1
+
+    def close(self) -> None:
+        if not self.frames_written:
+            raise EncodeError(f"no frames to write to {self.output}; the input produced no frames")
         commit(self.temporary, self.output)
 
     def abort(self) -> None:

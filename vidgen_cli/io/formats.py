@@ -65,6 +65,10 @@ VIDEO_SUFFIXES = frozenset(WRITABLE_SUFFIXES) | READ_ONLY_SUFFIXES
 STREAM_FORMATS: dict[str, str] = {"nut": "nut", "y4m": "yuv4mpegpipe", "matroska": "matroska", "mkv": "matroska",
                                   "mpegts": "mpegts", "mp4": "mp4"}
 
+# One image written as a file (-o photo.png): the OpenCV format for each image extension.
+IMAGE_FILE_FORMATS: dict[str, str] = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".webp": "webp", ".bmp": "bmp",
+                                      ".tif": "tiff", ".tiff": "tiff"}
+
 # Image formats frames are written in (split, and the frames folders of the model commands).
 FRAME_FORMATS = ("png", "jpg", "webp")
 
