@@ -84,5 +84,5 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         return {**record, "placement": where}
 
     code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast,
-                    photos=photos, summary={"placement": where})
+                    photos=photos, summary={"placement": where}, shard=common.shard)
     raise typer.Exit(code)
