@@ -67,3 +67,19 @@ def decode_all(path: Path | str) -> list:
 
     with open_input(path) as reader:
         return list(reader)
+
+
+def invoke(*args):
+    """Run the CLI in-process with `args` (str()-ed); assert it exits 0 and return the result."""
+    from typer.testing import CliRunner
+
+    from vidgen_cli.cli.app import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def ff(*args) -> None:
+    """Run the bundled ffmpeg quietly on `args` (str()-ed); raise if it fails."""
+    subprocess.run([ffmpeg.executable(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *map(str, args)], check=True)

@@ -15,7 +15,7 @@ from vidgen_cli.runtime.timeline import factor_times, rate_times
 
 
 @handle_errors
-@opt.with_common_options("output", "encode", "model", "span")
+@opt.with_common_options("output", "encode", "model", "span", "decode")
 def interpolate(
     inputs: opt.MediaInputs,
     common: opt.Common,

@@ -45,6 +45,7 @@ Preset = Annotated[str, typer.Option("--preset", metavar="NAME", help="Encoder s
 PixFmt = Annotated[Optional[str], typer.Option("--pix-fmt", metavar="FORMAT", help="Pixel format (default yuv420p; yuv444p for odd sizes).", rich_help_panel="Encoding")]
 NoAudio = Annotated[bool, typer.Option("--no-audio", help="Drop the audio instead of carrying it through.")]
 StreamFormat = Annotated[str, typer.Option("--format", metavar="FORMAT", help="Container when writing to stdout (-o -): nut, y4m, matroska, mpegts.", rich_help_panel="Encoding")]
+Deinterlace = Annotated[str, typer.Option("--deinterlace", metavar="MODE", help="auto: deinterlace input flagged interlaced (bwdif) before model work; off: process fields as they are.", rich_help_panel="Decoding")]
 Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu, cuda or cuda:N (the N-th GPU).", rich_help_panel="Model")]
 Half = Annotated[bool, typer.Option("--half", help="Half precision (CUDA only).", rich_help_panel="Model")]
 
@@ -111,6 +112,13 @@ class Common:
         if start is not None and end is not None and end <= start:
             raise UsageError(f"--end {self.end} is not after --start {self.start}")
         return start, end
+    deinterlace: str = "auto"
+
+    @property
+    def deinterlace_on(self) -> bool:
+        if self.deinterlace not in ("auto", "off"):
+            raise UsageError(f"--deinterlace {self.deinterlace}: use auto or off")
+        return self.deinterlace == "auto"
 
     def encode_options(self) -> Any:
         from vidgen_cli.io.encode import EncodeOptions
@@ -137,6 +145,7 @@ _GROUPS: dict[str, list[tuple[str, Any]]] = {
                ("no_audio", NoAudio)],
     "model": [("device", Device), ("half", Half), ("resume", Resume)],
     "span": [("start", Start), ("end", End)],
+    "decode": [("deinterlace", Deinterlace)],
 }
 
 

@@ -112,7 +112,10 @@ class Reporter:
             self.console.print(message, markup=False, soft_wrap=True)
 
     def warn(self, message: str) -> None:
-        if not self.quiet:
+        """One stderr line per distinct message (segments and frames repeat theirs)."""
+        seen = self.__dict__.setdefault("_warned", set())
+        if not self.quiet and message not in seen:
+            seen.add(message)
             self.console.print(f"vidgen: warning: {message}", markup=False, style="yellow", soft_wrap=True)
 
     def emit(self, record: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD
 
 
 @handle_errors
-@opt.with_common_options("output", output_help="Folder for the frames (or, with --scenes, the shots); several inputs: a parent folder or a template such as 'frames/{stem}/'.")
+@opt.with_common_options("output", "decode", output_help="Folder for the frames (or, with --scenes, the shots); several inputs: a parent folder or a template such as 'frames/{stem}/'.")
 def split(
     inputs: opt.VideoInputs,
     common: opt.Common,
@@ -48,7 +48,7 @@ def split(
     if common.output == "-":
         raise UsageError("split writes a folder of frames (or of clips with --scenes), not a stream; give -o a folder name")
     settings = library.SplitOptions(image_format=image_format or "png", quality=quality, every=every,
-                                    fps=opt.parse_rate(fps), start=start_s, end=end_s)
+                                    fps=opt.parse_rate(fps), start=start_s, end=end_s, deinterlace=common.deinterlace_on)
 
     def work(job: Job) -> dict[str, Any]:
         from vidgen_cli.io.probe import probe
@@ -59,9 +59,17 @@ def split(
         info = probe(job.input)
         if info.kind != "video":
             raise InputError(f"{job.input}: is already frames; split takes a video file")
+        lost = ([f"{info.pixels.bit_depth}-bit depth"] if info.pixels.bit_depth > 8 and settings.image_format != "png" else []) + \
+            (["alpha"] if info.pixels.alpha and settings.image_format == "jpg" else [])
+        if lost and not scenes:
+            reporter.warn(f"{job.input}: {' and '.join(lost)} dropped: {settings.image_format} frames cannot store it; use --format png")
+        if info.pixels.interlaced:
+            reporter.warn(f"{job.input}: interlaced ({info.pixels.field_order}); " + ("deinterlaced with bwdif" if settings.deinterlace
+                          else "--deinterlace off: frames keep both fields (combing)"))
         with reporter.progress(f"split {Path(job.input).name}", info.frame_count) as update:
             if scenes and image_format is None:
-                result = library.split_scenes(info, out, threshold, EncodeOptions(codec=codec, crf=crf, preset=preset), update, reporter.warn)
+                result = library.split_scenes(info, out, threshold, EncodeOptions(codec=codec, crf=crf, preset=preset), update, reporter.warn,
+                                              deinterlace=settings.deinterlace)
             elif scenes:
                 result = library.split_scene_frames(info, out, threshold, settings, update)
             else:

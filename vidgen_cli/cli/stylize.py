@@ -16,7 +16,7 @@ from vidgen_cli.stylize import DEFAULT_MAX_SIDE
 
 
 @handle_errors
-@opt.with_common_options("output", "encode", "model", "span")
+@opt.with_common_options("output", "encode", "model", "span", "decode")
 def stylize(
     inputs: opt.StylizeInputs,
     common: opt.Common,

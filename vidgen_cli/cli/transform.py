@@ -56,7 +56,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
     where = placement_record(common.placement())
     announced = []  # the placement line comes once, with the first frame (an input or output refused before is one line)
     settings = OutputSettings(encode=common.encode_options(), audio=not common.no_audio,
-                              stream_format=common.stream_format, resume=common.resume)
+                              stream_format=common.stream_format, resume=common.resume, deinterlace=common.deinterlace_on)
 
     def work(job: Job) -> dict[str, Any]:
         check_output(job.output, [job.input], common.overwrite)

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from vidgen_cli.errors import DecodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.decode import FFmpegReader
+from vidgen_cli.io.decode import FFmpegReader, decode_options
 from vidgen_cli.io.encode import EncodeOptions, WarnFn, video_codec_args
 from vidgen_cli.io.formats import WRITABLE_SUFFIXES, clip_suffix, frame_format
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
+from vidgen_cli.io.pixels import DEINTERLACE
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, SceneDetector
 
 _PTS_TIME = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+)")
@@ -38,6 +39,7 @@ class SplitOptions:
     fps: Fraction | None = None
     start: float | None = None
     end: float | None = None
+    deinterlace: bool = True  # bwdif on input flagged interlaced
 
 
 @dataclass
@@ -59,8 +61,10 @@ def _quality_args(image_format: str, quality: int) -> list[str]:
     return []
 
 
-def _filters(options: SplitOptions) -> str:
+def _filters(options: SplitOptions, info: VideoInfo | None = None) -> str:
     chain = []
+    if info is not None and options.deinterlace and info.pixels.interlaced:
+        chain.append(DEINTERLACE)
     if options.start or options.end is not None:
         parts = [f"start={options.start:.6f}"] if options.start else []
         if options.end is not None:
@@ -84,9 +88,10 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
     quality = _quality_args(image_format, options.quality)
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
-    command = [*ffmpeg.base_command(), "-loglevel", "info", "-i", info.path, "-map", f"0:{info.video_stream}",
-               "-vf", _filters(options), "-fps_mode", "passthrough", *quality,
-               "-f", "image2", "-start_number", "1", str(temporary / f"%06d.{image_format}")]
+    decoder, _ = decode_options(info.pixels, info.codec, deinterlace=False)  # libvpx for VP8/VP9 alpha
+    command = [*ffmpeg.base_command(), "-loglevel", "info", *decoder, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}",
+               "-vf", _filters(options, info), "-fps_mode", "passthrough", *quality,
+               "-f", "image2", "-start_number", "1", ffmpeg.sequence(temporary, f"%06d.{image_format}")]
     times: list[float] = []
     time_base: Fraction | None = None
     tail: list[bytes] = []
@@ -115,7 +120,8 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
         write_manifest(temporary, Manifest(fps=fps, width=info.width, height=info.height, frames=names, times=times,
                                            source=str(Path(info.path).resolve()),
                                            audio_source=str(Path(info.path).resolve()) if info.has_audio else None,
-                                           start=start, duration=len(names) / float(fps), sar=info.sar))
+                                           start=start, duration=len(names) / float(fps), sar=info.sar,
+                                           extra={"pixels": info.pixels.to_json()}))
         commit(temporary, output)
     except BaseException:
         discard(temporary)
@@ -128,23 +134,24 @@ def detect_cut_times(info: VideoInfo, threshold: float = DEFAULT_THRESHOLD, prog
     reader = FFmpegReader(info)
     detector = SceneDetector(threshold)
     timestamps = info.timestamps
-    cuts = []
+    found: list[int] = []
     for index, frame in enumerate(reader):
-        if detector.is_cut(frame) and timestamps is not None and index < len(timestamps):
-            cuts.append(float(timestamps[index]))
+        found += detector.push(frame)
         if progress:
             progress(index + 1)
-    return cuts
+    found += detector.flush()
+    return [float(timestamps[index]) for index in found if timestamps is not None and index < len(timestamps)]
 
 
 def split_scenes(info: VideoInfo, output: Path, threshold: float, options: EncodeOptions,
-                 progress: ProgressFn | None = None, warn: WarnFn | None = None) -> SplitResult:
+                 progress: ProgressFn | None = None, warn: WarnFn | None = None, deinterlace: bool = True) -> SplitResult:
     """Cut the video at shot boundaries into OUTPUT/<stem>-shot001.<ext>, ... (re-encoded so every clip starts on a key frame).
 
-    The clips keep the source's container when vidgen writes it with H.264 and AAC, else MP4 (io/formats.py)."""
+    The clips keep the source's container when vidgen writes it with H.264 and AAC, else MP4 (io/formats.py);
+    interlaced input is deinterlaced (bwdif) unless `deinterlace` is False."""
     extension = clip_suffix(info.path)
     muxer = WRITABLE_SUFFIXES[extension]
-    encode_args = video_codec_args(options, muxer, info.width, info.height, warn or (lambda message: None))
+    encode_args = video_codec_args(options, muxer, info.width, info.height, warn or (lambda message: None), pixels=info.pixels)
     cuts = detect_cut_times(info, threshold, progress)
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
@@ -154,8 +161,9 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         segment = ["-f", "segment", "-segment_format", muxer, "-reset_timestamps", "1"]
         if cuts:
             segment += ["-segment_times", times, "-force_key_frames", times]
-        result = ffmpeg.run(["-i", info.path, "-map", f"0:{info.video_stream}", "-map", "0:a?", *encode_args, "-c:a", "aac",
-                             *segment, str(temporary / f"{stem}-shot%03d{extension}")])
+        filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
+        result = ffmpeg.run(["-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", "-map", "0:a?", *filters, *encode_args, "-c:a", "aac",
+                             *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
         if result.returncode != 0:
             raise DecodeError(f"{info.path}: ffmpeg failed while cutting shots ({ffmpeg.last_error_line(result.stderr)})")
         # ffmpeg numbers segments from 0; people count shots from 1.
@@ -202,7 +210,8 @@ def split_scene_frames(info: VideoInfo, output: Path, threshold: float, options:
             times = [t for _, t in frames]
             write_manifest(folder, Manifest(fps=manifest.fps, width=manifest.width, height=manifest.height, frames=names,
                                             times=times, source=manifest.source, audio_source=manifest.audio_source,
-                                            start=times[0], duration=len(names) / float(manifest.fps or 25), sar=manifest.sar))
+                                            start=times[0], duration=len(names) / float(manifest.fps or 25), sar=manifest.sar,
+                                            extra=manifest.extra))
         discard(everything.output)
         commit(staging, output)
     except BaseException:

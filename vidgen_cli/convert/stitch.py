@@ -15,10 +15,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from vidgen_cli.errors import InputError, UsageError
+from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, start_offset
 from vidgen_cli.io.manifest import Manifest, read_manifest_if_any
-from vidgen_cli.io.probe import check_frames, probe
+from vidgen_cli.io.probe import check_frames, folder_pixels, probe
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times
 
@@ -49,10 +50,14 @@ def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
     return f"%0{digits}d.{extension}", start
 
 
-def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float) -> MediaSource | None:
+def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
+               warn: Callable[[str], None] | None = None) -> MediaSource | None:
     manifest = read_manifest_if_any(folder)
     if no_audio:
         return None
+    if not audio and manifest and manifest.audio_source and not Path(manifest.audio_source).is_file() and warn:
+        warn(f"{folder}: the manifest's audio source {manifest.audio_source} no longer exists; writing video without audio "
+             "(pass --audio FILE, or --no-audio to silence this)")
     if audio:
         info = probe(audio)
         if not info.audio:
@@ -60,8 +65,7 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float)
         return MediaSource(audio, audio=info.audio[:1], duration=duration)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
-        return MediaSource(manifest.audio_source, audio=info.audio, subtitles=info.subtitles, start=manifest.start, duration=duration,
-                           video_start=info.start_time)
+        return MediaSource.of_video(info, start=manifest.start, duration=duration)
     return None
 
 
@@ -136,10 +140,12 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     images, size = check_frames(folder)
     times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
     duration = float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
-    media = _audio_for(folder, audio, no_audio, duration)
+    media = _audio_for(folder, audio, no_audio, duration, warn)
     offset = _keep_offset(media, manifest)
     sar = manifest.sar if manifest else None
-    writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, sar=sar, timed=times is not None)
+    pixels = folder_pixels(images[0], manifest.extra if manifest else {})  # colour tags from the manifest
+    writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, sar=sar, timed=times is not None,
+                         pixels=pixels)
     pattern = _sequence_pattern(images)
     if times is None and pattern and size != (0, 0) and output != "-":
         _stitch_with_ffmpeg(folder, pattern, len(images), size, writer, progress, offset)
@@ -154,7 +160,7 @@ def _stitch_with_ffmpeg(folder: Path, pattern: tuple[str, int], count: int, size
                         progress: ProgressFn | None, offset: Fraction = Fraction(0)) -> None:
     """Let ffmpeg read the numbered images directly, with the writer's own encode settings."""
     name, start = pattern
-    video_input = [*start_offset(offset), "-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", str(folder / name)]
+    video_input = [*start_offset(offset), "-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", ffmpeg.sequence(folder, name)]
     writer.encode_external(video_input, size[0], size[1], count)
     if progress:
         progress(count)

@@ -20,6 +20,7 @@ from vidgen_cli.evaluate.pairs import MatchedFrames
 from vidgen_cli.io.decode import open_input
 from vidgen_cli.io.probe import probe
 from vidgen_cli.vision.metrics import pair_flows, warping_error
+from vidgen_cli.vision.planes import rgb8
 
 
 @dataclass
@@ -51,7 +52,7 @@ def flicker(video: str, source: str | None = None, resize: bool = False, partial
     if source is None:
         info = probe(video)
         with open_input(video, info=info) as reader:
-            frames = ((frame, frame) for frame in reader)
+            frames = ((view, view) for view in map(rgb8, reader))  # 8-bit RGB, as MatchedFrames gives
             _accumulate(frames, result, on_frame)
     else:
         pairs = MatchedFrames(source, video, resize, partial)

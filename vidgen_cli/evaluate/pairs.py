@@ -18,6 +18,7 @@ from vidgen_cli.errors import InputError
 from vidgen_cli.io.decode import open_input
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.probe import probe
+from vidgen_cli.vision.planes import rgb8
 
 
 @dataclass
@@ -121,7 +122,8 @@ class MatchedFrames:
                 ref = _advance(refs, ri, self.reference_info.path)
                 frame = _advance(tests, ti, self.test_info.path)
                 time = float(times[ri]) if times is not None and ri < len(times) else None
-                yield FramePair(ri, ti, time, ref, fit(frame, width, height))
+                # Metrics are on 8-bit RGB: 16-bit decodes are rounded and alpha is not scored.
+                yield FramePair(ri, ti, time, rgb8(ref), fit(rgb8(frame), width, height))
 
 
 def _advance(frames: Iterator[tuple[int, np.ndarray]], index: int, path: str) -> np.ndarray:

@@ -22,6 +22,7 @@ from vidgen_cli.vision.interpolation import (
 )
 from vidgen_cli.vision.flow import backward_warp
 from vidgen_cli.vision.hypotheses import linear_hypotheses, select
+from vidgen_cli.vision.planes import blend, rgb8
 from vidgen_cli.vision.sizes import fit_image
 
 
@@ -66,7 +67,10 @@ class FlowEngine:
         self.estimator = FlowEstimator(self.settings)
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> PairState:
-        s0, s1 = fit_image(frame0, self.work_side, minimum=8), fit_image(frame1, self.work_side, minimum=8)
+        """Frames: H x W x 3 (RGB) or x 4 (RGBA), uint8 or uint16. Motion is measured on their 8-bit
+        RGB view; every plane (alpha included) is then moved by that same motion."""
+        v0, v1 = rgb8(frame0), rgb8(frame1)
+        s0, s1 = fit_image(v0, self.work_side, minimum=8), fit_image(v1, self.work_side, minimum=8)
         return PairState(frame0, frame1, s0, s1, self.estimator(s0, s1))
 
     def _render(self, state: PairState, ft0: np.ndarray, ft1: np.ndarray, mask: np.ndarray | float,
@@ -77,6 +81,9 @@ class FlowEngine:
         m = _up(mask.astype(np.float32), w, h) if isinstance(mask, np.ndarray) else np.full((h, w), mask, np.float32)
         w0 = backward_warp(state.frame0, ft0, interpolation=interpolation)
         w1 = backward_warp(state.frame1, ft1, interpolation=interpolation)
+        if state.frame0.dtype != np.uint8 or state.frame0.shape[2] != 3:  # RGBA or 16-bit: every plane, full precision
+            extra = _up(residual.astype(np.float32), w, h) if residual is not None else None
+            return blend(w0, w1, m, extra)
         out = cv2.blendLinear(w0, w1, m, 1.0 - m)
         if residual is not None:
             out = cv2.add(out, _up(residual.astype(np.float32), w, h), dtype=cv2.CV_8U)

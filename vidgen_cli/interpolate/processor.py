@@ -23,6 +23,7 @@ import numpy as np
 from vidgen_cli.errors import UsageError
 from vidgen_cli.interpolate.engine import WORK_SIDE
 from vidgen_cli.vision import scenes
+from vidgen_cli.vision.planes import blend
 from vidgen_cli.vision.scenes import thumb_score, thumbnail
 
 DEFAULT_MODEL = "flow"  # measured best (bench/interpolate.py): fusion ties it in quality and is slower
@@ -50,7 +51,7 @@ class BlendEngine:
 
     def at(self, state: tuple[np.ndarray, np.ndarray], t: float) -> np.ndarray:
         a, b = state
-        return np.clip((1 - t) * a.astype(np.float32) + t * b.astype(np.float32) + 0.5, 0, 255).astype(np.uint8)
+        return blend(a, b, np.full(a.shape[:2], 1 - t, np.float32))
 
 
 def make_engine(model: str = DEFAULT_MODEL, placement=None, work_side: int = WORK_SIDE) -> Engine:
@@ -121,7 +122,12 @@ class Retimer:
 
     State between two pushes is a few integers and two frames, which `state_dict` hands out so a
     long run can be resumed exactly (see runtime/resume.py).
+
+    Frames may be RGBA and/or 16 bits per channel: alpha moves with the colour's motion.
     """
+
+    takes_alpha = True  # runtime/job.py: hand this processor RGBA and uint16 frames as they are
+    takes_deep = True
 
     def __init__(self, interpolator: Interpolator, src_fps: Fraction, factor: int | None = None,
                  target_fps: Fraction | None = None) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from fractions import Fraction
@@ -20,21 +22,47 @@ import numpy as np
 
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.io.encode import MediaSource
+from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.paths import list_images
+from vidgen_cli.io.pixels import DEINTERLACE, DEINTERLACE_FLAGGED, raw_format
 from vidgen_cli.io.probe import MAX_PIXELS, parse_header, parse_output_video, probe
 
 _SHOWINFO_PTS = re.compile(rb"\bn:\s*\d+\s+pts:\s*(-?\d+)")
 _SHOWINFO_TIME_BASE = re.compile(rb"config in time_base: (\d+)/(\d+)")
 
 
-def read_image(path: Path) -> np.ndarray:
-    """One image as RGB uint8 (alpha dropped, 16-bit scaled down)."""
+def read_image(path: Path, pixels: PixelInfo | None = None) -> np.ndarray:
+    """One image as RGB uint8 (alpha dropped, 16-bit scaled down); with `pixels`, as RGBA when
+    pixels.alpha and as uint16 when pixels.bit_depth > 8 (what a folder's first frame holds)."""
     data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data is not None and data.size else None
+    flags = cv2.IMREAD_COLOR if pixels is None else cv2.IMREAD_UNCHANGED
+    image = cv2.imdecode(data, flags) if data is not None and data.size else None
     if image is None:
         raise InputError(f"{path}: not a readable image; remove or replace it")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if pixels is None:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return _as_layout(image, pixels.alpha, pixels.bit_depth > 8)
+
+
+def _as_layout(image: np.ndarray, alpha: bool, deep: bool) -> np.ndarray:
+    """A decoded BGR/BGRA/gray image as RGB or RGBA, uint8 or uint16."""
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.shape[2] == 2:  # gray + alpha
+        image = np.dstack([image[..., 0]] * 3 + [image[..., 1]])
+    if image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA) if alpha else cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+    else:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        if alpha:  # a frame without alpha in a folder with alpha: opaque
+            full = np.iinfo(image.dtype).max
+            image = np.dstack([image, np.full(image.shape[:2], full, image.dtype)])
+    if deep and image.dtype == np.uint8:
+        return image.astype(np.uint16) * 257
+    if not deep and image.dtype == np.uint16:
+        return ((image.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    return image
 
 
 class FrameReader:
@@ -62,7 +90,7 @@ class ImageFolderReader(FrameReader):
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for file in self.files:
-            frame = read_image(file)
+            frame = read_image(file, self.info.pixels)
             if frame.shape[:2] != (self.info.height, self.info.width):
                 raise InputError(
                     f"{file}: is {frame.shape[1]}x{frame.shape[0]} but the first frame is "
@@ -76,7 +104,7 @@ class SingleImageReader(FrameReader):
         self.info = info
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        yield read_image(Path(self.info.path))
+        yield read_image(Path(self.info.path), self.info.pixels)
 
 
 class FFmpegReader(FrameReader):
@@ -88,9 +116,11 @@ class FFmpegReader(FrameReader):
     showinfo filter; `times[k]` is known once frame k has been yielded.
     """
 
-    def __init__(self, info: VideoInfo, start: float | None = None, end: float | None = None) -> None:
+    def __init__(self, info: VideoInfo, start: float | None = None, end: float | None = None,
+                 deinterlace: bool = True) -> None:
         self.info = info
         self.start, self.end = start, end
+        self.deinterlace = deinterlace
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []
         self.times: list[Fraction] = []
@@ -102,8 +132,9 @@ class FFmpegReader(FrameReader):
         self._times_missing = False
 
     def filters(self) -> list[str]:
-        """The -vf chain: the time range (as trim, so showinfo sees only delivered frames), then showinfo."""
-        chain = []
+        """The -vf chain: deinterlacing (bwdif, one frame per frame), the time range (as trim, so
+        showinfo sees only delivered frames), then showinfo."""
+        chain = list(self._decode_options()[1])
         if self.start or self.end is not None:
             bounds = ([f"start={self.start:.6f}"] if self.start else []) + ([f"end={self.end:.6f}"] if self.end is not None else [])
             chain.append("trim=" + ":".join(bounds))
@@ -111,8 +142,17 @@ class FFmpegReader(FrameReader):
 
     def _command(self, source: str) -> list[str]:
         stream = f"0:{self.info.video_stream}" if self.info.kind == "video" else "0:v:0"
-        return [*ffmpeg.base_command(), "-nostats", "-loglevel", "info", "-i", source, "-map", stream, "-an", "-sn",
-                "-vf", ",".join(self.filters()), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+        decoder, _ = self._decode_options()
+        return [*ffmpeg.base_command(), "-nostats", "-loglevel", "info", *decoder, "-i", ffmpeg.url(source), "-map", stream, "-an", "-sn",
+                "-vf", ",".join(self.filters()), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", self.raw_format, "pipe:1"]
+
+    def _decode_options(self) -> tuple[list[str], list[str]]:
+        return decode_options(self.info.pixels, self.info.codec, self.deinterlace)
+
+    @property
+    def raw_format(self) -> str:
+        """rgb24, or rgba / rgb48le / rgba64le when the stream has alpha or more than 8 bits."""
+        return raw_format(self.info.pixels.alpha, self.info.pixels.bit_depth > 8)
 
     def _spawn(self, source: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
         # Its own session: a Ctrl-C in the terminal goes to vidgen only, not reported as a broken decode.
@@ -151,7 +191,7 @@ class FFmpegReader(FrameReader):
 
     def _banner_line(self, line: bytes) -> None:
         """Collect the output banner; it is complete at its first stream line."""
-        if line.startswith(b"Output #"):
+        if line.startswith(b"Output #0"):  # stdin's side-streams file is Output #1
             self._output_lines = [line.decode("utf-8", "replace")]
         elif self._output_lines is not None and not self._banner_done.is_set():
             text = line.decode("utf-8", "replace")
@@ -186,7 +226,9 @@ class FFmpegReader(FrameReader):
             self._finish()
             raise InputError(f"{self.info.path}: decodes to {width}x{height}, too large to process")
         self.info.width, self.info.height = width, height
-        frame_bytes = width * height * 3
+        channels = 4 if self.raw_format in ("rgba", "rgba64le") else 3
+        dtype = np.dtype("<u2") if self.raw_format in ("rgb48le", "rgba64le") else np.dtype(np.uint8)
+        frame_bytes = width * height * channels * dtype.itemsize
         count = 0
         try:
             while True:
@@ -194,7 +236,8 @@ class FFmpegReader(FrameReader):
                 if buffer is None:
                     break
                 count += 1
-                yield np.frombuffer(buffer, np.uint8).reshape(height, width, 3)
+                frame = np.frombuffer(buffer, dtype).reshape(height, width, channels)
+                yield frame if dtype == np.uint8 else frame.astype(np.uint16, copy=False)
         finally:
             returncode = self._finish()
         stderr = b"".join(self._stderr).decode("utf-8", "replace")
@@ -221,8 +264,40 @@ class FFmpegReader(FrameReader):
 class StdinReader(FFmpegReader):
     """Decode a stream piped to vidgen (y4m, nut, matroska, mpegts...). Size comes from ffmpeg's banner."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_streams: bool = False) -> None:
+        """keep_streams: copy every other stream of the piped container (audio, subtitles,
+        attachments, metadata) into a side file while decoding, for the writer to mux back
+        (`side_media`, complete once the frames are read; `cleanup()` removes it)."""
         super().__init__(VideoInfo(path="-", kind="stream", width=0, height=0, fps=None, frame_count=0, duration=0.0))
+        self._side_dir = Path(tempfile.mkdtemp(prefix="vidgen-stdin-")) if keep_streams else None
+        self.side_media: MediaSource | None = None
+
+    def _command(self, source: str) -> list[str]:
+        command = super()._command(source)
+        if self._side_dir is None:
+            return command
+        # A second output with every non-video stream, stream-copied. It must hold at least one
+        # stream whatever the pipe carries, hence a one-frame dummy video from a second input.
+        at = command.index("pipe:0") + 1
+        command[at:at] = ["-f", "lavfi", "-i", "nullsrc=s=16x16:r=25:d=0.04"]
+        return command + ["-map", "0:a?", "-map", "0:s?", "-map", "0:t?", "-map", "1:v", "-c", "copy", "-c:v", "rawvideo",
+                          "-f", "matroska", str(self._side_dir / "streams.mkv")]
+
+    def _finish(self) -> int:
+        returncode = super()._finish()
+        if self.side_media is not None and returncode == 0:  # the side file is complete: read its real stream numbers
+            header = parse_header(ffmpeg.run(["-i", self.side_media.path]).stderr.decode("utf-8", "replace"))
+            side = self.side_media
+            # Renumber the StreamInfo objects in place: writers may hold copies of the lists.
+            for mine, found in ((side.audio, header.audio), (side.subtitles, header.subtitles), (side.attachments, header.attachments)):
+                for stream, actual in zip(mine, found):
+                    stream.index = actual.index
+        return returncode
+
+    def cleanup(self) -> None:
+        """Remove the side file (after the writer has muxed it)."""
+        if self._side_dir is not None:
+            shutil.rmtree(self._side_dir, ignore_errors=True)
 
     def open_stream(self) -> VideoInfo:
         """Start ffmpeg on stdin and wait for its banners to learn size, rotation, SAR and frame rate."""
@@ -242,13 +317,37 @@ class StdinReader(FFmpegReader):
             path="-", kind="stream", width=width, height=height, fps=video["fps"] or Fraction(25),
             frame_count=0, duration=0.0, codec=video["codec"], pix_fmt=video["pix_fmt"], audio=header.audio,
             rotation=rotation, sar=sar, vfr=True,  # a stream cannot be scanned ahead: keep each frame's own time
+            pixels=video["pixels"],
         )
+        if self._side_dir is not None and (header.audio or header.subtitles or header.attachments):
+            self.side_media = MediaSource(str(self._side_dir / "streams.mkv"), audio=header.audio, subtitles=header.subtitles,
+                                          metadata=True, attachments=header.attachments)
         return self.info
+
+    @property
+    def raw_format(self) -> str:
+        """Always rgb24: ffmpeg starts before the stream's bit depth and alpha are known."""
+        return "rgb24"
+
+    def _decode_options(self) -> tuple[list[str], list[str]]:
+        # The field order is not known yet: deinterlace the frames that are flagged interlaced.
+        return [], ([DEINTERLACE_FLAGGED] if self.deinterlace else [])
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._process is None:
             self.open_stream()
         yield from self._read_frames()
+
+
+def decode_options(pixels: PixelInfo, codec: str, deinterlace: bool) -> tuple[list[str], list[str]]:
+    """(decoder options before -i, filters) for one video stream: VP8/VP9 with alpha need libvpx
+    (ffmpeg's own decoders drop the alpha side channel); interlaced streams are deinterlaced with
+    bwdif, one frame per frame, so the timeline does not change."""
+    decoder = []
+    if pixels.alpha and codec in ("vp9", "vp8"):
+        decoder = ["-c:v", "libvpx-vp9" if codec == "vp9" else "libvpx"]
+    filters = [DEINTERLACE] if deinterlace and pixels.interlaced else []
+    return decoder, filters
 
 
 def _read_exactly(stream, size: int) -> bytearray | None:
@@ -265,11 +364,13 @@ def _read_exactly(stream, size: int) -> bytearray | None:
     return buffer
 
 
-def open_input(path: str | os.PathLike[str], start: float | None = None, end: float | None = None, info: VideoInfo | None = None) -> FrameReader:
-    """Pick the reader for a video file, a folder of images, a single image, or '-' (stdin)."""
+def open_input(path: str | os.PathLike[str], start: float | None = None, end: float | None = None, info: VideoInfo | None = None,
+               deinterlace: bool = True, keep_streams: bool = False) -> FrameReader:
+    """Pick the reader for a video file, a folder of images, a single image, or '-' (stdin; with
+    `keep_streams`, its other streams are copied aside for the writer: see StdinReader)."""
     path = str(path)
     if path == "-":
-        reader = StdinReader()
+        reader = StdinReader(keep_streams)
         reader.open_stream()
         return reader
     info = info or probe(path)
@@ -282,4 +383,4 @@ def open_input(path: str | os.PathLike[str], start: float | None = None, end: fl
         return ImageFolderReader(info, first, last)
     if info.kind == "image":
         return SingleImageReader(info)
-    return FFmpegReader(info, start, end)
+    return FFmpegReader(info, start, end, deinterlace=deinterlace)

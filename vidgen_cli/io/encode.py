@@ -20,10 +20,14 @@ from vidgen_cli.errors import EncodeError, NoFramesError, OutputError, UsageErro
 from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.formats import CONTAINERS, IMAGE_FILE_FORMATS, Container, container_for, frame_format, stream_container
 from vidgen_cli.io.manifest import Manifest, write_manifest
-from vidgen_cli.io.media import StreamInfo
+from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, output_pix_fmt, raw_format_of
+from vidgen_cli.vision.planes import eight_bit
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
+_ALPHA_CODEC = {"mov": "prores_ks", "webm": "libvpx-vp9"}  # where the default codec drops alpha but the container holds it
+
 
 
 @dataclass
@@ -45,21 +49,46 @@ class MediaSource:
     start: float = 0.0
     duration: float | None = None
     video_start: float = 0.0  # where the source's video stream starts (after its audio, for a late video)
+    metadata: bool = False  # the video's own source: carry its metadata, dispositions and attachments too
+    video: StreamInfo | None = None  # its video stream (metadata and dispositions for the output's video)
+    attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
+
+    @classmethod
+    def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
+        """Everything of a probed video that rides along with its picture: audio and subtitles (unless
+        `audio` is False), metadata, dispositions, attachments; `video_start` from its video stream."""
+        video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
+        return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
+                   duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments)
 
 
 WarnFn = Callable[[str], None]
 
 
-def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int, warn: WarnFn) -> list[str]:
-    codec = options.codec or CONTAINERS[muxer].video_codec
+def default_codec(muxer: str, alpha: bool = False) -> str:
+    """The container's default encoder (io/formats.py); with alpha, the container's codec
+    that stores it (ProRes 4444 in .mov)."""
+    return (_ALPHA_CODEC.get(muxer) if alpha else None) or CONTAINERS[muxer].video_codec
+
+
+def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int, warn: WarnFn,
+                     pixels: PixelInfo | None = None, alpha: bool = False) -> list[str]:
+    """Encoder options. `pixels`: the source's pixel facts (deeper than 8 bits: encode at 10 bits);
+    `alpha`: the frames carry alpha (kept where the codec can store it, else a warning)."""
+    codec = options.codec or default_codec(muxer, alpha)
     args = ["-c:v", codec]
     delivery = codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}
-    pix_fmt = options.pix_fmt or ("yuv420p" if delivery else None)
+    if alpha and codec != "copy" and codec not in ALPHA_PIX_FMT and not options.pix_fmt:
+        warn(f"alpha dropped: {codec} cannot store it; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
+    if codec == "prores_ks" and alpha:
+        args += ["-profile:v", "4444"]
+    pix_fmt = options.pix_fmt or (output_pix_fmt(codec, pixels, alpha) if codec != "copy" else None) or ("yuv420p" if delivery else None)
     if pix_fmt and pix_fmt.startswith(_CHROMA_SUBSAMPLED) and (width % 2 or height % 2):
         if options.pix_fmt:
             raise UsageError(f"--pix-fmt {pix_fmt} needs an even width and height but frames are {width}x{height}; use --pix-fmt yuv444p")
-        warn(f"frames are {width}x{height} (odd), which yuv420p cannot store without resizing; writing yuv444p instead")
-        pix_fmt = "yuv444p"
+        full = "yuv444p" + pix_fmt.split("p", 1)[1] if pix_fmt.startswith("yuv4") else "yuv444p"  # keeps a 10-bit depth
+        warn(f"frames are {width}x{height} (odd), which {pix_fmt} cannot store without resizing; writing {full} instead")
+        pix_fmt = full
     if pix_fmt:
         args += ["-pix_fmt", pix_fmt]
     if options.crf is not None and codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}:
@@ -73,24 +102,57 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     return args + list(options.extra)
 
 
-def _media_args(source: MediaSource | None, container: Container, input_index: int) -> tuple[list[str], list[str]]:
+def _media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
     """Input args for the source and the map/codec args that copy its audio and subtitles."""
-    if source is None or not (source.audio or source.subtitles):
+    if source is None or not (source.audio or source.subtitles or source.metadata):
         return [], []
     inputs = []
     if source.start > 0:
         inputs += ["-ss", f"{source.start:.6f}"]
     if source.duration is not None:
         inputs += ["-t", f"{source.duration:.6f}"]
-    inputs += ["-i", source.path]
+    inputs += ["-i", ffmpeg.url(source.path)]
     maps: list[str] = []
     for n, stream in enumerate(source.audio):
         maps += ["-map", f"{input_index}:{stream.index}"]
         maps += [f"-c:a:{n}", "copy" if container.copies_audio(stream.codec) else container.audio_codec]
-    kept = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
-    for n, stream in enumerate(kept):
+    muxer = container.muxer
+    subtitles = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
+    for n, stream in enumerate(subtitles):
         maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
-    return inputs, maps
+        maps += _disposition_args("s", n, stream)
+    for n, stream in enumerate(source.audio):
+        maps += _disposition_args("a", n, stream)
+    if muxer in ("mp4", "mov") and subtitles and not all("default" in s.dispositions for s in subtitles):
+        (warn or (lambda message: None))(f"{muxer} turns on (default) the first subtitle track whatever the source says; write .mkv to keep it off")
+    kept = [("a", n, stream) for n, stream in enumerate(source.audio)] + [("s", n, stream) for n, stream in enumerate(subtitles)]
+    return inputs, maps + _container_args(source, muxer, input_index, kept)
+
+
+def _disposition_args(kind: str, n: int, stream: StreamInfo) -> list[str]:
+    """The source stream's dispositions, set explicitly: otherwise ffmpeg marks the first stream of
+    each kind default (a subtitle track would switch itself on)."""
+    return [f"-disposition:{kind}:{n}", "+".join(stream.dispositions) or "0"]
+
+
+def _container_args(source: MediaSource, muxer: str, input_index: int, kept: list[tuple[str, int, StreamInfo]]) -> list[str]:
+    """Global metadata (title...), the video stream's own metadata and dispositions, and (Matroska)
+    attachments such as subtitle fonts, all from the source. Naming one stream's metadata source
+    turns off ffmpeg's automatic per-stream copy, so every kept stream's is named."""
+    if not source.metadata:
+        return []
+    args = ["-map_metadata", str(input_index)]
+    if muxer == "matroska":
+        for n, stream in enumerate(source.attachments):
+            args += ["-map", f"{input_index}:{stream.index}"]
+            kept = kept + [("t", n, stream)]
+        args += ["-c:t", "copy"] if source.attachments else []
+    if source.video is not None:
+        args += ["-map_metadata:s:v:0", f"{input_index}:s:{source.video.index}"]
+        args += _disposition_args("v", 0, source.video)
+    for kind, n, stream in kept:
+        args += [f"-map_metadata:s:{kind}:{n}", f"{input_index}:s:{stream.index}"]
+    return args
 
 
 def media_for(container: Container, media: MediaSource | None, output: str, warn: WarnFn) -> MediaSource | None:
@@ -105,7 +167,7 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
     if lost:
         warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
              "them (use .mkv to keep every stream)")
-    if not (audio or subtitles):
+    if not (audio or subtitles or media.metadata):
         return None
     return replace(media, audio=audio, subtitles=subtitles)
 
@@ -115,14 +177,17 @@ class VideoWriter:
 
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions | None = None,
                  media: MediaSource | None = None, stream_format: str | None = None,
-                 sar: Fraction | None = None, warn: WarnFn | None = None, timed: bool = False) -> None:
+                 sar: Fraction | None = None, warn: WarnFn | None = None, timed: bool = False,
+                 pixels: PixelInfo | None = None) -> None:
         """`timed`: every frame keeps the time given to `write` (variable frame rate, through a
-        Matroska pipe); otherwise frames are 1/fps apart from the first frame's time."""
+        Matroska pipe); otherwise frames are 1/fps apart from the first frame's time.
+        `pixels`: the source's bit depth, colour tags and alpha, kept in the output where the codec allows."""
         self.output = str(output)
         self.timed = timed
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
         self.first_time: Fraction | None = None
         self._last_time: Fraction | None = None
+        self.pixels = pixels
         self.fps = Fraction(fps)
         self.options = options or EncodeOptions()
         self.warn = warn or (lambda message: None)
@@ -136,17 +201,27 @@ class VideoWriter:
         self._stderr: list[bytes] = []
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
+        self.raw_format = "rgb24"
 
-    def command(self, video_input: list[str], width: int, height: int) -> list[str]:
-        """The ffmpeg command that encodes `video_input` (input #0) with this writer's settings."""
+    def command(self, video_input: list[str], width: int, height: int, alpha: bool | None = None) -> list[str]:
+        """The ffmpeg command that encodes `video_input` (input #0) with this writer's settings.
+        `alpha`: whether input #0 carries alpha (default: what `pixels` says)."""
+        alpha = bool(self.pixels and self.pixels.alpha) if alpha is None else alpha
         if self.muxer == "yuv4mpegpipe":
-            pix_fmt = self.options.pix_fmt or ("yuv444p" if (width % 2 or height % 2) else "yuv420p")
+            deep = self.pixels is not None and self.pixels.bit_depth > 8
+            pix_fmt = self.options.pix_fmt or ("yuv444p" if (width % 2 or height % 2) else "yuv420p") + ("10" if deep else "")
             video = ["-c:v", "rawvideo", "-pix_fmt", pix_fmt]
+            if alpha:
+                self.warn("alpha dropped: y4m cannot store it; use --format nut or matroska with --codec ffv1 to keep it")
         else:
-            video = video_codec_args(self.options, self.muxer, width, height, self.warn)
-        media_inputs, media_maps = _media_args(self.media, self.container, 1)
-        target = "pipe:1" if self.to_stdout else str(self.temporary)
-        filters = ["-vf", f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else []
+            video = video_codec_args(self.options, self.muxer, width, height, self.warn, self.pixels, alpha)
+        media_inputs, media_maps = _media_args(self.media, self.container, 1, self.warn)
+        target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
+        colour_filters, colour_options = colour_args(self.pixels)
+        video += colour_options
+        chain = ([f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else [])
+        chain += colour_filters if "copy" not in video else []
+        filters = ["-vf", ",".join(chain)] if chain else []
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed and not self.container.frame_times:
@@ -158,28 +233,30 @@ class VideoWriter:
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
                 *filters, *video, *container, "-f", self.muxer, target]
 
-    def _start(self, width: int, height: int, time: Fraction | None) -> None:
+    def _start(self, width: int, height: int, time: Fraction | None, raw_format: str = "rgb24") -> None:
         self.first_time = Fraction(time) if time is not None else Fraction(0)
         offset = start_offset(self.first_time)
         if self.timed:
             raw = [*offset, "-f", "matroska", "-i", "pipe:0"]
         else:
-            raw = [*offset, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+            raw = [*offset, "-f", "rawvideo", "-pix_fmt", raw_format, "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+        alpha = raw_format in ("rgba", "rgba64le")
         # Its own session: a Ctrl-C in the terminal reaches vidgen, which finishes this file itself.
-        self._process = subprocess.Popen(self.command(raw, width, height), stdin=subprocess.PIPE,
+        self._process = subprocess.Popen(self.command(raw, width, height, alpha), stdin=subprocess.PIPE,
                                          stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE,
                                          start_new_session=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.size = (width, height)
+        self.raw_format = raw_format
         if self.timed:
-            self._send(timed_pipe.stream_header(width, height))
+            self._send(timed_pipe.stream_header(width, height, raw_format))
 
     def encode_external(self, video_input: list[str], width: int, height: int, frames: int | None) -> None:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
         command = self.command([*video_input], width, height)
         if frames is not None:
             command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
-        result = subprocess.run(command, capture_output=True, check=False)
+        result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
         if result.returncode != 0:
             self.abort()
             raise EncodeError(f"ffmpeg could not write {self.output}: {ffmpeg.last_error_line(result.stderr)}")
@@ -199,10 +276,12 @@ class VideoWriter:
         timeline; used for every frame when timed, for the first frame's offset otherwise)."""
         height, width = frame.shape[:2]
         if self._process is None:
-            self._start(width, height, time)
+            self._start(width, height, time, raw_format_of(frame))
         elif (width, height) != self.size:
             raise EncodeError(f"frame {self.frames_written} is {width}x{height} but the video is {self.size[0]}x{self.size[1]}")
-        pixels = np.ascontiguousarray(frame, dtype=np.uint8).tobytes()
+        elif raw_format_of(frame) != self.raw_format:
+            raise EncodeError(f"frame {self.frames_written} is {raw_format_of(frame)} but the video started as {self.raw_format}")
+        pixels = np.ascontiguousarray(frame, dtype="<u2" if frame.dtype == np.uint16 else np.uint8).tobytes()
         if self.timed:
             assert self.first_time is not None
             when = Fraction(time) if time is not None else self.first_time + self.frames_written / self.fps
@@ -265,9 +344,11 @@ class ImageFolderWriter:
     def __init__(self, output: str | Path, image_format: str = "png", quality: int = 95,
                  fps: Fraction | None = None, source: str | None = None, audio_source: str | None = None,
                  start: float = 0.0, warn: WarnFn | None = None, folder: Path | None = None, existing: int = 0,
-                 sar: Fraction | None = None, times: list[float] | None = None) -> None:
+                 sar: Fraction | None = None, times: list[float] | None = None, pixels: PixelInfo | None = None) -> None:
         """`folder`/`existing`: write into this folder, which already holds frames 1..existing (resume),
-        played at `times` (seconds) when known. `sar`: the frames' pixel aspect, for the manifest."""
+        played at `times` (seconds) when known. `sar`: the frames' pixel aspect, for the manifest.
+        `pixels`: the source's colour tags, recorded in the manifest so `stitch` can carry them.
+        PNG keeps alpha and 16 bits, WebP alpha; others are reduced with a warning."""
         self.output = Path(output)
         self.format = frame_format(image_format)
         self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(self.format, [])
@@ -282,12 +363,26 @@ class ImageFolderWriter:
         self.times += [None] * (existing - len(self.times))
         self.sar = sar or Fraction(1)
         self.size: tuple[int, int] | None = None
+        self.pixels, self.warn = pixels, warn or (lambda message: None)
+        self._warned = False
+
+    def _fit(self, frame: np.ndarray) -> np.ndarray:
+        """The frame as BGR(A) in a depth and plane count the image format stores."""
+        lost = []
+        if frame.shape[2] == 4 and self.format == "jpg":
+            frame, lost = frame[..., :3], lost + ["alpha"]
+        if frame.dtype == np.uint16 and self.format != "png":
+            frame, lost = eight_bit(frame), lost + ["16-bit depth"]
+        if lost and not self._warned:
+            self.warn(f"{' and '.join(lost)} dropped: {self.format} cannot store it; use --format png to keep it")
+            self._warned = True
+        return cv2.cvtColor(frame, cv2.COLOR_RGBA2BGRA if frame.shape[2] == 4 else cv2.COLOR_RGB2BGR)
 
     def write(self, frame: np.ndarray, time: Fraction | float | None = None) -> None:
         height, width = frame.shape[:2]
         self.size = self.size or (width, height)
         name = f"{len(self.names) + 1:06d}.{self.format}"
-        if not cv2.imwrite(str(self.temporary / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
+        if not cv2.imwrite(str(self.temporary / name), self._fit(frame), self.params):
             raise OutputError(f"could not write {self.output / name}; is the disk full?")
         self.names.append(name)
         self.times.append(float(time) if time is not None else None)
@@ -302,7 +397,8 @@ class ImageFolderWriter:
         width, height = self.size or (0, 0)
         write_manifest(self.temporary, Manifest(fps=fps, width=width, height=height, frames=self.names, times=times,
                                                 source=self.source, audio_source=self.audio_source, start=start,
-                                                duration=len(self.names) / float(fps), sar=self.sar))
+                                                duration=len(self.names) / float(fps), sar=self.sar,
+                                                extra={"pixels": self.pixels.to_json()} if self.pixels else {}))
         commit(self.temporary, self.output)
 
     def abort(self) -> None:

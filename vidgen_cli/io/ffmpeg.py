@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import subprocess
 from collections.abc import Sequence
 
@@ -29,23 +30,58 @@ def run(args: Sequence[str], timeout: float | None = None) -> subprocess.Complet
     return subprocess.run([*base_command(), *args], capture_output=True, timeout=timeout, check=False)
 
 
+def url(path: str | os.PathLike[str]) -> str:
+    """A local path as ffmpeg must be given it: 'file:' in front when it holds a ':' (ffmpeg would
+    take 'a:b.mp4' for protocol 'a'); '-' and 'pipe:N' unchanged."""
+    text = os.fspath(path)
+    if text == "-" or text.startswith("pipe:"):
+        return text
+    return "file:" + text if ":" in text else text
+
+
+def sequence(folder: str | os.PathLike[str], name_pattern: str) -> str:
+    """An image-sequence or segment filename template: `folder`/`name_pattern`, where `%` in the
+    folder (and in any literal part of the name, escaped by the caller) is doubled so that only
+    the pattern's own `%0Nd` is a placeholder."""
+    return url(os.path.join(escape_percent(os.fspath(folder)), name_pattern))
+
+
+def escape_percent(text: str) -> str:
+    return text.replace("%", "%%")
+
+
+def concat_quote(text: str) -> str:
+    """A name quoted for a concat-demuxer listing: inside '...', a quote is written '\\''."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 _GENERIC = ("Exiting with exit code", "Error opening output file", "Error opening output files", "Error opening input file",
             "Error opening input files", "Conversion failed", "Nothing was written", "Task finished with error",
             "Terminating thread", "Error while opening encoder")
+
+
+_ERROR = re.compile(r"\berror\b|\binvalid\b|no such|\bnot (?:found|supported|implemented|allowed|a |an |exist|enough)|"
+                    r"\bunknown (?:encoder|decoder|option|format|input|protocol|pixel|codec|filter|muxer|demuxer)|unrecognized|"
+                    r"\bunable\b|could not|cannot|can't|\bfailed\b|unsupported|does not contain|permission denied|"
+                    r"\bmissing\b|\bimpossible\b|\bincorrect\b|\btoo (?:large|small|many)\b|out of range|\bbroken\b|truncat", re.IGNORECASE)
+# Lines that report, not complain: the input/output banner (indented), progress and frame info.
+_REPORTS = ("Input #", "Output #", "Stream mapping", "Press [q]", "frame=", "size=", "video:", "[Parsed_showinfo")
 
 
 def last_error_line(stderr: bytes | str) -> str:
     """The most telling line of ffmpeg's stderr, for one-line error messages.
 
     ffmpeg names the cause first ("Unknown encoder 'x'") and then repeats generic summaries, so
-    this takes the first line that reads like an error and is not one of those summaries.
+    this takes the first line that reads like an error and is neither one of those summaries nor
+    a report line (the indented stream banner, showinfo's frame descriptions: a banner's
+    'color_space:unknown' is not an error).
     """
     text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    specific = [line for line in lines if not any(generic in line for generic in _GENERIC)]
+    reports = [line.strip() for line in text.splitlines() if line[:1].isspace() or line.startswith(_REPORTS)]
+    specific = [line for line in lines if line not in reports and not any(generic in line for generic in _GENERIC)]
     for line in specific:
-        lowered = line.lower()
-        if any(word in lowered for word in ("error", "invalid", "no such", "not ", "unknown", "unable", "could not", "failed", "unsupported")):
+        if _ERROR.search(line):
             return line
     return (specific or lines or ["ffmpeg failed without a message"])[-1]
 

@@ -67,6 +67,7 @@ def read_manifest_if_any(folder: Path) -> Manifest | None:
             start=float(data.get("start", 0.0)),
             duration=float(data.get("duration", 0.0)),
             sar=Fraction(data.get("sar") or 1),
+            extra={key: data[key] for key in ("pixels",) if isinstance(data.get(key), dict)},
         )
     except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
         raise InputError(f"{path}: not a valid vidgen manifest ({exc}); fix or delete it") from exc

@@ -8,6 +8,10 @@ from fractions import Fraction
 import numpy as np
 
 
+_DISPOSITIONS = ("default", "dub", "original", "comment", "lyrics", "karaoke", "forced", "hearing impaired",
+                 "visual impaired", "clean effects", "captions", "descriptions", "dependent", "still image")
+
+
 @dataclass
 class StreamInfo:
     index: int
@@ -16,6 +20,33 @@ class StreamInfo:
     language: str | None = None
     description: str = ""
     start_time: float = 0.0  # seconds on the file's timeline (where the file starts at 0)
+
+    @property
+    def dispositions(self) -> list[str]:
+        """ffmpeg disposition names from the banner's '(default) (forced)' flags."""
+        return [name.replace(" ", "_") for name in _DISPOSITIONS if f"({name})" in self.description]
+
+
+@dataclass
+class PixelInfo:
+    """Bit depth, alpha, colour tags (ffmpeg names; None when unknown) and field order of a stream."""
+
+    bit_depth: int = 8
+    alpha: bool = False
+    primaries: str | None = None
+    transfer: str | None = None
+    matrix: str | None = None
+    range: str | None = None  # "tv" (limited) or "pc" (full)
+    field_order: str = "unknown"  # "progressive", "tff", "bff" or "unknown"
+
+    @property
+    def interlaced(self) -> bool:
+        return self.field_order in ("tff", "bff")
+
+    def to_json(self) -> dict:
+        return {"bit_depth": self.bit_depth, "alpha": self.alpha, "color_primaries": self.primaries,
+                "color_transfer": self.transfer, "color_matrix": self.matrix, "color_range": self.range,
+                "field_order": self.field_order}
 
 
 @dataclass
@@ -37,6 +68,9 @@ class VideoInfo:
     vfr: bool = False
     timestamps: np.ndarray | None = None  # presentation time of each frame in seconds, from 0
     start_time: float = 0.0  # when the first frame plays, seconds on the file's timeline (other streams may start earlier)
+    pixels: PixelInfo = field(default_factory=PixelInfo)
+    video_description: str = ""  # the video stream's banner line after 'Video: ' (dispositions)
+    attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attached files (Matroska)
 
     @property
     def dar(self) -> Fraction | None:
@@ -80,4 +114,5 @@ class VideoInfo:
             "vfr": self.vfr,
             "audio": [s.__dict__ for s in self.audio],
             "subtitles": [s.__dict__ for s in self.subtitles],
+            **self.pixels.to_json(),
         }

@@ -20,9 +20,10 @@ import numpy as np
 from vidgen_cli.errors import InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.imagesize import image_size
-from vidgen_cli.io.media import StreamInfo, VideoInfo
 from vidgen_cli.io.formats import IMAGE_SUFFIXES
+from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.paths import is_image_file, list_images
+from vidgen_cli.io.pixels import parse_pixels
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
@@ -59,6 +60,7 @@ class Header:
     video: dict | None = None
     audio: list[StreamInfo] = field(default_factory=list)
     subtitles: list[StreamInfo] = field(default_factory=list)
+    attachments: list[StreamInfo] = field(default_factory=list)
 
 
 def parse_header(stderr: str) -> Header:
@@ -79,6 +81,8 @@ def parse_header(stderr: str) -> Header:
             rotation = _ROTATION.search(line)
             if rotation and last_video and header.video is not None:
                 header.video["rotation"] = int(round(float(rotation.group(1))))
+            if last_video and header.video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line):
+                header.video["pixels"].alpha = True
             continue
         index, language, kind, description = int(match.group(1)), match.group(2), match.group(3), match.group(4)
         codec = description.split()[0].rstrip(",") if description else "unknown"
@@ -90,6 +94,8 @@ def parse_header(stderr: str) -> Header:
             header.audio.append(StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description)))
         elif kind == "Subtitle":
             header.subtitles.append(StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description)))
+        elif kind == "Attachment":
+            header.attachments.append(StreamInfo(index, "attachment", codec, language, description))
     return header
 
 
@@ -115,9 +121,11 @@ def _stream_start(description: str) -> float:
 
 def _parse_video(index: int, codec: str, description: str) -> dict:
     info: dict = {"index": index, "codec": codec, "pix_fmt": "", "width": 0, "height": 0, "sar": Fraction(1), "rotation": 0, "fps": None}
+    info["description"] = description
     parts = _split_top_level(description)
     if len(parts) > 1:
         info["pix_fmt"] = re.split(r"[(\s]", parts[1])[0]
+    info["pixels"] = parse_pixels(parts[1] if len(parts) > 1 else "")
     for part in parts:
         size = _SIZE.match(part)
         if size and not info["width"]:
@@ -139,7 +147,7 @@ def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndar
 
     Packets an edit list cuts away (a trimmed `-c copy` file keeps the GOP before the cut) carry
     the discard flag; they are decoded but never shown, so they are not frames of the video."""
-    result = ffmpeg.run(["-i", path, "-map", f"0:{stream}", "-c", "copy", "-f", "framecrc", "-"])
+    result = ffmpeg.run(["-i", ffmpeg.url(path), "-map", f"0:{stream}", "-c", "copy", "-f", "framecrc", "-"])
     text = result.stdout.decode("utf-8", "replace")
     time_base = Fraction(1, 1)
     pts, durations = [], []
@@ -168,7 +176,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
 
 
 def _probe_video(path: str) -> VideoInfo:
-    result = ffmpeg.run(["-i", path])
+    result = ffmpeg.run(["-i", ffmpeg.url(path)])
     stderr = result.stderr.decode("utf-8", "replace")
     header = parse_header(stderr)
     if header.video is None:
@@ -217,6 +225,9 @@ def _probe_video(path: str) -> VideoInfo:
         subtitles=header.subtitles,
         vfr=vfr,
         timestamps=seconds,
+        pixels=video["pixels"],
+        video_description=video["description"],
+        attachments=header.attachments,
     )
 
 
@@ -269,7 +280,15 @@ def _probe_image(path: str) -> VideoInfo:
     if image is None:
         raise InputError(f"{path}: not a readable image; pass a PNG, JPEG, WebP, BMP or TIFF file")
     height, width = image.shape[:2]
-    return VideoInfo(path=path, kind="image", width=width, height=height, fps=None, frame_count=1, duration=0.0)
+    return VideoInfo(path=path, kind="image", width=width, height=height, fps=None, frame_count=1, duration=0.0,
+                     pixels=image_pixels(image))
+
+
+def image_pixels(image: np.ndarray) -> PixelInfo:
+    """Bit depth and alpha of a decoded still (cv2.IMREAD_UNCHANGED). Colour tags of a video made from
+    stills come from the manifest, if any; otherwise they stay unknown (encoders' defaults)."""
+    alpha = image.ndim == 3 and image.shape[2] in (2, 4)
+    return PixelInfo(bit_depth=16 if image.dtype == np.uint16 else 8, alpha=alpha, field_order="progressive")
 
 
 def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
@@ -308,7 +327,9 @@ def _probe_folder(path: str) -> VideoInfo:
     manifest = read_manifest_if_any(Path(path))
     fps = manifest.fps if manifest else None
     duration = len(images) / float(fps) if fps else 0.0
-    info = VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration)
+    pixels = folder_pixels(images[0], manifest.extra if manifest else {})
+    info = VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration,
+                     pixels=pixels)
     if manifest and fps:
         info.sar = manifest.sar
         listed = dict(zip(manifest.frames, manifest.times))
@@ -318,3 +339,16 @@ def _probe_folder(path: str) -> VideoInfo:
             info.vfr = bool(np.abs(info.timestamps - np.arange(len(times)) / float(fps)).max() > 0.25 / float(fps))
             info.duration = float(info.timestamps[-1]) + 1 / float(fps)
     return info
+
+
+def folder_pixels(first: Path, manifest_extra: dict) -> PixelInfo:
+    """Bit depth and alpha of a frames folder (from its first image) and the colour tags of the
+    video its frames came from (recorded by split in the manifest)."""
+    import cv2
+
+    image = cv2.imread(str(first), cv2.IMREAD_UNCHANGED)
+    pixels = image_pixels(image) if image is not None else PixelInfo()
+    recorded = manifest_extra.get("pixels") or {}
+    pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
+    pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
+    return pixels

@@ -6,7 +6,8 @@ with unknown sizes (as it reads live WebM), so the writer wraps each RGB frame i
 cluster: 40 bytes of header per frame, no copy of the pixels beyond the pipe write.
 
 Layout (Matroska spec, RFC 9559): EBML header; Segment of unknown size; Info with a timestamp
-scale of one microsecond; one video track (V_UNCOMPRESSED, ColourSpace 'RGB\\x18' = rgb24); then
+scale of one microsecond; one video track (V_UNCOMPRESSED, ColourSpace: the FourCC of ffmpeg's raw
+pixel-format tags, e.g. 'RGB\\x18' = rgb24, 'RGBA', 'RGB0' = rgb48le, 'RBA@' = rgba64le); then
 per frame a Cluster (Timestamp, SimpleBlock with relative time 0 and the key-frame flag).
 """
 
@@ -33,15 +34,18 @@ def _uint(element_id: int, value: int) -> bytes:
 
 
 _UNKNOWN_SIZE = bytes([0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+# ffmpeg's raw pixel-format tags (libavcodec/raw.c), read little-endian from ColourSpace.
+_FOURCC = {"rgb24": b"RGB\x18", "rgba": b"RGBA", "rgb48le": b"RGB0", "rgba64le": b"RBA@"}
 
 
-def stream_header(width: int, height: int) -> bytes:
-    """EBML header, the open Segment, Info and the one rgb24 video track."""
+def stream_header(width: int, height: int, raw_format: str = "rgb24") -> bytes:
+    """EBML header, the open Segment, Info and the one video track of `raw_format` frames
+    (rgb24, rgba, rgb48le or rgba64le)."""
     ebml = _element(0x1A45DFA3, _uint(0x4286, 1) + _uint(0x42F7, 1) + _uint(0x42F2, 4) + _uint(0x42F3, 8)
                     + _element(0x4282, b"matroska") + _uint(0x4287, 4) + _uint(0x4285, 2))
     info = _element(0x1549A966, _uint(0x2AD7B1, 1_000_000_000 // TICKS_PER_SECOND) + _element(0x4D80, b"vidgen")
                     + _element(0x5741, b"vidgen"))
-    video = _element(0xE0, _uint(0xB0, width) + _uint(0xBA, height) + _element(0x2EB524, b"RGB\x18"))
+    video = _element(0xE0, _uint(0xB0, width) + _uint(0xBA, height) + _element(0x2EB524, _FOURCC[raw_format]))
     track = _element(0xAE, _uint(0xD7, 1) + _uint(0x73C5, 1) + _uint(0x83, 1) + _uint(0x9C, 0)
                      + _element(0x86, b"V_UNCOMPRESSED") + video)
     return ebml + bytes.fromhex("18538067") + _UNKNOWN_SIZE + info + _element(0x1654AE6B, track)

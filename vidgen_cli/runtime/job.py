@@ -8,18 +8,28 @@ else (a folder of numbered frames with a manifest).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, open_input
-from vidgen_cli.io.encode import EncodeOptions, ImageFileWriter, MediaSource, VideoWriter, WarnFn
-from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.io.encode import (
+    EncodeOptions,
+    ImageFileWriter,
+    MediaSource,
+    VideoWriter,
+    WarnFn,
+    constant_rate_warning,
+    default_codec,
+)
 from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for
+from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.probe import probe
+from vidgen_cli.runtime.planes import fit_processor
 from vidgen_cli.runtime.processor import FrameProcessor, as_process
 from vidgen_cli.runtime.resume import (
     ResumableFramesWriter,
@@ -39,6 +49,7 @@ class OutputSettings:
     image_format: str = "png"
     resume: bool = False
     audio_duration: float | None = None  # seconds of audio from the span's start; None: as long as the span
+    deinterlace: bool = True  # interlaced input is deinterlaced (bwdif) before model work
 
 
 @dataclass
@@ -55,7 +66,7 @@ class JobResult:
 def describe(source: str) -> tuple[FrameReader | None, VideoInfo]:
     """Probe a file or folder; for stdin, start reading to learn the stream's size and rate."""
     if source == "-":
-        reader = open_input("-")
+        reader = open_input("-", keep_streams=True)
         return reader, reader.info
     return None, probe(source)
 
@@ -75,15 +86,20 @@ def output_kind(output: str) -> str:
     return "video"
 
 
-def _media(info: VideoInfo, settings: OutputSettings, span: Span) -> MediaSource | None:
-    """The source's audio and subtitles from the span's first frame, as long as the output needs."""
-    if not settings.audio or info.kind != "video" or not (info.audio or info.subtitles):
+def _media(info: VideoInfo, settings: OutputSettings, span: Span, reader: FrameReader | None = None) -> MediaSource | None:
+    """The source's audio and subtitles from the span's first frame, as long as the output needs, with
+    its metadata, dispositions and attachments; for stdin, what the reader copied aside."""
+    if info.kind == "stream":
+        side = getattr(reader, "side_media", None)
+        return side if settings.audio else None
+    if info.kind != "video":
         return None
     if span.whole:  # the file as it is: the video keeps its offset from the other streams
-        return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles,
-                           duration=None if settings.audio_duration is None else info.start_time + settings.audio_duration)
+        whole = None if settings.audio_duration is None else info.start_time + settings.audio_duration
+        return MediaSource.of_video(info, audio=settings.audio, duration=whole if settings.audio else None)
     duration = settings.audio_duration if settings.audio_duration is not None else span.duration
-    return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles, start=info.start_time + span.start_time, duration=duration)
+    return MediaSource.of_video(info, audio=settings.audio, start=info.start_time + span.start_time,
+                                duration=duration if settings.audio else None)
 
 
 def input_clock(info: VideoInfo, reader: object, first_input: int = 0, first_frame: int = 0) -> TimeOf:
@@ -119,9 +135,15 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     if source == "-" and not span.whole:
         raise UsageError("--start/--end need a file input, not a stream from stdin")
     writer: Any
-    if kind == "stream":
-        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings, span), stream_format=settings.stream_format, warn=warn,
-                             sar=info.sar, timed=info.vfr)
+    warn = warn or (lambda message: None)
+    _warn_pixels(info, settings, warn)
+    pixels = info.pixels
+    media = _media(info, settings, span, reader)
+    if kind == "stream" and source == "-" and media is not None:
+        writer = RemuxedStreamWriter(out_fps, settings.encode, media, settings.stream_format, warn, pixels, sar=info.sar, timed=info.vfr)
+    elif kind == "stream":
+        writer = VideoWriter("-", out_fps, settings.encode, media=media, stream_format=settings.stream_format, warn=warn,
+                             sar=info.sar, timed=info.vfr, pixels=pixels)
     elif kind == "image":
         if (span.count if span.count is not None else info.frame_count) != 1:
             raise UsageError(f"{output}: an image file holds one frame but {source} has more; write to a video or a folder (ending in /)")
@@ -134,19 +156,20 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
                           mtime=stat.st_mtime if stat else None, options=options_key, encode=settings.encode.__dict__,
                           image_format=settings.image_format)
         if kind == "video":
-            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings, span), key, settings.resume, warn=warn,
-                                          sar=info.sar, timed=info.vfr)
+            writer = SegmentedVideoWriter(output, out_fps, settings.encode, media, key, settings.resume, warn=warn,
+                                          sar=info.sar, timed=info.vfr, pixels=pixels)
         else:
             writer = ResumableFramesWriter(output, settings.image_format, out_fps, key, settings.resume, warn=warn,
                                            source=info.path if info.kind == "video" else None, start=span.start_time,
                                            audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None,
-                                           sar=info.sar)
+                                           sar=info.sar, pixels=pixels)
     resumable = kind in {"video", "frames"}
     first_input, state = writer.resume_point() if resumable else (0, None)
     if state is not None:
         processor.load_state_dict(state)
     marks = resumable
-    frames_reader = reader if reader is not None else span_reader(info, span, first_input)
+    frames_reader = reader if reader is not None else span_reader(info, span, first_input, settings.deinterlace)
+    processor = fit_processor(processor, _decoded_pixels(info), warn)
     source_time = input_clock(info, frames_reader, first_input, span.first)
     # Frames folders keep the source's timeline (their manifest cuts the audio); a video cut from a span starts at 0.
     origin = Fraction(0) if span.whole or kind == "frames" else source_time(0)
@@ -155,6 +178,64 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     time_aware = getattr(processor, "use_input_times", None)
     if time_aware is not None and info.vfr:
         time_aware(source_time)
-    written = run_pipeline(frames_reader, sink, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
+    try:
+        written = run_pipeline(frames_reader, sink, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
+    finally:
+        cleanup = getattr(frames_reader, "cleanup", None)
+        if cleanup is not None:
+            cleanup()
     total = writer.outputs_done if resumable else written
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)
+
+
+def _decoded_pixels(info: VideoInfo) -> PixelInfo:
+    """What the reader's frames hold: stdin is decoded to 8-bit RGB whatever the stream is."""
+    return replace(info.pixels, bit_depth=8, alpha=False) if info.kind == "stream" else info.pixels
+
+
+def _warn_pixels(info: VideoInfo, settings: OutputSettings, warn: WarnFn) -> None:
+    """One line for each pixel fact of the input that the run changes."""
+    if info.pixels.interlaced and not settings.deinterlace:
+        warn(f"input is interlaced ({info.pixels.field_order}) and --deinterlace off: fields are processed as progressive frames, combing stays")
+    elif info.pixels.interlaced:
+        warn(f"input is interlaced ({info.pixels.field_order}): deinterlaced with bwdif (one frame per frame); output is progressive")
+    if info.kind == "stream" and (info.pixels.bit_depth > 8 or info.pixels.alpha):
+        lost = [f"{info.pixels.bit_depth}-bit depth"] if info.pixels.bit_depth > 8 else []
+        lost += ["alpha"] if info.pixels.alpha else []
+        warn(f"stdin: {' and '.join(lost)} dropped: a piped stream is decoded to 8-bit RGB; pass the file by path to keep it")
+
+
+class RemuxedStreamWriter:
+    """Stdout output for a stdin input that carries other streams: those streams are complete only
+    once stdin has been read, so the video is encoded to a temporary file as it comes and muxed
+    with them onto stdout at the end (memory stays flat; the bytes leave at the end)."""
+
+    def __init__(self, fps: Fraction, options: EncodeOptions, media: MediaSource, stream_format: str,
+                 warn: WarnFn, pixels: PixelInfo | None, sar: Fraction | None = None, timed: bool = False) -> None:
+        """`sar`, `timed`: as VideoWriter's, for the video encode (the final mux copies it)."""
+        import tempfile
+
+        self.folder = Path(tempfile.mkdtemp(prefix="vidgen-out-"))
+        self.final = VideoWriter("-", fps, EncodeOptions(codec="copy", crf=None, preset=None), media=media,
+                                 stream_format=stream_format, warn=warn, pixels=pixels)
+        codec = options.codec or default_codec(self.final.muxer)
+        self.video = VideoWriter(self.folder / "video.nut", fps, replace(options, codec=codec), warn=warn, pixels=pixels,
+                                 sar=sar, timed=timed)
+        if timed and not self.final.container.frame_times:  # y4m on stdout: the video is resampled once, here
+            warn(constant_rate_warning(self.final.muxer, fps))
+            self.video.resample = True
+
+    def write(self, frame: Any, time: Fraction | None = None) -> None:
+        self.video.write(frame, time)
+
+    def close(self) -> None:
+        try:
+            self.video.close()
+            width, height = self.video.size or (0, 0)
+            self.final.encode_external(["-i", str(self.folder / "video.nut")], width, height, self.video.frames_written)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def abort(self) -> None:
+        self.video.abort()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -31,8 +31,19 @@ from typing import Any
 import numpy as np
 
 from vidgen_cli.errors import NoFramesError, UsageError
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn, constant_rate_warning, media_for, start_offset
+from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.encode import (
+    EncodeOptions,
+    MediaSource,
+    VideoWriter,
+    WarnFn,
+    constant_rate_warning,
+    default_codec,
+    media_for,
+    start_offset,
+)
 from vidgen_cli.io.formats import container_for
+from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.runtime.processor import Mark
 
 DEFAULT_SEGMENT_FRAMES = 240
@@ -112,17 +123,19 @@ class ResumeFolder:
 class SegmentedVideoWriter:
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions, media: MediaSource | None,
                  key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None,
-                 sar: Fraction | None = None, timed: bool = False) -> None:
-        """`timed`: frames keep the times given to `write` (see VideoWriter); `sar`: pixel aspect to declare."""
+                 sar: Fraction | None = None, timed: bool = False, pixels: PixelInfo | None = None) -> None:
+        """`timed`: frames keep the times given to `write` (see VideoWriter); `sar`: pixel aspect to declare;
+        `pixels`: the source's bit depth, colour tags and alpha (see VideoWriter)."""
         self.output = Path(output)
         self.sar, self.timed = sar, timed
+        self.pixels = pixels
         # Segments are joined by stream copy, so they must already use the final container's codec
         # (and, for a container without per-frame times, its constant rate); a container vidgen
         # cannot write is refused here, before any frame is processed, and streams it cannot hold
         # are named now rather than failing the final join.
         self.warn = warn or (lambda message: None)
         container = container_for(self.output)
-        options = replace(options, codec=options.codec or container.video_codec)
+        options = replace(options, codec=options.codec or default_codec(container.muxer, bool(pixels and pixels.alpha)))
         self.fps, self.options, self.key = fps, options, key
         self.media = media_for(container, media, str(self.output), self.warn)
         self.resample = timed and not container.frame_times
@@ -156,7 +169,8 @@ class SegmentedVideoWriter:
             time = (Fraction(self.starts[0]) if self.starts else Fraction(0)) + Fraction(self.outputs_done + self._pending) / self.fps
         if self._current is None:
             name = f"seg_{len(self.segments):05d}.nut"  # NUT keeps the exact 1/fps time base; mkv rounds to ms
-            self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar)
+            self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar,
+                                        pixels=self.pixels)
             self._current.resample = self.resample
             self.starts.append(str(Fraction(time)))
         # Each segment starts at 0 (the concat listing places it): a segment's own start time is
@@ -198,17 +212,20 @@ class SegmentedVideoWriter:
         listing = self.work / "segments.txt"
         # An exact duration per segment: otherwise the concat demuxer guesses it from the last
         # packet and leaves gaps or overlaps at the joins. Timed segments last until the next starts.
+        # Absolute names: the concat demuxer resolves relative ones against the listing's URL, which
+        # a '#' or '?' in the output's folder would cut short.
         starts = [Fraction(t) for t in self.starts]
         durations = [count / self.fps for count in self.counts]
         if self.timed:
             ends = starts[1:] + [(self._last_time or starts[-1]) + 1 / self.fps]
             durations = [end - start for start, end in zip(starts, ends)]
-        listing.write_text("".join(f"file '{name}'\nduration {float(duration):.9f}\n"
+        listing.write_text("".join(f"file {ffmpeg.concat_quote(ffmpeg.url((self.work / name).resolve()))}\n"
+                                   f"duration {float(duration):.9f}\n"
                                    for name, duration in zip(self.segments, durations)))
-        joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media,
-                             warn=self.warn)
+        joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media, warn=self.warn,
+                             pixels=self.pixels)
         width, height = self.size or (0, 0)
-        concat = ["-f", "concat", "-safe", "0", "-i", str(listing)]
+        concat = ["-f", "concat", "-safe", "0", "-i", ffmpeg.url(listing)]
         joined.encode_external([*start_offset(starts[0]), *concat], width, height, None if self.resample else self.outputs_done)
         shutil.rmtree(self.work, ignore_errors=True)
 

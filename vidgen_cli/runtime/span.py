@@ -116,19 +116,20 @@ def _limited(reader: FrameReader, count: int | None) -> Iterator[np.ndarray]:
         reader.close()
 
 
-def span_reader(info: VideoInfo, span: Span, skip: int = 0) -> Iterator[np.ndarray]:
-    """The frames of `span`, after the first `skip` of them (a resumed run)."""
+def span_reader(info: VideoInfo, span: Span, skip: int = 0, deinterlace: bool = True) -> Iterator[np.ndarray]:
+    """The frames of `span`, after the first `skip` of them (a resumed run); `deinterlace`: bwdif
+    on a stream flagged interlaced."""
     first = span.first + skip
     count = None if span.count is None else span.count - skip
     if info.kind == "images":
         last = None if count is None else first + count
         return _limited(ImageFolderReader(info, start_frame=first, end_frame=last), None)
     if first == 0 and count is None:
-        return _limited(open_input(info.path, info=info), None)
+        return _limited(open_input(info.path, info=info, deinterlace=deinterlace), None)
     times = _frame_times(info)
     frame = 1 / float(info.fps or 25)
     # A quarter frame of margin either side: exact frames whatever the rounding of the time base.
     # The decoder cuts on the file's timeline, where the video starts at info.start_time.
     start = info.start_time + float(times[first]) - 0.25 * frame if first > 0 else None
     end = info.start_time + float(times[first + count - 1]) + 0.5 * frame if count is not None and first + count <= len(times) else None
-    return _limited(open_input(info.path, start=start, end=end, info=info), count)
+    return _limited(open_input(info.path, start=start, end=end, info=info, deinterlace=deinterlace), count)

@@ -134,6 +134,8 @@ class StylizeStream:
     """The temporal state of one stream: the previous frame (for cuts), the shot's style vector and
     the flow canvas. `state_dict` hands it out so a long run can resume exactly."""
 
+    one_to_one = True  # one output frame per input frame: runtime/planes.py carries each frame's alpha across
+
     def __init__(self, stylizer: Stylizer) -> None:
         self.stylizer = stylizer
         self.canvas = FlowCanvas(stylizer.canvas_settings) if stylizer.consistency == "flow" else None

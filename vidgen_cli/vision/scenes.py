@@ -5,6 +5,15 @@ The score compares 64x36 grayscale thumbnails: the mean of the luma-histogram di
 moves under motion, jumps at a cut) and the mean absolute difference / 100 (catches cuts between
 shots of similar tone), clipped to 0..1. On the project's real clips with cuts, cuts scored
 >= 0.40 and motion <= 0.15, so the default threshold is 0.25.
+
+Not every big change is a cut (the PySceneDetect/ffmpeg sense of a shot boundary):
+- Fades: when two thumbnails show one structure (normalized cross-correlation > 0.9) the score
+  compares them after matching their mean brightness (a fade scales the picture towards black),
+  and a near-black frame (mean luma < DARK_LUMA) is never half
+  of a cut. A run of black frames between two shots is one transition: `SceneDetector` puts one
+  cut in its middle when the pictures before and after differ, none when the same shot returns.
+- Flashes: a change that reverts within FLASH_FRAMES frames (a photo flash, a white frame) is not
+  a cut; `SceneDetector` waits that many frames before it confirms one.
 """
 
 from __future__ import annotations
@@ -14,23 +23,57 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
+from vidgen_cli.vision.planes import rgb8
+
 DEFAULT_THRESHOLD = 0.25
 THUMB_SIZE = (64, 36)
+DARK_LUMA = 20.0  # mean luma (0-255) below which a frame is black: the floor of a fade, no content to compare
+FADE_CORRELATION = 0.9  # above this two frames are one picture at two brightnesses (a fade step)
+SAME_SHOT_CORRELATION = 0.5  # either side of a fade through black: below this, the pictures are different shots
+FLASH_FRAMES = 3  # a change that comes back within this many frames is a flash, not a cut
 
 
 def thumbnail(frame: np.ndarray) -> np.ndarray:
     """The small grayscale image that cut scores (and duplicate checks) compare."""
+    frame = rgb8(frame)
     gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
     return cv2.resize(gray, THUMB_SIZE, interpolation=cv2.INTER_AREA)
 
 
+def is_dark(thumb: np.ndarray) -> bool:
+    return float(thumb.mean()) < DARK_LUMA
+
+
 def thumb_score(thumb0: np.ndarray, thumb1: np.ndarray) -> float:
-    """Cut score (0 same shot .. 1) of two thumbnails."""
-    h0 = np.bincount(thumb0.ravel() >> 3, minlength=32) / thumb0.size
-    h1 = np.bincount(thumb1.ravel() >> 3, minlength=32) / thumb1.size
+    """Cut score (0 same shot .. 1) of two thumbnails; 0 when either is black. When the two show
+    the same structure (correlation > FADE_CORRELATION: one is the other brightened or darkened, a
+    fade step), they are compared after matching their mean brightness."""
+    mean0, mean1 = float(thumb0.mean()), float(thumb1.mean())
+    if min(mean0, mean1) < DARK_LUMA:
+        return 0.0
+    a, b = thumb0.astype(np.float32), thumb1.astype(np.float32)
+    if abs(mean0 - mean1) > 2 and correlation(thumb0, thumb1) > FADE_CORRELATION:
+        if mean0 > mean1:  # scale the brighter picture down to the darker one's mean
+            a *= mean1 / mean0
+        else:
+            b *= mean0 / mean1
+    a8, b8 = np.clip(a + 0.5, 0, 255).astype(np.uint8), np.clip(b + 0.5, 0, 255).astype(np.uint8)
+    h0 = np.bincount(a8.ravel() >> 3, minlength=32) / a8.size
+    h1 = np.bincount(b8.ravel() >> 3, minlength=32) / b8.size
     histogram_distance = 0.5 * float(np.abs(h0 - h1).sum())
-    mean_difference = float(np.abs(thumb0.astype(np.int16) - thumb1).mean())
+    mean_difference = float(np.abs(a - b).mean())
     return min(1.0, 0.5 * histogram_distance + 0.5 * mean_difference / 100.0)
+
+
+def correlation(thumb0: np.ndarray, thumb1: np.ndarray) -> float:
+    """Normalized cross-correlation (-1..1) of two thumbnails: the picture's structure whatever its
+    brightness and contrast, which is what is left to compare in the dim frames around a fade."""
+    a = thumb0.astype(np.float32) - thumb0.mean()
+    b = thumb1.astype(np.float32) - thumb1.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    if norm == 0:  # a flat picture shares structure only with another flat one
+        return 1.0 if not a.any() and not b.any() else 0.0
+    return float((a * b).sum()) / norm
 
 
 def cut_score(previous: np.ndarray, current: np.ndarray) -> float:
@@ -39,27 +82,62 @@ def cut_score(previous: np.ndarray, current: np.ndarray) -> float:
 
 
 class SceneDetector:
-    """Feed frames in order; `is_cut(frame)` says whether a new shot starts at this frame."""
+    """Feed frames in order with `push(frame)`; it returns the indices of the frames that start a
+    new shot, once it is sure (up to FLASH_FRAMES frames later); `flush()` returns the rest.
+    Memory is a few thumbnails whatever the length."""
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_scene_len: int = 8) -> None:
-        self.threshold = threshold
-        self.min_scene_len = min_scene_len
-        self._previous: np.ndarray | None = None
-        self._since_cut = 0
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_scene_len: int = 8, flash_frames: int = FLASH_FRAMES) -> None:
+        self.threshold, self.min_scene_len, self.flash_frames = threshold, min_scene_len, flash_frames
+        self.index = -1
+        self._previous: np.ndarray | None = None  # the last frame that was not black
+        self._dark_since: int | None = None  # first frame of the current run of black frames
+        self._pending: tuple[int, np.ndarray] | None = None  # candidate cut: (index, last frame before it)
+        self._last_cut = 0
 
-    def is_cut(self, frame: np.ndarray) -> bool:
+    def push(self, frame: np.ndarray) -> list[int]:
+        self.index += 1
         thumb = thumbnail(frame)
-        previous, self._previous = self._previous, thumb
-        self._since_cut += 1
-        if previous is None:
-            return False
-        if thumb_score(previous, thumb) > self.threshold and self._since_cut >= self.min_scene_len:
-            self._since_cut = 0
-            return True
-        return False
+        cuts: list[int] = []
+        if is_dark(thumb):
+            if self._dark_since is None:
+                self._dark_since = self.index
+            return cuts
+        if self._dark_since is not None:  # a fade (or a cut) through black ends here
+            start, self._dark_since = self._dark_since, None
+            cuts += self._confirm_pending()
+            if self._previous is not None and (thumb_score(self._previous, thumb) > self.threshold
+                                               or correlation(self._previous, thumb) < SAME_SHOT_CORRELATION):
+                cuts += self._cut((start + self.index) // 2)
+            self._previous = thumb
+            return cuts
+        if self._pending is not None:
+            index, before = self._pending
+            if thumb_score(before, thumb) <= self.threshold:  # the picture came back: a flash
+                self._pending, self._previous = None, thumb
+                return cuts
+            if self.index - index >= self.flash_frames:
+                cuts += self._confirm_pending()
+        if self._pending is None and self._previous is not None and thumb_score(self._previous, thumb) > self.threshold:
+            self._pending = (self.index, self._previous)
+        self._previous = thumb
+        return cuts
+
+    def flush(self) -> list[int]:
+        return self._confirm_pending()
+
+    def _confirm_pending(self) -> list[int]:
+        pending, self._pending = self._pending, None
+        return self._cut(pending[0]) if pending is not None else []
+
+    def _cut(self, index: int) -> list[int]:
+        if index - self._last_cut < self.min_scene_len:
+            return []
+        self._last_cut = index
+        return [index]
 
 
 def find_cuts(frames: Iterable[np.ndarray], threshold: float = DEFAULT_THRESHOLD, min_scene_len: int = 8) -> list[int]:
     """Indices of the frames that start a new shot (never 0)."""
     detector = SceneDetector(threshold, min_scene_len)
-    return [index for index, frame in enumerate(frames) if detector.is_cut(frame)]
+    cuts = [index for frame in frames for index in detector.push(frame)]
+    return cuts + detector.flush()
