@@ -31,6 +31,11 @@ class DISFlow:
     def __call__(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         return self._dis.calc(to_gray(first), to_gray(second), None)
 
+    def refine(self, first: np.ndarray, second: np.ndarray, initial: np.ndarray) -> np.ndarray:
+        """Flow first -> second starting from `initial` (H x W x 2 float32), e.g. chained steps:
+        DIS takes a flow of the right size and type passed in as its initial estimate."""
+        return self._dis.calc(to_gray(first), to_gray(second), np.array(initial, np.float32, order="C"))
+
 
 def farneback(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """A second, independent flow estimator, used to grade methods built on DIS."""
