@@ -11,6 +11,7 @@ from vidgen_cli import __version__
 from vidgen_cli.cli import train_interpolate, train_predict, train_stylize
 from vidgen_cli.cli.demo import demo
 from vidgen_cli.cli.interpolate import interpolate
+from vidgen_cli.cli.motion import motion_app
 from vidgen_cli.cli.predict import predict
 from vidgen_cli.cli.probe import probe
 from vidgen_cli.cli.split import split
@@ -38,6 +39,7 @@ train_app.command("interpolate")(train_interpolate.command)
 train_app.command("predict")(train_predict.command)
 train_app.command("stylize")(train_stylize.command)
 app.add_typer(train_app, name="train")
+app.add_typer(motion_app, name="motion")
 
 
 def _version(value: bool) -> None:

@@ -30,6 +30,7 @@ class Plan:
     options: dict[str, Any]
     audio_duration: float | None = None  # cut the source's audio to this length
     audio: bool = True  # False when the output does not line up with the source's audio
+    open_frames: Callable[[int], Any] | None = None  # frames from input frame N on, instead of decoding the input
 
 
 def suffix_for(source: str) -> str:
@@ -55,7 +56,8 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         with reporter.progress(f"{label} {Path(job.input).name}", chosen.expected_frames) as update:
             job_settings = replace(settings, audio=settings.audio and chosen.audio, audio_duration=chosen.audio_duration)
             result = run_job(job.input, job.output, chosen.processor, chosen.fps, job_settings, chosen.options,
-                             reader=reader, info=info, on_frame=update, warn=reporter.warn)
+                             reader=reader, info=info, on_frame=update, warn=reporter.warn,
+                             open_frames=chosen.open_frames)
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
         reporter.note(f"{job.input} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps")

@@ -12,9 +12,9 @@ and never lets a border in), capped at `max_zoom`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
 import cv2
 import numpy as np
@@ -33,11 +33,6 @@ class StabilizePlan:
     uncovered: int
 
 
-def _zoom_about(centre: tuple[float, float], z: float) -> np.ndarray:
-    cx, cy = centre
-    return np.array([[z, 0, cx * (1 - z)], [0, z, cy * (1 - z)], [0, 0, 1]], np.float64)
-
-
 def _outline(width: int, height: int, steps: int = 4) -> np.ndarray:
     """Points around the frame's edge (corners and evenly spaced edge points)."""
     c = frame_corners(width, height)
@@ -45,12 +40,13 @@ def _outline(width: int, height: int, steps: int = 4) -> np.ndarray:
     return np.concatenate([c[i] + (c[(i + 1) % 4] - c[i]) * t for i in range(4)])
 
 
-def _needed_zoom(warp: np.ndarray, width: int, height: int, max_zoom: float) -> float:
-    """Smallest zoom >= 1 (<= max_zoom) for which the whole output window shows source pixels."""
-    outline, centre = _outline(width, height), ((width - 1) / 2, (height - 1) / 2)
+def needed_zoom(compose: Callable[[float], np.ndarray], width: int, height: int, max_zoom: float) -> float:
+    """Smallest zoom z in [1, max_zoom] for which the warp `compose(z)` (source -> output pixels)
+    fills the whole width x height output window with source pixels (max_zoom if none does)."""
+    outline = _outline(width, height)
 
     def covered(z: float) -> bool:
-        source = apply(np.linalg.inv(_zoom_about(centre, z) @ warp), outline)
+        source = apply(np.linalg.inv(compose(z)), outline)
         return bool(np.all((source >= -0.5) & (source <= np.array([width - 0.5, height - 0.5]))))
 
     if covered(1.0):
@@ -62,6 +58,12 @@ def _needed_zoom(warp: np.ndarray, width: int, height: int, max_zoom: float) -> 
         mid = (low + high) / 2
         low, high = (low, mid) if covered(mid) else (mid, high)
     return high
+
+
+def zoom_about(width: int, height: int, z: float) -> np.ndarray:
+    """3 x 3: zoom by z about the centre of a width x height frame."""
+    cx, cy = (width - 1) / 2, (height - 1) / 2
+    return np.array([[z, 0, cx * (1 - z)], [0, z, cy * (1 - z)], [0, 0, 1]], np.float64)
 
 
 def plan(path: np.ndarray, size: tuple[int, int], fps: Fraction | float, smoothing: float = 1.0,
@@ -78,7 +80,7 @@ def plan(path: np.ndarray, size: tuple[int, int], fps: Fraction | float, smoothi
     zoom = np.ones(len(path))
     uncovered = 0
     if crop == "auto":
-        needed = np.array([_needed_zoom(w, width, height, max_zoom) for w in warps])
+        needed = np.array([needed_zoom(lambda z, w=w: zoom_about(width, height, z) @ w, width, height, max_zoom) for w in warps])
         radius = max(1, int(np.ceil(3 * sigma)))
         windowed = np.array([needed[max(0, k - radius):k + radius + 1].max() for k in range(len(needed))])
         offsets = np.arange(-radius, radius + 1)
@@ -87,32 +89,5 @@ def plan(path: np.ndarray, size: tuple[int, int], fps: Fraction | float, smoothi
         zoom = np.convolve(padded, kernel / kernel.sum(), mode="valid")
         zoom = np.maximum(zoom, needed)  # a weighted mean of values >= needed[k] is >= needed[k]; rounding only
         uncovered = int(np.sum(needed >= max_zoom - 1e-9))
-        centre = ((width - 1) / 2, (height - 1) / 2)
-        warps = np.stack([_zoom_about(centre, z) @ w for z, w in zip(zoom, warps)])
+        warps = np.stack([zoom_about(width, height, z) @ w for z, w in zip(zoom, warps)])
     return StabilizePlan(warps, zoom, uncovered)
-
-
-class StabilizeStream:
-    """Frame processor: frame k -> frame k warped by plan.warps[k] (bicubic, black outside)."""
-
-    def __init__(self, warps: np.ndarray) -> None:
-        self.warps = warps
-        self.index = 0
-
-    def push(self, frame: np.ndarray) -> list[np.ndarray]:
-        if self.index >= len(self.warps):  # the decoder gave more frames than the analysis saw
-            raise UsageError(f"the video gave more frames on the second pass than the first ({len(self.warps)}); it may be damaged")
-        h, w = frame.shape[:2]
-        out = cv2.warpPerspective(frame, self.warps[self.index], (w, h), flags=cv2.INTER_CUBIC,
-                                  borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
-        self.index += 1
-        return [out]
-
-    def flush(self) -> list[np.ndarray]:
-        return []
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"index": np.array(self.index)}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.index = int(state["index"])

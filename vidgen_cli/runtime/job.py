@@ -8,11 +8,13 @@ else (a folder of numbered frames with a manifest).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, ImageFolderReader, open_input
@@ -88,8 +90,12 @@ def _reader_from(info: VideoInfo, first_input: int) -> FrameReader:
 
 def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fraction, settings: OutputSettings,
             options_key: dict[str, Any], reader: FrameReader | None = None, info: VideoInfo | None = None,
-            on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None) -> JobResult:
-    """Decode `source`, push every frame through `processor`, write `output`."""
+            on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None,
+            open_frames: Callable[[int], Iterable[np.ndarray]] | None = None) -> JobResult:
+    """Decode `source`, push every frame through `processor`, write `output`.
+
+    `open_frames(first)`, when given, supplies the frames from input frame `first` on instead of
+    decoding `source` (e.g. a still repeated as a clip); a resume starts it where the output stopped."""
     if info is None:
         reader, info = describe(source)
     kind = output_kind(output)
@@ -113,7 +119,10 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     if state is not None:
         processor.load_state_dict(state)
     marks = kind != "stream"
-    frames_reader = reader if reader is not None else _reader_from(info, first_input)
+    if open_frames is not None:
+        frames_reader: Iterable[np.ndarray] = open_frames(first_input)
+    else:
+        frames_reader = reader if reader is not None else _reader_from(info, first_input)
     written = run_pipeline(frames_reader, writer, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
     total = writer.outputs_done if kind != "stream" else written
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)
