@@ -246,3 +246,14 @@ def test_gaussian_smoothing_keeps_a_steady_pan_to_the_ends():
     ramp = np.arange(30, dtype=np.float64)[:, None] * [2.0, -1.0]
     assert np.allclose(gaussian_smooth(ramp, 5.0), ramp)
     assert np.allclose(gaussian_smooth(ramp[:4], 5.0), ramp[:4])  # shorter than the kernel
+
+
+def test_capture_reads_a_stream_from_stdin(pan, tmp_path):
+    import subprocess
+    import sys
+
+    clip, truth = pan
+    vidgen = str(Path(sys.executable).parent / "vidgen")
+    with open(clip, "rb") as stream:
+        subprocess.run([vidgen, "motion", "capture", "-", "-o", str(tmp_path / "m.json"), "-q"], stdin=stream, check=True)
+    assert corner_rms(load(tmp_path / "m.json").H, truth, *SIZE) < 0.5

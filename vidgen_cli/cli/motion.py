@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
+import numpy as np
 import typer
 
 from vidgen_cli.cli import options as opt
@@ -26,6 +27,17 @@ Crop = Annotated[str, typer.Option("--crop", help="auto: zoom just enough to hid
 def _no_stdin(inputs: list[str], command: str) -> None:
     if "-" in inputs:
         raise UsageError(f"motion {command} reads the video twice (analysis, then rendering); pass a file or frames folder, not -")
+
+
+def _warn_if_variable(reporter: Reporter, info: Any) -> None:
+    """The writer is constant-rate: say so when that moves a VFR input's frames by over half a frame."""
+    stamps, fps = info.timestamps, info.fps
+    if not info.vfr or stamps is None or not fps or len(stamps) < 2:
+        return
+    shift = float(abs(stamps - stamps[0] - np.arange(len(stamps)) / float(fps)).max())
+    if shift > 0.5 / float(fps):
+        reporter.warn(f"{info.path} has variable frame timing; the output keeps every frame at a constant "
+                      f"{float(fps):.3f} fps, which moves some frames by up to {shift * 1000:.0f} ms")
 
 
 def _analyse(reporter: Reporter, source: str, info: Any, label: str) -> Any:
@@ -47,7 +59,6 @@ def capture(
     """Measure the camera's motion: a homography per frame (frame 0 -> frame k) in a JSON motion file."""
     from vidgen_cli.io.outputs import check_output
     from vidgen_cli.io.probe import probe
-    from vidgen_cli.runtime.job import describe
 
     if common.json_out and common.output == "-":
         raise UsageError("--json prints to stdout, which -o - already uses for the motion file")
@@ -60,11 +71,11 @@ def capture(
         if dense is not None:
             flows = Path(dense) / (Path(job.input).stem if several else "")
             check_output(flows, [job.input], common.overwrite)
-        _, info = describe(job.input) if job.input == "-" else (None, probe(job.input))
+        info = probe(job.input) if job.input != "-" else None  # stdin is probed by reading it
         from vidgen_cli.motion.capture import capture as capture_path
 
-        with reporter.progress(f"capture {Path(job.input).name}", info.frame_count or None) as update:
-            motion = capture_path(job.input, info if job.input != "-" else None, on_frame=update, dense=flows)
+        with reporter.progress(f"capture {Path(job.input).name}", info.frame_count if info else None) as update:
+            motion = capture_path(job.input, info, on_frame=update, dense=flows)
         motion.save(job.output)
         reporter.note(f"{job.input} -> {job.output}: camera path of {len(motion)} frames")
         return {"frames": len(motion), "size": list(motion.size), "fps": str(motion.fps), "duration": round(float(motion.times[-1]), 6)}
@@ -136,6 +147,7 @@ def stabilize(
     reporter = Reporter(common.quiet, common.json_out)
 
     def plan(info) -> Plan:
+        _warn_if_variable(reporter, info)
         path = _analyse(reporter, info.path, info, "analyse")
         fps = info.fps or Fraction(25)
         chosen = plan_stabilization(path.H, path.size, fps, smoothing, crop)
@@ -172,6 +184,7 @@ def propagate(
     options = {"keys": [hashlib.sha256(image.tobytes()).hexdigest()[:16] for image in images], "key_frames": indices}
 
     def plan(info) -> Plan:
+        _warn_if_variable(reporter, info)
         keys = check_keys([Key(i, image) for i, image in zip(indices, images)], info, key)
         store = None
         if needs_store(keys):
