@@ -192,9 +192,13 @@ def gaussian_smooth(values: np.ndarray, sigma: float) -> np.ndarray:
     return out[pad:pad + len(flat)].reshape(values.shape)
 
 
-def jitter_rms(path: np.ndarray, width: int, height: int, sigma: float) -> float:
-    """Residual jitter of a camera path (pixels, RMS over the 4 corners): each frame-to-frame move
-    of the corners minus its Gaussian-smoothed (sigma in frames) version."""
-    corners = apply(path, np.broadcast_to(frame_corners(width, height), (len(path), 4, 2)))
-    steps = np.diff(corners, axis=0)
-    return float(np.sqrt(np.mean(np.sum((steps - gaussian_smooth(steps, sigma)) ** 2, -1))))
+def jitter_rms(path: np.ndarray, width: int, height: int, sigma: float, box: float = 0.0) -> float:
+    """Residual jitter of a camera path (pixels, RMS): the frame-to-frame motion H[k] H[k-1]^-1 of
+    four points of frame k-1 (the frame corners, or with `box` > 0 the corners of the box inset by
+    that fraction of each side) minus its Gaussian-smoothed (sigma in frames) version."""
+    corners = frame_corners(width, height)
+    if box > 0:
+        corners = corners + (np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * box * np.array([width - 1, height - 1]))
+    steps = path[1:] @ np.linalg.inv(path[:-1])
+    moves = apply(steps, np.broadcast_to(corners, (len(steps), 4, 2))) - corners
+    return float(np.sqrt(np.mean(np.sum((moves - gaussian_smooth(moves, sigma)) ** 2, -1))))
