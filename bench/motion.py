@@ -133,7 +133,8 @@ def main() -> None:
         stab = {"input": {"jitter_px": round(input_jitter, 4), "true_jitter_px": round(jitter_rms(shaky, W, H, JITTER_SIGMA), 4)}}
         seconds = vidgen("motion", "stabilize", str(shaky_clip), "-o", str(work / "ours.mp4"))
         vidgen("motion", "stabilize", str(shaky_clip), "--crop", "none", "-o", str(work / "ours_nocrop.mp4"))
-        for name in ["ours", "ours_nocrop", "deshake", "vidstab"]:
+        vidgen("motion", "stabilize", str(shaky_clip), "--smoothing", "0.5", "-o", str(work / "ours_smoothing_0.5.mp4"))
+        for name in ["ours", "ours_nocrop", "ours_smoothing_0.5", "deshake", "vidstab"]:
             stab[name] = stabilize_figures(work / f"{name}.mp4", mt.FRAMES, intentional, input_jitter)
         stab["ours"]["seconds_vs_vidstab"] = round(seconds / t_vidstab, 3)
         stab["deshake"]["seconds_vs_vidstab"] = round(t_deshake / t_vidstab, 3)

@@ -68,17 +68,19 @@ def main() -> None:
         info = probe(crystal)
         sigma = 0.5 * float(info.fps)
         vidgen("motion", "stabilize", str(crystal), "-o", str(work / "ours.mp4"))
+        vidgen("motion", "stabilize", str(crystal), "--smoothing", "0.5", "-o", str(work / "ours_smoothing_0.5.mp4"))
         run_ffmpeg("-i", str(crystal), "-vf", f"vidstabdetect=result={work / 't.trf'}", "-f", "null", "-")
         run_ffmpeg("-i", str(crystal), "-vf", f"vidstabtransform=input={work / 't.trf'}", "-c:v", "libx264", "-crf", "16", str(work / "vidstab.mp4"))
         run_ffmpeg("-i", str(crystal), "-vf", "deshake", "-c:v", "libx264", "-crf", "16", str(work / "deshake.mp4"))
         stab = {}
-        for name, path in [("input", crystal), ("ours", work / "ours.mp4"), ("vidstab", work / "vidstab.mp4"), ("deshake", work / "deshake.mp4")]:
+        names = ["ours", "ours_smoothing_0.5", "vidstab", "deshake"]
+        for name, path in [("input", crystal)] + [(n, work / f"{n}.mp4") for n in names]:
             measured = track(frames_of(path), TrackerSettings(margin=0.15))
             out = probe(path)
             stab[name] = {"jitter_px": round(jitter_rms(measured, info.width, info.height, sigma, box=0.25), 4),
                           "frames": out.frame_count, "duration": round(out.duration, 4)}
             strip(path, [0, 60, 120, 180, 240, 300], frames_dir / f"crystal_{name}.png")
-        for name in ("ours", "vidstab", "deshake"):
+        for name in names:
             stab[name]["jitter_ratio"] = round(stab[name]["jitter_px"] / stab["input"]["jitter_px"], 4)
         results["stabilize_crystal"] = stab
 

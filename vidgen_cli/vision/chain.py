@@ -76,6 +76,10 @@ class FlowChain:
         map_x, map_y = grid[..., 0] + back[..., 0], grid[..., 1] + back[..., 1]
         chained = cv2.remap(self.coords, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if s.anchor:
+            # where the chain was not trusted (an occluder passed, a failed match) its coordinates
+            # followed the wrong thing: predict them from trusted neighbours instead
+            trust = cv2.remap(self.valid * self.match, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+            chained = grid + _fill(chained - grid, trust)
             self.coords = grid + self._flow.refine(gray, self.key, chained - grid)
             gap = np.sqrt(np.einsum("ijk,ijk->ij", self.coords - chained, self.coords - chained))
             trusted = np.clip(2 - gap / s.agreement, 0, 1)  # 1 up to half the tolerance, 0 beyond it
@@ -112,10 +116,37 @@ class FlowChain:
 
 
 def _match(gray: np.ndarray, carried: np.ndarray, tolerance: float) -> np.ndarray:
-    """Soft agreement (H x W float32, 1 = same) of two grey images, compared lightly blurred so
-    resampling and sub-pixel detail do not count: 1 below tolerance/2 (7x7 mean abs difference),
-    0 above tolerance."""
-    a = cv2.GaussianBlur(gray, (0, 0), 1.0).astype(np.float32)
-    b = cv2.GaussianBlur(carried, (0, 0), 1.0).astype(np.float32)
+    """Soft agreement (H x W float32, 1 = same) of two grey images: 1 below tolerance/2 (7x7 mean
+    abs difference), 0 above tolerance. Compared lightly blurred (resampling and sub-pixel detail
+    do not count) and without their local means (sigma 6 px), so a soft shadow or a change of
+    exposure passing over a surface does not count as a different surface."""
+    a = _band(gray)
+    b = _band(carried)
     mismatch = cv2.blur(np.abs(a - b), (7, 7))
     return np.clip(2 - 2 * mismatch / tolerance, 0, 1)
+
+
+def _fill(offsets: np.ndarray, trust: np.ndarray) -> np.ndarray:
+    """Offsets (H x W x 2) where `trust` (H x W, 0-1) is high, and elsewhere a trust-weighted mean of
+    the surroundings (normalized convolution, Knutsson and Westin 1993), widening until it finds
+    trusted pixels."""
+    h, w = trust.shape
+    filled = offsets.copy()
+    missing = trust < 0.5
+    if not missing.any() or not (~missing).any():
+        return filled
+    weight = trust * ~missing
+    for sigma in (max(h, w) / 80, max(h, w) / 20, max(h, w) / 5):
+        total = cv2.GaussianBlur(weight, (0, 0), sigma)
+        mean = cv2.GaussianBlur(offsets * weight[..., None], (0, 0), sigma) / np.maximum(total, 1e-6)[..., None]
+        take = missing & (total > 1e-3)
+        filled[take] = mean[take]
+        missing &= ~take
+        if not missing.any():
+            break
+    return filled
+
+
+def _band(gray: np.ndarray) -> np.ndarray:
+    image = gray.astype(np.float32)
+    return cv2.GaussianBlur(image, (0, 0), 1.0) - cv2.GaussianBlur(image, (0, 0), 6.0)
