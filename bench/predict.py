@@ -23,8 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vidgen_cli.io.paths import VIDEO_SUFFIXES  # noqa: E402
-from vidgen_cli.train.clips import _resize  # noqa: E402
+from vidgen_cli.io.paths import is_video_file  # noqa: E402
+from vidgen_cli.vision.sizes import fit_image  # noqa: E402
 from vidgen_cli.vision import metrics  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -50,7 +50,7 @@ def read_frames(path: Path, wanted: set[int], max_side: int) -> dict[int, np.nda
             ok, bgr = capture.read()
             if not ok:
                 break
-            frames[i] = _resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side)
+            frames[i] = fit_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side)
         elif not capture.grab():
             break
         i += 1
@@ -75,7 +75,7 @@ def bench_video(models: list[str], max_side: int, points: int, clips: list[str] 
     horizon = max(HORIZONS)
     per_clip, seconds = {}, {name: 0.0 for name in models}
     scores = {name: {h: {"psnr": [], "ssim": []} for h in HORIZONS} for name in models}
-    paths = sorted(p for p in (DATA / "video").iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+    paths = sorted(p for p in (DATA / "video").iterdir() if is_video_file(p))
     for path in paths:
         if clips and path.stem not in clips:
             continue

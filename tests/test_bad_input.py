@@ -16,10 +16,13 @@ import pytest
 from conftest import make_clip
 from typer.testing import CliRunner
 
+from vidgen_cli import errors
 from vidgen_cli.cli.app import app
 from vidgen_cli.io import ffmpeg
 
 runner = CliRunner()
+USAGE, INPUT, OUTPUT, ENCODE, WEIGHTS, DEVICE = (error.exit_code for error in (
+    errors.UsageError, errors.InputError, errors.OutputError, errors.EncodeError, errors.WeightsError, errors.DeviceError))
 
 
 @dataclass
@@ -141,12 +144,17 @@ def _checksums(root: Path) -> dict[str, str]:
     return sums
 
 
-def check_refused(args: list[str], root: Path, expect: str, output: Path | None = None) -> None:
+def check_refused(args: list[str], root: Path, expect: str, output: Path | None = None, code: int | None = None) -> None:
+    """Refused for the right reason: one line naming `expect`, exit `code` (the class of the error,
+    vidgen_cli/errors.py), no traceback, inputs unchanged, no partial output."""
     before = _checksums(root)
     result = runner.invoke(app, args)
     message = result.output.strip()
     assert result.exit_code != 0, f"accepted: {args}\n{message}"
-    assert "Traceback" not in message and result.exception is None or isinstance(result.exception, SystemExit), message
+    assert code is None or result.exit_code == code, f"exit {result.exit_code}, expected {code}: {message}"
+    assert "Traceback" not in message, message
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code != 70 and "internal error" not in message, message
     assert len(message.splitlines()) == 1, f"not one line:\n{message}"
     assert message.startswith("vidgen: error:"), message
     assert expect.lower() in message.lower(), f"'{expect}' not in: {message}"
@@ -167,7 +175,7 @@ def sandbox(tmp_path):
 @pytest.mark.parametrize("case", INPUT_CASES[:6] + INPUT_CASES[8:], ids=lambda c: c.name)
 def test_probe_refuses(case, sandbox, clips):
     inputs, _ = sandbox
-    check_refused(["probe", *case.make(inputs, clips)], inputs, case.expect)
+    check_refused(["probe", *case.make(inputs, clips)], inputs, case.expect, code=INPUT)
 
 
 def _split_ok(clips, root: Path) -> Path:
@@ -176,18 +184,18 @@ def _split_ok(clips, root: Path) -> Path:
     return frames
 
 
-OUTPUT_CASES = [
-    ("output inside a missing folder", lambda root: root / "missing" / "x.mp4", "does not exist"),
-    ("output on a read-only file system", lambda root: Path("/proc/vidgen-test.mp4"), "vidgen-test"),
-    ("output is an existing file", lambda root: (root / "exists.mp4").write_bytes(b"keep") and root / "exists.mp4", "--overwrite"),
-    ("unknown output extension", lambda root: root / "out.xyz", "extension"),
+OUTPUT_CASES = [  # name, output, a word of the message, exit code
+    ("output inside a missing folder", lambda root: root / "missing" / "x.mp4", "does not exist", OUTPUT),
+    ("output on a read-only file system", lambda root: Path("/proc/vidgen-test.mp4"), "not writable", OUTPUT),
+    ("output is an existing file", lambda root: (root / "exists.mp4").write_bytes(b"keep") and root / "exists.mp4", "--overwrite", OUTPUT),
+    ("unknown output extension", lambda root: root / "out.xyz", "extension", USAGE),
 ]
 
 
 def test_output_equal_to_input_is_refused(tmp_path, clips):
     source = tmp_path / "clip.mp4"
     shutil.copy(clips["plain"], source)
-    check_refused(["split", str(source), "-o", str(source), "--overwrite"], tmp_path, "same as the input")
+    check_refused(["split", str(source), "-o", str(source), "--overwrite"], tmp_path, "same as the input", code=OUTPUT)
 
 
 def test_paths_with_spaces_and_non_utf8_bytes_work(tmp_path, clips):
@@ -247,19 +255,22 @@ def test_every_command_refuses_broken_inputs(command, case, sandbox, clips, tmp_
     styles.mkdir()
     base = COMMANDS[command](styles)
     output = out_root / ("frames" if command == "split" else "out.mp4")
-    check_refused([base[0], *args, *base[1:], "-o", str(output)], inputs, _expectation(command, case), output)
+    # stylize reads a folder of images of different sizes as photos, one job each: then the
+    # single-file -o is what is wrong (a usage error that names the sizes)
+    code = USAGE if command == "stylize" and case.name == "frames of mixed sizes" else INPUT
+    check_refused([base[0], *args, *base[1:], "-o", str(output)], inputs, _expectation(command, case), output, code=code)
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-@pytest.mark.parametrize("name,make_output,expect", OUTPUT_CASES, ids=[c[0] for c in OUTPUT_CASES])
-def test_every_command_refuses_bad_outputs(command, name, make_output, expect, tmp_path, clips):
+@pytest.mark.parametrize("name,make_output,expect,code", OUTPUT_CASES, ids=[c[0] for c in OUTPUT_CASES])
+def test_every_command_refuses_bad_outputs(command, name, make_output, expect, code, tmp_path, clips):
     if command == "split" and name == "unknown output extension":
         pytest.skip("split writes a folder: any name is valid")
     source = _split_ok(clips, tmp_path) if command == "stitch" else clips["plain"]
     output = make_output(tmp_path)
     existed = output.exists()
     base = COMMANDS[command](tmp_path)
-    check_refused([base[0], str(source), *base[1:], "-o", str(output)], tmp_path, expect, None if existed else output)
+    check_refused([base[0], str(source), *base[1:], "-o", str(output)], tmp_path, expect, None if existed else output, code=code)
     if existed:
         assert output.read_bytes() == b"keep"
 
@@ -276,7 +287,7 @@ BAD_OPTIONS = [
     ("interpolate", ["--factor", "2", "--scene-threshold", "0"], "--scene-threshold"),
     ("predict", ["--frames", "100001"], "--frames"), ("predict", ["--frames", "3", "--context", "0", "--model", "flow"], "--context"),
     ("predict", ["--frames", "3", "--at", "-1", "--model", "flow"], "--at"),
-    ("predict", ["--frames", "3", "--at", "2", "--start", "1", "--model", "flow"], "only one"),
+    ("predict", ["--frames", "3", "--at", "2", "--end", "1", "--model", "flow"], "only one"),
     ("predict", ["--frames", "3", "--model", "nonsense.pt"], "nonsense"),
     ("stylize", ["--style", "STYLE", "--scene-threshold", "2"], "--scene-threshold"),
     ("stylize", ["--style", "STYLE", "--strength", "-1"], "--strength"), ("stylize", ["--style", "STYLE", "--max-side", "8"], "--max-side"),
@@ -300,6 +311,11 @@ BAD_OPTIONS = [
 ]
 
 
+# Bad options are usage errors, except where the option names something missing or unusable.
+NOT_USAGE = {"no such file": INPUT, "text.jpg": INPUT, "empty_styles": INPUT, "cuda": DEVICE, "--half": DEVICE,
+             "nonexistent_codec": ENCODE}
+
+
 @pytest.mark.parametrize("command,args,expect", BAD_OPTIONS, ids=[f"{c} {' '.join(a)}" for c, a, _ in BAD_OPTIONS])
 def test_every_command_refuses_bad_options(command, args, expect, tmp_path, clips):
     (tmp_path / "text.jpg").write_text("not an image")
@@ -310,7 +326,8 @@ def test_every_command_refuses_bad_options(command, args, expect, tmp_path, clip
     expect = "empty_styles" if expect == "EMPTY_DIR_NAME" else expect
     source = _split_ok(clips, tmp_path) if command == "stitch" else clips["plain"]
     out = tmp_path / ("frames" if command == "split" else "out.mp4")
-    check_refused([command, str(source), *args, "-o", "-" if "--json" in args else str(out)], tmp_path, expect, out)
+    code = NOT_USAGE.get(expect, WEIGHTS if any(a.endswith(".pt") for a in args) else USAGE)
+    check_refused([command, str(source), *args, "-o", "-" if "--json" in args else str(out)], tmp_path, expect, out, code=code)
 
 
 def test_tampered_weights_are_refused_by_the_command(tmp_path, clips, monkeypatch):
@@ -325,7 +342,8 @@ def test_tampered_weights_are_refused_by_the_command(tmp_path, clips, monkeypatc
     shutil.copy(shipped.with_suffix(".json"), tampered / "interp-fusion.json")
     monkeypatch.setenv("VIDGEN_WEIGHTS", str(tampered))
     out = tmp_path / "out.mp4"
-    check_refused(["interpolate", str(clips["plain"]), "--factor", "2", "--model", "fusion", "-o", str(out)], tmp_path, "sha256", out)
+    check_refused(["interpolate", str(clips["plain"]), "--factor", "2", "--model", "fusion", "-o", str(out)], tmp_path, "sha256", out,
+                  code=WEIGHTS)
 
 
 def test_single_frame_video_is_handled(tmp_path, clips):
@@ -334,3 +352,13 @@ def test_single_frame_video_is_handled(tmp_path, clips):
     assert result.exit_code == 0, result.output  # one frame in, one frame out: (1 - 1) * 2 + 1
     result = runner.invoke(app, ["predict", str(one), "--frames", "2", "--model", "flow", "-o", str(tmp_path / "p.mp4"), "-q"])
     assert result.exit_code == 0, result.output  # too little motion context: held, not an error
+
+
+def test_check_refused_fails_on_a_traceback(tmp_path, monkeypatch):
+    """The check above must catch a traceback even when the command exits through SystemExit."""
+    from types import SimpleNamespace
+
+    fake = SimpleNamespace(exit_code=1, output="vidgen: error: Traceback (most recent call last) in x\n", exception=SystemExit(1))
+    monkeypatch.setattr(runner, "invoke", lambda *args, **kwargs: fake)
+    with pytest.raises(AssertionError, match="Traceback"):
+        check_refused(["probe", "x"], tmp_path, "x")

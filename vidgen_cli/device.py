@@ -1,9 +1,15 @@
-"""The one place that decides where tensors live and in which precision."""
+"""The one place that decides where tensors live, in which precision and on how many CPU threads,
+and the one bridge between numpy frames and tensors (pad to a multiple, to the device and dtype, and back).
+
+`choose` only resolves options; `set_threads` is the one call that changes torch's thread count,
+made once by a command at its top (cli/), never as a side effect of a library call."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from vidgen_cli.errors import DeviceError
 
@@ -22,11 +28,16 @@ class Placement:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    def key(self) -> dict[str, str]:
+        """{'device': 'cpu', 'dtype': 'float32'}: part of a --resume fingerprint (runtime/resume.py)."""
+        return {"device": str(self.device), "dtype": str(self.dtype).removeprefix("torch.")}
+
 
 def choose(device: str = "auto", half: bool = False) -> Placement:
-    """Resolve `--device auto|cpu|cuda` and `--half` into a Placement.
+    """Resolve `--device auto|cpu|cuda` and `--half` into a Placement. No side effects.
 
     Half precision is only offered on CUDA: on a CPU fp16 convolutions are slower than fp32.
+    Raises DeviceError for an unknown or unavailable device.
     """
     import torch
 
@@ -40,9 +51,16 @@ def choose(device: str = "auto", half: bool = False) -> Placement:
     if half and name != "cuda":
         raise DeviceError("--half needs a CUDA device; drop --half to run in float32 on the CPU")
     dtype = torch.float16 if half else torch.float32
-    if name == "cpu":
-        torch.set_num_threads(cpu_threads())
     return Placement(device=torch.device(name), dtype=dtype)
+
+
+def set_threads(threads: int | None = None) -> int:
+    """Set torch's CPU thread count to `threads` (None: `cpu_threads()`); returns the count set."""
+    import torch
+
+    count = threads or cpu_threads()
+    torch.set_num_threads(count)
+    return count
 
 
 def cpu_threads() -> int:
@@ -57,3 +75,34 @@ def cpu_threads() -> int:
     if env := os.environ.get("VIDGEN_THREADS"):
         return max(1, int(env))
     return max(1, (os.cpu_count() or 2) // 2)
+
+
+# --- the frame <-> tensor bridge -------------------------------------------------------------------
+
+
+def to_tensor(array: "np.ndarray", placement: Placement | None = None, multiple: int = 1, pad: str = "replicate",
+              channels_last: bool = False) -> "torch.Tensor":
+    """An H x W x C (or H x W) numpy array as a 1 x C x H' x W' tensor on `placement` (default: CPU
+    float32), H' and W' padded up to a multiple of `multiple` at the bottom and right.
+
+    pad: "replicate" (edge pixels) or "reflect". Values are converted, not rescaled: divide uint8
+    frames by 255 yourself. `to_array` crops the padding off again.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    device = placement.device if placement else torch.device("cpu")
+    dtype = placement.dtype if placement else torch.float32
+    data = array if array.ndim == 3 else array[..., None]
+    x = torch.from_numpy(np.ascontiguousarray(data)).to(device).permute(2, 0, 1)[None].to(dtype)
+    height, width = data.shape[:2]
+    bottom, right = (-height) % multiple, (-width) % multiple
+    if bottom or right:
+        x = F.pad(x, (0, right, 0, bottom), mode=pad)
+    return x.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+
+
+def to_array(tensor: "torch.Tensor", height: int, width: int) -> "np.ndarray":
+    """The first image of an N x C x H' x W' tensor, cropped to height x width, as an H x W x C
+    float32 numpy array on the CPU (the inverse of `to_tensor`, before any rescaling)."""
+    return tensor[0, :, :height, :width].float().cpu().numpy().transpose(1, 2, 0)

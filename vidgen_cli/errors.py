@@ -25,6 +25,14 @@ class DecodeError(InputError):
     """ffmpeg could not decode an input that looked readable."""
 
 
+class NoFramesError(InputError):
+    """The input gave no frame to write. Every writer raises this one error for it, so the exit code
+    does not depend on the kind of output."""
+
+    def __init__(self, output: object, reason: str = "the input produced no frames") -> None:
+        super().__init__(f"no frames to write to {output}; {reason}")
+
+
 class OutputError(VidgenError):
     """An output that exists (without --overwrite), cannot be written, or equals an input."""
 

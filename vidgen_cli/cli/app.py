@@ -10,6 +10,7 @@ import typer
 from vidgen_cli import __version__
 from vidgen_cli.cli import train_interpolate, train_predict, train_stylize
 from vidgen_cli.cli.demo import demo
+from vidgen_cli.cli.help import VidgenGroup, register
 from vidgen_cli.cli.interpolate import interpolate
 from vidgen_cli.cli.motion import motion_app
 from vidgen_cli.cli.predict import predict
@@ -25,19 +26,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=VidgenGroup,
 )
-train_app = typer.Typer(help="Train the models vidgen ships (weights land in a .pt file with a .json beside it).", no_args_is_help=True)
+train_app = typer.Typer(help="Train the models vidgen ships (weights land in a .pt file with a .json beside it).",
+                        no_args_is_help=True, cls=VidgenGroup)
 
-app.command()(split)
-app.command()(stitch)
-app.command()(probe)
-app.command()(stylize)
-app.command()(interpolate)
-app.command()(predict)
-app.command()(demo)
-train_app.command("interpolate")(train_interpolate.command)
-train_app.command("predict")(train_predict.command)
-train_app.command("stylize")(train_stylize.command)
+for _name, _function in (("split", split), ("stitch", stitch), ("probe", probe), ("stylize", stylize),
+                         ("interpolate", interpolate), ("predict", predict), ("demo", demo)):
+    register(app, _name, _function)
+register(train_app, "interpolate", train_interpolate.command, "train interpolate")
+register(train_app, "predict", train_predict.command, "train predict")
+register(train_app, "stylize", train_stylize.command, "train stylize")
 app.add_typer(train_app, name="train")
 app.add_typer(motion_app, name="motion")
 
@@ -53,5 +52,30 @@ def root(version: Annotated[Optional[bool], typer.Option("--version", callback=_
     """vidgen: video frames in, video frames out."""
 
 
-def main() -> None:
-    app(prog_name="vidgen")
+def main(args: list[str] | None = None) -> None:
+    """Run the CLI. Parse errors (a bad value, a missing argument, an unknown command or option)
+    print one line naming the command and how to get help, and exit with the usage code 2,
+    like every other usage error; Typer's own boxed message is several lines long."""
+    import sys
+
+    from typer import _click as click
+    from typer.main import get_command
+
+    command = get_command(app)
+    try:
+        code = command.main(args=args, prog_name="vidgen", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as help_request:
+        click.echo(help_request.ctx.get_help())
+        sys.exit(0)
+    except click.exceptions.UsageError as error:
+        where = error.ctx.command_path if error.ctx is not None else "vidgen"
+        message = " ".join(error.format_message().split())
+        click.echo(f"{where}: {message} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except click.exceptions.ClickException as error:
+        click.echo(f"vidgen: {' '.join(error.format_message().split())}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("vidgen: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -19,7 +19,7 @@ from typing import Any
 from vidgen_cli.cli.errors import exit_code_for
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import InputError, UsageError
-from vidgen_cli.io.paths import IMAGE_SUFFIXES, VIDEO_SUFFIXES, natural_key
+from vidgen_cli.io.paths import is_image_file, is_video_file, natural_key
 
 
 @dataclass
@@ -29,17 +29,35 @@ class Job:
 
 
 def _is_frames_folder(path: Path) -> bool:
-    return path.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir() if p.is_file())
+    return path.is_dir() and any(is_image_file(p) for p in path.iterdir() if p.is_file())
 
 
 def _batch_entries(folder: Path) -> list[Path]:
     entries = sorted(folder.iterdir(), key=natural_key)
     return [p for p in entries if not p.name.startswith(".") and
-            ((p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES) or _is_frames_folder(p))]
+            ((p.is_file() and is_video_file(p)) or _is_frames_folder(p))]
 
 
-def expand_inputs(inputs: list[str]) -> tuple[list[str], bool]:
-    """The concrete inputs, and whether this is a batch."""
+def _photos(folder: Path, named: bool = False) -> list[Path] | None:
+    """The images of a folder that is a set of photos rather than frames of one video: no
+    manifest.json, and either not all the same size or `named` (the output is a {stem} template,
+    so each image keeps its name). None for a frames folder."""
+    from vidgen_cli.io.imagesize import image_size
+    from vidgen_cli.io.paths import list_images
+
+    if (folder / "manifest.json").exists():
+        return None
+    images = list_images(folder)
+    if named:
+        return images
+    sizes = {image_size(p) for p in images}
+    return images if len(sizes) > 1 and None not in sizes else None  # an unreadable header: let probe name it
+
+
+def expand_inputs(inputs: list[str], photos: bool = False, named: bool = False) -> tuple[list[str], bool]:
+    """The concrete inputs, and whether this is a batch. With `photos`, a folder of images of
+    different sizes (or any folder of images without manifest.json when `named`: the output is a
+    {stem} template) is a batch of single images, not one frames folder."""
     if not inputs:
         raise UsageError("no input given; pass a video, a frames folder, a folder of those, or -")
     expanded: list[str] = []
@@ -47,7 +65,11 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], bool]:
     for item in inputs:
         if item == "-" or os.path.exists(item):
             path = Path(item)
-            if item != "-" and path.is_dir() and not _is_frames_folder(path):
+            images = _photos(path, named) if photos and item != "-" and _is_frames_folder(path) else None
+            if images:
+                expanded.extend(str(p) for p in images)
+                batch = True
+            elif item != "-" and path.is_dir() and not _is_frames_folder(path):
                 entries = _batch_entries(path)
                 if not entries:
                     raise InputError(f"{item}: the folder holds no images, videos or frame folders; pass a video or a folder of frames")
@@ -85,12 +107,18 @@ def output_for(source: str, output: str, batch: bool, suffix_for: Callable[[str]
 
 
 def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[[Job], dict[str, Any]],
-             suffix_for: Callable[[str], str], skip_existing: bool = False, fail_fast: bool = False) -> int:
-    """Run `work` for each input; returns the exit code for the whole command."""
-    sources, batch = expand_inputs(inputs)
+             suffix_for: Callable[[str], str], skip_existing: bool = False, fail_fast: bool = False,
+             photos: bool = False, summary: dict[str, Any] | None = None) -> int:
+    """Run `work` for each input; returns the exit code for the whole command. With --json the
+    last line is a summary object (with `summary` merged in), for one input as for many."""
+    sources, batch = expand_inputs(inputs, photos, named="{" in output)
     if batch and "{" not in output:
-        if Path(output).exists() and not Path(output).is_dir():
-            raise UsageError(f"-o {output}: several inputs need a folder or a {{stem}} template as output")
+        file_like = (is_image_file(Path(output)) or is_video_file(Path(output))) and not Path(output).is_dir()
+        if (Path(output).exists() and not Path(output).is_dir()) or file_like:
+            albums = [i for i in inputs if photos and os.path.isdir(i) and _photos(Path(i))]
+            why = (f"{albums[0]} holds images of different sizes, so each is processed on its own (the frames of a video "
+                   "share one size); " if albums else "")
+            raise UsageError(f"-o {output}: {why}several inputs need a folder or a template such as 'out/{{stem}}.png' as output")
         Path(output).mkdir(parents=True, exist_ok=True)
     succeeded = failed = skipped = 0
     first_error = 0
@@ -100,6 +128,8 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             skipped += 1
             reporter.emit({"input": source, "output": destination, "skipped": True})
             continue
+        if batch and "{" in output and destination != "-":
+            Path(destination).parent.mkdir(parents=True, exist_ok=True)  # a template may name new folders
         started = time.monotonic()
         try:
             record = work(Job(source, destination))
@@ -120,8 +150,8 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
         succeeded += 1
         record = {"input": source, "output": destination, **record, "seconds": round(time.monotonic() - started, 3)}
         reporter.emit(record)
+    reporter.emit({"summary": True, "succeeded": succeeded, "failed": failed, "skipped": skipped, **(summary or {})})
     if batch:
-        reporter.emit({"summary": True, "succeeded": succeeded, "failed": failed, "skipped": skipped})
         if failed:
             reporter.note(f"{failed} of {len(sources)} inputs failed")
     return first_error

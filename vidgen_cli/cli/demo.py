@@ -1,27 +1,28 @@
-"""`vidgen demo`: generate a clip and run the main jobs on it, to check an install end to end."""
+"""`vidgen demo`: show what vidgen is for on a generated clip (input | result videos)."""
 
 from __future__ import annotations
 
 import shutil
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.report import Reporter
+from vidgen_cli.cli.report import Reporter, placement_line, placement_record
 
 
 @handle_errors
 def demo(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the demo's files.")] = Path("vidgen-demo"),
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing demo folder.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="FOLDER", help="Folder for the demo's files.")] = Path("vidgen-demo"),
+    overwrite: opt.Overwrite = False,
+    quiet: opt.Quiet = False,
+    device: opt.Device = "auto",
 ) -> None:
-    """Make a 3 s clip and a style image, interpolate the clip 2x and stylize it; print the folder."""
-    from vidgen_cli.demo import run_demo
-    from vidgen_cli.device import choose
+    """Show what vidgen does: interpolate (4x slow motion), stylize and predict a generated clip, and render each result beside its input."""
+    from vidgen_cli.demo import DemoJob, run_demo
+    from vidgen_cli.device import choose, set_threads
     from vidgen_cli.errors import OutputError
 
     reporter = Reporter(quiet)
@@ -30,8 +31,16 @@ def demo(
             raise OutputError(f"{output}: already exists; pass --overwrite or choose another -o")
         shutil.rmtree(output)
     output.mkdir(parents=True)
-    with reporter.console.status("running the demo (interpolate 2x, stylize)") if not quiet else nullcontext():
-        outputs = run_demo(output, choose("auto"), reporter.warn)
-    for label, path in outputs.items():
-        reporter.note(f"{label:>13}: {path}")
-    typer.echo(str(output))
+    placement = choose(device)
+    if not placement.is_cuda:
+        set_threads()
+    reporter.note(placement_line(placement_record(placement)))
+    reporter.note(f"making a 3 s test clip and a style image in {output}/, then running three jobs on it")
+
+    def done(job: DemoJob) -> None:
+        reporter.note(f"{job.name:>11}: {job.seconds:5.1f} s  {job.description}")
+        reporter.note(f"{'':>11}  open {job.side_by_side}")
+        typer.echo(str(job.side_by_side))
+
+    run_demo(output, placement, reporter.warn, done)
+    reporter.note(f"each *_side_by_side.mp4 shows the input on the left and the result on the right; the results alone are beside them in {output}/")

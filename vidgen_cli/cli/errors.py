@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+from typer.exceptions import TyperException
 
 from vidgen_cli.errors import VidgenError
 
@@ -31,8 +32,11 @@ def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, VidgenError):
         say_error(str(exc))
         return exc.exit_code
+    if isinstance(exc, TyperException) and hasattr(exc, "format_message"):  # typer.BadParameter raised in a command
+        say_error(" ".join(exc.format_message().split()))
+        return int(getattr(exc, "exit_code", 2))  # 2 for usage errors, as for vidgen's own
     if isinstance(exc, KeyboardInterrupt):
-        say_error("interrupted; partial outputs were removed (rerun with --resume where offered)")
+        say_error("interrupted; no partial output was left; interpolate, stylize and predict kept their finished work: rerun with --resume to continue")
         return INTERRUPTED
     if isinstance(exc, MemoryError):
         say_error("ran out of memory; try a smaller --max-side or a lower resolution")

@@ -14,16 +14,16 @@ from vidgen_cli.errors import UsageError
 
 
 @handle_errors
-@opt.with_common_options("output", "encode", "model")
+@opt.with_common_options("output", "encode", "model", "span")
 def interpolate(
-    inputs: opt.Inputs,
+    inputs: opt.MediaInputs,
     common: opt.Common,
-    factor: Annotated[Optional[int], typer.Option("--factor", "-x", help="N-1 new frames between each pair (N >= 2); the frame rate is multiplied by N.")] = None,
-    fps: Annotated[Optional[str], typer.Option("--fps", help="Target frame rate (any, e.g. 60 or 59.94); the duration is kept.")] = None,
-    model: Annotated[str, typer.Option("--model", help="flow (optical flow with occlusion reasoning, default), fusion (learned fusion on top of it), blend, or a .pt file.")] = "flow",
-    scene_threshold: Annotated[float, typer.Option("--scene-threshold", help="Cut score (0-1) above which two frames belong to different shots and are never morphed.")] = 0.25,
+    factor: Annotated[Optional[int], typer.Option("--factor", "-x", metavar="N", help="N-1 new frames between each pair (N >= 2); the frame rate is multiplied by N.")] = None,
+    fps: Annotated[Optional[str], typer.Option("--fps", metavar="FPS", help="Target frame rate (any, e.g. 60 or 59.94); the duration is kept.")] = None,
+    model: Annotated[str, typer.Option("--model", metavar="MODEL", help="flow (DIS optical flow with occlusion reasoning, default), fusion (plus the small learned fusion network), blend (cross-fade), or a .pt file from `vidgen train interpolate`.")] = "flow",
+    scene_threshold: Annotated[float, typer.Option("--scene-threshold", metavar="SCORE", help="Cut score (0-1) above which two frames belong to different shots and are never morphed.")] = 0.25,
 ) -> None:
-    """Interpolate frames with optical flow and a small learned fusion network."""
+    """Add frames between frames (slow motion, a higher frame rate) with DIS optical flow and occlusion reasoning by default; shot cuts are never morphed."""
     if (factor is None) == (fps is None):
         raise UsageError("pass exactly one of --factor N or --fps F")
     if factor is not None and not 2 <= factor <= 64:
@@ -43,6 +43,7 @@ def interpolate(
         n = info.frame_count
         expected = ((n - 1) * factor + 1 if factor else max(1, round(n * target / source_fps))) if n else None
         return Plan(interpolator.processor(source_fps, factor, target), out_fps, expected,
-                    {"model": model, "factor": factor, "fps": str(target), "scene_threshold": scene_threshold})
+                    {"model": model, "factor": factor, "fps": str(target), "scene_threshold": scene_threshold,
+                     **interpolator.fingerprint()})
 
     run_model_command("interpolate", inputs, common, plan)

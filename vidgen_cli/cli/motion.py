@@ -21,6 +21,11 @@ from vidgen_cli.errors import UsageError
 motion_app = typer.Typer(help="Camera motion: capture it, replay it onto other footage, stabilize, carry edited key frames through a video.",
                          no_args_is_help=True)
 
+Videos = Annotated[list[str], typer.Argument(metavar="VIDEO...", show_default=False,
+                  help="Video files, frame folders, folders of those, globs, or - for a stream on stdin (capture only).")]
+Targets = Annotated[list[str], typer.Argument(metavar="TARGET...", show_default=False,
+                   help="Still images or steady videos (frame folders, folders of those, globs, - for stdin) to give the motion to.")]
+OneVideo = Annotated[list[str], typer.Argument(metavar="VIDEO", show_default=False, help="The video (file or frames folder) the keys were painted on.")]
 Crop = Annotated[str, typer.Option("--crop", help="auto: zoom just enough to hide the borders a warp uncovers; none: leave them black.")]
 
 
@@ -52,7 +57,7 @@ def _analyse(reporter: Reporter, source: str, info: Any, label: str) -> Any:
 @handle_errors
 @opt.with_common_options("output")
 def capture(
-    inputs: opt.Inputs,
+    inputs: Videos,
     common: opt.Common,
     dense: Annotated[Optional[str], typer.Option("--dense", help="Also write per-frame optical flow (flow_NNNNNN.npz, frame k-1 -> k, float16 pixels) into this folder.")] = None,
 ) -> None:
@@ -99,7 +104,7 @@ def _load_motion(source: str, reporter: Reporter) -> Any:
 @handle_errors
 @opt.with_common_options("output", "encode", "resume")
 def replay(
-    inputs: opt.Inputs,
+    inputs: Targets,
     common: opt.Common,
     motion: Annotated[str, typer.Option("--motion", "-m", help="A motion .json from `vidgen motion capture`, or a video to capture it from.", show_default=False)],
     crop: Crop = "auto",
@@ -123,14 +128,14 @@ def replay(
         return Plan(WarpStream(warps, size, drop_extra=True), path.fps, frames, {"motion": digest, "crop": crop},
                     audio_duration=frames / float(path.fps), open_frames=open_frames)
 
-    run_model_command("replay", inputs, common, plan)
+    run_model_command("replay", inputs, common, plan, models=False)
 
 
 @motion_app.command("stabilize")
 @handle_errors
 @opt.with_common_options("output", "encode", "resume")
 def stabilize(
-    inputs: opt.Inputs,
+    inputs: Videos,
     common: opt.Common,
     smoothing: Annotated[float, typer.Option("--smoothing", help="How much of the camera's motion counts as shake: the Gaussian's sigma, in seconds.")] = 1.0,
     crop: Crop = "auto",
@@ -156,14 +161,14 @@ def stabilize(
                           f"{chosen.zoom.max():.2f}x; black borders remain there (try a smaller --smoothing)")
         return Plan(WarpStream(chosen.warps), fps, len(path), {"smoothing": smoothing, "crop": crop})
 
-    run_model_command("stabilize", inputs, common, plan)
+    run_model_command("stabilize", inputs, common, plan, models=False)
 
 
 @motion_app.command("propagate")
 @handle_errors
 @opt.with_common_options("output", "encode", "resume")
 def propagate(
-    inputs: opt.Inputs,
+    inputs: OneVideo,
     common: opt.Common,
     key: Annotated[list[str], typer.Option("--key", "-k", help="A frame of the video with edits painted on it (PNG at the video's size); repeat for several keys.", show_default=False)],
     key_frame: Annotated[Optional[list[int]], typer.Option("--key-frame", help="The frame index (from 0) each --key was taken from; default 0 for a single key.")] = None,
@@ -195,7 +200,7 @@ def propagate(
         return Plan(PropagateStream(keys, store), info.fps or Fraction(25), info.frame_count or None, options)
 
     try:
-        run_model_command("propagate", inputs, common, plan)
+        run_model_command("propagate", inputs, common, plan, models=False)
     finally:
         for store in stores:
             store.close()

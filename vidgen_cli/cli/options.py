@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Annotated, Any, Optional
 
@@ -13,20 +13,37 @@ import typer
 
 from vidgen_cli.errors import UsageError
 
-Inputs = Annotated[list[str], typer.Argument(help="Video files, frame folders, folders of those, globs, or - for stdin.", show_default=False)]
-Output = Annotated[str, typer.Option("-o", "--output", help="Output path; a folder or a {stem} template for several inputs; - for stdout.", show_default=False)]
+VideoInputs = Annotated[list[str], typer.Argument(metavar="VIDEO...", show_default=False,
+                       help="Video files, folders of videos, globs, or - for a stream on stdin (nut, y4m, matroska, mpegts).")]
+FrameFolderInputs = Annotated[list[str], typer.Argument(metavar="FOLDER...", show_default=False,
+                              help="Folders of frames (as `vidgen split` writes them, or any numbered images), or folders of those.")]
+MediaInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_default=False,
+                        help="Video files, frame folders, folders of those, globs, or - for a stream on stdin.")]
+StylizeInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_default=False,
+                          help="Videos, images, frame folders, folders of those, globs, or - for stdin. A folder of photos of different sizes, or any folder of images with a {stem} output template, is stylized photo by photo, each keeping its size and name.")]
+ProbeInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_default=False,
+                        help="Videos, frame folders or images (folders of those and globs too).")]
+OUTPUT_HELP = ("Output: a video, an image (one frame in), a folder name ending in / for frames, or - for stdout. "
+               "Several inputs: a folder, or a template such as 'out/{stem}.mp4' ({stem}, {name}, {ext}; missing folders are created).")
+
+
+def output_option(help: str = OUTPUT_HELP) -> Any:
+    return Annotated[str, typer.Option("-o", "--output", metavar="PATH", show_default=False, help=help)]
+
+
+Output = output_option()
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr.")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object per input (and a summary) on stdout.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr (errors still print).")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object per input and a summary object on stdout.")]
 SkipExisting = Annotated[bool, typer.Option("--skip-existing", help="With several inputs, skip those whose output exists.")]
 FailFast = Annotated[bool, typer.Option("--fail-fast", help="With several inputs, stop at the first failure.")]
-Codec = Annotated[Optional[str], typer.Option("--codec", help="Video encoder (default libx264; VP9 for .webm).", rich_help_panel="Encoding")]
-Crf = Annotated[int, typer.Option("--crf", help="Constant rate factor: lower is better quality.", rich_help_panel="Encoding")]
-Preset = Annotated[str, typer.Option("--preset", help="Encoder speed preset (x264/x265).", rich_help_panel="Encoding")]
-PixFmt = Annotated[Optional[str], typer.Option("--pix-fmt", help="Pixel format (default yuv420p; yuv444p for odd sizes).", rich_help_panel="Encoding")]
+Codec = Annotated[Optional[str], typer.Option("--codec", metavar="NAME", help="Video encoder: libx264 (default), libx265, libvpx-vp9 (default for .webm), ffv1 (lossless), ...", rich_help_panel="Encoding")]
+Crf = Annotated[int, typer.Option("--crf", metavar="N", help="Constant rate factor: lower is better quality and bigger files.", rich_help_panel="Encoding")]
+Preset = Annotated[str, typer.Option("--preset", metavar="NAME", help="Encoder speed preset (x264/x265): ultrafast ... veryslow.", rich_help_panel="Encoding")]
+PixFmt = Annotated[Optional[str], typer.Option("--pix-fmt", metavar="FORMAT", help="Pixel format (default yuv420p; yuv444p for odd sizes).", rich_help_panel="Encoding")]
 NoAudio = Annotated[bool, typer.Option("--no-audio", help="Drop the audio instead of carrying it through.")]
-StreamFormat = Annotated[str, typer.Option("--format", help="Container when writing to stdout (-o -): nut, y4m, matroska, mpegts.", rich_help_panel="Encoding")]
-Device = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.", rich_help_panel="Model")]
+StreamFormat = Annotated[str, typer.Option("--format", metavar="FORMAT", help="Container when writing to stdout (-o -): nut, y4m, matroska, mpegts.", rich_help_panel="Encoding")]
+Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.", rich_help_panel="Model")]
 Half = Annotated[bool, typer.Option("--half", help="Half precision (CUDA only).", rich_help_panel="Model")]
 
 
@@ -57,7 +74,9 @@ def parse_time(text: str | None, option: str) -> float | None:
     for part in parts:
         seconds = seconds * 60 + part
     return seconds
-Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from its last finished segment.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run. Work is saved every 240 frames or 10 s, whichever comes first (at least 2 s of output), and when a run is stopped (Ctrl-C).", rich_help_panel="Model")]
+Start = Annotated[Optional[str], typer.Option("--start", metavar="TIME", help="Process from this time (seconds or hh:mm:ss.ms); the audio is cut to match.", show_default=False)]
+End = Annotated[Optional[str], typer.Option("--end", metavar="TIME", help="Process up to this time (seconds or hh:mm:ss.ms).", show_default=False)]
 
 
 @dataclass
@@ -79,6 +98,16 @@ class Common:
     device: str = "auto"
     half: bool = False
     resume: bool = False
+    start: Optional[str] = None
+    end: Optional[str] = None
+    _placement: Any = field(default=None, init=False, repr=False)
+
+    def span_times(self) -> tuple[float | None, float | None]:
+        """--start/--end in seconds (None where not given)."""
+        start, end = parse_time(self.start, "--start"), parse_time(self.end, "--end")
+        if start is not None and end is not None and end <= start:
+            raise UsageError(f"--end {self.end} is not after --start {self.start}")
+        return start, end
 
     def encode_options(self) -> Any:
         from vidgen_cli.io.encode import EncodeOptions
@@ -88,9 +117,14 @@ class Common:
         return EncodeOptions(codec=self.codec, crf=self.crf, preset=self.preset, pix_fmt=self.pix_fmt)
 
     def placement(self) -> Any:
-        from vidgen_cli.device import choose
+        """Resolve --device/--half once per command; on the CPU also set torch's thread count."""
+        from vidgen_cli.device import choose, set_threads
 
-        return choose(self.device, self.half)
+        if self._placement is None:
+            self._placement = choose(self.device, self.half)
+            if not self._placement.is_cuda:
+                set_threads()
+        return self._placement
 
 
 _GROUPS: dict[str, list[tuple[str, Any]]] = {
@@ -100,18 +134,21 @@ _GROUPS: dict[str, list[tuple[str, Any]]] = {
                ("no_audio", NoAudio)],
     "model": [("device", Device), ("half", Half), ("resume", Resume)],
     "resume": [("resume", Resume)],  # commands with no model (no --device/--half)
+    "span": [("start", Start), ("end", End)],
 }
 
 
-def with_common_options(*groups: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Add the shared options of `groups` ('output', 'encode', 'model') to a command's signature
-    and hand them to it as one `common: Common` argument, so each command lists only its own."""
-    defaults = {f.name: f.default for f in fields(Common)}
+def with_common_options(*groups: str, output_help: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the shared options of `groups` ('output', 'encode', 'model', 'span') to a command's
+    signature and hand them to it as one `common: Common` argument, so each command lists only
+    its own. `output_help` says what this command's -o takes."""
+    defaults = {f.name: f.default for f in fields(Common) if f.init}
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         own = [p for p in inspect.signature(function, eval_str=True).parameters.values() if p.name != "common"]
         names = [name for group in groups for name, _ in _GROUPS[group]]
-        shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+        shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                                    annotation=output_option(output_help) if name == "output" and output_help else annotation,
                                     default=inspect.Parameter.empty if name == "output" else defaults[name])
                   for group in groups for name, annotation in _GROUPS[group]]
         positional = [p for p in own if p.default is inspect.Parameter.empty]

@@ -12,7 +12,7 @@ from vidgen_cli.cli.errors import handle_errors
 
 
 @handle_errors
-def probe(inputs: opt.Inputs) -> None:
+def probe(inputs: opt.ProbeInputs) -> None:
     """Describe videos, frame folders or images: one JSON object per input on stdout."""
     from vidgen_cli.io.probe import probe as probe_one
 

@@ -18,23 +18,23 @@ from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD
 
 
 @handle_errors
-@opt.with_common_options("output")
+@opt.with_common_options("output", output_help="Folder for the frames (or, with --scenes, the shots); several inputs: a parent folder or a template such as 'frames/{stem}/'.")
 def split(
-    inputs: opt.Inputs,
+    inputs: opt.VideoInputs,
     common: opt.Common,
-    image_format: Annotated[Optional[str], typer.Option("--format", help="png, jpg or webp (default png; with --scenes, frames folders instead of clips).")] = None,
-    quality: Annotated[int, typer.Option("--quality", help="JPEG/WebP quality, 1-100.")] = 95,
-    every: Annotated[int, typer.Option("--every", help="Keep every Nth frame.")] = 1,
-    fps: Annotated[Optional[str], typer.Option("--fps", help="Resample to this frame rate (e.g. 10, 29.97, 30000/1001).")] = None,
-    start: Annotated[Optional[str], typer.Option("--start", help="Start time: seconds or hh:mm:ss.ms.")] = None,
-    end: Annotated[Optional[str], typer.Option("--end", help="End time: seconds or hh:mm:ss.ms.")] = None,
+    image_format: Annotated[Optional[str], typer.Option("--format", metavar="FORMAT", help="png, jpg or webp (default png; with --scenes, frames folders instead of clips).")] = None,
+    quality: Annotated[int, typer.Option("--quality", metavar="N", help="JPEG/WebP quality, 1-100.")] = 95,
+    every: Annotated[int, typer.Option("--every", metavar="N", help="Keep every Nth frame.")] = 1,
+    fps: Annotated[Optional[str], typer.Option("--fps", metavar="FPS", help="Resample to this frame rate (e.g. 10, 29.97, 30000/1001).")] = None,
+    start: Annotated[Optional[str], typer.Option("--start", metavar="TIME", help="Start time: seconds or hh:mm:ss.ms.")] = None,
+    end: Annotated[Optional[str], typer.Option("--end", metavar="TIME", help="End time: seconds or hh:mm:ss.ms.")] = None,
     scenes: Annotated[bool, typer.Option("--scenes", help="Split at shot cuts into one clip (or frames folder) per shot.")] = False,
-    threshold: Annotated[float, typer.Option("--threshold", help="Shot-cut score (0-1) above which a new shot starts.")] = DEFAULT_THRESHOLD,
+    threshold: Annotated[float, typer.Option("--threshold", metavar="SCORE", help="Shot-cut score (0-1) above which a new shot starts.")] = DEFAULT_THRESHOLD,
     codec: opt.Codec = None,
     crf: opt.Crf = 18,
     preset: opt.Preset = "medium",
 ) -> None:
-    """Split a video into numbered frames plus a manifest.json that `stitch` reads back."""
+    """Split videos into numbered frames plus a manifest.json that `stitch` reads back, or into one clip per shot."""
     from vidgen_cli.convert import split as library
 
     reporter = Reporter(common.quiet, common.json_out)
@@ -45,6 +45,8 @@ def split(
         raise UsageError(f"--every {every}: use a whole number of at least 1")
     if fps and every > 1:
         raise UsageError("--fps and --every both choose frames; pass only one")
+    if common.output == "-":
+        raise UsageError("split writes a folder of frames (or of clips with --scenes), not a stream; give -o a folder name")
     settings = library.SplitOptions(image_format=image_format or "png", quality=quality, every=every,
                                     fps=opt.parse_rate(fps), start=start_s, end=end_s)
 
@@ -59,11 +61,7 @@ def split(
             raise InputError(f"{job.input}: is already frames; split takes a video file")
         with reporter.progress(f"split {Path(job.input).name}", info.frame_count) as update:
             if scenes and image_format is None:
-                extension = Path(job.input).suffix.lower() if Path(job.input).suffix.lower() in {".mp4", ".mkv", ".mov"} else ".mp4"
-                from vidgen_cli.io.encode import video_codec_args
-
-                encode = video_codec_args(EncodeOptions(codec=codec, crf=crf, preset=preset), "mp4", info.width, info.height, reporter.warn)
-                result = library.split_scenes(info, out, threshold, encode, extension, update)
+                result = library.split_scenes(info, out, threshold, EncodeOptions(codec=codec, crf=crf, preset=preset), update, reporter.warn)
             elif scenes:
                 result = library.split_scene_frames(info, out, threshold, settings, update)
             else:

@@ -13,17 +13,18 @@ from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.outputs import check_output
+from vidgen_cli.io.paths import list_images
 
 
 @handle_errors
-@opt.with_common_options("output", "encode")
+@opt.with_common_options("output", "encode", output_help="Video to write (.mp4, .mkv, .webm, .mov, ...) or - for stdout; several inputs: a folder or a template such as 'videos/{stem}.mp4'.")
 def stitch(
-    inputs: opt.Inputs,
+    inputs: opt.FrameFolderInputs,
     common: opt.Common,
-    fps: Annotated[Optional[str], typer.Option("--fps", help="Frame rate (default: from manifest.json).")] = None,
-    audio: Annotated[Optional[str], typer.Option("--audio", help="Take the audio from this file instead of the manifest's source.")] = None,
+    fps: Annotated[Optional[str], typer.Option("--fps", metavar="FPS", help="Frame rate (default: from manifest.json; needed without one).")] = None,
+    audio: Annotated[Optional[str], typer.Option("--audio", metavar="FILE", help="Take the audio from this file instead of the manifest's source.")] = None,
 ) -> None:
-    """Encode a folder of frames into a video, with the timing and audio recorded by `split`."""
+    """Encode folders of frames into videos, with the timing and audio that `split` recorded."""
     from vidgen_cli.convert.stitch import stitch as library_stitch
 
     if audio and common.no_audio:
@@ -39,7 +40,7 @@ def stitch(
         if not folder.is_dir():
             raise InputError(f"{job.input}: stitch takes a folder of frames (as written by `vidgen split`)")
         check_output(job.output, [job.input], common.overwrite)
-        with reporter.progress(f"stitch {folder.name}") as update:
+        with reporter.progress(f"stitch {folder.name}", len(list_images(folder))) as update:
             result = library_stitch(folder, job.output, rate, encode, audio, common.no_audio, update, reporter.warn, common.stream_format)
         reporter.note(f"{job.input} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps"
                       + (f", audio from {result.audio}" if result.audio else ""))

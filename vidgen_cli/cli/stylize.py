@@ -12,22 +12,23 @@ from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.transform import Plan, run_model_command
 from vidgen_cli.errors import InputError, UsageError
+from vidgen_cli.stylize import DEFAULT_MAX_SIDE
 
 
 @handle_errors
-@opt.with_common_options("output", "encode", "model")
+@opt.with_common_options("output", "encode", "model", "span")
 def stylize(
-    inputs: opt.Inputs,
+    inputs: opt.StylizeInputs,
     common: opt.Common,
-    style: Annotated[list[str], typer.Option("--style", "-s", help="Style image, video (frames sampled across it) or folder of images; repeat to mix.")],
-    strength: Annotated[float, typer.Option("--strength", help="0 keeps the content's own look, 1 is the full style.")] = 1.0,
+    style: Annotated[list[str], typer.Option("--style", "-s", metavar="PATH", show_default=False, help="Style image, video (frames sampled across it) or folder of images; repeat to mix.")],
+    strength: Annotated[float, typer.Option("--strength", metavar="X", help="0 keeps the content's own look, 1 is the full style.")] = 1.0,
     preserve_color: Annotated[bool, typer.Option("--preserve-color", help="Keep the content's colours; take only light and texture from the style.")] = False,
-    max_side: Annotated[int, typer.Option("--max-side", help="Processing resolution (longer side, pixels); the output keeps the input's size.")] = 720,
-    consistency: Annotated[str, typer.Option("--consistency", help="flow (steady, default) or off (each frame on its own).")] = "flow",
-    model: Annotated[str, typer.Option("--model", help="teacher (Magenta), student (distilled, faster) or a .pt file.")] = "teacher",
-    scene_threshold: Annotated[float, typer.Option("--scene-threshold", help="Cut score (0-1) above which a new shot starts and the temporal state resets.")] = 0.25,
+    max_side: Annotated[int, typer.Option("--max-side", metavar="PIXELS", help="Processing resolution (longer side); the output keeps the input's size.")] = DEFAULT_MAX_SIDE,
+    consistency: Annotated[str, typer.Option("--consistency", metavar="MODE", help="flow (steady from frame to frame, default) or off (each frame on its own).")] = "flow",
+    model: Annotated[str, typer.Option("--model", metavar="MODEL", help="teacher (Magenta, default), student (distilled: faster, steadier, softer) or a .pt file.")] = "teacher",
+    scene_threshold: Annotated[float, typer.Option("--scene-threshold", metavar="SCORE", help="Cut score (0-1) above which a new shot starts and the temporal state resets.")] = 0.25,
 ) -> None:
-    """Stylize frames with an arbitrary style, steady from frame to frame."""
+    """Paint videos or images in the style of an image, a video or a folder of paintings (Magenta arbitrary style transfer), steady from frame to frame."""
     if not 0 <= strength <= 1:
         raise UsageError(f"--strength {strength}: use a value from 0 to 1")
     if consistency not in {"flow", "off"}:
@@ -47,6 +48,7 @@ def stylize(
     def plan(info) -> Plan:
         return Plan(stylizer.processor(), info.fps or Fraction(25), info.frame_count or None,
                     {"style": [str(Path(s).resolve()) for s in style], "strength": strength, "preserve_color": preserve_color,
-                     "max_side": max_side, "consistency": consistency, "model": model, "scene_threshold": scene_threshold})
+                     "max_side": max_side, "consistency": consistency, "model": model, "scene_threshold": scene_threshold,
+                     **stylizer.fingerprint()})
 
-    run_model_command("stylize", inputs, common, plan)
+    run_model_command("stylize", inputs, common, plan, photos=True)

@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import List, Optional
+from typing import Annotated
 
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli import training as train
 from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 
 @handle_errors
 def command(
-    data: List[Path] = typer.Option(..., "--data", help="Videos, frame folders, or folders of those (repeatable)."),
-    out: Path = typer.Option(..., "-o", "--out", help="Output weights path (NAME.pt; NAME.json is written beside it)."),
-    steps: int = typer.Option(5000, help="Optimizer steps."),
-    batch_size: int = typer.Option(8, "--batch-size", help="Crops per step."),
-    lr: float = typer.Option(5e-4, help="Peak learning rate (cosine decay)."),
-    checkpoint_every: int = typer.Option(500, "--checkpoint-every", help="Save OUT.ckpt every N steps."),
-    validate_every: int = typer.Option(1000, "--validate-every", help="Validate every N steps."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt if present."),
-    seed: int = typer.Option(0, help="Random seed (data sampling, init)."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    pool: int = typer.Option(1000, help="Triplets whose flows are precomputed (2 crops each)."),
-    crop: int = typer.Option(128, help="Training crop size in pixels."),
-    max_side: int = typer.Option(480, "--max-side", help="Clips are decoded at most this large."),
-    max_frames: int = typer.Option(600, "--max-frames", help="Frames decoded per clip at most."),
-    refine_channels: int = typer.Option(0, "--refine-channels", help="Full-resolution last layer width (0: none; 16 measured no better)."),
-    threads: Optional[int] = typer.Option(None, help="CPU threads for torch (default: half the cores)."),
+    data: train.Data,
+    out: train.WeightsOutput,
+    steps: train.Steps = 5000,
+    batch_size: train.BatchSize = 8,
+    lr: train.LearningRate = 5e-4,
+    checkpoint_every: train.CheckpointEvery = 500,
+    validate_every: train.ValidateEvery = 1000,
+    resume: train.Resume = False,
+    seed: train.Seed = 0,
+    device: train.Device = "auto",
+    pool: Annotated[int, typer.Option("--pool", metavar="N", help="Triplets whose flows are precomputed (2 crops each).")] = 1000,
+    crop: train.Crop = 128,
+    max_side: train.MaxSide = 480,
+    max_frames: train.MaxFrames = 600,
+    refine_channels: Annotated[int, typer.Option("--refine-channels", metavar="N", help="Full-resolution last layer width (0: none; 16 measured no better).")] = 0,
+    threads: train.Threads = None,
 ) -> None:
-    """Train the learned interpolation model (DIS flow + FusionNet) and write OUT.pt + OUT.json."""
+    """Train the learned interpolation model (DIS flow + FusionNet) on videos or frame folders; writes NAME.pt and NAME.json."""
     from rich.console import Console
 
     from vidgen_cli.device import choose
@@ -48,7 +48,7 @@ def command(
     if not clips:
         raise InputError("no readable videos or frame folders under --data; pass folders with .mp4/.webm/... or .png frames")
     console = Console(stderr=True)
-    console.print(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames")
+    console.print(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames", soft_wrap=True)
     with console.status(f"estimating flow for {pool} training triplets"):
         task = InterpolationTask(clips, config=FusionConfig(refine=refine_channels), pool=pool, crop=crop, seed=seed,
                                  sources=[str(p) for p in data])

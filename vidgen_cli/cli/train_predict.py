@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli import training as train
 from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 SYNTHETIC = ("moving-digits",)
@@ -15,22 +16,22 @@ SYNTHETIC = ("moving-digits",)
 
 @handle_errors
 def command(
-    data: Optional[List[Path]] = typer.Option(None, "--data", help="Videos, frame folders, or folders of those (natural video)."),
-    synthetic: Optional[str] = typer.Option(None, "--synthetic", help="Train on a generated set instead: moving-digits."),
-    out: Path = typer.Option(..., "-o", "--out", help="Weights file to write (NAME.pt, with NAME.json beside it)."),
-    steps: int = typer.Option(2000, "--steps", min=1, help="Optimizer steps."),
-    batch_size: int = typer.Option(8, "--batch-size", min=1),
-    lr: float = typer.Option(1e-3, "--lr", help="Peak learning rate (cosine decay)."),
-    checkpoint_every: int = typer.Option(100, "--checkpoint-every", min=1, help="Write OUT.ckpt every N steps."),
-    validate_every: int = typer.Option(250, "--validate-every", min=1),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt if it exists."),
-    seed: int = typer.Option(0, "--seed"),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads for torch (default: half the cores)."),
-    crop: int = typer.Option(128, "--crop", min=32, help="Training crop size for natural video."),
-    pool: int = typer.Option(0, "--pool", min=0, help="Natural video: precompute N examples and reuse them (0: fresh every step)."),
+    out: train.WeightsOutput,
+    data: Annotated[Optional[list[Path]], typer.Option("--data", metavar="PATH", show_default=False, help="Videos, frame folders, or folders of those (natural video; repeatable).")] = None,
+    synthetic: Annotated[Optional[str], typer.Option("--synthetic", metavar="SET", help="Train on a generated set instead: moving-digits.")] = None,
+    steps: train.Steps = 2000,
+    batch_size: train.BatchSize = 8,
+    lr: train.LearningRate = 1e-3,
+    checkpoint_every: train.CheckpointEvery = 100,
+    validate_every: train.ValidateEvery = 250,
+    resume: train.Resume = False,
+    seed: train.Seed = 0,
+    device: train.Device = "auto",
+    threads: train.Threads = None,
+    crop: Annotated[int, typer.Option("--crop", min=32, metavar="PIXELS", help="Training crop size for natural video.")] = 128,
+    pool: Annotated[int, typer.Option("--pool", min=0, metavar="N", help="Natural video: precompute N examples and reuse them (0: fresh every step).")] = 0,
 ) -> None:
-    """Train a frame-prediction model with the shared training loop (checkpoints, --resume, metadata)."""
+    """Train the frame-prediction model on videos or on generated moving digits; writes NAME.pt and NAME.json."""
     from vidgen_cli.errors import InputError, UsageError
 
     if bool(data) == bool(synthetic):

@@ -3,37 +3,39 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
 from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli import training as train
 from vidgen_cli.cli.training import recorded_command, run_training, set_threads
 
 
 @handle_errors
 def command(
-    data: list[Path] = typer.Option(..., "--data", help="Training videos, frame folders, or folders of them."),
-    style: list[Path] = typer.Option(..., "--style", help="Style images or folders of them (repeatable)."),
-    out: Path = typer.Option(..., "-o", "--out", help="Output weights NAME.pt (NAME.json is written beside it)."),
-    steps: int = typer.Option(1500, help="Optimizer steps."),
-    batch_size: int = typer.Option(4, help="Frame pairs per step."),
-    lr: float = typer.Option(5e-4, help="Peak learning rate (cosine decay)."),
-    crop: int = typer.Option(192, help="Training crop size in pixels."),
-    channels: str = typer.Option("8,16,32", help="Student widths: contract conv1,conv2,conv3."),
-    residual_blocks: int = typer.Option(2, help="Student residual blocks (the teacher has 5)."),
-    kernel: int = typer.Option(9, help="Student first/last kernel size (the teacher uses 9)."),
-    temporal_weight: float = typer.Option(1.0, help="Weight of the ReCoNet temporal loss."),
-    texture_weight: float = typer.Option(1.0, help="Weight of the loss matching the teacher's local amount of detail."),
-    max_side: int = typer.Option(640, help="Decode training clips at this longer side."),
-    max_frames: int = typer.Option(150, help="Frames decoded per clip."),
-    seed: int = typer.Option(0),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT.ckpt."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    threads: Optional[int] = typer.Option(None, help="Torch CPU threads (default: half the cores)."),
+    data: train.Data,
+    style: Annotated[list[Path], typer.Option("--style", metavar="PATH", show_default=False, help="Style images or folders of them (repeatable).")],
+    out: train.WeightsOutput,
+    steps: train.Steps = 1500,
+    batch_size: train.BatchSize = 4,
+    lr: train.LearningRate = 5e-4,
+    crop: train.Crop = 192,
+    channels: Annotated[str, typer.Option("--channels", metavar="A,B,C", help="Student widths: contract conv1,conv2,conv3.")] = "8,16,32",
+    residual_blocks: Annotated[int, typer.Option("--residual-blocks", metavar="N", help="Student residual blocks (the teacher has 5).")] = 2,
+    kernel: Annotated[int, typer.Option("--kernel", metavar="N", help="Student first/last kernel size (the teacher uses 9).")] = 9,
+    temporal_weight: Annotated[float, typer.Option("--temporal-weight", metavar="X", help="Weight of the ReCoNet temporal loss.")] = 1.0,
+    texture_weight: Annotated[float, typer.Option("--texture-weight", metavar="X", help="Weight of the loss matching the teacher's local amount of detail.")] = 1.0,
+    max_side: train.MaxSide = 640,
+    max_frames: train.MaxFrames = 150,
+    seed: train.Seed = 0,
+    resume: train.Resume = False,
+    device: train.Device = "auto",
+    threads: train.Threads = None,
 ) -> None:
-    """Distil a student from the Magenta transformer, with a temporal loss (see vidgen_cli.stylize.training)."""
+    """Distil a fast stylization student from the Magenta network on videos, with a temporal loss; writes NAME.pt and NAME.json."""
     from vidgen_cli.device import choose
+    from vidgen_cli.errors import InputError, UsageError
     from vidgen_cli.models.magenta import TransformerConfig
     from vidgen_cli.stylize.training import (
         DistillSettings,
@@ -46,12 +48,15 @@ def command(
 
     set_threads(threads)
     placement = choose(device)
-    widths = tuple(int(c) for c in channels.split(","))
-    if len(widths) != 3:
-        raise typer.BadParameter("--channels needs three comma-separated widths, e.g. 8,16,32")
+    try:
+        widths = tuple(int(c) for c in channels.split(","))
+    except ValueError:
+        widths = ()
+    if len(widths) != 3 or min(widths) < 1:
+        raise UsageError(f"--channels {channels}: give three comma-separated positive widths, e.g. 8,16,32")
     clips = load_clips(data, max_side=max_side, max_frames=max_frames)
     if not clips:
-        raise typer.BadParameter(f"no clips found under {', '.join(map(str, data))}")
+        raise InputError(f"no readable videos or frame folders under --data {', '.join(map(str, data))}")
     predictor = magenta_onnx.load_predictor()
     teacher = magenta_onnx.load_transformer()
     vectors = style_vectors(predictor, style)

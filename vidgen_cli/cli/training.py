@@ -6,7 +6,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
 
 from rich.console import Console
 from rich.progress import (
@@ -18,7 +21,27 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from vidgen_cli.cli.report import ProgressLog, placement_line, placement_record
+
 ProgressFn = Callable[[int, int, dict[str, float]], None]
+
+# The options every train command has, declared once (each command gives its own defaults).
+Data = Annotated[list[Path], typer.Option("--data", metavar="PATH", show_default=False,
+                                          help="Videos, frame folders, or folders of those (repeatable).")]
+WeightsOutput = Annotated[Path, typer.Option("-o", "--output", metavar="PATH", show_default=False,
+                                             help="Weights to write: NAME.pt, with NAME.json beside it.")]
+Steps = Annotated[int, typer.Option("--steps", min=1, metavar="N", help="Optimizer steps.")]
+BatchSize = Annotated[int, typer.Option("--batch-size", min=1, metavar="N", help="Training examples (crops, frame pairs) per step.")]
+LearningRate = Annotated[float, typer.Option("--lr", metavar="RATE", help="Peak learning rate (cosine decay).")]
+CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", min=1, metavar="N", help="Save NAME.ckpt every N steps.")]
+ValidateEvery = Annotated[int, typer.Option("--validate-every", min=1, metavar="N", help="Validate every N steps.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue from NAME.ckpt if present.")]
+Seed = Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (data sampling, init).")]
+Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.")]
+Threads = Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", help="CPU threads for torch (default: half the cores).")]
+Crop = Annotated[int, typer.Option("--crop", min=32, metavar="PIXELS", help="Training crop size.")]
+MaxSide = Annotated[int, typer.Option("--max-side", metavar="PIXELS", help="Clips are decoded at most this large (longer side).")]
+MaxFrames = Annotated[int, typer.Option("--max-frames", metavar="N", help="Frames decoded per clip at most.")]
 
 
 def recorded_command(name: str) -> list[str]:
@@ -30,13 +53,13 @@ def recorded_command(name: str) -> list[str]:
 
 
 def set_threads(threads: int | None) -> None:
-    """Pin torch (and OpenCV) threads; None keeps vidgen's default of half the cores."""
+    """Pin torch (and OpenCV) threads; None keeps vidgen's default of half the cores. Called once,
+    at the top of a train command; nothing after it changes the count (device.choose has no side effects)."""
     import cv2
-    import torch
 
-    from vidgen_cli.device import cpu_threads
+    from vidgen_cli import device
 
-    torch.set_num_threads(threads or cpu_threads())
+    device.set_threads(threads)
     cv2.setNumThreads(1)
 
 
@@ -49,14 +72,15 @@ def training_progress(label: str, steps: int, summary: Callable[[dict[str, float
                       ) -> Iterator[tuple[Console, ProgressFn]]:
     """A progress bar on stderr; yields the console and the callback for train(..., progress)."""
     console = Console(stderr=True)
-    if not console.is_terminal:  # a log file: a plain line every 5% instead of a live bar
-        every = max(1, steps // 20)
+    if not console.is_terminal:  # a log file: a plain line every 10% or 10 s instead of a live bar
+        lines = ProgressLog(label, steps, unit="steps")
         latest: dict[str, float] = {}
 
         def log(step: int, total: int, metrics: dict[str, float]) -> None:
             latest.update(metrics)
-            if step % every == 0 or step == total:
-                console.print(f"{label} step {step}/{total} {summary(latest)}", markup=False, highlight=False)
+            line = lines.update(step, summary(latest)) or (lines.line(step, summary(latest)) if step == total else None)
+            if line:
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
 
         yield console, log
         return
@@ -75,7 +99,7 @@ def training_progress(label: str, steps: int, summary: Callable[[dict[str, float
 
 def report_result(console: Console, out: Any, meta: dict[str, Any]) -> None:
     console.print(f"wrote {out} ({meta['parameters']} parameters, {meta['wall_seconds']} s); validation: {meta.get('validation')}",
-                  markup=False)
+                  markup=False, soft_wrap=True)
 
 
 def run_training(name: str, task: Any, settings: Any, placement: Any,
@@ -84,6 +108,7 @@ def run_training(name: str, task: Any, settings: Any, placement: Any,
     from vidgen_cli.train.core import train
 
     with training_progress(f"train {name}", settings.steps, summary) as (console, report):
+        console.print(placement_line(placement_record(placement)), markup=False, highlight=False, soft_wrap=True)
         meta = train(task, settings, placement, report)
     report_result(console, settings.out, meta)
     return meta

@@ -13,7 +13,7 @@ import typer
 
 from vidgen_cli.cli.batch import Job, run_jobs
 from vidgen_cli.cli.options import Common
-from vidgen_cli.cli.report import Reporter
+from vidgen_cli.cli.report import Reporter, placement_line, placement_record
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import check_output
@@ -39,29 +39,53 @@ def suffix_for(source: str) -> str:
     return path.suffix if path.is_file() else ""
 
 
-def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[[VideoInfo], Plan]) -> None:
-    """Run `plan` for every input; raises typer.Exit with the batch's exit code."""
-    from vidgen_cli.runtime.job import OutputSettings, describe, run_job
+def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[[VideoInfo], Plan],
+                      photos: bool = False, last_frame: int | None = None, models: bool = True) -> None:
+    """Run `plan` for every input; raises typer.Exit with the batch's exit code.
+
+    `plan` sees each input as trimmed by --start/--end (and `last_frame`, predict's --at); with
+    `photos`, a folder of images of different sizes is a batch of single images. `models=False`
+    (OpenCV-only commands such as `motion`): no placement line or record, torch not imported."""
+    from vidgen_cli.runtime.job import OutputSettings, describe, output_kind, run_job
+    from vidgen_cli.runtime.span import resolve_span, trim_info
 
     if common.json_out and common.output == "-":
         raise UsageError("--json prints to stdout, which -o - already uses for video")
+    start, end = common.span_times()
     reporter = Reporter(common.quiet, common.json_out)
+    where = placement_record(common.placement()) if models else None
+    announced = []  # the placement line comes once, with the first frame (an input or output refused before is one line)
     settings = OutputSettings(encode=common.encode_options(), audio=not common.no_audio,
                               stream_format=common.stream_format, resume=common.resume)
 
     def work(job: Job) -> dict[str, Any]:
         check_output(job.output, [job.input], common.overwrite)
         reader, info = describe(job.input)
-        chosen = plan(info)
+        span = resolve_span(info, start, end, last_frame)
+        chosen = plan(trim_info(info, span))
         with reporter.progress(f"{label} {Path(job.input).name}", chosen.expected_frames) as update:
+            def on_frame(done: int) -> None:
+                if not announced and where is not None:
+                    reporter.note(placement_line(where))
+                    announced.append(True)
+                update(done)
+
             job_settings = replace(settings, audio=settings.audio and chosen.audio, audio_duration=chosen.audio_duration)
             result = run_job(job.input, job.output, chosen.processor, chosen.fps, job_settings, chosen.options,
-                             reader=reader, info=info, on_frame=update, warn=reporter.warn,
+                             reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span,
                              open_frames=chosen.open_frames)
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
-        reporter.note(f"{job.input} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps")
-        return result.to_json()
+        part = f" (input frames {span.first}-{span.first + span.count - 1}, from {span.start_time:.3f} s)" if not span.whole else ""
+        if output_kind(job.output) == "image":
+            reporter.note(f"{job.input} -> {job.output}")
+        else:
+            reporter.note(f"{job.input}{part} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps")
+        record = result.to_json()
+        if not span.whole:
+            record["span"] = span.to_json()
+        return {**record, "placement": where} if where is not None else record
 
-    code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast)
+    code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast,
+                    photos=photos, summary={"placement": where} if where is not None else None)
     raise typer.Exit(code)

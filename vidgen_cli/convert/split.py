@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from vidgen_cli.errors import DecodeError, UsageError
+from vidgen_cli.errors import DecodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import FFmpegReader
+from vidgen_cli.io.encode import EncodeOptions, WarnFn, video_codec_args
+from vidgen_cli.io.formats import WRITABLE_SUFFIXES, clip_suffix, frame_format
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
@@ -73,9 +75,7 @@ def _filters(options: SplitOptions) -> str:
 
 def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress: ProgressFn | None = None) -> SplitResult:
     """Write the selected frames of `info` as numbered images plus manifest.json into `output`."""
-    image_format = {"jpeg": "jpg"}.get(options.image_format.lower(), options.image_format.lower())
-    if image_format not in {"png", "jpg", "webp"}:
-        raise UsageError(f"--format {options.image_format}: use png, jpg or webp")
+    image_format = frame_format(options.image_format)
     if options.every < 1:
         raise UsageError(f"--every {options.every}: use a whole number of at least 1")
     if options.fps is not None and options.fps <= 0:
@@ -103,7 +103,7 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
             raise DecodeError(f"{info.path}: ffmpeg failed while splitting ({ffmpeg.last_error_line(b''.join(tail))})")
         names = sorted(p.name for p in temporary.iterdir())
         if not names:
-            raise UsageError(f"{info.path}: no frames were selected; check --start/--end against the clip's {info.duration:.2f} s")
+            raise NoFramesError(output, f"no frames of {info.path} were selected; check --start/--end against the clip's {info.duration:.2f} s")
         times = times[: len(names)]
         fps = options.fps or (info.fps / options.every if info.fps else Fraction(25))
         start = times[0] if times else 0.0
@@ -132,16 +132,21 @@ def detect_cut_times(info: VideoInfo, threshold: float = DEFAULT_THRESHOLD, prog
     return cuts
 
 
-def split_scenes(info: VideoInfo, output: Path, threshold: float, encode_args: list[str], extension: str,
-                 progress: ProgressFn | None = None) -> SplitResult:
-    """Cut the video at shot boundaries into OUTPUT/<stem>-shot001.<ext>, ... (re-encoded so every clip starts on a key frame)."""
+def split_scenes(info: VideoInfo, output: Path, threshold: float, options: EncodeOptions,
+                 progress: ProgressFn | None = None, warn: WarnFn | None = None) -> SplitResult:
+    """Cut the video at shot boundaries into OUTPUT/<stem>-shot001.<ext>, ... (re-encoded so every clip starts on a key frame).
+
+    The clips keep the source's container when vidgen writes it with H.264 and AAC, else MP4 (io/formats.py)."""
+    extension = clip_suffix(info.path)
+    muxer = WRITABLE_SUFFIXES[extension]
+    encode_args = video_codec_args(options, muxer, info.width, info.height, warn or (lambda message: None))
     cuts = detect_cut_times(info, threshold, progress)
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
     stem = Path(info.path).stem
     try:
         times = ",".join(f"{t:.6f}" for t in cuts)
-        segment = ["-f", "segment", "-reset_timestamps", "1"]
+        segment = ["-f", "segment", "-segment_format", muxer, "-reset_timestamps", "1"]
         if cuts:
             segment += ["-segment_times", times, "-force_key_frames", times]
         result = ffmpeg.run(["-i", info.path, "-map", f"0:{info.video_stream}", "-map", "0:a?", *encode_args, "-c:a", "aac",

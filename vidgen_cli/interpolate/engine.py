@@ -10,20 +10,21 @@ import cv2
 import numpy as np
 
 # Engines: compute motion once per pair (at a bounded "work" resolution), then render any t.
+from vidgen_cli.device import to_array, to_tensor
 from vidgen_cli.vision.interpolation import (
-    OCC_FLOOR,
     FlowEstimator,
     FlowSettings,
     PairFlows,
     intermediate,
+    occlusion_mask,
     resize_flow,
     warp,
 )
+from vidgen_cli.vision.sizes import fit_image
 
 
-def _work_size(h: int, w: int, work_side: int) -> tuple[int, int]:
-    scale = min(1.0, work_side / max(h, w))
-    return max(8, round(w * scale)), max(8, round(h * scale))
+# Longest side (pixels) at which motion is estimated and splatted; frames are still warped at full size.
+WORK_SIDE = 640
 
 
 def _up(image: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -54,20 +55,15 @@ class FlowEngine:
 
     name = "flow"
     multiple = 1
+    weights_sha256: str | None = None
 
-    def __init__(self, settings: FlowSettings | None = None, work_side: int = 640) -> None:
+    def __init__(self, settings: FlowSettings | None = None, work_side: int = WORK_SIDE) -> None:
         self.settings = settings or FlowSettings()
         self.work_side = work_side
         self.estimator = FlowEstimator(self.settings)
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> PairState:
-        h, w = frame0.shape[:2]
-        size = _work_size(h, w, self.work_side)
-        if size != (w, h):
-            s0 = cv2.resize(frame0, size, interpolation=cv2.INTER_AREA)
-            s1 = cv2.resize(frame1, size, interpolation=cv2.INTER_AREA)
-        else:
-            s0, s1 = frame0, frame1
+        s0, s1 = fit_image(frame0, self.work_side, minimum=8), fit_image(frame1, self.work_side, minimum=8)
         return PairState(frame0, frame1, s0, s1, self.estimator(s0, s1))
 
     def _render(self, state: PairState, ft0: np.ndarray, ft1: np.ndarray, mask: np.ndarray,
@@ -83,9 +79,7 @@ class FlowEngine:
 
     def at(self, state: PairState, t: float) -> np.ndarray:
         inter = intermediate(state.small0, state.small1, state.flows, t, self.settings)
-        a0 = (1 - t) * (inter.v0 + OCC_FLOOR)
-        a1 = t * (inter.v1 + OCC_FLOOR)
-        return self._render(state, inter.ft0, inter.ft1, a0 / (a0 + a1))
+        return self._render(state, inter.ft0, inter.ft1, occlusion_mask(inter.v0, inter.v1, t))
 
 
 class LearnedEngine(FlowEngine):
@@ -97,7 +91,7 @@ class LearnedEngine(FlowEngine):
     """
 
     def __init__(self, weights_name: str = "interp-fusion", placement=None, settings: FlowSettings | None = None,
-                 work_side: int = 640) -> None:
+                 work_side: int = WORK_SIDE) -> None:
         import torch
 
         from vidgen_cli import weights
@@ -109,29 +103,23 @@ class LearnedEngine(FlowEngine):
         self.name = weights_name
         self.placement = placement
         self.model = weights.load_model(weights_name, placement)
+        self.weights_sha256 = weights.sha256_for(weights_name)
         self.multiple = self.model.config.multiple
         self._torch = torch
 
     def at(self, state: PairState, t: float) -> np.ndarray:
         torch = self._torch
         inter = intermediate(state.small0, state.small1, state.flows, t, self.settings)
-        device = self.placement.device if self.placement else torch.device("cpu")
-        dtype = self.placement.dtype if self.placement else torch.float32
         h, w = inter.w0.shape[:2]
-        m = self.multiple
-        ph, pw = (-h) % m, (-w) % m
 
-        def tensor(a: np.ndarray, scale: float = 1.0) -> "torch.Tensor":
-            a = a if a.ndim == 3 else a[..., None]
-            if ph or pw:
-                a = np.pad(a, ((0, ph), (0, pw), (0, 0)), mode="edge")
-            return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1))[None] * scale).to(device, dtype)
+        def tensor(a: np.ndarray) -> "torch.Tensor":  # padded (edge pixels) to the net's multiple
+            return to_tensor(a, self.placement, self.multiple)
 
+        t_map = to_tensor(np.full((1, 1), t, np.float32), self.placement)  # 1 x 1 x 1 x 1
         with torch.inference_mode():
-            mask, residual, dflow = self.model(
-                tensor(inter.w0, 1 / 255), tensor(inter.w1, 1 / 255), tensor(inter.ft0), tensor(inter.ft1),
-                tensor(inter.v0), tensor(inter.v1), torch.full((1, 1, 1, 1), float(t), device=device, dtype=dtype))
-        mask = mask[0, 0, :h, :w].float().cpu().numpy()
-        residual = residual[0, :, :h, :w].float().cpu().numpy().transpose(1, 2, 0) * 255
-        dflow = dflow[0, :, :h, :w].float().cpu().numpy().transpose(1, 2, 0)
+            mask, residual, dflow = self.model(tensor(inter.w0 * (1 / 255)), tensor(inter.w1 * (1 / 255)), tensor(inter.ft0),
+                                               tensor(inter.ft1), tensor(inter.v0), tensor(inter.v1), t_map)
+        mask = to_array(mask, h, w)[..., 0]
+        residual = to_array(residual, h, w) * 255
+        dflow = to_array(dflow, h, w)
         return self._render(state, inter.ft0 + dflow[..., :2], inter.ft1 + dflow[..., 2:], mask, residual)

@@ -16,11 +16,12 @@ position uses:
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Iterable, Iterator, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 import numpy as np
 
 from vidgen_cli.errors import UsageError
+from vidgen_cli.interpolate.engine import WORK_SIDE
 from vidgen_cli.vision import scenes
 from vidgen_cli.vision.scenes import thumb_score, thumbnail
 
@@ -31,6 +32,7 @@ DEFAULT_SCENE_THRESHOLD = scenes.DEFAULT_THRESHOLD
 
 class Engine(Protocol):
     name: str
+    weights_sha256: str | None  # None for the models without learned weights
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> object: ...
 
@@ -41,6 +43,7 @@ class BlendEngine:
     """Linear cross-fade: the baseline every motion-based method must beat."""
 
     name = "blend"
+    weights_sha256: str | None = None
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return frame0, frame1
@@ -50,7 +53,7 @@ class BlendEngine:
         return np.clip((1 - t) * a.astype(np.float32) + t * b.astype(np.float32) + 0.5, 0, 255).astype(np.uint8)
 
 
-def make_engine(model: str = DEFAULT_MODEL, placement=None, work_side: int = 640) -> Engine:
+def make_engine(model: str = DEFAULT_MODEL, placement=None, work_side: int = WORK_SIDE) -> Engine:
     """`blend`, `flow`, a shipped learned model name (`fusion` -> weights interp-fusion) or a .pt path.
 
     work_side: motion is estimated at most at this many pixels on the long side (bounded cost at 4K).
@@ -83,20 +86,25 @@ class Interpolator:
     """Turns a stream of frames into a denser one; memory is a few frames whatever the length."""
 
     def __init__(self, model: str = DEFAULT_MODEL, placement=None, scene_threshold: float = DEFAULT_SCENE_THRESHOLD,
-                 duplicate_threshold: float = 0.5, max_duplicate_run: int = 4, work_side: int = 640) -> None:
+                 duplicate_threshold: float = 0.5, max_duplicate_run: int = 4, work_side: int = WORK_SIDE) -> None:
         """scene_threshold: scene_change_score above which a pair is a cut (1 disables the check).
         duplicate_threshold: mean absolute difference (0-255, on a 64x36 thumbnail) below which a
         frame repeats the previous one (0 disables duplicate handling).
         work_side: long side at which motion is estimated (frames are still warped at full size)."""
         self.engine = make_engine(model, placement, work_side)
+        self.placement = placement
         self.scene_threshold = scene_threshold
         self.duplicate_threshold = duplicate_threshold
         self.max_duplicate_run = max_duplicate_run
         self.cuts = 0  # counts for the caller's summary
         self.duplicates = 0
 
+    def fingerprint(self) -> dict[str, Any]:
+        """Where the model runs and its exact weights: what a --resume must match besides the options."""
+        return {**(self.placement.key() if self.placement else {}), "weights": self.engine.weights_sha256}
+
     def processor(self, src_fps: Fraction, factor: int | None = None, target_fps: Fraction | None = None) -> "Retimer":
-        """A push-based processor for one stream (pipelines/base.py): resumable between frames."""
+        """A push-based processor for one stream (runtime/processor.py): resumable between frames."""
         return Retimer(self, src_fps, factor, target_fps)
 
     def run(self, frames: Iterable[np.ndarray], src_fps: Fraction, factor: int | None = None,
@@ -112,7 +120,7 @@ class Retimer:
     """The timing of one stream: which output positions fall between the frames pushed so far.
 
     State between two pushes is a few integers and two frames, which `state_dict` hands out so a
-    long run can be resumed exactly (see io/segments.py).
+    long run can be resumed exactly (see runtime/resume.py).
     """
 
     def __init__(self, interpolator: Interpolator, src_fps: Fraction, factor: int | None = None,

@@ -2,7 +2,7 @@
 
 DIS flow on the CPU costs far more than a training step, so the flows, intermediate flows and
 visibility cues are computed once up front for a pool of triplets (exactly as at inference, by
-vidgen_cli.interpolation) and stored as small crops; each step then samples crops with flips,
+vidgen_cli.vision.interpolation) and stored as small crops; each step then samples crops with flips,
 transposes and time reversal. Validation uses held-out frames at the end of every clip.
 """
 
@@ -15,13 +15,17 @@ import cv2
 import numpy as np
 import torch
 
+from vidgen_cli.device import to_array, to_tensor
+from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.models.interp import FusionConfig, FusionNet, compose
 from vidgen_cli.train.clips import Clip
 from vidgen_cli.vision.interpolation import (
-    OCC_FLOOR,
     FlowEstimator,
     FlowSettings,
+    blend,
     intermediate,
+    occlusion_mask,
+    warp,
 )
 from vidgen_cli.vision.metrics import psnr
 
@@ -64,14 +68,9 @@ def _crop(s: Sample, y: int, x: int, size: int) -> Sample:
 
 def _flow_fusion(s: Sample) -> np.ndarray:
     """The fixed `flow` model's float32 result for a sample: the baseline FusionNet corrects."""
-    from vidgen_cli.vision.interpolation import warp
-
     w0 = warp(s.i0.astype(np.float32), s.ft0.astype(np.float32))
     w1 = warp(s.i1.astype(np.float32), s.ft1.astype(np.float32))
-    a0 = (1 - s.t) * (s.v0.astype(np.float32) + OCC_FLOOR)
-    a1 = s.t * (s.v1.astype(np.float32) + OCC_FLOOR)
-    m = a0 / (a0 + a1)
-    return m * w0 + (1 - m) * w1
+    return blend(w0, w1, occlusion_mask(s.v0.astype(np.float32), s.v1.astype(np.float32), s.t))
 
 
 def _error_map(s: Sample) -> np.ndarray:
@@ -89,7 +88,7 @@ class InterpolationTask:
                  settings: FlowSettings | None = None, progress: Callable[[str, int, int], None] | None = None,
                  sources: list[str] | None = None) -> None:
         if not clips:
-            raise ValueError("no training clips")
+            raise InputError("no training clips; pass --data with videos or frame folders")
         self.config = config or FusionConfig()
         self.model = FusionNet(self.config)
         self.crop = crop
@@ -98,7 +97,7 @@ class InterpolationTask:
         rng = np.random.default_rng(seed)
         usable = [c for c in clips if len(c.frames) >= 12 and min(c.frames.shape[1:3]) >= crop]
         if not usable:
-            raise ValueError(f"no clip has at least 12 frames of at least {crop} px")
+            raise UsageError(f"no clip under --data has at least 12 frames of at least --crop {crop} px; use a smaller --crop or other clips")
         lengths = np.array([len(c.frames) for c in usable], float)
         splits = [int(len(c.frames) * (1 - val_fraction)) for c in usable]
 
@@ -195,12 +194,13 @@ class InterpolationTask:
         scores = []
         for s in self.val:
             h, w = s.i0.shape[:2]
-            m = self.config.multiple
-            ph, pw = (-h) % m, (-w) % m
-            padded = Sample(*(np.pad(a, ((0, ph), (0, pw), (0, 0)), mode="edge") for a in
-                              (s.i0, s.i1, s.gt, s.ft0, s.ft1, s.v0, s.v1)), s.t)
-            i0, i1, ft0, ft1, v0, v1, t, _ = self._tensors([padded], device)
-            pred = compose(model, i0, i1, ft0, ft1, v0, v1, t)[0, :, :h, :w].detach().float().clamp(0, 1)
-            out = (pred.cpu().numpy().transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8)
+
+            def tensor(a: np.ndarray, scale: float = 1.0) -> torch.Tensor:  # edge-padded to the net's multiple
+                return to_tensor(a.astype(np.float32) * scale, multiple=self.config.multiple).to(device)
+
+            t = torch.tensor([s.t], dtype=torch.float32, device=device).view(-1, 1, 1, 1)
+            pred = compose(model, tensor(s.i0, 1 / 255), tensor(s.i1, 1 / 255), tensor(s.ft0), tensor(s.ft1), tensor(s.v0),
+                           tensor(s.v1), t).detach()
+            out = (np.clip(to_array(pred, h, w), 0, 1) * 255 + 0.5).astype(np.uint8)
             scores.append(min(60.0, psnr(out, s.gt)))
         return {"psnr": round(float(np.mean(scores)), 3), "psnr_flow_model": round(self.val_flow_psnr, 3)}

@@ -1,7 +1,7 @@
 """Frame readers: video files (through ffmpeg), folders of images, single images, and stdin.
 
 Every reader yields H x W x 3 uint8 RGB numpy frames and holds at most one frame at a time, so
-memory does not grow with the length of the video. The threaded pipeline (pipelines/run.py) moves
+memory does not grow with the length of the video. The threaded pipeline (runtime/threads.py) moves
 decoding off the main thread.
 """
 
@@ -94,7 +94,9 @@ class FFmpegReader(FrameReader):
         return [*args, "-map", stream, "-an", "-sn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
 
     def _spawn(self, source: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
-        self._process = subprocess.Popen(self._command(source), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+        # Its own session: a Ctrl-C in the terminal goes to vidgen only, not reported as a broken decode.
+        self._process = subprocess.Popen(self._command(source), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
+                                         start_new_session=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         return self._process
 

@@ -9,30 +9,21 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from vidgen_cli.errors import EncodeError, OutputError, UsageError
+from vidgen_cli.errors import EncodeError, NoFramesError, OutputError, UsageError
 from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.formats import CONTAINERS, IMAGE_FILE_FORMATS, Container, container_for, frame_format, stream_container
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import StreamInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 
-MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm", ".avi": "avi",
-          ".nut": "nut", ".ts": "mpegts", ".y4m": "yuv4mpegpipe", ".gif": "gif"}
-STREAM_FORMATS = {"nut": "nut", "y4m": "yuv4mpegpipe", "matroska": "matroska", "mkv": "matroska", "mpegts": "mpegts", "mp4": "mp4"}
-_AUDIO_COPY = {"mp4": {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}, "mov": {"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le"},
-               "webm": {"opus", "vorbis"}, "avi": {"mp3", "ac3", "pcm_s16le"}, "mpegts": {"aac", "mp3", "ac3", "eac3", "opus"}}
-_AUDIO_FALLBACK = {"mp4": "aac", "mov": "aac", "webm": "libopus", "avi": "libmp3lame", "mpegts": "aac", "nut": "aac"}
-_TEXT_SUBTITLES = {"subrip", "srt", "ass", "ssa", "webvtt", "mov_text", "text"}
-_SUBTITLE_CODEC = {"mp4": "mov_text", "mov": "mov_text", "webm": "webvtt", "matroska": "copy"}
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
-_DEFAULT_CODEC = {"webm": "libvpx-vp9", "gif": "gif", "yuv4mpegpipe": "rawvideo", "nut": "libx264"}
-
 
 @dataclass
 class EncodeOptions:
@@ -57,13 +48,8 @@ class MediaSource:
 WarnFn = Callable[[str], None]
 
 
-def default_codec(muxer: str) -> str:
-    """libx264, or what the container requires (VP9 for WebM)."""
-    return _DEFAULT_CODEC.get(muxer, "libx264")
-
-
 def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int, warn: WarnFn) -> list[str]:
-    codec = options.codec or default_codec(muxer)
+    codec = options.codec or CONTAINERS[muxer].video_codec
     args = ["-c:v", codec]
     delivery = codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}
     pix_fmt = options.pix_fmt or ("yuv420p" if delivery else None)
@@ -85,7 +71,7 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     return args + list(options.extra)
 
 
-def _media_args(source: MediaSource | None, muxer: str, input_index: int) -> tuple[list[str], list[str]]:
+def _media_args(source: MediaSource | None, container: Container, input_index: int) -> tuple[list[str], list[str]]:
     """Input args for the source and the map/codec args that copy its audio and subtitles."""
     if source is None or not (source.audio or source.subtitles):
         return [], []
@@ -98,16 +84,28 @@ def _media_args(source: MediaSource | None, muxer: str, input_index: int) -> tup
     maps: list[str] = []
     for n, stream in enumerate(source.audio):
         maps += ["-map", f"{input_index}:{stream.index}"]
-        keep = muxer in {"matroska", "nut"} or stream.codec in _AUDIO_COPY.get(muxer, set())
-        maps += [f"-c:a:{n}", "copy" if keep else _AUDIO_FALLBACK.get(muxer, "aac")]
-    subtitle_codec = _SUBTITLE_CODEC.get(muxer)
-    n = 0
-    for stream in source.subtitles:
-        if subtitle_codec is None or (subtitle_codec != "copy" and stream.codec not in _TEXT_SUBTITLES):
-            continue
-        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", subtitle_codec]
-        n += 1
+        maps += [f"-c:a:{n}", "copy" if container.copies_audio(stream.codec) else container.audio_codec]
+    kept = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
+    for n, stream in enumerate(kept):
+        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
     return inputs, maps
+
+
+def media_for(container: Container, media: MediaSource | None, output: str, warn: WarnFn) -> MediaSource | None:
+    """The part of `media` that `container` can hold; says in one line what it cannot (audio in a
+    GIF or Y4M, image subtitles in MP4, any subtitles in AVI) instead of failing at the end."""
+    if media is None:
+        return None
+    audio = media.audio if container.audio else []
+    subtitles = [s for s in media.subtitles if container.keeps_subtitle(s.codec)]
+    lost = ([f"{len(media.audio)} audio stream(s)"] if len(audio) < len(media.audio) else []) + \
+        ([f"{len(media.subtitles) - len(subtitles)} subtitle stream(s)"] if len(subtitles) < len(media.subtitles) else [])
+    if lost:
+        warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
+             "them (use .mkv to keep every stream)")
+    if not (audio or subtitles):
+        return None
+    return replace(media, audio=audio, subtitles=subtitles)
 
 
 class VideoWriter:
@@ -119,22 +117,13 @@ class VideoWriter:
         self.output = str(output)
         self.fps = Fraction(fps)
         self.options = options or EncodeOptions()
-        self.media = media
-        self.sar = sar
         self.warn = warn or (lambda message: None)
+        self.sar = sar
         self.to_stdout = self.output == "-"
-        if self.to_stdout:
-            name = (stream_format or "nut").lower()
-            if name not in STREAM_FORMATS:
-                raise UsageError(f"--format {name} is not a stream format; use one of {', '.join(sorted(STREAM_FORMATS))}")
-            self.muxer = STREAM_FORMATS[name]
-            self.temporary: Path | None = None
-        else:
-            suffix = Path(self.output).suffix.lower()
-            if suffix not in MUXERS:
-                raise UsageError(f"{self.output}: unknown video extension '{suffix}'; use .mp4, .mkv, .webm, .mov or .avi")
-            self.muxer = MUXERS[suffix]
-            self.temporary = temporary_sibling(Path(self.output))
+        self.container = stream_container(stream_format) if self.to_stdout else container_for(self.output)
+        self.muxer = self.container.muxer
+        self.media = media_for(self.container, media, self.output, self.warn)
+        self.temporary: Path | None = None if self.to_stdout else temporary_sibling(Path(self.output))
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []
         self.frames_written = 0
@@ -147,17 +136,19 @@ class VideoWriter:
             video = ["-c:v", "rawvideo", "-pix_fmt", pix_fmt]
         else:
             video = video_codec_args(self.options, self.muxer, width, height, self.warn)
-        media_inputs, media_maps = _media_args(self.media, self.muxer, 1)
+        media_inputs, media_maps = _media_args(self.media, self.container, 1)
         target = "pipe:1" if self.to_stdout else str(self.temporary)
         filters = ["-vf", f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else []
-        container = ["-movflags", "+faststart"] if self.muxer in {"mp4", "mov"} and not self.to_stdout else []
+        container = ["-movflags", "+faststart"] if self.container.faststart and not self.to_stdout else []
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
                 *filters, *video, *container, "-f", self.muxer, target]
 
     def _start(self, width: int, height: int) -> None:
         raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+        # Its own session: a Ctrl-C in the terminal reaches vidgen, which finishes this file itself.
         self._process = subprocess.Popen(self.command(raw, width, height), stdin=subprocess.PIPE,
-                                         stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         start_new_session=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.size = (width, height)
 
@@ -200,7 +191,7 @@ class VideoWriter:
     def close(self) -> None:
         """Finish the file and move it into place."""
         if self._process is None:
-            raise EncodeError(f"no frames to write to {self.output}; the input produced no frames")
+            raise NoFramesError(self.output)
         assert self._process.stdin
         try:
             self._process.stdin.close()
@@ -229,11 +220,7 @@ class ImageFolderWriter:
                  start: float = 0.0, warn: WarnFn | None = None, folder: Path | None = None, existing: int = 0) -> None:
         """`folder`/`existing`: write into this folder, which already holds frames 1..existing (resume)."""
         self.output = Path(output)
-        self.format = image_format.lower().lstrip(".")
-        if self.format == "jpeg":
-            self.format = "jpg"
-        if self.format not in {"png", "jpg", "webp"}:
-            raise UsageError(f"--format {image_format}: use png, jpg or webp")
+        self.format = frame_format(image_format)
         self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(self.format, [])
         self.fps, self.source, self.audio_source, self.start = fps, source, audio_source, start
         if folder is None:
@@ -255,13 +242,42 @@ class ImageFolderWriter:
     def close(self) -> None:
         if not self.names:
             discard(self.temporary)
-            raise EncodeError(f"no frames to write to {self.output}; the input produced no frames")
+            raise NoFramesError(self.output)
         fps = self.fps or Fraction(25)
         times = [self.start + i / float(fps) for i in range(len(self.names))]
         width, height = self.size or (0, 0)
         write_manifest(self.temporary, Manifest(fps=fps, width=width, height=height, frames=self.names, times=times,
                                                 source=self.source, audio_source=self.audio_source, start=self.start,
                                                 duration=len(self.names) / float(fps)))
+        commit(self.temporary, self.output)
+
+    def abort(self) -> None:
+        discard(self.temporary)
+
+
+
+class ImageFileWriter:
+    """One frame into one image file (format from the extension), via a temporary sibling."""
+
+    def __init__(self, output: str | Path, quality: int = 95) -> None:
+        self.output = Path(output)
+        fmt = IMAGE_FILE_FORMATS.get(self.output.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"{self.output}: unknown image extension; use .png, .jpg, .webp, .bmp or .tiff")
+        self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(fmt, [])
+        self.temporary = temporary_sibling(self.output)
+        self.frames_written = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        if self.frames_written:
+            raise UsageError(f"{self.output}: an image file holds one frame but more were produced; write to a video or a folder (ending in /)")
+        if not cv2.imwrite(str(self.temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
+            raise OutputError(f"could not write {self.output}; is the disk full?")
+        self.frames_written = 1
+
+    def close(self) -> None:
+        if not self.frames_written:
+            raise EncodeError(f"no frames to write to {self.output}; the input produced no frames")
         commit(self.temporary, self.output)
 
     def abort(self) -> None:

@@ -29,11 +29,25 @@ def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: b
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{out}: the folder {parent} does not exist; create it first or choose another output")
-    if not os.access(parent, os.W_OK | os.X_OK):
+    if not _can_create_in(parent):
         raise OutputError(f"{out}: the folder {parent} is not writable; choose another output")
     if out.exists() and not overwrite:
         raise OutputError(f"{out}: already exists; pass --overwrite to replace it")
     return out
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can really be created in `folder` (os.access says yes to root on read-only
+    and virtual file systems such as /proc; every writer would then fail later, each its own way)."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    probe = folder / f".vidgen-probe-{uuid.uuid4().hex[:8]}"
+    try:
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError:
+        return False
+    probe.unlink(missing_ok=True)
+    return True
 
 
 def temporary_sibling(final: Path, is_dir: bool = False) -> Path:

@@ -1,12 +1,11 @@
-"""What kind of input a path is, and listing frame folders in natural order."""
+"""What kind of input a path is, and listing frame folders in natural order (the suffixes are in io/formats.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
-VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".mts", ".y4m", ".nut", ".flv", ".wmv", ".ogv", ".gif"})
+from vidgen_cli.io.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
 
 def natural_key(path: Path) -> list:
@@ -16,6 +15,10 @@ def natural_key(path: Path) -> list:
 
 def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def is_video_file(path: Path) -> bool:
+    return path.suffix.lower() in VIDEO_SUFFIXES
 
 
 def list_images(folder: Path) -> list[Path]:

@@ -21,7 +21,8 @@ from vidgen_cli.errors import InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.media import StreamInfo, VideoInfo
-from vidgen_cli.io.paths import IMAGE_SUFFIXES, is_image_file, list_images
+from vidgen_cli.io.formats import IMAGE_SUFFIXES
+from vidgen_cli.io.paths import is_image_file, list_images
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")

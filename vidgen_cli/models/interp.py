@@ -1,6 +1,6 @@
 """FusionNet: a small CNN that finishes a classical-flow interpolation.
 
-DIS flow (vidgen_cli.interpolation) already gets motion mostly right on a CPU budget; what it gets
+DIS flow (vidgen_cli.vision.interpolation) already gets motion mostly right on a CPU budget; what it gets
 wrong is where to trust which frame (occlusions) and small misalignments. The net sees both frames
 warped to time t, the intermediate flows and visibility cues, and predicts a fusion-mask logit
 (added to the classical prior), an RGB residual and a small correction to each intermediate flow.
@@ -17,9 +17,9 @@ import torch.nn.functional as F
 
 from vidgen_cli.models import register
 from vidgen_cli.models.warp import grid_warp
+from vidgen_cli.vision.interpolation import occlusion_weights
 
 FLOW_SCALE = 20.0  # flows enter the net divided by this many pixels
-OCC_FLOOR = 0.3  # must match vidgen_cli.interpolation.OCC_FLOOR (the prior blend)
 
 
 @dataclass
@@ -71,7 +71,8 @@ class FusionNet(nn.Module):
             out = self.head(self.refine(torch.cat([up, x], 1)))
         else:
             out = F.interpolate(self.head(d1), size=(h, w), mode="bilinear", align_corners=False)
-        prior = torch.log((1 - t) * (v0 + OCC_FLOOR)) - torch.log(t * (v1 + OCC_FLOOR))
+        a0, a1 = occlusion_weights(v0, v1, t)  # the `flow` model's blend is the prior of the learned mask
+        prior = torch.log(a0) - torch.log(a1)
         mask = torch.sigmoid(out[:, :1] + prior)
         return mask, out[:, 1:4], out[:, 4:8] * FLOW_SCALE
 

@@ -27,14 +27,16 @@ DISP_SCALE = 20.0  # displacements are fed in units of 20 pixels
 HORIZON_SCALE = 10.0
 
 
-def refiner_inputs(prev: np.ndarray, last: np.ndarray, extrapolated: np.ndarray, disp: np.ndarray, holes: np.ndarray, k: int) -> torch.Tensor:
-    """Stack the refiner's 13 input channels (C x H x W float32) from uint8 RGB frames and flow arrays."""
+def refiner_inputs(prev: np.ndarray, last: np.ndarray, extrapolated: np.ndarray, disp: np.ndarray, holes: np.ndarray, k: int) -> np.ndarray:
+    """Stack the refiner's 13 input channels (H x W x 13 float32) from uint8 RGB frames, the
+    displacement (H x W x 2, pixels) and the hole mask (H x W); vidgen_cli.device.to_tensor makes
+    the network's input of it."""
     images = np.concatenate([prev, last, extrapolated], axis=2).astype(np.float32) / 255.0
     h, w = last.shape[:2]
     extra = np.concatenate(
         [disp / DISP_SCALE, holes[..., None].astype(np.float32), np.full((h, w, 1), k / HORIZON_SCALE, np.float32)], axis=2
     )
-    return torch.from_numpy(np.concatenate([images, extra], axis=2).astype(np.float32)).permute(2, 0, 1).contiguous()
+    return np.concatenate([images, extra], axis=2).astype(np.float32)
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:

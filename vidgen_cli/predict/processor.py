@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
@@ -37,6 +37,7 @@ class Predictor:
         self._flow = DISFlow(flow_preset)
         self._net = None
         self._placement = placement
+        self.weights_sha256: str | None = None
         if model in ("copy", "flow"):
             self.kind = model
         else:
@@ -44,11 +45,17 @@ class Predictor:
             from vidgen_cli.device import choose
 
             self._placement = placement or choose("auto")
-            self._net = weights.load_model(VIDEO_WEIGHTS if model == "learned" else model, self._placement)
+            name = VIDEO_WEIGHTS if model == "learned" else model
+            self._net = weights.load_model(name, self._placement)
+            self.weights_sha256 = weights.sha256_for(name)
             if not hasattr(self._net, "refine"):
                 raise UsageError(f"weights '{model}' are not a natural-video predictor; use 'copy', 'flow' or 'learned'")
             self.kind = "learned"
         self.context_size = {"copy": 1, "flow": 3, "learned": 3}[self.kind]
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Where the model runs and its exact weights: what a --resume must match besides the options."""
+        return {**(self._placement.key() if self._placement else {}), "weights": self.weights_sha256}
 
     def predict(self, context: Sequence[np.ndarray], n: int) -> Iterator[np.ndarray]:
         """Yield n new frames (H x W x 3 uint8 RGB) continuing `context` (oldest first)."""
@@ -83,11 +90,10 @@ class Predictor:
     def _refine(self, context: list[np.ndarray], frame: np.ndarray, disp: np.ndarray, holes: np.ndarray, k: int) -> np.ndarray:
         import torch
 
+        from vidgen_cli.device import to_array, to_tensor
         from vidgen_cli.models.predict import refiner_inputs
 
-        device, dtype = self._placement.device, self._placement.dtype
-        with torch.inference_mode():
-            x = refiner_inputs(context[-2], context[-1], frame, disp, holes, k)
-            x = x[None].to(device=device, dtype=dtype)
-            y = self._net.refine(x)[0]
-            return (y.float().clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).cpu().numpy()
+        h, w = frame.shape[:2]
+        with torch.inference_mode():  # the refiner pads to its own multiple
+            y = self._net.refine(to_tensor(refiner_inputs(context[-2], context[-1], frame, disp, holes, k), self._placement))
+        return (np.clip(to_array(y, h, w), 0, 1) * 255 + 0.5).astype(np.uint8)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vidgen_cli.device import to_tensor
 from vidgen_cli.errors import InputError
 from vidgen_cli.models.predict import (
     DigitsPredictor,
@@ -77,8 +78,8 @@ class VideoRefineTask:
         out = []
         for k in ks:
             frame, disp, holes = extrapolate(context[-1], velocity, k)
-            x = refiner_inputs(context[-2], context[-1], frame, disp, holes, k)
-            y = torch.from_numpy(np.ascontiguousarray(frames[t + k])).permute(2, 0, 1).float() / 255.0
+            x = to_tensor(refiner_inputs(context[-2], context[-1], frame, disp, holes, k))[0]  # 13 x H x W
+            y = to_tensor(frames[t + k])[0] / 255.0
             out.append((x, y))
         return out
 

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from vidgen_cli.errors import UsageError
-from vidgen_cli.io.decode import FrameReader, ImageFolderReader, open_input
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, WarnFn
+from vidgen_cli.io.decode import FrameReader, open_input
+from vidgen_cli.io.encode import EncodeOptions, ImageFileWriter, MediaSource, VideoWriter, WarnFn
 from vidgen_cli.io.media import VideoInfo
-from vidgen_cli.io.paths import VIDEO_SUFFIXES
+from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for
 from vidgen_cli.io.probe import probe
 from vidgen_cli.runtime.processor import FrameProcessor, as_process
 from vidgen_cli.runtime.resume import (
@@ -28,6 +28,7 @@ from vidgen_cli.runtime.resume import (
     SegmentedVideoWriter,
     fingerprint,
 )
+from vidgen_cli.runtime.span import WHOLE, Span, span_reader
 from vidgen_cli.runtime.threads import run_pipeline
 
 
@@ -38,7 +39,7 @@ class OutputSettings:
     stream_format: str = "nut"
     image_format: str = "png"
     resume: bool = False
-    audio_duration: float | None = None  # None: the source's whole audio
+    audio_duration: float | None = None  # seconds of audio from the span's start; None: as long as the span
 
 
 @dataclass
@@ -61,38 +62,33 @@ def describe(source: str) -> tuple[FrameReader | None, VideoInfo]:
 
 
 def output_kind(output: str) -> str:
-    """'stream' for '-', 'video' for a video extension, 'frames' for a name without one (or ending in /)."""
+    """'stream' for '-', 'video' for a video extension, 'image' for an image extension (one frame),
+    'frames' for a name without one (or ending in /).
+
+    Raises UsageError for a video extension vidgen cannot write (io/formats.py), before any work."""
     if output == "-":
         return "stream"
-    suffix = Path(output).suffix.lower()
-    if output.endswith(("/", os.sep)) or not suffix:
+    if output.endswith(("/", os.sep)) or not Path(output).suffix:
         return "frames"
-    if suffix in VIDEO_SUFFIXES:
-        return "video"
-    raise UsageError(f"{output}: unknown video extension '{suffix}'; use .mp4, .mkv, .webm or .mov, or a folder name (ending in /) for frames")
+    if Path(output).suffix.lower() in IMAGE_FILE_FORMATS:
+        return "image"
+    container_for(output)
+    return "video"
 
 
-def _media(info: VideoInfo, settings: OutputSettings) -> MediaSource | None:
+def _media(info: VideoInfo, settings: OutputSettings, span: Span) -> MediaSource | None:
+    """The source's audio and subtitles from the span's first frame, as long as the output needs."""
     if not settings.audio or info.kind != "video" or not (info.audio or info.subtitles):
         return None
-    return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles, duration=settings.audio_duration)
-
-
-def _reader_from(info: VideoInfo, first_input: int) -> FrameReader:
-    if first_input == 0:
-        return open_input(info.path, info=info)
-    if info.kind == "images":
-        return ImageFolderReader(info, start_frame=first_input)
-    assert info.timestamps is not None and info.fps
-    start = float(info.timestamps[first_input]) - 0.25 / float(info.fps)
-    return open_input(info.path, start=start, info=info)
+    duration = settings.audio_duration if settings.audio_duration is not None else span.duration
+    return MediaSource(info.path, audio=info.audio, subtitles=info.subtitles, start=span.start_time, duration=duration)
 
 
 def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fraction, settings: OutputSettings,
             options_key: dict[str, Any], reader: FrameReader | None = None, info: VideoInfo | None = None,
-            on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None,
+            on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None, span: Span = WHOLE,
             open_frames: Callable[[int], Iterable[np.ndarray]] | None = None) -> JobResult:
-    """Decode `source`, push every frame through `processor`, write `output`.
+    """Decode `source` (the frames of `span` only), push every frame through `processor`, write `output`.
 
     `open_frames(first)`, when given, supplies the frames from input frame `first` on instead of
     decoding `source` (e.g. a still repeated as a clip); a resume starts it where the output stopped."""
@@ -101,28 +97,37 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     kind = output_kind(output)
     if source == "-" and settings.resume:
         raise UsageError("--resume needs a file input; a stream from stdin cannot be rewound")
+    if source == "-" and not span.whole:
+        raise UsageError("--start/--end need a file input, not a stream from stdin")
     writer: Any
     if kind == "stream":
-        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings), stream_format=settings.stream_format, warn=warn)
+        writer = VideoWriter("-", out_fps, settings.encode, media=_media(info, settings, span), stream_format=settings.stream_format, warn=warn)
+    elif kind == "image":
+        if (span.count if span.count is not None else info.frame_count) != 1:
+            raise UsageError(f"{output}: an image file holds one frame but {source} has more; write to a video or a folder (ending in /)")
+        writer = ImageFileWriter(output)
     else:
+        if not span.whole:
+            options_key = {**options_key, "span": span.to_json()}
         stat = Path(source).stat() if source != "-" else None
         key = fingerprint(source=str(Path(source).resolve()), size=stat.st_size if stat else None,
                           mtime=stat.st_mtime if stat else None, options=options_key, encode=settings.encode.__dict__,
                           image_format=settings.image_format)
         if kind == "video":
-            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings), key, settings.resume, warn=warn)
+            writer = SegmentedVideoWriter(output, out_fps, settings.encode, _media(info, settings, span), key, settings.resume, warn=warn)
         else:
             writer = ResumableFramesWriter(output, settings.image_format, out_fps, key, settings.resume, warn=warn,
-                                           source=info.path if info.kind == "video" else None,
+                                           source=info.path if info.kind == "video" else None, start=span.start_time,
                                            audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None)
-    first_input, state = writer.resume_point() if kind != "stream" else (0, None)
+    resumable = kind in {"video", "frames"}
+    first_input, state = writer.resume_point() if resumable else (0, None)
     if state is not None:
         processor.load_state_dict(state)
-    marks = kind != "stream"
+    marks = resumable
     if open_frames is not None:
         frames_reader: Iterable[np.ndarray] = open_frames(first_input)
     else:
-        frames_reader = reader if reader is not None else _reader_from(info, first_input)
+        frames_reader = reader if reader is not None else span_reader(info, span, first_input)
     written = run_pipeline(frames_reader, writer, as_process(processor, marks=marks, first_input=first_input), on_frame=on_frame)
-    total = writer.outputs_done if kind != "stream" else written
+    total = writer.outputs_done if resumable else written
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)

@@ -3,7 +3,7 @@
 Processors must not modify arrays they returned from `state_dict()` in place (they are saved
 later, from another thread). Pushing one input frame returns the output frames it completes; `flush()` returns the rest at the
 end. Because the state between two input frames is explicit (`state_dict()`), a long run can be
-cut into segments and resumed exactly where it stopped (see io/segments.py).
+cut into segments and resumed exactly where it stopped (see runtime/resume.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Mark:
 
 def as_process(processor: FrameProcessor, marks: bool = False, first_input: int = 0,
                ) -> Callable[[Iterable[np.ndarray]], Iterator[Any]]:
-    """Adapt a FrameProcessor to the generator form that pipelines/run.py drives."""
+    """Adapt a FrameProcessor to the generator form that runtime/threads.py drives."""
 
     def process(frames: Iterable[np.ndarray]) -> Iterator[Any]:
         done = first_input

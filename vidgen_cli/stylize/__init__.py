@@ -1,1 +1,5 @@
 """Arbitrary-style video stylization: style sources, the temporal flow canvas, the stream processor and the student's distillation recipe."""
+
+# Processing resolution (longer side, pixels) of `vidgen stylize --max-side` and of `Stylizer`: one
+# default, kept here so the CLI reads it without importing the processor (OpenCV, torch).
+DEFAULT_MAX_SIDE = 720

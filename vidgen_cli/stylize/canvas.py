@@ -62,6 +62,22 @@ class FlowCanvas:
         self._valid = np.ones((h, w), np.float32)
         self.keys += 1
 
+    _STATE = ("prev_in", "prev_out", "key_gray", "key_out", "coords", "valid")
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The canvas between two frames (empty before the first frame of a shot): the previous
+        input (grey) and output, the key frame (grey and stylized), its coordinates and validity."""
+        if self._prev_in is None:
+            return {}
+        return {name: getattr(self, f"_{name}") for name in self._STATE}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Continue from `state_dict()`'s result (an empty dict resets the canvas)."""
+        self.reset()
+        if state:
+            for name in self._STATE:
+                setattr(self, f"_{name}", np.array(state[name]))
+
     def prepare(self, content: np.ndarray) -> None:
         """Start moving the canvas to `content` in a worker thread.
 

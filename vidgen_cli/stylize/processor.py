@@ -11,15 +11,11 @@ import numpy as np
 
 from vidgen_cli.errors import InputError, UsageError
 
+from vidgen_cli.stylize import DEFAULT_MAX_SIDE
 from vidgen_cli.stylize.canvas import CanvasSettings, FlowCanvas
 from vidgen_cli.stylize.styles import style_images, style_square
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, cut_score
-
-
-def processing_size(height: int, width: int, max_side: int | None) -> tuple[int, int]:
-    """(h, w) to run the network at: scaled so the longer side is <= max_side."""
-    scale = 1.0 if not max_side else min(1.0, max_side / max(height, width))
-    return max(16, round(height * scale)), max(16, round(width * scale))
+from vidgen_cli.vision.sizes import fit_image
 
 
 class Stylizer:
@@ -35,7 +31,7 @@ class Stylizer:
     max_side: processing resolution (longer side, pixels); None = the input's size. The output always
         has the input's size. This bounds memory and time at 4K.
     consistency: "flow" (default, see the module docstring) or "off" (independent frames).
-    cut_threshold: cut score (io/scenes.py, 0..1) above which the temporal state is reset (a new shot).
+    cut_threshold: cut score (vision/scenes.py, 0..1) above which the temporal state is reset (a new shot).
     placement: vidgen_cli.device.Placement; default CPU float32.
     """
 
@@ -45,7 +41,7 @@ class Stylizer:
         model: str = "teacher",
         strength: float = 1.0,
         preserve_color: bool = False,
-        max_side: int | None = 1280,
+        max_side: int | None = DEFAULT_MAX_SIDE,
         consistency: str = "flow",
         cut_threshold: float = DEFAULT_THRESHOLD,
         placement: Any = None,
@@ -67,24 +63,33 @@ class Stylizer:
         self.consistency, self.cut_threshold, self.canvas_settings = consistency, cut_threshold, canvas
         self._torch = torch
         self.predictor = magenta_onnx.load_predictor().to(self.placement.device)
-        self.transformer = self._load_transformer(model).to(self.placement.device, self.placement.dtype)
+        self.transformer, self.weights_sha256 = self._load_transformer(model)
+        self.transformer = self.transformer.to(self.placement.device, self.placement.dtype)
         # channels-last convolutions measured ~1.5x faster for this network on the CPU
         self.transformer = self.transformer.to(memory_format=torch.channels_last)
         self.style_vector = self.predict_style(style_images(style))
 
     @staticmethod
-    def _load_transformer(model: str) -> Any:
+    def _load_transformer(model: str) -> tuple[Any, str]:
+        """The network and the sha256 of its weights."""
+        from vidgen_cli import weights
+        from vidgen_cli.models.magenta import StyleTransformer
         from vidgen_cli.weights import magenta_onnx
 
         if model == "teacher":
-            return magenta_onnx.load_transformer()
-        from vidgen_cli import weights
-
+            return magenta_onnx.load_transformer(), magenta_onnx.file_sha256(magenta_onnx.TRANSFORM_FILE)
         name = "stylize-student" if model == "student" else model
         net = weights.load_model(name)
-        if net.__class__.__name__ != "StyleTransformer":
+        if not isinstance(net, StyleTransformer):
             raise UsageError(f"--model {model}: the weights are not a stylization transformer")
-        return net
+        return net, weights.sha256_for(name)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Where the model runs and its exact weights: what a --resume must match besides the options."""
+        from vidgen_cli.weights import magenta_onnx
+
+        return {**self.placement.key(), "weights": self.weights_sha256,
+                "style_predictor": magenta_onnx.file_sha256(magenta_onnx.PREDICT_FILE)}
 
     def predict_style(self, images: Sequence[np.ndarray]) -> Any:
         """Mean style vector (1 x 100 tensor) of 256x256 RGB images."""
@@ -101,19 +106,17 @@ class Stylizer:
 
     def stylize_array(self, frame: np.ndarray, vector: Any) -> np.ndarray:
         """One processing-size uint8 frame -> float32 stylization (0-255), same size."""
-        torch = self._torch
+        from vidgen_cli.device import to_array, to_tensor
+
         h, w = frame.shape[:2]
-        ph, pw = (-h) % 4, (-w) % 4  # the network downsamples by 4: reflect-pad, then crop
-        x = torch.from_numpy(np.ascontiguousarray(frame)).to(self.placement.device).permute(2, 0, 1)[None].to(self.placement.dtype) / 255
-        if ph or pw:
-            x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode="reflect")
-        x = x.contiguous(memory_format=torch.channels_last)
-        with torch.inference_mode():
-            y = self.transformer(x, vector.to(self.placement.dtype))[:, :, :h, :w]
-        return y[0].permute(1, 2, 0).float().mul(255).cpu().numpy()
+        # the network downsamples by 4: reflect-pad, then crop
+        x = to_tensor(frame, self.placement, multiple=4, pad="reflect", channels_last=True) / 255
+        with self._torch.inference_mode():
+            y = self.transformer(x, vector.to(self.placement.dtype))
+        return to_array(y, h, w) * 255
 
     def processor(self) -> "StylizeStream":
-        """A push-based processor for one stream (pipelines/base.py): resumable between frames."""
+        """A push-based processor for one stream (runtime/processor.py): resumable between frames."""
         return StylizeStream(self)
 
     def run(self, frames: Iterable[np.ndarray], progress: Callable[[int], None] | None = None) -> Iterator[np.ndarray]:
@@ -129,8 +132,6 @@ class StylizeStream:
     """The temporal state of one stream: the previous frame (for cuts), the shot's style vector and
     the flow canvas. `state_dict` hands it out so a long run can resume exactly."""
 
-    _CANVAS_FIELDS = ("_prev_in", "_prev_out", "_key_gray", "_key_out", "_coords", "_valid")
-
     def __init__(self, stylizer: Stylizer) -> None:
         self.stylizer = stylizer
         self.canvas = FlowCanvas(stylizer.canvas_settings) if stylizer.consistency == "flow" else None
@@ -142,8 +143,7 @@ class StylizeStream:
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise InputError("frames must be H x W x 3 uint8 RGB arrays")
         h, w = frame.shape[:2]
-        ph, pw = processing_size(h, w, st.max_side)
-        small = frame if (ph, pw) == (h, w) else cv2.resize(frame, (pw, ph), interpolation=cv2.INTER_AREA)
+        small = fit_image(frame, st.max_side, minimum=16)  # the processing size
         previous = self.previous
         new_shot = previous is None or previous.shape != small.shape or cut_score(previous, small) > st.cut_threshold
         if new_shot:
@@ -158,7 +158,7 @@ class StylizeStream:
         if self.canvas is not None:
             stylized = self.canvas.step(small, stylized)
         self.previous = small
-        out = stylized if (ph, pw) == (h, w) else cv2.resize(stylized, (w, h), interpolation=cv2.INTER_CUBIC)
+        out = stylized if small.shape == frame.shape else cv2.resize(stylized, (w, h), interpolation=cv2.INTER_CUBIC)
         out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
         if st.preserve_color:
             out = keep_colour(out, frame)
@@ -171,18 +171,16 @@ class StylizeStream:
         state: dict[str, np.ndarray] = {"vector": self.vector.detach().float().cpu().numpy()}
         if self.previous is not None:
             state["previous"] = self.previous
-        canvas = self.canvas
-        if canvas is not None and getattr(canvas, "_prev_in", None) is not None:
-            state.update({f"canvas{name}": getattr(canvas, name) for name in self._CANVAS_FIELDS})
+        if self.canvas is not None:
+            state.update({f"canvas_{name}": value for name, value in self.canvas.state_dict().items()})
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         torch = self.stylizer._torch
         self.vector = torch.from_numpy(np.asarray(state["vector"])).to(self.stylizer.placement.device)
         self.previous = state.get("previous")
-        if self.canvas is not None and "canvas_prev_in" in state:
-            for name in self._CANVAS_FIELDS:
-                setattr(self.canvas, name, np.array(state[f"canvas{name}"]))
+        if self.canvas is not None:
+            self.canvas.load_state_dict({name[len("canvas_"):]: value for name, value in state.items() if name.startswith("canvas_")})
 
 
 def keep_colour(stylized: np.ndarray, original: np.ndarray) -> np.ndarray:

@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 
 from vidgen_cli.errors import InputError, UsageError
+from vidgen_cli.io.decode import open_input, read_image
+from vidgen_cli.io.paths import is_image_file, is_video_file
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
-VIDEO_SUFFIXES = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v", ".mpg", ".mpeg", ".ts", ".y4m", ".nut", ".gif"}
 STYLE_SIZE = 256  # the style predictor's input size
 STYLE_VIDEO_SAMPLES = 16  # frames sampled across a style video
 
@@ -20,35 +20,26 @@ STYLE_VIDEO_SAMPLES = 16  # frames sampled across a style video
 
 
 def _read_image(path: Path) -> np.ndarray:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise InputError(f"cannot read style image {path}; give a PNG/JPEG image, a video or a folder of images")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    try:
+        return read_image(path)
+    except InputError:
+        raise InputError(f"cannot read style image {path}; give a PNG/JPEG image, a video or a folder of images") from None
 
 
 def sample_video_frames(path: Path, count: int = STYLE_VIDEO_SAMPLES) -> list[np.ndarray]:
     """About `count` frames spread evenly over the whole video, in one streaming pass.
 
     Keeps every k-th frame and doubles k (dropping every other kept frame) whenever 2*count are
-    held, so memory is bounded without knowing the length up front (containers often do not say).
+    held, so memory is bounded whatever the length. Decoded by io/decode like every input.
     """
-    capture = cv2.VideoCapture(str(path))
-    if not capture.isOpened():
-        raise InputError(f"cannot open style video {path}")
     kept: list[np.ndarray] = []
-    step, index = 1, 0
-    while True:
-        ok = capture.grab()
-        if not ok:
-            break
-        if index % step == 0:
-            ok, bgr = capture.retrieve()
-            if ok:
-                kept.append(style_square(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
-            if len(kept) >= 2 * count:
-                kept, step = kept[::2], step * 2
-        index += 1
-    capture.release()
+    step = 1
+    with open_input(path) as reader:  # io/decode probes first and names the file in any error
+        for index, frame in enumerate(reader):
+            if index % step == 0:
+                kept.append(style_square(frame))
+                if len(kept) >= 2 * count:
+                    kept, step = kept[::2], step * 2
     if not kept:
         raise InputError(f"no frames could be decoded from style video {path}")
     return kept[:: max(1, len(kept) // count)]
@@ -73,13 +64,13 @@ def style_images(sources: Sequence[Path | str | np.ndarray]) -> list[np.ndarray]
             continue
         path = Path(source)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            files = sorted(p for p in path.iterdir() if is_image_file(p))
             if not files:
                 raise InputError(f"style folder {path} holds no images (.png, .jpg, ...)")
             images += [style_square(_read_image(p)) for p in files]
         elif not path.exists():
             raise InputError(f"style {path} does not exist")
-        elif path.suffix.lower() in VIDEO_SUFFIXES:
+        elif is_video_file(path):
             images += sample_video_frames(path)
         else:
             images.append(style_square(_read_image(path)))

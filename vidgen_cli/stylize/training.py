@@ -26,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vidgen_cli.errors import UsageError
 from vidgen_cli.models.magenta import StyleTransformer, TransformerConfig
 from vidgen_cli.models.warp import grid_warp
 from vidgen_cli.train.clips import Clip
@@ -94,7 +95,8 @@ class StylizeDistillTask:
     ) -> None:
         self.clips = [c for c in clips if len(c.frames) > settings.max_gap and min(c.frames.shape[1:3]) >= settings.crop]
         if not self.clips:
-            raise ValueError("no training clip is long and large enough")
+            raise UsageError(f"no clip under --data has more than {settings.max_gap} frames of at least --crop {settings.crop} px; "
+                             "use a smaller --crop or other clips")
         self.styles = style_vectors
         self.teacher = teacher.eval()
         self.predictor = predictor.eval()

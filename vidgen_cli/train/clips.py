@@ -12,22 +12,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vidgen_cli.io.paths import IMAGE_SUFFIXES, VIDEO_SUFFIXES, natural_key
+from vidgen_cli.io.paths import is_image_file, is_video_file, natural_key
+from vidgen_cli.vision.sizes import fit_image
 
 
 @dataclass
 class Clip:
     name: str
     frames: np.ndarray  # T x H x W x 3, uint8 RGB
-
-
-def _resize(frame: np.ndarray, max_side: int) -> np.ndarray:
-    h, w = frame.shape[:2]
-    scale = max_side / max(h, w)
-    if scale >= 1:
-        return frame
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
 def _read_video(path: Path, max_side: int, max_frames: int) -> np.ndarray:
@@ -37,18 +29,18 @@ def _read_video(path: Path, max_side: int, max_frames: int) -> np.ndarray:
         ok, bgr = capture.read()
         if not ok:
             break
-        frames.append(_resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
+        frames.append(fit_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
     capture.release()
     return np.stack(frames) if frames else np.zeros((0, 1, 1, 3), np.uint8)
 
 
 def _read_folder(path: Path, max_side: int, max_frames: int) -> np.ndarray:
-    files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
+    files = sorted((p for p in path.iterdir() if is_image_file(p)), key=natural_key)
     frames = []
     for file in files[:max_frames]:
         bgr = cv2.imread(str(file), cv2.IMREAD_COLOR)
         if bgr is not None:
-            frames.append(_resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
+            frames.append(fit_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side))
     shapes = {f.shape for f in frames}
     if len(shapes) != 1:
         return np.zeros((0, 1, 1, 3), np.uint8)
@@ -59,14 +51,14 @@ def discover(paths: list[Path]) -> list[Path]:
     """Expand folders into the videos and frame folders they hold (a frames folder is one clip)."""
     found: list[Path] = []
     for path in map(Path, paths):
-        if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES:
+        if path.is_file() and is_video_file(path):
             found.append(path)
         elif path.is_dir():
             entries = sorted(path.iterdir(), key=natural_key)
-            if any(p.suffix.lower() in IMAGE_SUFFIXES for p in entries):
+            if any(is_image_file(p) for p in entries):
                 found.append(path)
             else:
-                found.extend(discover([p for p in entries if p.is_dir() or p.suffix.lower() in VIDEO_SUFFIXES]))
+                found.extend(discover([p for p in entries if p.is_dir() or is_video_file(p)]))
     return found
 
 

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from vidgen_cli.vision.flow import backward_warp
+from vidgen_cli.vision.sizes import fit_image, fit_scale
 
 if TYPE_CHECKING:
     pass
@@ -38,12 +39,10 @@ def estimate_velocity(context: Sequence[np.ndarray], flow: Callable[[np.ndarray,
     """
     last, prev = context[-1], context[-2]
     h, w = last.shape[:2]
-    scale = min(1.0, FLOW_MAX_SIDE / max(h, w))
+    scale = fit_scale(h, w, FLOW_MAX_SIDE)
 
     def small(img: np.ndarray) -> np.ndarray:
-        if scale == 1.0:
-            return img
-        return cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        return fit_image(img, FLOW_MAX_SIDE)
 
     velocity = -flow(small(last), small(prev))
     if len(context) >= 3:

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from vidgen_cli.vision.flow import DISFlow, backward_warp, pixel_grid, to_gray
+from vidgen_cli.vision.sizes import fit_image
 
 
 @dataclass
@@ -45,6 +46,25 @@ class PairFlows:
 OCC_FLOOR = 0.3  # visibility only tilts the blend: DIS consistency is too noisy to trust fully
 
 
+def occlusion_weights(v0, v1, t):
+    """The occlusion-aware blend, written once: the unnormalised weights (a0, a1) of frame 0 and
+    frame 1 at time t, from their visibilities v0, v1 in [0, 1]: the time weight, tilted towards
+    the frame that sees the pixel. Works on numpy arrays and torch tensors alike (FusionNet uses it
+    as the prior of its learned mask, models/interp.py)."""
+    return (1 - t) * (v0 + OCC_FLOOR), t * (v1 + OCC_FLOOR)
+
+
+def occlusion_mask(v0: np.ndarray, v1: np.ndarray, t: float) -> np.ndarray:
+    """Weight of frame 0 in the blend, a0 / (a0 + a1) (see `occlusion_weights`); same shape as v0."""
+    a0, a1 = occlusion_weights(v0, v1, t)
+    return a0 / (a0 + a1)
+
+
+def blend(w0: np.ndarray, w1: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """mask * w0 + (1 - mask) * w1 for H x W x C images and an H x W x 1 mask (float)."""
+    return mask * w0 + (1 - mask) * w1
+
+
 def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """Backward warp: output(x) = image(x + flow(x)), bilinear, replicated border."""
     return backward_warp(image, flow)
@@ -71,12 +91,8 @@ class FlowEstimator:
 
     def __call__(self, frame0: np.ndarray, frame1: np.ndarray) -> PairFlows:
         h, w = frame0.shape[:2]
-        g0, g1 = to_gray(frame0), to_gray(frame1)
-        scale = min(1.0, self.settings.flow_side / max(h, w))
-        if scale < 1.0:
-            size = (max(8, round(w * scale)), max(8, round(h * scale)))
-            g0 = cv2.resize(g0, size, interpolation=cv2.INTER_AREA)
-            g1 = cv2.resize(g1, size, interpolation=cv2.INTER_AREA)
+        g0 = fit_image(to_gray(frame0), self.settings.flow_side, minimum=8)
+        g1 = fit_image(to_gray(frame1), self.settings.flow_side, minimum=8)
         f01 = self._dis(g0, g1)
         f10 = self._dis(g1, g0)
         c0, c1 = consistency(f01, f10, self.settings.consistency_sigma)
@@ -165,10 +181,7 @@ def intermediate(frame0: np.ndarray, frame1: np.ndarray, flows: PairFlows, t: fl
 
 def fuse(inter: Intermediate, t: float) -> np.ndarray:
     """Fixed fusion: time-weighted blend, tilted towards whichever frame sees the pixel."""
-    a0 = (1 - t) * (inter.v0 + OCC_FLOOR)
-    a1 = t * (inter.v1 + OCC_FLOOR)
-    mix = (a0 / (a0 + a1))[..., None]
-    out = mix * inter.w0 + (1 - mix) * inter.w1
+    out = blend(inter.w0, inter.w1, occlusion_mask(inter.v0, inter.v1, t)[..., None])
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 

