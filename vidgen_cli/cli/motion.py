@@ -83,7 +83,7 @@ def capture(
             motion = capture_path(job.input, info, on_frame=update, dense=flows)
         motion.save(job.output)
         reporter.note(f"{job.input} -> {job.output}: camera path of {len(motion)} frames")
-        return {"frames": len(motion), "size": list(motion.size), "fps": str(motion.fps), "duration": round(float(motion.times[-1]), 6)}
+        return {"frames": len(motion), "size": list(motion.size), "fps": str(motion.fps), "duration": round(float(motion.times[-1] + 1 / motion.fps), 6)}
 
     raise typer.Exit(run_jobs(inputs, common.output, reporter, work, lambda _: ".json", common.skip_existing, common.fail_fast))
 
