@@ -7,7 +7,7 @@ made once by a command at its top (cli/), never as a side effect of a library ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,24 +34,50 @@ class Placement:
 
 
 def choose(device: str = "auto", half: bool = False) -> Placement:
-    """Resolve `--device auto|cpu|cuda` and `--half` into a Placement. No side effects.
+    """Resolve `--device auto|cpu|cuda|cuda:N` and `--half` into a Placement. No side effects.
 
     Half precision is only offered on CUDA: on a CPU fp16 convolutions are slower than fp32.
-    Raises DeviceError for an unknown or unavailable device.
+    Raises DeviceError for an unknown name, a CUDA request torch cannot serve (a CPU-only build
+    of torch is named as such, with the command that installs the CUDA one), or a GPU index
+    beyond the visible ones.
     """
     import torch
 
-    name = device.lower()
-    if name not in {"auto", "cpu", "cuda"}:
-        raise DeviceError(f"unknown device '{device}': use auto, cpu or cuda")
+    name = device.lower().strip()
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise DeviceError("--device cuda was asked for but no CUDA GPU is visible; use --device cpu")
-    if half and name != "cuda":
+    index = _cuda_index(name, device)
+    if index is not None:
+        _check_cuda(torch, index, device)
+    if half and index is None:
         raise DeviceError("--half needs a CUDA device; drop --half to run in float32 on the CPU")
     dtype = torch.float16 if half else torch.float32
     return Placement(device=torch.device(name), dtype=dtype)
+
+
+CUDA_INSTALL = "pip install -c constraints-cuda.txt 'torch==2.13.0' from the vidgen checkout (or make install TORCH=cuda)"
+
+
+def _cuda_index(name: str, asked: str) -> int | None:
+    """None for the CPU, else the GPU index of `cuda` (0) or `cuda:N`."""
+    if name == "cpu":
+        return None
+    if name == "cuda":
+        return 0
+    if name.startswith("cuda:") and name[5:].isdigit():
+        return int(name[5:])
+    raise DeviceError(f"unknown device '{asked}': use auto, cpu, cuda or cuda:N (N a GPU index)")
+
+
+def _check_cuda(torch: Any, index: int, asked: str) -> None:
+    if torch.version.cuda is None and not torch.cuda.is_available():
+        raise DeviceError(f"--device {asked}: this torch ({torch.__version__}) is the CPU-only build; for an NVIDIA GPU "
+                          f"install the CUDA build: {CUDA_INSTALL}; or use --device cpu")
+    if not torch.cuda.is_available():
+        raise DeviceError(f"--device {asked}: torch {torch.__version__} (CUDA {torch.version.cuda}) sees no GPU; "
+                          "check the driver with nvidia-smi and CUDA_VISIBLE_DEVICES, or use --device cpu")
+    if index >= (count := torch.cuda.device_count()):
+        raise DeviceError(f"--device {asked}: only {count} GPU(s) visible (cuda:0 to cuda:{count - 1})")
 
 
 def set_threads(threads: int | None = None) -> int:

@@ -106,12 +106,43 @@ def output_for(source: str, output: str, batch: bool, suffix_for: Callable[[str]
     return str(Path(output) / f"{stem}{suffix_for(source)}")
 
 
+def parse_shard(shard: str | None) -> tuple[int, int] | None:
+    """'K/N' (1 <= K <= N) -> (K, N); None stays None."""
+    if shard is None:
+        return None
+    try:
+        k, n = (int(part) for part in shard.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {shard}: use K/N, e.g. --shard 2/8 for the second of eight workers") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {shard}: K must be between 1 and N (got {k} of {n})")
+    return k, n
+
+
+def shard_of(sources: list[str], shard: tuple[int, int] | None) -> list[str]:
+    """This worker's inputs: every N-th of the naturally sorted list, starting at the K-th, so
+    workers given the same inputs split them the same way, whatever order they were listed in."""
+    if shard is None:
+        return sources
+    k, n = shard
+    ordered = sorted(dict.fromkeys(sources), key=lambda s: natural_key(Path(s)))
+    mine = set(ordered[k - 1 :: n])
+    return [s for s in sources if s in mine]
+
+
 def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[[Job], dict[str, Any]],
              suffix_for: Callable[[str], str], skip_existing: bool = False, fail_fast: bool = False,
-             photos: bool = False, summary: dict[str, Any] | None = None) -> int:
+             photos: bool = False, summary: dict[str, Any] | None = None, shard: str | None = None) -> int:
     """Run `work` for each input; returns the exit code for the whole command. With --json the
-    last line is a summary object (with `summary` merged in), for one input as for many."""
+    last line is a summary object (with `summary` merged in), for one input as for many.
+
+    With `shard` ('K/N'), only this worker's part of the inputs, each claimed first (see
+    vidgen_cli.runtime.claims) so that workers sharing the output never process one input twice."""
+    from vidgen_cli.runtime.claims import try_claim
+
+    part = parse_shard(shard)
     sources, batch = expand_inputs(inputs, photos, named="{" in output)
+    sources = shard_of(sources, part)
     if batch and "{" not in output:
         file_like = (is_image_file(Path(output)) or is_video_file(Path(output))) and not Path(output).is_dir()
         if (Path(output).exists() and not Path(output).is_dir()) or file_like:
@@ -130,14 +161,25 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             continue
         if batch and "{" in output and destination != "-":
             Path(destination).parent.mkdir(parents=True, exist_ok=True)  # a template may name new folders
+        claim = None
+        if part is not None and destination != "-":
+            claim, why = try_claim(destination)
+            if claim is None:
+                skipped += 1
+                reporter.emit({"input": source, "output": destination, "skipped": True, "reason": why})
+                continue
         started = time.monotonic()
         try:
             record = work(Job(source, destination))
         except KeyboardInterrupt:
+            if claim is not None:
+                claim.release(done=False)
             raise
         except Exception as exc:  # noqa: BLE001 - reported per input, the batch goes on
             from vidgen_cli.cli.errors import debug
 
+            if claim is not None:
+                claim.release(done=False)
             if debug() or not batch:
                 raise
             failed += 1
@@ -147,6 +189,8 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             if fail_fast:
                 break
             continue
+        if claim is not None:
+            claim.release(done=True)
         succeeded += 1
         record = {"input": source, "output": destination, **record, "seconds": round(time.monotonic() - started, 3)}
         reporter.emit(record)

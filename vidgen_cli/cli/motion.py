@@ -85,7 +85,8 @@ def capture(
         reporter.note(f"{job.input} -> {job.output}: camera path of {len(motion)} frames")
         return {"frames": len(motion), "size": list(motion.size), "fps": str(motion.fps), "duration": round(float(motion.times[-1] + 1 / motion.fps), 6)}
 
-    raise typer.Exit(run_jobs(inputs, common.output, reporter, work, lambda _: ".json", common.skip_existing, common.fail_fast))
+    raise typer.Exit(run_jobs(inputs, common.output, reporter, work, lambda _: ".json", common.skip_existing, common.fail_fast,
+                              shard=common.shard))
 
 
 def _load_motion(source: str, reporter: Reporter) -> Any:

@@ -37,13 +37,15 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object per input and a summary object on stdout.")]
 SkipExisting = Annotated[bool, typer.Option("--skip-existing", help="With several inputs, skip those whose output exists.")]
 FailFast = Annotated[bool, typer.Option("--fail-fast", help="With several inputs, stop at the first failure.")]
+Shard = Annotated[Optional[str], typer.Option("--shard", metavar="K/N",
+                  help="Process the K-th of N parts of the sorted inputs; workers sharing -o never process an input twice.")]
 Codec = Annotated[Optional[str], typer.Option("--codec", metavar="NAME", help="Video encoder: libx264 (default), libx265, libvpx-vp9 (default for .webm), ffv1 (lossless), ...", rich_help_panel="Encoding")]
 Crf = Annotated[int, typer.Option("--crf", metavar="N", help="Constant rate factor: lower is better quality and bigger files.", rich_help_panel="Encoding")]
 Preset = Annotated[str, typer.Option("--preset", metavar="NAME", help="Encoder speed preset (x264/x265): ultrafast ... veryslow.", rich_help_panel="Encoding")]
 PixFmt = Annotated[Optional[str], typer.Option("--pix-fmt", metavar="FORMAT", help="Pixel format (default yuv420p; yuv444p for odd sizes).", rich_help_panel="Encoding")]
 NoAudio = Annotated[bool, typer.Option("--no-audio", help="Drop the audio instead of carrying it through.")]
 StreamFormat = Annotated[str, typer.Option("--format", metavar="FORMAT", help="Container when writing to stdout (-o -): nut, y4m, matroska, mpegts.", rich_help_panel="Encoding")]
-Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.", rich_help_panel="Model")]
+Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu, cuda or cuda:N (the N-th GPU).", rich_help_panel="Model")]
 Half = Annotated[bool, typer.Option("--half", help="Half precision (CUDA only).", rich_help_panel="Model")]
 
 
@@ -87,6 +89,7 @@ class Common:
     overwrite: bool = False
     skip_existing: bool = False
     fail_fast: bool = False
+    shard: Optional[str] = None
     quiet: bool = False
     json_out: bool = False
     codec: Optional[str] = None
@@ -129,7 +132,7 @@ class Common:
 
 _GROUPS: dict[str, list[tuple[str, Any]]] = {
     "output": [("output", Output), ("overwrite", Overwrite), ("skip_existing", SkipExisting), ("fail_fast", FailFast),
-               ("quiet", Quiet), ("json_out", Json)],
+               ("shard", Shard), ("quiet", Quiet), ("json_out", Json)],
     "encode": [("codec", Codec), ("crf", Crf), ("preset", Preset), ("pix_fmt", PixFmt), ("stream_format", StreamFormat),
                ("no_audio", NoAudio)],
     "model": [("device", Device), ("half", Half), ("resume", Resume)],

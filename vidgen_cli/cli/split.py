@@ -74,7 +74,8 @@ def split(
             record["cuts"] = result.cuts
         return record
 
-    code = run_jobs(inputs, common.output, reporter, work, suffix_for=lambda _: "", skip_existing=common.skip_existing, fail_fast=common.fail_fast)
+    code = run_jobs(inputs, common.output, reporter, work, suffix_for=lambda _: "", skip_existing=common.skip_existing, fail_fast=common.fail_fast,
+                    shard=common.shard)
     raise typer.Exit(code)
 
 

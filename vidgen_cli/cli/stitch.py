@@ -46,5 +46,6 @@ def stitch(
                       + (f", audio from {result.audio}" if result.audio else ""))
         return {"frames": result.frames, "fps": float(result.fps), "duration": round(result.duration, 6), "audio": result.audio}
 
-    code = run_jobs(inputs, common.output, reporter, work, suffix_for=lambda _: ".mp4", skip_existing=common.skip_existing, fail_fast=common.fail_fast)
+    code = run_jobs(inputs, common.output, reporter, work, suffix_for=lambda _: ".mp4", skip_existing=common.skip_existing, fail_fast=common.fail_fast,
+                    shard=common.shard)
     raise typer.Exit(code)

@@ -8,7 +8,7 @@ import typer
 
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli import training as train
-from vidgen_cli.cli.training import recorded_command, run_training, set_threads
+from vidgen_cli.cli.training import prepare_run, recorded_command, run_training
 
 
 @handle_errors
@@ -34,6 +34,7 @@ def command(
     from rich.console import Console
 
     from vidgen_cli.device import choose
+    from vidgen_cli.train.core import portable_path
     from vidgen_cli.errors import InputError, UsageError
     from vidgen_cli.interpolate.training import InterpolationTask
     from vidgen_cli.models.interp import FusionConfig
@@ -42,8 +43,8 @@ def command(
 
     if steps < 1 or batch_size < 1 or pool < 1:
         raise UsageError("--steps, --batch-size and --pool must be at least 1")
-    set_threads(threads)
     placement = choose(device)
+    prepare_run(threads, seed)  # before the model is built: its initial weights come from the seed
     clips = load_clips(data, max_side=max_side, max_frames=max_frames)
     if not clips:
         raise InputError("no readable videos or frame folders under --data; pass folders with .mp4/.webm/... or .png frames")
@@ -51,7 +52,7 @@ def command(
     console.print(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames", soft_wrap=True)
     with console.status(f"estimating flow for {pool} training triplets"):
         task = InterpolationTask(clips, config=FusionConfig(refine=refine_channels), pool=pool, crop=crop, seed=seed,
-                                 sources=[str(p) for p in data])
+                                 sources=[portable_path(p) for p in data])
     settings = TrainSettings(out=out, steps=steps, batch_size=batch_size, lr=lr, checkpoint_every=checkpoint_every,
                              validate_every=validate_every, seed=seed, resume=resume, command=recorded_command("interpolate"))
     run_training("interpolate", task, settings, placement, _summary)

@@ -9,7 +9,7 @@ import typer
 
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli import training as train
-from vidgen_cli.cli.training import recorded_command, run_training, set_threads
+from vidgen_cli.cli.training import prepare_run, recorded_command, run_training
 
 SYNTHETIC = ("moving-digits",)
 
@@ -47,8 +47,8 @@ def command(
     from vidgen_cli.predict.training import DigitsTask, VideoRefineTask
     from vidgen_cli.train.core import TrainSettings
 
-    set_threads(threads)
     placement = choose(device)
+    prepare_run(threads, seed)  # before the model is built: its initial weights come from the seed
     out = Path(out).with_suffix(".pt")
     with Console(stderr=True).status("preparing training data"):
         task = DigitsTask() if synthetic else VideoRefineTask(list(data), crop=crop, pool=pool)

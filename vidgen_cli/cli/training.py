@@ -4,6 +4,7 @@ the progress display (step, loss, validation, ETA on stderr)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,30 +38,43 @@ CheckpointEvery = Annotated[int, typer.Option("--checkpoint-every", min=1, metav
 ValidateEvery = Annotated[int, typer.Option("--validate-every", min=1, metavar="N", help="Validate every N steps.")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue from NAME.ckpt if present.")]
 Seed = Annotated[int, typer.Option("--seed", metavar="N", help="Random seed (data sampling, init).")]
-Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu or cuda.")]
+Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu, cuda or cuda:N (the N-th GPU).")]
 Threads = Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", help="CPU threads for torch (default: half the cores).")]
 Crop = Annotated[int, typer.Option("--crop", min=32, metavar="PIXELS", help="Training crop size.")]
 MaxSide = Annotated[int, typer.Option("--max-side", metavar="PIXELS", help="Clips are decoded at most this large (longer side).")]
 MaxFrames = Annotated[int, typer.Option("--max-frames", metavar="N", help="Frames decoded per clip at most.")]
 
 
+_OUTPUT_FLAGS = {"-o", "--output", "--out"}
+
+
 def recorded_command(name: str) -> list[str]:
-    """The user-facing command line for the metadata, run as `vidgen train NAME` or as a module."""
+    """The user-facing command line for the metadata, run as `vidgen train NAME` or as a module;
+    paths in it are made portable (see portable_path), so the command reruns from the repository."""
+    from vidgen_cli.train.core import portable_path
+
     args = sys.argv[1:]
     if args[:2] == ["train", name]:
         args = args[2:]
-    return ["vidgen", "train", name, *args]
+    recorded = []
+    for i, arg in enumerate(args):
+        is_path = not arg.startswith("-") and (Path(arg).exists() or (i > 0 and args[i - 1] in _OUTPUT_FLAGS))
+        recorded.append(portable_path(arg) if is_path else arg)
+    return ["vidgen", "train", name, *recorded]
 
 
-def set_threads(threads: int | None) -> None:
-    """Pin torch (and OpenCV) threads; None keeps vidgen's default of half the cores. Called once,
-    at the top of a train command; nothing after it changes the count (device.choose has no side effects)."""
+def prepare_run(threads: int | None, seed: int) -> None:
+    """Pin torch (and OpenCV) threads (None keeps vidgen's default of half the cores) and seed
+    every generator, before the command builds its model: the initial weights come from the seed.
+    Called once, at the top of a train command (device.choose has no side effects)."""
     import cv2
 
     from vidgen_cli import device
+    from vidgen_cli.train.core import seed_everything
 
     device.set_threads(threads)
     cv2.setNumThreads(1)
+    seed_everything(seed)
 
 
 def _default_summary(metrics: dict[str, float]) -> str:

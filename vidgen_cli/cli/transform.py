@@ -87,5 +87,5 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         return {**record, "placement": where} if where is not None else record
 
     code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast,
-                    photos=photos, summary={"placement": where} if where is not None else None)
+                    photos=photos, summary={"placement": where} if where is not None else None, shard=common.shard)
     raise typer.Exit(code)

@@ -13,7 +13,9 @@ come back at the same size).
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -102,12 +104,18 @@ class StyleNorm(nn.Module):
         self.beta = nn.Linear(style_dim, channels)
         self.gamma = nn.Linear(style_dim, channels)
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
+        """flat: N bools, images known to be constant (their every channel is constant in exact
+        arithmetic, so its spread is rounding noise); those come out as beta exactly instead of
+        noise scaled up to unit variance."""
         mean = x.mean(dim=(2, 3), keepdim=True)
         var = (x - mean).square().mean(dim=(2, 3), keepdim=True)
         gamma = self.gamma(style)[:, :, None, None]
         beta = self.beta(style)[:, :, None, None]
         scale = gamma * torch.rsqrt(var + self.eps)
+        if flat is not None:
+            keep = ~flat[:, None, None, None]
+            return torch.where(keep, x * scale + (beta - mean * scale), beta.to(x.dtype).expand_as(x))
         return x * scale + (beta - mean * scale)
 
 
@@ -129,9 +137,9 @@ class _Residual(nn.Module):
         self.conv2 = _ReflectConv(channels, channels, 3)
         self.norm2 = StyleNorm(channels, style_dim)
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        h = F.relu(self.norm1(self.conv1(x), style))
-        return x + self.norm2(self.conv2(h), style)
+    def forward(self, x: torch.Tensor, style: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
+        h = F.relu(self.norm1(self.conv1(x), style, flat))
+        return x + self.norm2(self.conv2(h), style, flat)
 
 
 # Nearest x2 upsampling then a 3x3 conv equals, for each of the four output phases, a 3x3 conv on the
@@ -163,7 +171,7 @@ class _Upsample(nn.Module):
         self.conv = _ReflectConv(cin, cout, kernel)
         self.norm = StyleNorm(cout, style_dim)
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
         conv = self.conv.conv
         if self.scale == 2 and conv.kernel_size == (3, 3):
             bias = conv.bias.repeat_interleave(4) if conv.bias is not None else None
@@ -173,7 +181,7 @@ class _Upsample(nn.Module):
             if self.scale != 1:
                 x = F.interpolate(x, scale_factor=self.scale, mode="nearest")
             x = self.conv(x)
-        return self.norm(x, style)
+        return self.norm(x, style, flat)
 
 
 @dataclass
@@ -203,18 +211,73 @@ class StyleTransformer(nn.Module):
         self.expand2 = _Upsample(c2, c1, 3, 2, config.style_dim)
         self.expand3 = _Upsample(c1, 3, k, 1, config.style_dim)
 
+    # Inference guards (on once set_compute_dtype is called, as the stylize pipeline does): the first
+    # layer in exact float32 and flat images handled exactly. Off for training, whose numerics the
+    # shipped student was trained with (the teacher's targets and the student under autocast).
+    precision_guards = False
+
+    def set_compute_dtype(self, dtype: torch.dtype) -> "StyleTransformer":
+        """Run in `dtype` (float16/bfloat16 on a GPU) except the first 9x9 RGB convolution, which
+        stays float32 without TF32: on smooth content (gradients, skies) its rounding in half
+        precision or TF32 is amplified by the instance norms after it (CPU-emulated float16 on a
+        gradient frame: mean 7.1, max 198 grey levels of error with it in float16, 0.45 and 5.7
+        without; tests/test_precision.py). Turns the inference guards on."""
+        for name, module in self.named_children():
+            module.to(torch.float32 if name == "contract1" else dtype)
+        self.precision_guards = True
+        return self
+
     def forward(self, content: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        """content: N x 3 x H x W in [0, 1]; style: N x style_dim (or 1 x style_dim, broadcast)."""
+        """content: N x 3 x H x W in [0, 1], any float dtype (float32 keeps the first layer exact);
+        style: N x style_dim (or 1 x style_dim, broadcast). Returns N x 3 x H x W in [0, 1].
+
+        With the inference guards on (set_compute_dtype), the output has the dtype of the layers
+        after the first, and an image whose every channel is constant (a black intro, a blank title
+        card) comes out as the exact response of the network to a constant image: without the guard
+        each instance norm scales the rounding noise of such a frame up to unit variance, and the
+        output is noise-driven texture that differs between precisions (fp32 against fp64: 51 grey
+        levels on average).
+        """
         if style.shape[0] != content.shape[0]:
             style = style.expand(content.shape[0], -1)
-        h = F.relu(self.contract1(content))
+        flat = None
+        if self.precision_guards:
+            flat = (content.amax(dim=(2, 3)) - content.amin(dim=(2, 3))).amax(dim=1) < FLAT_RANGE
+            flat = flat if bool(flat.any()) else None  # one check (one GPU sync) per batch, not per norm
+            compute = self.contract2.conv.weight.dtype
+            with _full_precision(content.device):
+                h = F.relu(self.contract1(content.to(self.contract1.conv.weight.dtype))).to(compute)
+            style = style.to(compute)
+        else:
+            h = F.relu(self.contract1(content))
         h = F.relu(self.contract2(h))
         h = F.relu(self.contract3(h))
         for block in self.residual:
-            h = block(h, style)
-        h = F.relu(self.expand1(h, style))
-        h = F.relu(self.expand2(h, style))
-        return torch.sigmoid(self.expand3(h, style))
+            h = block(h, style, flat)
+        h = F.relu(self.expand1(h, style, flat))
+        h = F.relu(self.expand2(h, style, flat))
+        return torch.sigmoid(self.expand3(h, style, flat))
+
+
+FLAT_RANGE = 0.5 / 255  # an input whose channels span less than half a grey level is constant
+
+
+@contextmanager
+def _full_precision(device: torch.device) -> Iterator[None]:
+    """float32 convolutions without TF32 (cuDNN's default on Ampere and later) and outside autocast."""
+    if not torch.amp.is_autocast_available(device.type):
+        yield
+        return
+    with torch.autocast(device.type, enabled=False):
+        if device.type != "cuda":
+            yield
+            return
+        conv = torch.backends.cudnn.conv
+        before, conv.fp32_precision = conv.fp32_precision, "ieee"
+        try:
+            yield
+        finally:
+            conv.fp32_precision = before
 
 
 register("magenta-style-predictor", StylePredictorConfig, StylePredictor)

@@ -27,6 +27,7 @@ from vidgen_cli.models.predict import (
 )
 from vidgen_cli.predict import moving_digits
 from vidgen_cli.train.clips import load_clips
+from vidgen_cli.train.core import portable_path
 from vidgen_cli.vision.extrapolate import estimate_velocity, extrapolate
 from vidgen_cli.vision.flow import DISFlow
 
@@ -61,7 +62,7 @@ class VideoRefineTask:
         weights = np.array([len(f) for _, f in self.train], np.float64)
         self.clip_p = weights / weights.sum()
         self.data: dict[str, Any] = {
-            "paths": [str(p) for p in paths],
+            "paths": [portable_path(p) for p in paths],
             "clips": [c.name for c in clips],
             "max_side": max_side,
             "max_frames": max_frames,

@@ -64,7 +64,7 @@ class Stylizer:
         self._torch = torch
         self.predictor = magenta_onnx.load_predictor().to(self.placement.device)
         self.transformer, self.weights_sha256 = self._load_transformer(model)
-        self.transformer = self.transformer.to(self.placement.device, self.placement.dtype)
+        self.transformer = self.transformer.to(self.placement.device).set_compute_dtype(self.placement.dtype)
         # channels-last convolutions measured ~1.5x faster for this network on the CPU
         self.transformer = self.transformer.to(memory_format=torch.channels_last)
         self.style_vector = self.predict_style(style_images(style))
@@ -106,13 +106,15 @@ class Stylizer:
 
     def stylize_array(self, frame: np.ndarray, vector: Any) -> np.ndarray:
         """One processing-size uint8 frame -> float32 stylization (0-255), same size."""
-        from vidgen_cli.device import to_array, to_tensor
+        from vidgen_cli.device import Placement, to_array, to_tensor
 
         h, w = frame.shape[:2]
-        # the network downsamples by 4: reflect-pad, then crop
-        x = to_tensor(frame, self.placement, multiple=4, pad="reflect", channels_last=True) / 255
+        # the network downsamples by 4: reflect-pad, then crop; float32 in, as the first layer runs
+        # in float32 whatever the placement (see StyleTransformer.set_compute_dtype)
+        exact = Placement(self.placement.device, self._torch.float32)
+        x = to_tensor(frame, exact, multiple=4, pad="reflect", channels_last=True) / 255
         with self._torch.inference_mode():
-            y = self.transformer(x, vector.to(self.placement.dtype))
+            y = self.transformer(x, vector)
         return to_array(y, h, w) * 255
 
     def processor(self) -> "StylizeStream":

@@ -108,7 +108,8 @@ def save(path: Path, arch: str, config: Any, model: Any, metadata: dict[str, Any
     config_dict = asdict(config) if is_dataclass(config) else dict(config)
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     tmp = path.with_name(path.name + ".part")
-    torch.save({"arch": arch, "config": config_dict, "model": state}, tmp)
+    with open(tmp, "wb") as handle:  # a file object: torch.save would name the archive after a path,
+        torch.save({"arch": arch, "config": config_dict, "model": state}, handle)  # and the sha256 with it
     os.replace(tmp, path)
     meta = {"arch": arch, "config": config_dict, **metadata, "sha256": sha256_of(path)}
     meta_tmp = path.with_suffix(".json.part")
