@@ -225,7 +225,8 @@ def test_split_to_stdout_is_refused(extra, clips, tmp_path, monkeypatch):
 
 
 def test_every_writer_reports_no_frames_with_one_exit_code(tmp_path):
-    from vidgen_cli.io.encode import EncodeOptions, ImageFolderWriter, VideoWriter
+    from vidgen_cli.io.encode import EncodeOptions, VideoWriter
+    from vidgen_cli.io.image_writers import ImageFolderWriter
     from vidgen_cli.runtime.resume import ResumableFramesWriter, SegmentedVideoWriter
 
     writers = [VideoWriter(tmp_path / "a.mp4", Fraction(24)), ImageFolderWriter(tmp_path / "b"),

@@ -13,6 +13,7 @@ from vidgen_cli.cli.demo import demo
 from vidgen_cli.cli.eval import evaluate
 from vidgen_cli.cli.help import VidgenGroup, register
 from vidgen_cli.cli.interpolate import interpolate
+from vidgen_cli.cli.motion import motion_app
 from vidgen_cli.cli.predict import predict
 from vidgen_cli.cli.probe import probe
 from vidgen_cli.cli.split import split
@@ -39,6 +40,7 @@ register(train_app, "interpolate", train_interpolate.command, "train interpolate
 register(train_app, "predict", train_predict.command, "train predict")
 register(train_app, "stylize", train_stylize.command, "train stylize")
 app.add_typer(train_app, name="train")
+app.add_typer(motion_app, name="motion")
 
 
 def _version(value: bool) -> None:

@@ -144,6 +144,7 @@ _GROUPS: dict[str, list[tuple[str, Any]]] = {
     "encode": [("codec", Codec), ("crf", Crf), ("preset", Preset), ("pix_fmt", PixFmt), ("stream_format", StreamFormat),
                ("no_audio", NoAudio)],
     "model": [("device", Device), ("half", Half), ("resume", Resume)],
+    "resume": [("resume", Resume)],  # commands with no model (no --device/--half)
     "span": [("start", Start), ("end", End)],
     "decode": [("deinterlace", Deinterlace)],
 }

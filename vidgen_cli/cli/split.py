@@ -12,7 +12,8 @@ from vidgen_cli.cli.batch import Job, run_jobs
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import InputError, UsageError
-from vidgen_cli.io.encode import EncodeOptions, ImageFolderWriter
+from vidgen_cli.io.encode import EncodeOptions
+from vidgen_cli.io.image_writers import ImageFolderWriter
 from vidgen_cli.io.outputs import check_output
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD
 

@@ -32,6 +32,7 @@ class Plan:
     audio_duration: float | None = None  # cut the source's audio to this length
     audio: bool = True  # False when the output does not line up with the source's audio
     clock: Clock = same_times  # when output frame k plays (runtime/timeline.py)
+    open_frames: Callable[[int], Any] | None = None  # frames from input frame N on, instead of decoding the input
 
 
 def suffix_for(source: str) -> str:
@@ -41,11 +42,12 @@ def suffix_for(source: str) -> str:
 
 
 def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[[VideoInfo], Plan],
-                      photos: bool = False, last_frame: int | None = None) -> None:
+                      photos: bool = False, last_frame: int | None = None, models: bool = True) -> None:
     """Run `plan` for every input; raises typer.Exit with the batch's exit code.
 
     `plan` sees each input as trimmed by --start/--end (and `last_frame`, predict's --at); with
-    `photos`, a folder of images of different sizes is a batch of single images."""
+    `photos`, a folder of images of different sizes is a batch of single images. `models=False`
+    (OpenCV-only commands such as `motion`): no placement line or record, torch not imported."""
     from vidgen_cli.runtime.job import OutputSettings, describe, output_kind, run_job
     from vidgen_cli.runtime.span import resolve_span, trim_info
 
@@ -53,7 +55,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         raise UsageError("--json prints to stdout, which -o - already uses for video")
     start, end = common.span_times()
     reporter = Reporter(common.quiet, common.json_out)
-    where = placement_record(common.placement())
+    where = placement_record(common.placement()) if models else None
     announced = []  # the placement line comes once, with the first frame (an input or output refused before is one line)
     settings = OutputSettings(encode=common.encode_options(), audio=not common.no_audio,
                               stream_format=common.stream_format, resume=common.resume, deinterlace=common.deinterlace_on)
@@ -65,14 +67,15 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         chosen = plan(trim_info(info, span))
         with reporter.progress(f"{label} {Path(job.input).name}", chosen.expected_frames) as update:
             def on_frame(done: int) -> None:
-                if not announced:
+                if not announced and where is not None:
                     reporter.note(placement_line(where))
                     announced.append(True)
                 update(done)
 
             job_settings = replace(settings, audio=settings.audio and chosen.audio, audio_duration=chosen.audio_duration)
             result = run_job(job.input, job.output, chosen.processor, chosen.fps, job_settings, chosen.options,
-                             reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span, clock=chosen.clock)
+                             reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span, clock=chosen.clock,
+                             open_frames=chosen.open_frames)
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
         part = f" (input frames {span.first}-{span.first + span.count - 1}, from {span.start_time:.3f} s)" if not span.whole else ""
@@ -83,8 +86,8 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         record = result.to_json()
         if not span.whole:
             record["span"] = span.to_json()
-        return {**record, "placement": where}
+        return {**record, "placement": where} if where is not None else record
 
     code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast,
-                    photos=photos, summary={"placement": where}, shard=common.shard)
+                    photos=photos, summary={"placement": where} if where is not None else None, shard=common.shard)
     raise typer.Exit(code)

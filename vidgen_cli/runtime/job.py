@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from vidgen_cli.errors import UsageError
 from vidgen_cli.io.decode import FrameReader, open_input
 from vidgen_cli.io.encode import (
     EncodeOptions,
-    ImageFileWriter,
     MediaSource,
     VideoWriter,
     WarnFn,
@@ -27,6 +28,7 @@ from vidgen_cli.io.encode import (
     default_codec,
 )
 from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for
+from vidgen_cli.io.image_writers import ImageFileWriter
 from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.probe import probe
 from vidgen_cli.runtime.planes import fit_processor
@@ -119,14 +121,17 @@ def input_clock(info: VideoInfo, reader: object, first_input: int = 0, first_fra
 def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fraction, settings: OutputSettings,
             options_key: dict[str, Any], reader: FrameReader | None = None, info: VideoInfo | None = None,
             on_frame: Callable[[int], None] | None = None, warn: WarnFn | None = None, span: Span = WHOLE,
-            clock: Clock = same_times) -> JobResult:
+            clock: Clock = same_times, open_frames: Callable[[int], Iterable[np.ndarray]] | None = None) -> JobResult:
     """Decode `source` (the frames of `span` only), push every frame through `processor`, write `output`.
 
     `clock` says when output frame k plays given the input frames' times (runtime/timeline.py).
     A variable-frame-rate input (or a stream, which cannot be scanned ahead) is written with every
     frame's own time; a constant-rate one at `out_fps` from its first frame's time. The whole of a
     file keeps the video's offset from the other streams; a span starts at 0 with its audio. The
-    pixel aspect (SAR) is kept."""
+    pixel aspect (SAR) is kept.
+
+    `open_frames(first)`, when given, supplies the frames from input frame `first` on instead of
+    decoding `source` (e.g. a still repeated as a clip); a resume starts it where the output stopped."""
     if info is None:
         reader, info = describe(source)
     kind = output_kind(output)
@@ -168,7 +173,10 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     if state is not None:
         processor.load_state_dict(state)
     marks = resumable
-    frames_reader = reader if reader is not None else span_reader(info, span, first_input, settings.deinterlace)
+    if open_frames is not None:
+        frames_reader: Iterable[np.ndarray] = open_frames(first_input)
+    else:
+        frames_reader = reader if reader is not None else span_reader(info, span, first_input, settings.deinterlace)
     processor = fit_processor(processor, _decoded_pixels(info), warn)
     source_time = input_clock(info, frames_reader, first_input, span.first)
     # Frames folders keep the source's timeline (their manifest cuts the audio); a video cut from a span starts at 0.

@@ -255,7 +255,7 @@ class ResumableFramesWriter:
 
     def __init__(self, output: str | Path, image_format: str, fps: Fraction, key: str, resume: bool,
                  segment_frames: int | None = None, warn: WarnFn | None = None, **manifest: Any) -> None:
-        from vidgen_cli.io.encode import ImageFolderWriter
+        from vidgen_cli.io.image_writers import ImageFolderWriter
 
         self.output = Path(output)
         self.cut = SegmentClock(segment_frames)

@@ -25,11 +25,18 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
 class DISFlow:
     """OpenCV's DIS optical flow; creating the object once per stream saves its set-up cost."""
 
-    def __init__(self, preset: str = "medium") -> None:
+    def __init__(self, preset: str = "medium", finest_scale: int | None = None) -> None:
         self._dis = cv2.DISOpticalFlow_create(_PRESETS[preset])
+        if finest_scale is not None:  # 0: patches matched at full resolution (medium stops at 1/2)
+            self._dis.setFinestScale(finest_scale)
 
     def __call__(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         return self._dis.calc(to_gray(first), to_gray(second), None)
+
+    def refine(self, first: np.ndarray, second: np.ndarray, initial: np.ndarray) -> np.ndarray:
+        """Flow first -> second starting from `initial` (H x W x 2 float32), e.g. chained steps:
+        DIS takes a flow of the right size and type passed in as its initial estimate."""
+        return self._dis.calc(to_gray(first), to_gray(second), np.array(initial, np.float32, order="C"))
 
 
 def farneback(first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -1,0 +1,207 @@
+"""`vidgen motion`: capture a video's camera motion, replay it, stabilize, propagate edited key frames."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import numpy as np
+import typer
+
+from vidgen_cli.cli import options as opt
+from vidgen_cli.cli.batch import Job, expand_inputs, run_jobs
+from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli.report import Reporter
+from vidgen_cli.cli.transform import Plan, run_model_command
+from vidgen_cli.errors import UsageError
+
+motion_app = typer.Typer(help="Camera motion: capture it, replay it onto other footage, stabilize, carry edited key frames through a video.",
+                         no_args_is_help=True)
+
+Videos = Annotated[list[str], typer.Argument(metavar="VIDEO...", show_default=False,
+                  help="Video files, frame folders, folders of those, globs, or - for a stream on stdin (capture only).")]
+Targets = Annotated[list[str], typer.Argument(metavar="TARGET...", show_default=False,
+                   help="Still images or steady videos (frame folders, folders of those, globs, - for stdin) to give the motion to.")]
+OneVideo = Annotated[list[str], typer.Argument(metavar="VIDEO", show_default=False, help="The video (file or frames folder) the keys were painted on.")]
+Crop = Annotated[str, typer.Option("--crop", help="auto: zoom just enough to hide the borders a warp uncovers; none: leave them black.")]
+
+
+def _no_stdin(inputs: list[str], command: str) -> None:
+    if "-" in inputs:
+        raise UsageError(f"motion {command} reads the video twice (analysis, then rendering); pass a file or frames folder, not -")
+
+
+def _warn_if_variable(reporter: Reporter, info: Any) -> None:
+    """The writer is constant-rate: say so when that moves a VFR input's frames by over half a frame."""
+    stamps, fps = info.timestamps, info.fps
+    if not info.vfr or stamps is None or not fps or len(stamps) < 2:
+        return
+    shift = float(abs(stamps - stamps[0] - np.arange(len(stamps)) / float(fps)).max())
+    if shift > 0.5 / float(fps):
+        reporter.warn(f"{info.path} has variable frame timing; the output keeps every frame at a constant "
+                      f"{float(fps):.3f} fps, which moves some frames by up to {shift * 1000:.0f} ms")
+
+
+def _analyse(reporter: Reporter, source: str, info: Any, label: str) -> Any:
+    """Capture the camera path of one input with a progress bar."""
+    from vidgen_cli.motion.capture import capture as capture_path
+
+    with reporter.progress(f"{label} {Path(source).name}", info.frame_count or None) as update:
+        return capture_path(source, info, on_frame=update)
+
+
+@motion_app.command("capture")
+@handle_errors
+@opt.with_common_options("output")
+def capture(
+    inputs: Videos,
+    common: opt.Common,
+    dense: Annotated[Optional[str], typer.Option("--dense", help="Also write per-frame optical flow (flow_NNNNNN.npz, frame k-1 -> k, float16 pixels) into this folder.")] = None,
+) -> None:
+    """Measure the camera's motion: a homography per frame (frame 0 -> frame k) in a JSON motion file."""
+    from vidgen_cli.io.outputs import check_output
+    from vidgen_cli.io.probe import probe
+
+    if common.json_out and common.output == "-":
+        raise UsageError("--json prints to stdout, which -o - already uses for the motion file")
+    reporter = Reporter(common.quiet, common.json_out)
+    several = expand_inputs(inputs)[1]
+
+    def work(job: Job) -> dict[str, Any]:
+        check_output(job.output, [job.input], common.overwrite)
+        flows = None
+        if dense is not None:
+            flows = Path(dense) / (Path(job.input).stem if several else "")
+            check_output(flows, [job.input], common.overwrite)
+        info = probe(job.input) if job.input != "-" else None  # stdin is probed by reading it
+        from vidgen_cli.motion.capture import capture as capture_path
+
+        with reporter.progress(f"capture {Path(job.input).name}", info.frame_count if info else None) as update:
+            motion = capture_path(job.input, info, on_frame=update, dense=flows)
+        motion.save(job.output)
+        reporter.note(f"{job.input} -> {job.output}: camera path of {len(motion)} frames")
+        return {"frames": len(motion), "size": list(motion.size), "fps": str(motion.fps), "duration": round(float(motion.times[-1] + 1 / motion.fps), 6)}
+
+    raise typer.Exit(run_jobs(inputs, common.output, reporter, work, lambda _: ".json", common.skip_existing, common.fail_fast,
+                              shard=common.shard))
+
+
+def _load_motion(source: str, reporter: Reporter) -> Any:
+    from vidgen_cli.io.paths import VIDEO_SUFFIXES
+    from vidgen_cli.io.probe import probe
+    from vidgen_cli.motion.path import load
+
+    if Path(source).suffix.lower() == ".json":
+        return load(source)
+    if Path(source).suffix.lower() in VIDEO_SUFFIXES or Path(source).is_dir():
+        return _analyse(reporter, source, probe(source), "capture")
+    raise UsageError(f"--motion {source}: give a motion .json (vidgen motion capture) or a video to capture it from")
+
+
+@motion_app.command("replay")
+@handle_errors
+@opt.with_common_options("output", "encode", "resume")
+def replay(
+    inputs: Targets,
+    common: opt.Common,
+    motion: Annotated[str, typer.Option("--motion", "-m", help="A motion .json from `vidgen motion capture`, or a video to capture it from.", show_default=False)],
+    crop: Crop = "auto",
+) -> None:
+    """Give a still image or a steady video a captured camera motion (frame k = target warped by H_k)."""
+    from vidgen_cli.io.decode import read_image
+    from vidgen_cli.motion.replay import fit_still, plan_warps, repeat_still, target_size
+    from vidgen_cli.motion.warp import WarpStream
+
+    path = _load_motion(motion, Reporter(common.quiet, common.json_out))
+    digest = hashlib.sha256(json.dumps(path.to_json()).encode()).hexdigest()[:16]
+    frames = len(path)
+
+    def plan(info) -> Plan:
+        size = target_size(path, info)
+        warps, zoom = plan_warps(path, size, crop)
+        open_frames = None
+        if info.kind == "image":
+            still = fit_still(read_image(Path(info.path), info.pixels), size)  # as info.pixels says: run_job fits it to the processor
+            open_frames = lambda start: repeat_still(still, frames, start)  # noqa: E731
+        return Plan(WarpStream(warps, size, drop_extra=True), path.fps, frames, {"motion": digest, "crop": crop},
+                    audio_duration=frames / float(path.fps), open_frames=open_frames)
+
+    run_model_command("replay", inputs, common, plan, models=False)
+
+
+@motion_app.command("stabilize")
+@handle_errors
+@opt.with_common_options("output", "encode", "resume")
+def stabilize(
+    inputs: Videos,
+    common: opt.Common,
+    smoothing: Annotated[float, typer.Option("--smoothing", help="How much of the camera's motion counts as shake: the Gaussian's sigma, in seconds.")] = 1.0,
+    crop: Crop = "auto",
+) -> None:
+    """Remove camera shake, keep the intentional move; same frames, timing and audio."""
+    from vidgen_cli.motion.stabilize import plan as plan_stabilization
+    from vidgen_cli.motion.warp import WarpStream
+
+    _no_stdin(inputs, "stabilize")
+    if not 0 < smoothing <= 60:
+        raise UsageError(f"--smoothing {smoothing}: use a number of seconds above 0 and up to 60")
+    if crop not in {"auto", "none"}:
+        raise UsageError(f"--crop {crop}: use auto or none")
+    reporter = Reporter(common.quiet, common.json_out)
+
+    def plan(info) -> Plan:
+        _warn_if_variable(reporter, info)
+        path = _analyse(reporter, info.path, info, "analyse")
+        fps = info.fps or Fraction(25)
+        chosen = plan_stabilization(path.H, path.size, fps, smoothing, crop)
+        if chosen.uncovered:
+            reporter.warn(f"the shake is too large to hide in {chosen.uncovered} frames without zooming past "
+                          f"{chosen.zoom.max():.2f}x; black borders remain there (try a smaller --smoothing)")
+        return Plan(WarpStream(chosen.warps), fps, len(path), {"smoothing": smoothing, "crop": crop})
+
+    run_model_command("stabilize", inputs, common, plan, models=False)
+
+
+@motion_app.command("propagate")
+@handle_errors
+@opt.with_common_options("output", "encode", "resume")
+def propagate(
+    inputs: OneVideo,
+    common: opt.Common,
+    key: Annotated[list[str], typer.Option("--key", "-k", help="A frame of the video with edits painted on it (PNG at the video's size); repeat for several keys.", show_default=False)],
+    key_frame: Annotated[Optional[list[int]], typer.Option("--key-frame", help="The frame index (from 0) each --key was taken from; default 0 for a single key.")] = None,
+) -> None:
+    """Carry edits painted on key frames through the video along its motion (disocclusions show the original)."""
+    from vidgen_cli.io.decode import read_image
+    from vidgen_cli.motion.propagate import BackwardStore, Key, PropagateStream, check_keys, needs_store
+
+    _no_stdin(inputs, "propagate")
+    if len(inputs) != 1 or expand_inputs(inputs)[1]:
+        raise UsageError("motion propagate takes one video: its keys are frames of that video")
+    indices = key_frame or ([0] if len(key) == 1 else [])
+    if len(indices) != len(key):
+        raise UsageError(f"{len(key)} --key but {len(indices)} --key-frame; give one --key-frame N for each --key")
+    images = [read_image(Path(k)) for k in key]
+    reporter = Reporter(common.quiet, common.json_out)
+    stores: list[Any] = []
+    options = {"keys": [hashlib.sha256(image.tobytes()).hexdigest()[:16] for image in images], "key_frames": indices}
+
+    def plan(info) -> Plan:
+        _warn_if_variable(reporter, info)
+        keys = check_keys([Key(i, image) for i, image in zip(indices, images)], info, key)
+        store = None
+        if needs_store(keys):
+            folder = Path(common.output).resolve().parent if common.output != "-" else None
+            with reporter.progress(f"prepass {Path(info.path).name}", keys[-1].index + 1) as update:
+                store = BackwardStore(info.path, info, keys, None, folder, on_frame=update)
+            stores.append(store)
+        return Plan(PropagateStream(keys, store), info.fps or Fraction(25), info.frame_count or None, options)
+
+    try:
+        run_model_command("propagate", inputs, common, plan, models=False)
+    finally:
+        for store in stores:
+            store.close()

@@ -1,0 +1,1 @@
+"""`vidgen motion`: capture camera motion, replay it, stabilize, propagate edited key frames."""

@@ -1,0 +1,78 @@
+"""Capture a video's camera motion: one homography per frame (see vision/homography.py)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidgen_cli.errors import InputError
+from vidgen_cli.io.decode import open_input
+from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.io.outputs import commit, temporary_sibling
+from vidgen_cli.motion.path import MotionPath
+from vidgen_cli.vision.flow import DISFlow
+from vidgen_cli.vision.homography import KeyframeTracker, TrackerSettings, TrackingLost
+
+
+def frame_times(info: VideoInfo, count: int) -> np.ndarray:
+    """Presentation time (s, from 0) of the first `count` frames: the probed timestamps (VFR kept),
+    else frame index / fps."""
+    fps = float(info.fps or 25)
+    stamps = info.timestamps
+    if stamps is not None and len(stamps) >= count:
+        return np.asarray(stamps[:count], np.float64) - float(stamps[0])
+    return np.arange(count) / fps
+
+
+def track(frames: Iterable[np.ndarray], settings: TrackerSettings | None = None,
+          on_frame: Callable[[int], None] | None = None, dense: Path | None = None) -> np.ndarray:
+    """N x 3 x 3 camera path of RGB frames. `dense`: a folder to receive flow_NNNNNN.npz files
+    (frame k-1 -> k DIS flow, float16 H x W x 2 pixels, key 'flow'; none for frame 0)."""
+    tracker = KeyframeTracker(settings)
+    flow = DISFlow("medium") if dense is not None else None
+    path, previous = [], None
+    for k, frame in enumerate(frames):
+        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        path.append(tracker.push(gray))
+        if flow is not None and previous is not None:
+            np.savez_compressed(dense / f"flow_{k:06d}.npz", flow=flow(previous, gray).astype(np.float16))
+        previous = gray
+        if on_frame is not None:
+            on_frame(k + 1)
+    if len(path) < 2:
+        raise InputError(f"the video has {len(path)} frame(s); motion needs at least 2")
+    return np.stack(path)
+
+
+def capture(source: str, info: VideoInfo | None = None, settings: TrackerSettings | None = None,
+            on_frame: Callable[[int], None] | None = None, dense: str | Path | None = None) -> MotionPath:
+    """The camera path of a video file, frames folder or '-'. Raises InputError (TrackingLost
+    names the frame and time) when the video is too short or too featureless to track."""
+    reader = open_input(source, info=info) if source != "-" else open_input("-")
+    info = reader.info
+    folder = temporary = None
+    if dense is not None:
+        folder = Path(dense)
+        temporary = temporary_sibling(folder, is_dir=True)
+        temporary.mkdir()
+    try:
+        with reader:
+            H = track(reader, settings, on_frame, temporary)
+    except TrackingLost as lost:
+        times = frame_times(info, lost.frame + 1)
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+        raise TrackingLost(lost.frame, lost.points, float(times[lost.frame])) from None
+    except BaseException:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    if folder is not None and temporary is not None:
+        commit(temporary, folder)
+    fps = info.fps or Fraction(25)
+    return MotionPath((info.width, info.height), fps, frame_times(info, len(H)), H, Path(source).name)
