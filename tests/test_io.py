@@ -12,10 +12,10 @@ from vidgen_cli.errors import DecodeError, EncodeError, InputError, UsageError
 from vidgen_cli.io.decode import open_input
 from vidgen_cli.io.encode import (
     EncodeOptions,
-    ImageFolderWriter,
     MediaSource,
     VideoWriter,
 )
+from vidgen_cli.io.image_writers import ImageFolderWriter
 from vidgen_cli.io.probe import probe
 from vidgen_cli.runtime.threads import run_pipeline
 

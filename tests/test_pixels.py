@@ -250,3 +250,36 @@ def test_split_keeps_vp9_alpha_in_png_frames(rgba_folder, tmp_path):
     assert frame.shape[2] == 4 and frame[24, 12, 3] > 200 and frame[24, 60, 3] < 30
     result = invoke("split", webm, "-o", tmp_path / "j/", "--format", "jpg")
     assert "alpha dropped" in result.output
+
+
+def test_a_variable_rate_16_bit_rgba_run_keeps_times_alpha_and_depth(tmp_path):
+    """Timed (VFR) writes go through a Matroska pipe; it must carry rgba64le frames, not only rgb24."""
+    from fractions import Fraction
+
+    from sync import frame_times
+    from vidgen_cli.io.encode import EncodeOptions, VideoWriter
+    from vidgen_cli.io.media import PixelInfo
+
+    times = [0.0, 0.1, 0.35, 0.4, 0.7]
+    source = tmp_path / "vfr.mkv"
+    writer = VideoWriter(source, Fraction(10), EncodeOptions(codec="ffv1", crf=None, preset=None), timed=True,
+                         pixels=PixelInfo(bit_depth=16, alpha=True))
+    for i, time in enumerate(times):
+        frame = np.zeros((32, 64, 4), np.uint16)
+        frame[8:24, 4 + 8 * i:20 + 8 * i] = (40000, 1000, 20000, 65535)
+        writer.write(frame, Fraction(time).limit_denominator(1000))
+    writer.close()
+    info = probe(source)
+    assert info.vfr and info.pixels.alpha and info.pixels.bit_depth > 8
+    assert np.abs(frame_times(source) - times).max() <= 0.001
+
+    out = tmp_path / "x2.mkv"
+    invoke("interpolate", source, "-o", out, "--factor", "2", "--model", "blend", "--codec", "ffv1")
+    expected = np.empty(2 * len(times) - 1)
+    expected[0::2], expected[1::2] = times, (np.array(times[:-1]) + times[1:]) / 2
+    assert np.abs(frame_times(out) - expected).max() <= 0.002
+    assert probe(out).pixels.alpha and probe(out).pixels.bit_depth > 8
+    frames = list(open_input(out))
+    assert frames[0].dtype == np.uint16 and frames[0].shape[2] == 4
+    assert frames[0][16, 10, 3] >= 65472 and frames[0][16, 40, 3] == 0  # 10-bit alpha: 1023 << 6
+    assert abs(int(frames[0][16, 10, 0]) - 40000) < 800  # 10-bit 4:2:0 storage of a flat colour
