@@ -53,6 +53,7 @@ def test_hdr_interpolate_keeps_depth_tags_and_colour(hdr, tmp_path):
     out = tmp_path / "x2.mp4"
     result = invoke("interpolate", hdr, "-o", out, "--factor", "2", "--model", "blend", "--preset", "ultrafast")
     assert result.output.count("trained on 8-bit SDR") == 1
+    assert "mastering-display and content-light metadata are not carried" in result.output  # said, never silent
     info = probe(out).pixels
     assert (info.bit_depth, info.primaries, info.transfer, info.matrix, info.range) == (10, "bt2020", "smpte2084", "bt2020nc", "tv")
     source, output = frames16(hdr), frames16(out)
