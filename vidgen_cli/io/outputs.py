@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from vidgen_cli.errors import OutputError
+from vidgen_cli.io.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -33,7 +34,29 @@ def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: b
         raise OutputError(f"{out}: the folder {parent} is not writable; choose another output")
     if out.exists() and not overwrite:
         raise OutputError(f"{out}: already exists; pass --overwrite to replace it")
+    if out.is_dir() and not out.is_symlink():
+        _check_replaceable_folder(out, inputs)
     return out
+
+
+# What vidgen itself writes into an output folder: frames, clips, flow fields, manifests.
+_WRITTEN_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES | {".npz", ".json"}
+
+
+def _check_replaceable_folder(folder: Path, inputs: list[str]) -> None:
+    """--overwrite replaces a whole output folder: refuse when that would delete an input or files
+    vidgen does not write (a user's notes, a project folder given by mistake)."""
+    root = folder.resolve()
+    for source in inputs:
+        if source != "-" and root in Path(source).resolve().parents:
+            raise OutputError(f"{folder}: holds the input {source}, and --overwrite would replace the whole "
+                              "folder; choose another output folder")
+    foreign = sorted(entry.name for entry in folder.iterdir() if not entry.name.startswith(".")
+                     and (entry.is_file() and entry.suffix.lower() not in _WRITTEN_SUFFIXES))
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise OutputError(f"{folder}: holds files vidgen does not write ({shown}), and --overwrite would replace "
+                          "the whole folder; choose an empty or new output folder")
 
 
 def _can_create_in(folder: Path) -> bool:
