@@ -151,3 +151,36 @@ def test_stitch_takes_audio_from_another_file_or_drops_it(clips, tmp_path):
     assert invoke("split", clips["audio"], "-o", frames_audio).exit_code == 0
     assert invoke("stitch", frames_audio, "-o", tmp_path / "n.mp4", "--no-audio", "--preset", "ultrafast").exit_code == 0
     assert not probe(tmp_path / "n.mp4").has_audio
+
+
+def test_stitch_with_another_fps_warns_that_the_source_audio_no_longer_lines_up(tmp_path):
+    """--fps replays the frames faster or slower; the source's audio keeps its speed: never silent."""
+    from typer.testing import CliRunner
+
+    from conftest import make_clip
+    from vidgen_cli.cli.app import app
+
+    source = make_clip(tmp_path / "av.mp4", seconds=1.0, audio=True)
+    runner = CliRunner()
+    assert runner.invoke(app, ["split", str(source), "-o", str(tmp_path / "f") + "/"]).exit_code == 0
+    faster = runner.invoke(app, ["stitch", str(tmp_path / "f"), "-o", str(tmp_path / "fast.mp4"), "--fps", "30"])
+    assert faster.exit_code == 0 and "no longer lines up" in faster.output
+    same = runner.invoke(app, ["stitch", str(tmp_path / "f"), "-o", str(tmp_path / "same.mp4"), "--fps", "24"])
+    assert same.exit_code == 0 and "no longer lines up" not in same.output
+
+
+def test_stitch_takes_an_audio_only_file(tmp_path):
+    """The README's `stitch frames/ -o out.mp4 --audio music.m4a`: an audio-only file is the usual case."""
+    import imageio_ffmpeg
+    from typer.testing import CliRunner
+
+    from conftest import make_clip
+    from vidgen_cli.cli.app import app
+
+    music = tmp_path / "music.m4a"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=d=1", str(music)], check=True)
+    runner = CliRunner()
+    assert runner.invoke(app, ["split", str(make_clip(tmp_path / "v.mp4")), "-o", str(tmp_path / "f") + "/"]).exit_code == 0
+    result = runner.invoke(app, ["stitch", str(tmp_path / "f"), "-o", str(tmp_path / "out.mp4"), "--audio", str(music)])
+    assert result.exit_code == 0, result.output
+    assert probe(tmp_path / "out.mp4").audio

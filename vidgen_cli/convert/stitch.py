@@ -19,7 +19,7 @@ from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, start_offset
 from vidgen_cli.io.manifest import Manifest, read_manifest_if_any
-from vidgen_cli.io.probe import check_frames, folder_pixels, probe
+from vidgen_cli.io.probe import audio_streams, check_frames, folder_pixels, probe
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times
 
@@ -59,10 +59,10 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         warn(f"{folder}: the manifest's audio source {manifest.audio_source} no longer exists; writing video without audio "
              "(pass --audio FILE, or --no-audio to silence this)")
     if audio:
-        info = probe(audio)
-        if not info.audio:
+        streams = audio_streams(audio)
+        if not streams:
             raise InputError(f"{audio}: has no audio stream; pass a file with audio or drop --audio")
-        return MediaSource(audio, audio=info.audio[:1], duration=duration)
+        return MediaSource(audio, audio=streams[:1], duration=duration)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
         return MediaSource.of_video(info, start=manifest.start, duration=duration)
@@ -141,6 +141,11 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
     duration = float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
     media = _audio_for(folder, audio, no_audio, duration, warn)
+    if explicit_fps and media is not None and not audio and manifest and manifest.times and warn:
+        recorded = manifest.times[-1] - manifest.times[0] + (1 / float(manifest.fps) if manifest.fps else 0.0)
+        if recorded > 0 and abs(duration - recorded) > max(0.02 * recorded, 1 / float(fps)):
+            warn(f"--fps {fps} plays the frames in {duration:.3f} s where the source took {recorded:.3f} s, so the "
+                 "source's audio no longer lines up; pass --no-audio, or drop --fps to keep the manifest's times")
     offset = _keep_offset(media, manifest)
     sar = manifest.sar if manifest else None
     pixels = folder_pixels(images[0], manifest.extra if manifest else {})  # colour tags from the manifest

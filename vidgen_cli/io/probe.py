@@ -175,6 +175,15 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     return _probe_video(path)
 
 
+def audio_streams(path: str | os.PathLike[str]) -> list[StreamInfo]:
+    """The audio streams of any media file, audio-only ones included (for `stitch --audio`).
+
+    Raises InputError when the file does not exist or ffmpeg cannot read it."""
+    ffmpeg.check_input_path(str(path))
+    result = ffmpeg.run(["-i", ffmpeg.url(str(path))])
+    return parse_header(result.stderr.decode("utf-8", "replace")).audio
+
+
 def _probe_video(path: str) -> VideoInfo:
     result = ffmpeg.run(["-i", ffmpeg.url(path)])
     stderr = result.stderr.decode("utf-8", "replace")
