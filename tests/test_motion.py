@@ -257,3 +257,13 @@ def test_capture_reads_a_stream_from_stdin(pan, tmp_path):
     with open(clip, "rb") as stream:
         subprocess.run([vidgen, "motion", "capture", "-", "-o", str(tmp_path / "m.json"), "-q"], stdin=stream, check=True)
     assert corner_rms(load(tmp_path / "m.json").H, truth, *SIZE) < 0.5
+
+
+def test_replay_onto_a_video_at_another_rate_says_so_and_drops_its_audio(pan, tmp_path):
+    """The pan is 25 fps; a 30 fps target replayed one frame per motion frame plays 0.83x: never silent."""
+    clip, _ = pan
+    ok("motion", "capture", clip, "-o", tmp_path / "m.json")
+    target = make_clip(tmp_path / "t30.mp4", size="160x96", rate="30", seconds=1.0, audio=True)
+    result = ok("motion", "replay", target, "--motion", tmp_path / "m.json", "-o", tmp_path / "r.mp4", "--crop", "none")
+    assert "audio is left out" in result.output
+    assert not probe(tmp_path / "r.mp4").audio

@@ -184,3 +184,16 @@ def test_stitch_takes_an_audio_only_file(tmp_path):
     result = runner.invoke(app, ["stitch", str(tmp_path / "f"), "-o", str(tmp_path / "out.mp4"), "--audio", str(music)])
     assert result.exit_code == 0, result.output
     assert probe(tmp_path / "out.mp4").audio
+
+
+def test_model_command_on_a_split_folder_names_the_audio_it_does_not_carry(tmp_path):
+    from typer.testing import CliRunner
+
+    from conftest import make_clip
+    from vidgen_cli.cli.app import app
+
+    runner = CliRunner()
+    source = make_clip(tmp_path / "av.mp4", seconds=0.5, audio=True)
+    assert runner.invoke(app, ["split", str(source), "-o", str(tmp_path / "f") + "/"]).exit_code == 0
+    result = runner.invoke(app, ["interpolate", str(tmp_path / "f"), "-o", str(tmp_path / "x2.mp4"), "--factor", "2"])
+    assert result.exit_code == 0 and "is not carried from a frames folder" in result.output

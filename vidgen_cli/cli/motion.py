@@ -115,19 +115,25 @@ def replay(
     from vidgen_cli.motion.replay import fit_still, plan_warps, repeat_still, target_size
     from vidgen_cli.motion.warp import WarpStream
 
-    path = _load_motion(motion, Reporter(common.quiet, common.json_out))
+    reporter = Reporter(common.quiet, common.json_out)
+    path = _load_motion(motion, reporter)
     digest = hashlib.sha256(json.dumps(path.to_json()).encode()).hexdigest()[:16]
     frames = len(path)
 
     def plan(info) -> Plan:
         size = target_size(path, info)
+        audio = True
+        if info.kind == "video" and info.fps and abs(float(info.fps) / float(path.fps) - 1) > 0.005:
+            audio = False  # one target frame per motion frame: the target's own timeline is not kept
+            reporter.warn(f"{info.path} plays at {float(info.fps):.3f} fps and the motion at {float(path.fps):.3f}: its frames "
+                          f"are replayed one per motion frame ({float(path.fps) / float(info.fps):.2f}x speed), so its audio is left out")
         warps, zoom = plan_warps(path, size, crop)
         open_frames = None
         if info.kind == "image":
             still = fit_still(read_image(Path(info.path), info.pixels), size)  # as info.pixels says: run_job fits it to the processor
             open_frames = lambda start: repeat_still(still, frames, start)  # noqa: E731
         return Plan(WarpStream(warps, size, drop_extra=True), path.fps, frames, {"motion": digest, "crop": crop},
-                    audio_duration=frames / float(path.fps), open_frames=open_frames)
+                    audio_duration=frames / float(path.fps), audio=audio, open_frames=open_frames)
 
     run_model_command("replay", inputs, common, plan, models=False)
 

@@ -88,6 +88,17 @@ def output_kind(output: str) -> str:
     return "video"
 
 
+def _warn_folder_audio(folder: Path, warn: WarnFn) -> None:
+    """A frames folder's manifest may name the audio it was split from; model commands write video
+    only from a folder, so say how to get it back rather than dropping it silently."""
+    from vidgen_cli.io.manifest import read_manifest_if_any
+
+    manifest = read_manifest_if_any(folder)
+    if manifest is not None and manifest.audio_source:
+        warn(f"{folder}: the audio its manifest names ({manifest.audio_source}) is not carried from a frames folder; "
+             f"add it with `vidgen stitch ... --audio {manifest.audio_source}` or run on the video itself")
+
+
 def _media(info: VideoInfo, settings: OutputSettings, span: Span, reader: FrameReader | None = None) -> MediaSource | None:
     """The source's audio and subtitles from the span's first frame, as long as the output needs, with
     its metadata, dispositions and attachments; for stdin, what the reader copied aside."""
@@ -144,6 +155,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     _warn_pixels(info, settings, warn)
     pixels = info.pixels
     media = _media(info, settings, span, reader)
+    if info.kind == "images" and settings.audio:
+        _warn_folder_audio(Path(info.path), warn)
     if kind == "stream" and source == "-" and media is not None:
         writer = RemuxedStreamWriter(out_fps, settings.encode, media, settings.stream_format, warn, pixels, sar=info.sar, timed=info.vfr)
     elif kind == "stream":
