@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer

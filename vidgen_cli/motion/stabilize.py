@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-import cv2
 import numpy as np
 
 from vidgen_cli.errors import UsageError
