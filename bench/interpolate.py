@@ -191,7 +191,8 @@ def ablation(threads: int, every: int) -> dict:
                 "bilinear warps": {**chosen, "cubic": False},
                 "per-pixel hypothesis selection": {**chosen, "hypotheses": True},
                 "DIS to pyramid level 0": {**chosen, "finest_scale": 0},
-                "no DIS pre-pass": {**chosen, "prepass": None}}
+                "no DIS pre-pass": {**chosen, "prepass": None},
+                "no enlarging small frames for flow": {**chosen, "min_flow_side": None}}
     data = triplets("heldout", None, every)
     dis = DISFlow("medium")
     out = {"sequences": len(data), "naive_warp": round(float(np.mean([psnr(naive_warp(a, b, dis), m) for _, a, m, b in data])), 3)}
