@@ -37,6 +37,8 @@ def evaluate(
             record = measure_flicker(video, source, resize, partial, on_frame=update).to_json(per_frame)
         else:
             comparison = compare(inputs[0], inputs[1], resize, partial, vmaf, on_frame=update)
+            if comparison.matching is not None:
+                reporter.note(comparison.matching.line())
             if comparison.vmaf_note and vmaf is None:
                 reporter.note(comparison.vmaf_note)
             record = comparison.to_json(per_frame)

@@ -71,6 +71,7 @@ class VideoInfo:
     pixels: PixelInfo = field(default_factory=PixelInfo)
     video_description: str = ""  # the video stream's banner line after 'Video: ' (dispositions)
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attached files (Matroska)
+    file_start: float = 0.0  # where the file's own timeline begins in PTS seconds (ffmpeg's 'start:'; 1.4 for most .ts)
 
     @property
     def dar(self) -> Fraction | None:

@@ -237,6 +237,7 @@ def _probe_video(path: str) -> VideoInfo:
         pixels=video["pixels"],
         video_description=video["description"],
         attachments=header.attachments,
+        file_start=float(file_start.group(1)) if (file_start := _FILE_START.search(stderr)) else 0.0,
     )
 
 
