@@ -85,6 +85,24 @@ def test_predict_appends_frames_and_only_new(clips, tmp_path):
     assert np.abs(held.astype(int) - source[9]).mean() < 1.0  # copy holds frame 9, not the last frame
 
 
+def test_predict_only_new_keeps_the_times_after_frame_n(clips, tmp_path):
+    """--at 9 --only-new: the new frames play from input frame 10's time on (24 fps: 10/24 s), in a
+    video (PTS) and in a frames folder (manifest), so `vidgen eval` pairs them with frames 10.."""
+    import json
+
+    from vidgen_cli.evaluate.pairs import match_frames, timeline
+
+    video, folder = tmp_path / "new.mkv", tmp_path / "new"
+    for out in (video, folder):
+        invoke("predict", clips["plain"], "-o", out, "--frames", "5", "--model", "copy", "--at", "9", "--only-new",
+               "--codec", "ffv1", "-q")
+    times = timeline(probe(video))
+    assert times is not None and np.allclose(times, [(10 + k) / 24 for k in range(5)], atol=2e-3)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert [f["time"] for f in manifest["frames"]] == pytest.approx([(10 + k) / 24 for k in range(5)], abs=1e-5)
+    assert match_frames(probe(clips["plain"]), probe(folder), partial=True).pairs == [(10 + k, k) for k in range(5)]
+
+
 def test_pipe_through_interpolate(clips, tmp_path):
     from vidgen_cli.io import ffmpeg
 
