@@ -362,7 +362,7 @@ def test_tampered_weights_are_refused_by_the_command(tmp_path, clips, monkeypatc
 def test_single_frame_video_is_handled(tmp_path, clips):
     one = make_clip(tmp_path / "one.mp4", seconds=1 / 24)
     result = runner.invoke(app, ["interpolate", str(one), "--factor", "2", "--model", "flow", "-o", str(tmp_path / "o.mp4"), "-q"])
-    assert result.exit_code == 0, result.output  # one frame in, one frame out: (1 - 1) * 2 + 1
+    assert result.exit_code == 0, result.output  # one frame in, held for its duration: 1 * 2 out
     result = runner.invoke(app, ["predict", str(one), "--frames", "2", "--model", "flow", "-o", str(tmp_path / "p.mp4"), "-q"])
     assert result.exit_code == 0, result.output  # too little motion context: held, not an error
 

@@ -1,10 +1,12 @@
 """interpolate and predict through the CLI: counts, timing, audio, frame folders, pipes, resume."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +33,10 @@ def test_interpolate_factor_keeps_duration_rate_and_audio(clips, tmp_path, monke
     out = tmp_path / "x3.mp4"
     invoke("interpolate", clips["audio"], "-o", out, "--factor", "3", "--model", "flow", "--preset", "ultrafast", "-q")
     source, result = probe(clips["audio"]), probe(out)
-    assert result.frame_count == (source.frame_count - 1) * 3 + 1
+    assert result.frame_count == source.frame_count * 3
     assert result.fps == source.fps * 3 and not result.vfr
     assert result.has_audio
-    assert abs(result.duration - source.duration) < 1 / float(source.fps)
+    assert abs(result.duration - source.duration) < 1e-3
 
 
 def test_interpolate_to_any_fps_keeps_duration(clips, tmp_path):
@@ -43,6 +45,23 @@ def test_interpolate_to_any_fps_keeps_duration(clips, tmp_path):
     info = probe(out)
     assert str(info.fps) == "30000/1001" and info.frame_count == round(24 * 30000 / 1001 / 24)
     assert abs(info.duration - 1.0) < 1 / 24
+
+
+@pytest.mark.parametrize("how", [["--factor", "2"], ["--factor", "4"], ["--fps", "60"], ["--fps", "30000/1001"]])
+def test_interpolate_output_lasts_exactly_as_long_as_the_input(clips, tmp_path, how):
+    """24 frames at 24 fps (1.000 s): the last frame keeps its own duration, so the output lasts
+    1.000 s too (it was 1 - (N-1)/(24 N) s with --factor N), in a video and in a frames folder."""
+    out = tmp_path / "o.mkv"
+    invoke("interpolate", clips["plain"], "-o", out, *how, "--model", "blend", "--codec", "ffv1", "-q")
+    info = probe(out)
+    rate = Fraction(how[1]) if how[0] == "--fps" else 24 * int(how[1])
+    assert info.frame_count == round(24 * rate / 24) and info.fps == rate
+    tolerance = 2e-3 if how[0] == "--factor" else 0.5 / float(rate)  # 29.97 fps: 30 frames last 1.001 s
+    assert info.duration == pytest.approx(1.0, abs=tolerance)
+    folder = tmp_path / "frames"
+    invoke("interpolate", clips["plain"], "-o", folder, *how, "--model", "blend", "-q")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["frame_count"] == info.frame_count and manifest["duration"] == pytest.approx(1.0, abs=tolerance)
 
 
 def test_interpolate_frames_folder_to_frames_folder(tmp_path):
@@ -56,7 +75,7 @@ def test_interpolate_frames_folder_to_frames_folder(tmp_path):
         cv2.imwrite(str(frames / f"{i + 1}.png"), image)
     invoke("interpolate", frames, "-o", tmp_path / "out", "--factor", "4", "--model", "flow", "-q")
     names = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
-    assert len(names) == (4 - 1) * 4 + 1 and names[0] == "000001.png"
+    assert len(names) == 4 * 4 and names[0] == "000001.png"
 
 
 def test_interpolate_holds_frames_across_a_cut(clips, tmp_path):
@@ -66,7 +85,7 @@ def test_interpolate_holds_frames_across_a_cut(clips, tmp_path):
     source = decode_all(clips["cut"])
     # the frame generated between the last frame of shot 1 and the first of shot 2 is the old frame
     assert np.array_equal(frames[2 * 23 + 1], frames[2 * 23])
-    assert len(frames) == 2 * len(source) - 1
+    assert len(frames) == 2 * len(source)
 
 
 def test_predict_appends_frames_and_only_new(clips, tmp_path):
@@ -111,7 +130,7 @@ def test_pipe_through_interpolate(clips, tmp_path):
                             stdin=feed.stdout, capture_output=True, check=True)
     feed.wait()
     (tmp_path / "o.nut").write_bytes(result.stdout)
-    assert probe(tmp_path / "o.nut").frame_count == 47
+    assert probe(tmp_path / "o.nut").frame_count == 48  # the last frame keeps its duration
     assert b"frames at" in result.stderr  # messages went to stderr, not into the video
 
 
@@ -133,6 +152,6 @@ def test_killed_run_resumes_to_the_same_frames(tmp_path):
         pytest.skip("the run finished before it could be interrupted")
     subprocess.run([*base, "-o", str(out), "--resume"], env=env, check=True)
     a, b = decode_all(tmp_path / "reference.mkv"), decode_all(out)
-    assert len(a) == len(b) == 2 * 144 - 1
+    assert len(a) == len(b) == 2 * 144
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert not work_folder(out).exists()

@@ -77,8 +77,10 @@ def test_interpolate_factor_puts_new_frames_at_true_mid_times(vfr_clips, tmp_pat
     run_command(INTERPOLATE, source, out)
     assert_in_sync(out)
     before, after = frame_times(source), frame_times(out)
-    expected = np.empty(2 * len(before) - 1)
-    expected[0::2], expected[1::2] = before, (before[:-1] + before[1:]) / 2
+    info = probe(source)
+    last_end = before[-1] + (info.duration - float(info.timestamps[-1]))  # the last frame holds for its own duration
+    expected = np.empty(2 * len(before))
+    expected[0::2], expected[1::2] = before, (before + np.append(before[1:], last_end)) / 2
     assert len(after) == len(expected)
     assert np.abs(after - expected).max() <= 0.002  # the container's time base rounds (ms in mkv/webm)
 
@@ -133,7 +135,7 @@ def test_frames_folder_input_keeps_its_manifest_times(vfr_clips, tmp_path):
     run_command(INTERPOLATE, frames, f"{doubled}/")
     times = np.array(read_manifest_if_any(doubled).times)
     assert times[:5] == pytest.approx([0, 1 / 60, 2 / 60, 3 / 60, 4 / 60], abs=1e-4)
-    assert times[-3:] == pytest.approx([2.8, 2.85, 2.9], abs=1e-4)
+    assert times[-3:] == pytest.approx([2.85, 2.9, 2.95], abs=1e-4)  # the last frame (2.9) holds its 0.1 s
 
 
 def test_a_piped_variable_rate_stream_keeps_its_times(vfr_clips, tmp_path):
@@ -144,7 +146,7 @@ def test_a_piped_variable_rate_stream_keeps_its_times(vfr_clips, tmp_path):
     subprocess.run([str(exe), "interpolate", "-", "-o", str(out), "--factor", "2", "--model", "blend", "-q"], stdin=feed.stdout, check=True)
     feed.wait()
     before, after = frame_times(vfr_clips[".mkv"]), frame_times(out)
-    assert len(after) == 2 * len(before) - 1
+    assert len(after) == 2 * len(before)
     assert np.abs(after[0::2] - before).max() <= 0.002
 
 

@@ -90,6 +90,11 @@ class VideoInfo:
         """When input frame `index` plays, seconds on the file's timeline (nominal rate past the known frames)."""
         if self.timestamps is not None and 0 <= index < len(self.timestamps):
             return self.start_time + float(self.timestamps[index])
+        if self.timestamps is not None and len(self.timestamps) and index >= len(self.timestamps):
+            # past the end: the last frame's own duration, then the nominal rate (a VFR clip's mean rate is wrong there)
+            last = float(self.timestamps[-1])
+            tail = self.duration - last if self.duration > last else 1 / float(self.fps or 25)
+            return self.start_time + last + tail + (index - len(self.timestamps)) / float(self.fps or 25)
         return self.start_time + index / float(self.fps or 25)
 
     @property

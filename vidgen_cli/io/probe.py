@@ -347,7 +347,9 @@ def _probe_folder(path: str) -> VideoInfo:
             times = np.array([listed[image.name] for image in images])
             info.start_time, info.timestamps = float(times[0]), times - times[0]
             info.vfr = bool(np.abs(info.timestamps - np.arange(len(times)) / float(fps)).max() > 0.25 / float(fps))
-            info.duration = float(info.timestamps[-1]) + 1 / float(fps)
+            # the last frame lasts one frame at the rate (VFR: as long as the interval before it, not at the mean rate)
+            tail = float(info.timestamps[-1] - info.timestamps[-2]) if info.vfr and len(times) > 1 else 1 / float(fps)
+            info.duration = float(info.timestamps[-1]) + tail
     return info
 
 
