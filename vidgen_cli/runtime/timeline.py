@@ -44,7 +44,14 @@ def rate_times(fps: Fraction) -> Clock:
     def clock(k: int, time_of: TimeOf) -> Fraction:
         return time_of(0) + k / Fraction(fps)
 
+    clock.constant_rate = True  # type: ignore[attr-defined]
     return clock
+
+
+def is_constant_rate(clock: Clock) -> bool:
+    """Whether `clock` puts frames on an even grid (1/fps apart from the first), whatever the input's
+    timing: its output is written at the exact rate's time base (30/1, 30000/1001), not per-frame times."""
+    return bool(getattr(clock, "constant_rate", False))
 
 
 def extend_times(used: int | None, fps: Fraction, only_new: bool = False) -> Clock:
