@@ -375,3 +375,17 @@ def test_check_refused_fails_on_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "invoke", lambda *args, **kwargs: fake)
     with pytest.raises(AssertionError, match="Traceback"):
         check_refused(["probe", "x"], tmp_path, "x")
+
+
+def test_debug_traceback_names_the_real_error(tmp_path):
+    """VIDGEN_DEBUG=1 shows the error's own traceback (it ended in an AttributeError from the CLI's
+    own handler: typer's click has no exceptions.Abort)."""
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video")
+    vidgen = str(Path(sys.executable).parent / "vidgen")
+    result = subprocess.run([vidgen, "probe", str(bad)], capture_output=True, text=True, env={**os.environ, "VIDGEN_DEBUG": "1"})
+    assert result.returncode != 0 and "InputError" in result.stderr and "AttributeError" not in result.stderr, result.stderr

@@ -134,6 +134,39 @@ def test_pipe_through_interpolate(clips, tmp_path):
     assert b"frames at" in result.stderr  # messages went to stderr, not into the video
 
 
+@pytest.mark.parametrize("stdin_input", [True, False], ids=["stdin-in", "stdout-out"])
+def test_ctrl_c_on_a_stream_does_not_suggest_resume(tmp_path, stdin_input):
+    """--resume cannot continue a run reading stdin or writing stdout: the Ctrl-C line says what
+    to do instead (it suggested --resume)."""
+    clip = make_clip(tmp_path / "long.mkv", size="320x240", seconds=20.0)  # mkv: readable from a pipe
+    output = tmp_path / "out.mkv"
+    command = [VIDGEN, "interpolate", "-" if stdin_input else str(clip), "-o", str(output) if stdin_input else "-",
+               "--factor", "2", "--model", "flow", "--format", "nut"]
+    process = subprocess.Popen(command, stdin=open(clip, "rb") if stdin_input else subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:  # progress lines (stderr is a pipe): the run is under way
+        if "frames/s" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    rest = process.stderr.read()
+    assert process.wait(timeout=60) == 130
+    error = [line for line in rest.splitlines() if line.startswith("vidgen: error:")]
+    assert len(error) == 1 and "--resume" in error[0] and "cannot be resumed" in error[0], rest
+    assert ("stdin" if stdin_input else "stdout") in error[0]
+    assert not output.exists()
+
+
+def test_a_piped_mp4_with_its_index_at_the_end_is_refused_in_one_line(tmp_path):
+    """ffmpeg cannot read such an MP4 from a pipe; vidgen handed on endless 0x0 frames (an
+    internal OpenCV error) instead of saying so."""
+    clip = make_clip(tmp_path / "late_moov.mp4", size="320x240", seconds=20.0)
+    with open(clip, "rb") as feed:
+        result = subprocess.run([VIDGEN, "interpolate", "-", "-o", str(tmp_path / "o.mkv"), "--factor", "2", "--model", "blend"],
+                                stdin=feed, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3 and "faststart" in result.stderr and "internal error" not in result.stderr, result.stderr
+
+
 def test_killed_run_resumes_to_the_same_frames(tmp_path):
     clip = make_clip(tmp_path / "long.mp4", size="96x64", seconds=6.0)
     env = {**os.environ, "VIDGEN_SEGMENT_FRAMES": "20"}
