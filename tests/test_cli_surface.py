@@ -433,3 +433,5 @@ def test_demo_renders_input_beside_result_and_says_what_to_open(tmp_path, monkey
         assert info.width == 2 * 96 + 4 and info.height == 64 and info.frame_count >= 24
     assert probe(opened[0]).frame_count == 24 * 4  # slow motion: the interpolated frames at the input rate
     assert re.search(r"interpolate: +[0-9.]+ s", result.stderr)
+    for path in opened:  # each path once, not once on stdout and again in an 'open ...' line on stderr
+        assert (result.stdout + result.stderr).count(Path(path).name) == 1, result.output
