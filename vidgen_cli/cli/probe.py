@@ -14,7 +14,8 @@ from vidgen_cli.cli.errors import exit_code_for, handle_errors
 @handle_errors
 def probe(inputs: opt.ProbeInputs) -> None:
     """Describe videos, audio files, frame folders or images: one JSON object per input on stdout
-    (an input that cannot be read: its path, error and exit code, and the next input goes on)."""
+    (among several inputs, one that cannot be read gets its path, error and exit code, and the
+    next input goes on)."""
     from vidgen_cli.errors import VidgenError
     from vidgen_cli.io.probe import AudioOnlyError
     from vidgen_cli.io.probe import probe as probe_one
@@ -27,6 +28,8 @@ def probe(inputs: opt.ProbeInputs) -> None:
         except AudioOnlyError as audio_only:
             record = audio_only.record
         except VidgenError as exc:
+            if len(sources) == 1:
+                raise  # one input: its one error line, as every command
             code = exit_code_for(exc)  # its one stderr line
             first_error = first_error or code
             record = {"path": source, "error": str(exc), "exit_code": code}
