@@ -130,8 +130,8 @@ def cli_middles(data: list, model: str, work: Path, threads: int) -> tuple[dict[
     middles = {}
     for seq, *_ in data:
         frames = list_images(out / seq)
-        if len(frames) != 3:
-            raise RuntimeError(f"{model} on {seq}: expected 3 output frames, got {len(frames)}")
+        if len(frames) != 4:  # first, middle, last, and the last held for its own duration
+            raise RuntimeError(f"{model} on {seq}: expected 4 output frames, got {len(frames)}")
         middles[seq] = frames[1]
     return middles, seconds
 
