@@ -157,8 +157,9 @@ class FlowCanvas:
         h, w = gray.shape
         grid = pixel_grid(h, w)
         map_x, map_y = grid[..., 0] + back[..., 0], grid[..., 1] + back[..., 1]
-        # content entering at the frame edges has no history (do not trust replicated borders)
-        ok &= ((map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)).astype(np.uint8)
+        # content entering at the frame edges has no history: a source more than half a pixel
+        # outside the frame is outside (within half a pixel it is the border pixel's own footprint)
+        ok &= _within(map_x, map_y, w, h).astype(np.uint8)
         ok_f = ok.astype(np.float32)
         step_maps = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)  # fixed point: ~2x faster remaps
         radius = max(1, round(s.feather))
@@ -166,18 +167,24 @@ class FlowCanvas:
         speck = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (s.speck, s.speck))
         carried, weights = [], []
         for key in self._keys:
-            # chain the flow into the key's coordinates (smooth fields: bilinear is harmless here)
-            key.coords = cv2.remap(key.coords, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            # chain the flow into the key's coordinates: the *displacement* since the key is resampled
+            # (smooth: bilinear is harmless) and extended past the frame edges as it stands there, so
+            # a pixel whose history lies outside the frame gets coordinates outside the key (never a
+            # clamped border row of it: a streak)
+            moved_by = cv2.remap(key.coords - grid, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            key.coords = moved_by + np.dstack([map_x, map_y])
             cx, cy = key.coords[..., 0], key.coords[..., 1]
-            inside = ((cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)).astype(np.float32)
+            inside = _within(cx, cy, w, h).astype(np.float32)
             key_maps = cv2.convertMaps(cx, cy, cv2.CV_16SC2)
             still_matches = (_mismatch(gray, _pull(key.gray, key_maps), s) < s.colour_tolerance).astype(np.float32)
             moved = (_pull(key.valid, step_maps) > 0.5).astype(np.float32)
             key.valid = moved * ok_f * inside * still_matches
             key.age += 1
             # specks closed, islands opened, then feathered inside the valid area: soft edges that
-            # never reach into an invalid region, and no speckled half-weights that average strokes
+            # never reach into an invalid region, and no speckled half-weights that average strokes;
+            # the morphology must not close a thin strip along a frame edge whose history is outside
             clean = cv2.morphologyEx(cv2.morphologyEx(key.valid, cv2.MORPH_CLOSE, speck), cv2.MORPH_OPEN, speck)
+            clean *= inside * ok_f
             soft = cv2.GaussianBlur(cv2.erode(clean, shrink), (0, 0), s.feather)
             weights.append(soft[..., None])
             carried.append(_pull(key.image, key_maps, cv2.INTER_LANCZOS4))  # one resampling from the key: sharp
@@ -258,5 +265,11 @@ def _coarse(image: np.ndarray, cell: int) -> np.ndarray:
 
 
 def _pull(image: np.ndarray, maps: tuple, interp: int = cv2.INTER_LINEAR) -> np.ndarray:
-    """Sample `image` through fixed-point remap maps (replicated borders)."""
-    return cv2.remap(image, maps[0], maps[1], interpolation=interp, borderMode=cv2.BORDER_REPLICATE)
+    """Sample `image` through fixed-point remap maps (mirrored borders: an interpolation kernel
+    reaching past the edge sees the image continue, not a replicated row or column)."""
+    return cv2.remap(image, maps[0], maps[1], interpolation=interp, borderMode=cv2.BORDER_REFLECT_101)
+
+
+def _within(x: np.ndarray, y: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Bool mask: (x, y) lies on the w x h frame, counting each border pixel's half-pixel footprint."""
+    return (x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)
