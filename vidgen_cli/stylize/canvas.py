@@ -45,7 +45,7 @@ class CanvasSettings:
     fb_slack: float = 0.5  # pixels^2
     colour_tolerance: float = 20.0  # abs grey difference (0-255, 5x5 mean) between carried and current input
     exposure_allowance: float = 24.0  # grey levels of smooth (exposure, light) change not held against a key
-    new_key_above: float = 0.03  # make a new key when more than this fraction of the frame is uncovered
+    new_key_above: float = 0.1  # make a new key when more than this fraction of the frame is uncovered
     max_keys: int = 3  # keys held at once (each costs one remap chain per frame)
     max_age: int = 150  # frames after which a key fades out (flow drift accumulates)
     fade_frames: int = 6  # frames over which a retired key fades out
@@ -86,8 +86,9 @@ class _Key:
 class _Advance:
     """What moving the canvas by one frame yields for the blend (see FlowCanvas._advance)."""
 
-    carried: list[np.ndarray]  # per key (oldest first): its stylization resampled to the current frame
-    weights: list[np.ndarray]  # per key: H x W x 1 feathered validity
+    shown: np.ndarray  # H x W x 3 float32: the keys' contribution, each pixel from the oldest key valid there
+    rest: np.ndarray  # H x W x 1 float32: the share no key claims (the current stylization's)
+    uncovered: float  # fraction of the frame no live key covers
 
 
 class FlowCanvas:
@@ -165,7 +166,7 @@ class FlowCanvas:
         radius = max(1, round(s.feather))
         shrink = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
         speck = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (s.speck, s.speck))
-        carried, weights = [], []
+        weights = []
         for key in self._keys:
             # chain the flow into the key's coordinates: the *displacement* since the key is resampled
             # (smooth: bilinear is harmless) and extended past the frame edges as it stands there, so
@@ -186,9 +187,29 @@ class FlowCanvas:
             clean = cv2.morphologyEx(cv2.morphologyEx(key.valid, cv2.MORPH_CLOSE, speck), cv2.MORPH_OPEN, speck)
             clean *= inside * ok_f
             soft = cv2.GaussianBlur(cv2.erode(clean, shrink), (0, 0), s.feather)
-            weights.append(soft[..., None])
-            carried.append(_pull(key.image, key_maps, cv2.INTER_LANCZOS4))  # one resampling from the key: sharp
-        return _Advance(carried, weights)
+            weights.append((soft, key_maps))
+        return self._compose(weights, (h, w))
+
+    def _compose(self, weights: list[tuple[np.ndarray, tuple]], size: tuple[int, int]) -> _Advance:
+        """Retire keys, then show each pixel from the oldest key valid there (see step)."""
+        alive = self._retire()
+        h, w = size
+        shown = np.zeros((h, w, 3), np.float32)
+        rest = np.ones((h, w), np.float32)  # what no key claims yet
+        live_rest = np.ones((h, w), np.float32)  # the same, counting live keys only
+        for key, (weight, key_maps) in zip(self._keys, [wm for wm, keep in zip(weights, alive) if keep]):
+            claim = weight * key.fade * rest
+            key.share = float(claim.mean())
+            box = _box(claim > 1e-3)
+            if box is not None:  # one Lanczos resampling from the key (sharp), only where it shows
+                ys, xs = box
+                image = cv2.remap(key.image, key_maps[0][ys, xs], key_maps[1][ys, xs], cv2.INTER_LANCZOS4,
+                                  borderMode=cv2.BORDER_REFLECT_101)
+                shown[ys, xs] += claim[ys, xs, None] * image
+            rest -= claim
+            if not key.retired:
+                live_rest *= 1.0 - weight
+        return _Advance(shown, rest[..., None], float((live_rest > 0.5).mean()))
 
     # -- the output ------------------------------------------------------------------------
 
@@ -205,24 +226,12 @@ class FlowCanvas:
             return stylized
         # step() without prepare() for this frame: move the canvas here
         moved = pending[2].result() if prepared else self._advance(gray, self._prev_in)
-        self._retire()
-        # oldest key first: each pixel shows the oldest key valid there, then the current stylization
-        shown = np.zeros_like(stylized)
-        rest = np.ones(gray.shape + (1,), np.float32)  # what no key claims yet
-        live_rest = np.ones(gray.shape, np.float32)  # the same, counting live keys only
-        for key, image, weight in zip(self._keys, moved.carried, moved.weights):
-            claim = weight * key.fade * rest
-            shown += claim * image
-            rest -= claim
-            key.share = float(claim.mean())
-            if not key.retired:
-                live_rest *= 1.0 - weight[..., 0]
-        out = shown + rest * stylized
+        out = moved.shown + moved.rest * stylized
         if self.settings.tone_cell > 1:
             out += _coarse(stylized - out, self.settings.tone_cell)
         np.clip(out, 0, 255, out=out)
         self._prev_in = gray
-        self.uncovered = float((live_rest > 0.5).mean())
+        self.uncovered = moved.uncovered
         if self.uncovered > self.settings.new_key_above:
             self._new_key(gray, stylized)
         return out
@@ -235,18 +244,19 @@ class FlowCanvas:
         self._keys.append(_Key(gray, stylized))
         self.keys_made += 1
 
-    def _retire(self) -> None:
-        """Retire keys past max_age or no longer valid anywhere; fade retired keys; drop faded ones."""
+    def _retire(self) -> list[bool]:
+        """Retire keys past max_age or no longer valid anywhere; fade retired keys; drop faded ones.
+        Returns, per key before dropping, whether it was kept."""
         s = self.settings
-        kept = []
+        alive = []
         for key in self._keys:
             if key.age >= s.max_age or float(key.valid.mean()) < 0.005:
                 key.retired = True
             if key.retired:
                 key.fade -= 1.0 / max(1, s.fade_frames)
-            if key.fade > 0:
-                kept.append(key)
-        self._keys = kept
+            alive.append(key.fade > 0)
+        self._keys = [key for key, keep in zip(self._keys, alive) if keep]
+        return alive
 
 
 def _mismatch(gray: np.ndarray, carried: np.ndarray, s: CanvasSettings) -> np.ndarray:
@@ -268,6 +278,14 @@ def _pull(image: np.ndarray, maps: tuple, interp: int = cv2.INTER_LINEAR) -> np.
     """Sample `image` through fixed-point remap maps (mirrored borders: an interpolation kernel
     reaching past the edge sees the image continue, not a replicated row or column)."""
     return cv2.remap(image, maps[0], maps[1], interpolation=interp, borderMode=cv2.BORDER_REFLECT_101)
+
+
+def _box(mask: np.ndarray) -> tuple[slice, slice] | None:
+    """The bounding rows and columns of a bool H x W mask (None when empty)."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if rows.size == 0:
+        return None
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
 def _within(x: np.ndarray, y: np.ndarray, w: int, h: int) -> np.ndarray:
