@@ -13,11 +13,17 @@ A pixel of a key stays valid while the motion explains it: the forward-backward 
 it has not left the frame, and the key frame's *input* colour carried along still matches the
 current input. Each output pixel shows the oldest key still valid there; where none is, the current
 frame's stylization (so a disoccluded pavement shows the pavement's stylization, never the wake of
-what covered it). When too much of the frame is uncovered, the current stylization becomes a new
-key: it is what those pixels already showed, so a re-key changes nothing on screen. A key older than
+what covered it). When too much of the frame is uncovered (10%: each key made while an object is in
+view freezes the object's influence on its surroundings, so fewer keys leave fewer ghosts), the
+current stylization becomes a new key: it is what those pixels already showed, so a re-key changes
+nothing on screen. A key is resampled only over the bounding box of the pixels it shows. A key older than
 `max_age` frames, or pushed out by a newer one, fades out over `fade_frames` frames, so the newer
 key blends in rather than pops. All masks are feathered (eroded, then Gaussian-blurred), so no
 block of the flow's patch grid or mask border shows as a hard edge.
+
+At the frame edges a key's coordinates are chained as displacements extended past the edge, and a
+source more than half a pixel outside the frame is outside: content that drifts in is never shown
+as a clamped border row or column of an old key (a streak; tests/test_stylize_edges.py).
 
 The network's receptive field is large: an object changes the stylization of its surroundings (a
 pale halo). A key made while the object was in view would keep that halo after the object left,
