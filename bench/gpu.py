@@ -19,7 +19,8 @@ left out of the speeds):
   interpolated 1080p frame of the device path against the CPU one (PSNR, dB).
   `--flow torch` forces the torch estimator on the device run (a CPU smoke test of that path).
 - agreement: every model (stylize teacher and student, interp-fusion, predict-video,
-  predict-digits) on the same inputs on the CPU in float32 and on the device: mean and max
+  predict-digits) on the same inputs on the CPU in float32 and on the device (each with the flow
+  estimator its placement picks: on CUDA the torch port against DIS on the CPU): mean and max
   absolute difference in grey levels (0-255) and PSNR of the device output against the CPU one.
 Inputs are frames of ../shared/data/video (bbb_720p_30s.webm from frame 240, upscaled to 1080p);
 synthetic ones when the data is absent.

@@ -2,7 +2,7 @@
 
 Models on CUDA get `DeviceFlow` (vidgen_cli.models.flow.TorchFlow, DIS ported to torch, on the
 models' GPU); on the CPU the estimator is OpenCV's DIS (vidgen_cli.vision.flow.DISFlow), which
-measured both faster there and as good (bench/flow_parity.py). `VIDGEN_FLOW=dis|torch` overrides
+took 2-9x less time there for the same interpolation quality (bench/results/flow_parity.json). `VIDGEN_FLOW=dis|torch` overrides
 the choice (`auto`, the default, as above): `torch` on a CPU runs the torch port there, `dis` on a
 GPU keeps motion on the CPU.
 
@@ -53,7 +53,7 @@ class DeviceFlow:
     always computing in float32 (the placement's dtype is for the networks)."""
 
     def __init__(self, placement: "Placement | None" = None, preset: str = "medium", finest_scale: int | None = None,
-                 refine_iters: int | None = None, dtype: "object | None" = None) -> None:
+                 refine_iters: int | None = None) -> None:
         import torch
 
         from vidgen_cli.models.flow import TorchFlow
@@ -62,23 +62,24 @@ class DeviceFlow:
         changes = {k: v for k, v in (("finest_scale", finest_scale), ("refine_iters", refine_iters)) if v is not None}
         self.module = TorchFlow(config_of(preset, **changes))
         self.device = placement.device if placement is not None else torch.device("cpu")
-        self.dtype = dtype or torch.float32
         self._torch = torch
 
     def _grey(self, frames: list[np.ndarray]) -> "object":
         grey = np.stack([to_gray(f) for f in frames])[:, None]
-        return self._torch.from_numpy(grey).to(self.device).to(self.dtype)
+        return self._torch.from_numpy(grey).to(self.device).float()
 
-    def _run(self, firsts: list[np.ndarray], seconds: list[np.ndarray]) -> np.ndarray:
+    def _run(self, first: np.ndarray, second: np.ndarray, both: bool) -> np.ndarray:
+        """N x H x W x 2 flows: first -> second, and second -> first when `both` (one batch)."""
         with self._torch.inference_mode():
-            flow = self.module(self._grey(firsts), self._grey(seconds))
-        return flow.permute(0, 2, 3, 1).float().cpu().numpy()  # N x H x W x 2
+            grey = self._grey([first, second])  # one upload of the two frames
+            flow = self.module(grey, grey.flip(0)) if both else self.module(grey[:1], grey[1:])
+        return flow.permute(0, 2, 3, 1).float().cpu().numpy()
 
     def __call__(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Flow first -> second (H x W x 2 float32 pixels)."""
-        return self._run([first], [second])[0]
+        return self._run(first, second, both=False)[0]
 
     def both(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flows first -> second and second -> first, estimated as one batch."""
-        flows = self._run([first, second], [second, first])
+        flows = self._run(first, second, both=True)
         return flows[0], flows[1]

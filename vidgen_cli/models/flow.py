@@ -113,7 +113,7 @@ def _gradients(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return 0.5 * (p[..., 1:-1, 2:] - p[..., 1:-1, :-2]), 0.5 * (p[..., 2:, 1:-1] - p[..., :-2, 1:-1])
 
 
-def sample(image: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def _sample(image: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Bilinear samples of N x C x H x W `image` at pixel coordinates x, y (N x h x w), border
     replicated: N x C x h x w. Coordinates are normalised in the image's float dtype (float32 or 64)."""
     h, w = image.shape[-2:]
@@ -126,7 +126,7 @@ def warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     h, w = flow.shape[-2:]
     ys, xs = torch.meshgrid(torch.arange(h, device=flow.device, dtype=flow.dtype),
                             torch.arange(w, device=flow.device, dtype=flow.dtype), indexing="ij")
-    return sample(image, xs + flow[:, 0], ys + flow[:, 1])
+    return _sample(image, xs + flow[:, 0], ys + flow[:, 1])
 
 
 def _padded_size(size: int, patch: int, stride: int) -> int:
@@ -135,41 +135,41 @@ def _padded_size(size: int, patch: int, stride: int) -> int:
 
 
 def _inverse_search(t: torch.Tensor, s: torch.Tensor, flow: torch.Tensor, c: TorchFlowConfig):
-    """Per-patch displacements (N x 2 x L), the patches' template pixels and their pixel coordinates."""
+    """Per-patch displacements (N x 2 x L) and the patches' photometric errors (N x pp x L) at them.
+
+    Written for few kernel launches per step (a GPU runs this launch-bound): the patch Hessians are
+    inverted once, and a Gauss-Newton step is one grid_sample and two contractions."""
     n, _, h, w = t.shape
     p, stride = c.patch, c.stride
     hp, wp = _padded_size(h, p, stride), _padded_size(w, p, stride)
     pad = (0, wp - w, 0, hp - h)
     tx, ty = _gradients(t)
-    cols = F.unfold(F.pad(torch.cat([t, tx, ty], 1), pad, mode="replicate"), p, stride=stride)  # N x 3pp x L
-    tmpl, gx, gy = cols.view(n, 3, p * p, -1).unbind(1)  # each N x pp x L
-    gx, gy = gx - gx.mean(1, keepdim=True), gy - gy.mean(1, keepdim=True)  # mean-normalised SSD
-    hxx, hxy, hyy = (gx * gx).sum(1), (gx * gy).sum(1), (gy * gy).sum(1)  # N x L
+    cols = F.unfold(F.pad(torch.cat([t, tx, ty], 1), pad, mode="replicate"), p, stride=stride).view(n, 3, p * p, -1)
+    tmpl, grads = cols[:, 0], cols[:, 1:] - cols[:, 1:].mean(2, keepdim=True)  # mean-normalised SSD: N x 2 x pp x L
+    hxx, hxy, hyy = (grads[:, 0] ** 2).sum(1), (grads[:, 0] * grads[:, 1]).sum(1), (grads[:, 1] ** 2).sum(1)  # N x L
     det = hxx * hyy - hxy * hxy
     ok = det > 1e-6 * (hxx + hyy) ** 2 + 1e-9  # textureless patches keep their initial displacement
-    det = torch.where(ok, det, torch.ones_like(det))
+    inverse = torch.stack([hyy, -hxy, -hxy, hxx], 1).view(n, 2, 2, -1) * (ok / torch.where(ok, det, 1.0))[:, None, None]
     ys, xs = torch.meshgrid(torch.arange(hp, device=t.device, dtype=t.dtype),
                             torch.arange(wp, device=t.device, dtype=t.dtype), indexing="ij")
+    to_unit = torch.tensor([2.0 / max(w - 1, 1), 2.0 / max(h - 1, 1)], device=t.device, dtype=t.dtype)
     coords = F.unfold(torch.stack([xs, ys])[None], p, stride=stride)[0].view(2, p * p, -1)  # 2 x pp x L
+    base = (coords.permute(1, 2, 0) * to_unit - 1.0)[None]  # 1 x pp x L x 2, grid_sample's units
     start = F.avg_pool2d(F.pad(flow, pad, mode="replicate"), p, stride=stride).flatten(2)  # N x 2 x L
+
+    def residual(d: torch.Tensor) -> torch.Tensor:  # N x pp x L
+        grid = base + (d.transpose(1, 2) * to_unit)[:, None]
+        return F.grid_sample(s, grid, mode="bilinear", padding_mode="border", align_corners=True)[:, 0] - tmpl
+
     d = start
-
-    def residual(d: torch.Tensor) -> torch.Tensor:
-        warped = sample(s, coords[0] + d[:, 0, None], coords[1] + d[:, 1, None])[:, 0]  # N x pp x L
-        return warped - tmpl
-
-    for _ in range(c.iterations):
-        e = residual(d)
-        e = e - e.mean(1, keepdim=True)
-        bx, by = (gx * e).sum(1), (gy * e).sum(1)
-        step_x, step_y = (hyy * bx - hxy * by) / det, (hxx * by - hxy * bx) / det
-        d = d - torch.where(ok, torch.stack([step_x, step_y], 1), torch.zeros_like(d))
+    for _ in range(c.iterations):  # inverse compositional: the gradients are mean-free, so sum(g * e) needs no mean of e
+        b = (grads * residual(d)[:, None]).sum(2)  # N x 2 x L
+        d = d - (inverse * b[:, None]).sum(2)
     # keep the start where the search went further than a patch or made the match worse
     e_end, e_start = residual(d), residual(start)
-    cost = lambda e: ((e - e.mean(1, keepdim=True)) ** 2).mean(1)  # noqa: E731
-    worse = (cost(e_end) > cost(e_start)) | ((d - start).abs().amax(1) > p)
-    d = torch.where(worse[:, None], start, d)
-    return d, torch.where(worse[:, None], e_start, e_end), (hp, wp)
+    cost_end, cost_start = e_end.var(1, unbiased=False), e_start.var(1, unbiased=False)
+    worse = (cost_end > cost_start) | ((d - start).abs().amax(1) > p)
+    return torch.where(worse[:, None], start, d), torch.where(worse[:, None], e_start, e_end), (hp, wp)
 
 
 def _densify(t: torch.Tensor, s: torch.Tensor, d: torch.Tensor, error: torch.Tensor, padded: tuple[int, int],
@@ -182,24 +182,28 @@ def _densify(t: torch.Tensor, s: torch.Tensor, d: torch.Tensor, error: torch.Ten
     return (sums[:, :2] / sums[:, 2:].clamp(min=1e-9))[..., :h, :w]
 
 
-def _neighbour_sum(values: torch.Tensor, wx: torch.Tensor, wy: torch.Tensor) -> torch.Tensor:
-    """sum over the 4 neighbours n of p of weight(p, n) * values(n); wx[..., x] joins x and x+1 (0 at the border)."""
-    right = F.pad(values[..., 1:], (0, 1)) * wx
-    left = F.pad(values[..., :-1] * wx[..., :-1], (1, 0))
-    down = F.pad(values[..., 1:, :], (0, 0, 0, 1)) * wy
-    up = F.pad(values[..., :-1, :] * wy[..., :-1, :], (0, 0, 1, 0))
-    return right + left + down + up
+def _neighbour_kernel(like: torch.Tensor) -> torch.Tensor:
+    """4 x 1 x 3 x 3 convolution kernel picking the right, left, lower and upper neighbour."""
+    kernel = torch.zeros(4, 1, 3, 3, dtype=like.dtype)
+    kernel[0, 0, 1, 2] = kernel[1, 0, 1, 0] = kernel[2, 0, 2, 1] = kernel[3, 0, 0, 1] = 1.0
+    return kernel.to(like.device)
+
+
+def _neighbours(values: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """N x C x H x W -> N x C x 4 x H x W: each pixel's right, left, lower and upper neighbour (0 outside)."""
+    n, ch, h, w = values.shape
+    return F.conv2d(values.reshape(n * ch, 1, h, w), kernel, padding=1).view(n, ch, 4, h, w)
 
 
 def _refine(t: torch.Tensor, s: torch.Tensor, flow: torch.Tensor, c: TorchFlowConfig) -> torch.Tensor:
     """Variational refinement of `flow` (Brox et al. 2004, as DIS uses it): linearised brightness and
-    gradient constancy plus smoothness, Charbonnier penalties, fixed-point iterations of red-black SOR."""
+    gradient constancy plus smoothness, Charbonnier penalties, fixed-point iterations of red-black
+    block SOR (each pixel's two unknowns solved together; few kernel launches per sweep)."""
     eps2 = 1e-6
     scale = 1.0 / 255.0  # the weights are tuned for 0-1 intensities
     warped = warp(s, flow) * scale
     base = t * scale
-    avg = 0.5 * (base + warped)
-    ix, iy = _gradients(avg)
+    ix, iy = _gradients(0.5 * (base + warped))
     iz = warped - base
     ixx, ixy = _gradients(ix)
     _, iyy = _gradients(iy)
@@ -208,6 +212,10 @@ def _refine(t: torch.Tensor, s: torch.Tensor, flow: torch.Tensor, c: TorchFlowCo
     h, w = t.shape[-2:]
     ys, xs = torch.meshgrid(torch.arange(h, device=t.device), torch.arange(w, device=t.device), indexing="ij")
     red = ((xs + ys) % 2 == 0).to(t.dtype)
+    sweeps = (red * c.omega, (1.0 - red) * c.omega)
+    kernel = _neighbour_kernel(t)
+    exists = _neighbours(torch.ones_like(t[:1, :1]), kernel)  # 1 x 1 x 4 x H x W: 0 where the neighbour is outside
+    flow_nb = _neighbours(flow, kernel)
     du = torch.zeros_like(flow)
     for _ in range(c.refine_iters):
         u = flow + du
@@ -218,25 +226,19 @@ def _refine(t: torch.Tensor, s: torch.Tensor, flow: torch.Tensor, c: TorchFlowCo
         sx = F.pad((ux ** 2).sum(1, keepdim=True), (0, 1))
         sy = F.pad((uy ** 2).sum(1, keepdim=True), (0, 0, 0, 1))
         smooth = 0.5 * c.alpha / torch.sqrt(0.5 * (sx + sy) + eps2)
-        wx = 0.5 * (smooth + F.pad(smooth[..., 1:], (0, 1)))
-        wy = 0.5 * (smooth + F.pad(smooth[..., 1:, :], (0, 0, 0, 1)))
-        wx = torch.cat([wx[..., :-1], torch.zeros_like(wx[..., -1:])], -1)
-        wy = torch.cat([wy[..., :-1, :], torch.zeros_like(wy[..., -1:, :])], -2)
-        a11 = data * ix * ix + grad * (ixx * ixx + ixy * ixy)
+        edges = 0.5 * (smooth[:, :, None] + _neighbours(smooth, kernel)) * exists  # N x 1 x 4 x H x W: edge weights
+        wsum = edges.sum(2)
+        a11 = data * ix * ix + grad * (ixx * ixx + ixy * ixy) + wsum
         a12 = data * ix * iy + grad * (ixx * ixy + ixy * iyy)
-        a22 = data * iy * iy + grad * (ixy * ixy + iyy * iyy)
-        b1 = -(data * ix * iz + grad * (ixx * ixz + ixy * iyz))
-        b2 = -(data * iy * iz + grad * (ixy * ixz + iyy * iyz))
-        wsum = _neighbour_sum(torch.ones_like(wx), wx, wy)
-        # the smoothness pulls u + du towards its neighbours: constant part from the current flow
-        pull_u = _neighbour_sum(flow[:, :1], wx, wy) - wsum * flow[:, :1]
-        pull_v = _neighbour_sum(flow[:, 1:], wx, wy) - wsum * flow[:, 1:]
+        a22 = data * iy * iy + grad * (ixy * ixy + iyy * iyy) + wsum
+        rhs = torch.cat([-(data * ix * iz + grad * (ixx * ixz + ixy * iyz)),
+                         -(data * iy * iz + grad * (ixy * ixz + iyy * iyz))], 1)
+        rhs = rhs + (edges * flow_nb).sum(2) - wsum * flow  # the smoothness pulls u + du towards its neighbours
+        det = (a11 * a22 - a12 * a12).clamp(min=1e-12)
+        diagonal, off = torch.cat([a22, a11], 1) / det, -a12 / det  # the 2 x 2 inverse: [[a22, -a12], [-a12, a11]] / det
         for _ in range(c.sor_iters):
-            for colour in (red, 1.0 - red):
-                a, b = du[:, :1], du[:, 1:]
-                new_a = (b1 - a12 * b + pull_u + _neighbour_sum(a, wx, wy)) / (a11 + wsum + 1e-9)
-                a = a + colour * c.omega * (new_a - a)
-                new_b = (b2 - a12 * a + pull_v + _neighbour_sum(b, wx, wy)) / (a22 + wsum + 1e-9)
-                b = b + colour * c.omega * (new_b - b)
-                du = torch.cat([a, b], 1)
+            for relax in sweeps:
+                r = rhs + (edges * _neighbours(du, kernel)).sum(2)
+                target = diagonal * r + off * r.flip(1)
+                du = du + relax * (target - du)
     return flow + du
