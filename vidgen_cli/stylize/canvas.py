@@ -39,7 +39,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vidgen_cli.vision.flow import DISFlow, forward_backward_mask, pixel_grid, to_gray
+from vidgen_cli import optical_flow
+from vidgen_cli.vision.flow import forward_backward_mask, pixel_grid, to_gray
 
 
 @dataclass
@@ -100,9 +101,10 @@ class _Advance:
 class FlowCanvas:
     """The temporal state for `consistency="flow"`: see the module docstring."""
 
-    def __init__(self, settings: CanvasSettings | None = None) -> None:
+    def __init__(self, settings: CanvasSettings | None = None, placement=None) -> None:
+        """placement: where the models run; motion is estimated there too (vidgen_cli.optical_flow)."""
         self.settings = settings or CanvasSettings()
-        self._flow = DISFlow(self.settings.flow_preset)
+        self._flow = optical_flow.estimator(placement, self.settings.flow_preset)
         self._worker: ThreadPoolExecutor | None = None
         self.reset()
         self.keys_made = 0  # how many keys were made (diagnostics)
@@ -157,8 +159,10 @@ class FlowCanvas:
     def _advance(self, gray: np.ndarray, prev_gray: np.ndarray) -> _Advance:
         """Move every key by the motion from `prev_gray` to `gray` (updates coordinates and validity)."""
         s = self.settings
-        back = self._flow(gray, prev_gray)  # current -> previous
-        fwd = self._flow(prev_gray, gray)
+        if hasattr(self._flow, "both"):  # one batch on the device
+            back, fwd = self._flow.both(gray, prev_gray)  # current -> previous, previous -> current
+        else:
+            back, fwd = self._flow(gray, prev_gray), self._flow(prev_gray, gray)
         ok = forward_backward_mask(back, fwd, s.fb_tolerance, s.fb_slack).astype(np.uint8)
         ok = cv2.erode(ok, np.ones((3, 3), np.uint8))  # motion edges are unreliable
         h, w = gray.shape
