@@ -103,16 +103,21 @@ def resize_flow(flow: np.ndarray, w: int, h: int) -> np.ndarray:
 
 
 class FlowEstimator:
-    """Bidirectional DIS at a bounded resolution; keep one per stream (DIS set-up is not free).
+    """Bidirectional flow at a bounded resolution; keep one per stream (DIS set-up is not free).
 
-    With `settings.prepass`, each direction is estimated twice: a cheap DIS pass, then the main
-    one started from it (a second coarse-to-fine sweep; it recovers motion too large for one).
-    DIS objects are kept per frame size: one OpenCV DIS object fed frames of another size, with an
-    initial flow, crashed (segmentation fault) in our tests, so sizes never share one.
+    flow: an injected estimator, a callable (grey first, grey second) -> H x W x 2 float32 flow,
+    with an optional `both(first, second) -> (f01, f10)` that estimates the two directions at once
+    (vidgen_cli.optical_flow picks it from the placement); it runs one pass. None (the CPU default):
+    OpenCV's DIS as `settings` say; with `settings.prepass`, each direction is estimated twice, a
+    cheap DIS pass, then the main one started from it (a second coarse-to-fine sweep; it recovers
+    motion too large for one). DIS objects are kept per frame size: one OpenCV DIS object fed
+    frames of another size, with an initial flow, crashed (segmentation fault) in our tests.
+    Frames under `settings.min_flow_side` are enlarged for flow, whichever the estimator.
     """
 
-    def __init__(self, settings: FlowSettings | None = None) -> None:
+    def __init__(self, settings: FlowSettings | None = None, flow=None) -> None:
         self.settings = settings or FlowSettings()
+        self.flow = flow
         self._dis: dict[tuple, DISFlow] = {}
 
     def _get(self, preset: str, shape: tuple[int, int]) -> DISFlow:
@@ -120,13 +125,13 @@ class FlowEstimator:
         if key not in self._dis:
             if len(self._dis) >= 8:  # a batch of many sizes: bounded, rebuilt on demand
                 self._dis.clear()
-            dis = DISFlow(preset, self.settings.finest_scale)
-            dis._dis.setVariationalRefinementIterations(self.settings.refine_iters)
-            self._dis[key] = dis
+            self._dis[key] = DISFlow(preset, self.settings.finest_scale, self.settings.refine_iters)
         return self._dis[key]
 
-    def flow(self, g0: np.ndarray, g1: np.ndarray) -> np.ndarray:
+    def directed(self, g0: np.ndarray, g1: np.ndarray) -> np.ndarray:
         """Flow g0 -> g1 (grey uint8 H x W, same size), H x W x 2 float32 pixels."""
+        if self.flow is not None:
+            return self.flow(g0, g1)
         main = self._get(self.settings.preset, g0.shape)
         if not self.settings.prepass:
             return main(g0, g1)
@@ -145,8 +150,10 @@ class FlowEstimator:
         g0 = fit_image(to_gray(frame0), self.settings.flow_side, minimum=8)
         g1 = fit_image(to_gray(frame1), self.settings.flow_side, minimum=8)
         g0, g1 = self._enlarge(g0), self._enlarge(g1)
-        f01 = self.flow(g0, g1)
-        f10 = self.flow(g1, g0)
+        if hasattr(self.flow, "both"):
+            f01, f10 = self.flow.both(g0, g1)
+        else:
+            f01, f10 = self.directed(g0, g1), self.directed(g1, g0)
         if g0.shape[1] > w:  # enlarged for flow: back to frame pixels before the consistency check
             f01, f10 = resize_flow(f01, w, h), resize_flow(f10, w, h)
         c0, c1 = consistency(f01, f10, self.settings.consistency_sigma)
