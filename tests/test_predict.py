@@ -44,7 +44,9 @@ def test_flow_beats_copy_on_a_moving_square() -> None:
     copy = list(Predictor("copy").predict(context, 3))
     flow_psnr = metrics.psnr(flow[0], truth[0])
     copy_psnr = metrics.psnr(copy[0], truth[0])
-    assert flow_psnr > copy_psnr + 8, (flow_psnr, copy_psnr)
+    # the default hedges over the speed (a mean with slower, faster and still extrapolations, see
+    # vision/forecast.py), which costs on exact constant motion like this and pays on real footage
+    assert flow_psnr > copy_psnr + 6, (flow_psnr, copy_psnr)
     # later horizons stay ahead too, though motion is damped (constant velocity is the truth here,
     # so damping costs: it is chosen for real footage, where it pays)
     assert metrics.psnr(flow[2], truth[2]) > metrics.psnr(copy[2], truth[2]) + 1
