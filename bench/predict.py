@@ -11,7 +11,7 @@ is) and `480` (the clip scaled to a long side of 480 by ffmpeg, losslessly re-en
 the same way). Beside the models, in the same run: the naive one-step DIS extrapolation (DIS medium
 flow last->previous on grey frames; the last frame backward-warped k times that flow for horizon
 k). Speed: seconds per predicted frame of each model's CLI run, as a ratio to `flow` in the same
-run, and the peak resident memory of the vidgen process at 720p. --ablation: the parts of the
+run, and the peak resident memory of the vidgen process at 720p (its VmHWM). --ablation: the parts of the
 `flow` predictor's mixture (vidgen_cli/vision/forecast.py) alone and in part, in-process on the same
 points and frames (the full mixture is what `--model flow` runs). Moving digits: the fixed-seed
 10 -> 10 test split, per-frame MSE summed over 64x64 pixels (values 0-1), as OpenSTL reports it.
@@ -43,7 +43,6 @@ from vidgen_cli.vision import metrics  # noqa: E402
 from vidgen_cli.vision.flow import DISFlow, backward_warp  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-VIDGEN = [sys.executable, "-m", "vidgen_cli"]
 HORIZONS = (1, 2, 3, 10)
 HOLDOUT = 0.2
 CONTEXT = 3
@@ -129,18 +128,32 @@ def write_frames(folder: Path, frames: list[np.ndarray]) -> Path:
     return folder
 
 
+# Runs `vidgen` as `python -m vidgen_cli` does and, at exit, writes the process's own peak resident
+# memory (VmHWM, KiB) to $VIDGEN_BENCH_HWM. The rusage of the child (ru_maxrss) is no measure here:
+# Linux carries the parent's peak over fork and exec, so it reported this script's memory
+# (frames, torch) whenever that was larger than vidgen's.
+LAUNCH = """import atexit, os, runpy, sys
+def hwm():
+    with open('/proc/self/status') as f, open(os.environ['VIDGEN_BENCH_HWM'], 'w') as out:
+        out.write(next(line.split()[1] for line in f if line.startswith('VmHWM')))
+atexit.register(hwm)
+sys.argv = ['vidgen', *sys.argv[1:]]
+runpy.run_module('vidgen_cli', run_name='__main__')
+"""
+
+
 def run_cli(clip: Path, at: int, model: str, out: Path, horizon: int) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one `vidgen predict` run."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [*VIDGEN, "predict", str(clip), "--at", str(at), "--frames", str(horizon), "--only-new", "--model", model,
-               "-o", str(out) + "/", "--overwrite", "-q"]
+    """Wall seconds and peak resident memory (KiB, VmHWM) of one `vidgen predict` run."""
+    hwm = out.with_name(out.name + ".hwm")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VIDGEN_BENCH_HWM": str(hwm)}
+    command = [sys.executable, "-c", LAUNCH, "predict", str(clip), "--at", str(at), "--frames", str(horizon), "--only-new",
+               "--model", model, "-o", str(out) + "/", "--overwrite", "-q"]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # `-m` imports from cwd
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # imports from cwd
     seconds = time.perf_counter() - started
-    if status != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
-    return seconds, usage.ru_maxrss
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[3:])} failed: {process.stderr.decode()}")
+    return seconds, int(hwm.read_text())
 
 
 def bench_video(models: list[str], sizes: list[str], points: int, clips: list[str] | None, folder: str = "video",
