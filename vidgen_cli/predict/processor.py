@@ -23,6 +23,8 @@ MODELS = ("copy", "flow", "learned")
 # 720p (flow: 459 MB) and breaks moving objects into hard-edged blocks (on the blob scene of
 # tests/test_predict.py its largest luma step reached 144 by frame 10, flow 34, the context 15), so
 # it misses the default's bounds (2x flow's time, 600 MB at 720p) and stays opt-in.
+# (Those figures are against the former flow predictor, the equal mean of crossed and splatted; the
+# speed mixture of vision/forecast.py that replaced it has not been compared with the refiner.)
 DEFAULT_MODEL = "flow"
 VIDEO_WEIGHTS = "predict-video"
 # Longest horizon extrapolated from one motion estimate (and the longest the refiner was trained on).
