@@ -54,8 +54,11 @@ def test_digits_predictor_beats_an_untrained_one_on_the_test_split():
 @pytest.mark.integration
 @pytest.mark.slow
 def test_fusion_network_beats_an_untrained_one_on_middlebury():
-    """Middlebury's eight-frame triplets are evaluation only. Measured: shipped 34.646 dB, untrained
-    (= the DIS flow path) 34.601 dB over the 12 sequences; bench/interpolate.py gives the same."""
+    """Middlebury's eight-frame triplets are evaluation only. Measured with the weights retrained on
+    ../shared/data/video-train (2026-11-30): shipped 34.624 dB, untrained (= the DIS flow path it
+    corrects) 34.609 dB over the 12 sequences, per sequence -0.30 to +0.19 dB: a small
+    gain (the weights trained on the evaluation clips before had 34.646). The bar is half of it; an
+    untrained network (its learned head starts at zero) scores a gain of 0."""
     from vidgen_cli.interpolate.processor import interpolate_pair, make_engine
 
     folders = sorted((SHARED / "interp" / "middlebury").glob("*/frame10i11.png"))
@@ -73,7 +76,7 @@ def test_fusion_network_beats_an_untrained_one_on_middlebury():
         for key, engine in (("shipped", shipped), ("untrained", untrained)):
             scores[key].append(psnr(interpolate_pair(f0, f1, 0.5, model=engine), gt))
     gain = np.mean(scores["shipped"]) - np.mean(scores["untrained"])
-    assert gain > 0.02, scores
+    assert gain > 0.007, scores
 
 
 @pytest.mark.integration
