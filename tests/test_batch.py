@@ -4,6 +4,9 @@ failure, --skip-existing, --fail-fast, exit code 0 only if all succeeded, JSON p
 import json
 import shutil
 
+import cv2
+import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from vidgen_cli.cli.app import app
@@ -83,3 +86,29 @@ def test_model_command_over_a_folder_keeps_names(tmp_path, clips):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.mp4", "b.webm"]
     assert _records(result)[-1]["succeeded"] == 2
+
+
+@pytest.mark.parametrize("command", [["interpolate", "--factor", "2", "--model", "blend"], ["split"], ["stylize", "--style", "STYLE"]])
+def test_json_with_one_failing_input_prints_its_error_record_and_the_summary(tmp_path, command):
+    """--json with one input that fails printed nothing on stdout: scripts got no record to read."""
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video")
+    style = tmp_path / "style.png"
+    cv2.imwrite(str(style), np.full((32, 32, 3), 128, np.uint8))
+    args = [str(style) if a == "STYLE" else a for a in command]
+    result = runner.invoke(app, [args[0], str(bad), "-o", str(tmp_path / "out.mp4"), *args[1:], "--json"])
+    assert result.exit_code == 3
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 2, result.stdout
+    assert records[0]["input"] == str(bad) and "not a video" in records[0]["error"] and records[0]["exit_code"] == 3
+    assert records[1]["summary"] is True and records[1]["failed"] == 1 and records[1]["succeeded"] == 0
+    assert result.stderr.count("vidgen: error:") == 1
+
+
+def test_eval_json_failure_prints_a_record_with_the_error(clips, tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video")
+    result = runner.invoke(app, ["eval", str(clips["plain"]), str(bad), "--json", "--no-vmaf"])
+    assert result.exit_code == 3
+    record = json.loads(result.stdout)
+    assert record["test"] == str(bad) and "not a video" in record["error"] and record["exit_code"] == 3

@@ -116,7 +116,7 @@ def test_log_progress_lines_and_unwrapped_summary(clips, tmp_path):
     lines = result.stderr.splitlines()
     progress = [line for line in lines if line.startswith("interpolate plain.mp4:")]
     assert len(progress) >= 5 and all("frames/s" in line for line in progress), lines
-    assert "47/47 frames (100%)" in progress[-1]
+    assert "48/48 frames (100%)" in progress[-1]
     summary = [line for line in lines if "->" in line]
     assert len(summary) == 1 and str(out) in summary[0] and len(summary[0]) > 80
     assert lines[0].startswith("vidgen: models run on cpu, float32, ") and "thread" in lines[0]
@@ -131,7 +131,7 @@ def test_quiet_prints_nothing_and_json_carries_placement_for_one_input(clips, tm
     for record in records:
         assert record["placement"]["device"] == "cpu" and record["placement"]["precision"] == "float32"
         assert record["placement"]["threads"] >= 1
-    assert records[0]["frames"] == 47
+    assert records[0]["frames"] == 48
 
 
 # ---- images in, images out
@@ -243,7 +243,7 @@ def test_start_end_keep_picture_and_sound_together(flash, tmp_path, command):
     assert result.exit_code == 0, result.output
     info = probe(out)
     used = 68 - 32  # frames 32 (1.333 s) to 67 (2.792 s)
-    expected = (used - 1) * 2 + 1 if command[0] == "interpolate" else used + 5
+    expected = used * 2 if command[0] == "interpolate" else used + 5
     assert info.frame_count == expected and info.has_audio
     flash_at, beep_at = _flash_time(out), _beep_time(out)
     assert abs(flash_at - (2.0 - 32 / 24)) < 0.5 / float(info.fps)  # the clip starts at the first frame at/after --start
@@ -268,7 +268,7 @@ def test_start_and_end_on_a_frames_folder_with_manifest(clips, tmp_path):
                                  "--start", "0.5", "--end", "0.75", "-q"])
     assert result.exit_code == 0, result.output
     produced = sorted(out.glob("*.png"))
-    assert len(produced) == (6 - 1) * 2 + 1
+    assert len(produced) == 6 * 2
     source = decode_all(clips["plain"])
     assert np.array_equal(cv2.cvtColor(cv2.imread(str(produced[0])), cv2.COLOR_BGR2RGB), source[12])
 
@@ -431,5 +431,7 @@ def test_demo_renders_input_beside_result_and_says_what_to_open(tmp_path, monkey
     for path in opened:
         info = probe(path)
         assert info.width == 2 * 96 + 4 and info.height == 64 and info.frame_count >= 24
-    assert probe(opened[0]).frame_count == (24 - 1) * 4 + 1  # slow motion: the interpolated frames at the input rate
+    assert probe(opened[0]).frame_count == 24 * 4  # slow motion: the interpolated frames at the input rate
     assert re.search(r"interpolate: +[0-9.]+ s", result.stderr)
+    for path in opened:  # each path once, not once on stdout and again in an 'open ...' line on stderr
+        assert (result.stdout + result.stderr).count(Path(path).name) == 1, result.output

@@ -100,3 +100,46 @@ def test_flicker_is_zero_for_a_still_video_and_grows_with_noise(tmp_path: Path) 
     assert flicker(str(still)).mean < 0.01  # sub-pixel flow noise only
     measured = flicker(str(noisy), source=str(still))  # flow from the still source: all noise is flicker
     assert len(measured.per_pair) == 3 and measured.mean > 50
+
+
+def _folder_with_manifest(folder: Path, frames: list[np.ndarray], times: list[float]) -> Path:
+    from fractions import Fraction
+
+    from vidgen_cli.io.manifest import Manifest, write_manifest
+
+    _write_frames(folder, frames)
+    names = sorted(p.name for p in folder.glob("*.png"))
+    height, width = frames[0].shape[:2]
+    write_manifest(folder, Manifest(Fraction(10), width, height, names, times))
+    return folder
+
+
+def test_frame_folders_are_paired_by_their_manifest_times_not_by_position(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    ref = [rng.integers(0, 256, (24, 32, 3), dtype=np.uint8) for _ in range(8)]
+    a = _folder_with_manifest(tmp_path / "ref", ref, [i / 10 for i in range(8)])
+    # the test starts one frame later (frames 1..7 at their own times): by position all would be shifted
+    b = _folder_with_manifest(tmp_path / "test", ref[1:], [i / 10 for i in range(1, 8)])
+    result = compare(str(a), str(b), partial=True, vmaf=False)
+    assert [(f.reference_index, f.test_index) for f in result.frames] == [(i, i - 1) for i in range(1, 8)]
+    assert all(f.psnr == 100.0 for f in result.frames)
+    assert result.matching is not None and result.matching.unmatched_reference == 1 and result.matching.unmatched_test == 0
+    cli = CliRunner().invoke(app, ["eval", str(a), str(b), "--partial", "--no-vmaf", "--json"])
+    assert cli.exit_code == 0, cli.output
+    record = json.loads(cli.stdout)
+    assert record["psnr"] == 100.0 and record["unmatched_reference"] == 1 and record["matched_by"] == "by timestamp"
+    assert "1 reference and 0 test frames unmatched" in CliRunner().invoke(app, ["eval", str(a), str(b), "--partial", "--no-vmaf"]).stderr
+
+
+def test_videos_are_paired_by_pts_including_a_later_start(clips: dict[str, Path], tmp_path: Path) -> None:
+    import subprocess
+
+    from vidgen_cli.io import ffmpeg
+
+    plain = clips["plain"]  # 24 frames at 24 fps
+    late = tmp_path / "late.mp4"  # the same frames from 0.5 s on (as ffprobe's pts_time says)
+    subprocess.run([ffmpeg.executable(), "-loglevel", "error", "-ss", "0.5", "-i", str(plain), "-c:v", "libx264", "-qp", "0",
+                    "-output_ts_offset", "0.5", str(late)], check=True)
+    result = compare(str(plain), str(late), partial=True, vmaf=False)
+    assert result.frames[0].reference_index == 12 and result.frames[0].test_index == 0
+    assert result.matching.unmatched_reference == 12 and result.matching.unmatched_test == 0

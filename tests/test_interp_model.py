@@ -98,3 +98,19 @@ def test_shipped_weights_load_and_run_on_odd_sizes():
     f0, f1 = square_frame(30, h=101, w=133, size=32), square_frame(38, h=101, w=133, size=32)
     out = interpolate_pair(f0, f1, 0.5, model="fusion")
     assert out.shape == f0.shape and out.dtype == np.uint8
+
+
+def test_train_command_reports_progress_while_decoding_and_building_its_pool(tmp_path, monkeypatch, capsys):
+    """The flow pool takes minutes on real data: a log (stderr not a terminal) gets plain progress
+    lines for the decoding and the pool, not minutes of silence, then the training steps."""
+    from vidgen_cli.cli.train_interpolate import command
+
+    data = _frames_folder(tmp_path / "clip")
+    out = tmp_path / "tiny.pt"
+    monkeypatch.setattr("sys.argv", ["train_interpolate", "--data", str(data)])
+    command(data=[data], out=out, steps=1, batch_size=2, lr=1e-3, checkpoint_every=1, validate_every=1, resume=False, seed=1,
+            device="cpu", pool=4, crop=64, max_side=224, max_frames=100, threads=1, refine_channels=0)
+    err = capsys.readouterr().err
+    assert "decode training clips: 1/1 clips (100%)" in err
+    assert "flow for 4 training triplets: 8/8 crops (100%)" in err, err
+    assert "train interpolate: 1/1 steps (100%)" in err and "loss" in err

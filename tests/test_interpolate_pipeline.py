@@ -59,12 +59,15 @@ def moving(n: int, speed: float = 3.0) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("factor", [2, 3, 4])
-def test_factor_gives_n_minus_one_times_factor_plus_one_and_keeps_originals(factor):
+def test_factor_gives_n_times_factor_and_keeps_originals(factor):
+    """n frames -> n * factor: the last frame holds for its own duration (repeated factor - 1
+    times, as ffmpeg's fps and minterpolate filters do), so the output lasts as long as the input."""
     frames = moving(5)
     out = list(Interpolator("flow").run(iter(frames), Fraction(30), factor=factor))
-    assert len(out) == (len(frames) - 1) * factor + 1
+    assert len(out) == len(frames) * factor
     for i, frame in enumerate(frames):
         assert np.array_equal(out[i * factor], frame)
+    assert all(np.array_equal(f, frames[-1]) for f in out[-factor:])
 
 
 @pytest.mark.parametrize("src,dst,n", [(30, 60, 6), (24, 60, 7), (30, 24, 10), (Fraction(30000, 1001), 50, 9)])
@@ -89,7 +92,7 @@ def test_cut_holds_the_old_frame_instead_of_morphing():
     b = [np.full_like(a[0], 230) - square_frame(60 - 3 * i, seed=5) // 2 for i in range(3)]
     interp = Interpolator("flow")
     out = list(interp.run(iter(a + b), Fraction(25), factor=2))
-    assert len(out) == 11
+    assert len(out) == 12
     assert interp.cuts == 1
     assert np.array_equal(out[5], a[2])  # between the last frame of shot A and the first of shot B
     assert not np.array_equal(out[1], a[0])  # within a shot: a new frame
@@ -101,7 +104,7 @@ def test_duplicates_do_not_stutter():
     frames = [square_frame(x) for x in xs]
     interp = Interpolator("flow")
     out = list(interp.run(iter(frames), Fraction(30), factor=2))
-    assert len(out) == 9 and interp.duplicates == 1
+    assert len(out) == 10 and interp.duplicates == 1
     # Positions 1.5, 2 and 2.5 lie between the distinct frames 1 (x=16) and 3 (x=28): x = 19, 22, 25.
     for k, x in zip((3, 4, 5), (19, 22, 25)):
         truth = square_frame(x)
@@ -112,7 +115,7 @@ def test_duplicates_do_not_stutter():
 def test_long_hold_is_kept_as_a_pause():
     frames = [square_frame(10)] * 8 + [square_frame(14)]
     out = list(Interpolator("flow", max_duplicate_run=4).run(iter(frames), Fraction(30), factor=2))
-    assert len(out) == 17
+    assert len(out) == 18
     assert all(np.array_equal(f, frames[0]) for f in out[:12])
 
 
@@ -134,7 +137,7 @@ def test_scene_change_score_separates_motion_from_a_cut():
 
 
 def test_single_frame_and_empty_streams():
-    assert len(list(Interpolator("blend").run(iter([square_frame(3)]), Fraction(30), factor=3))) == 1
+    assert len(list(Interpolator("blend").run(iter([square_frame(3)]), Fraction(30), factor=3))) == 3
     assert list(Interpolator("blend").run(iter([]), Fraction(30), factor=3)) == []
 
 
@@ -146,6 +149,6 @@ def test_a_near_still_clip_end_is_interpolated_not_held():
     last = first.copy()
     last[20:24, 30:34] += 50  # a 4x4 change: a thumbnail difference under 0.5
     out = list(Interpolator("blend").run([first, last], Fraction(24), factor=2))
-    assert len(out) == 3 and np.array_equal(out[0], first) and np.array_equal(out[2], last)
+    assert len(out) == 4 and np.array_equal(out[0], first) and np.array_equal(out[2], last) and np.array_equal(out[3], last)
     expected = ((first.astype(np.float32) + last) / 2 + 0.5).astype(np.uint8)
     assert np.array_equal(out[1], expected)

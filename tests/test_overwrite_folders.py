@@ -43,5 +43,5 @@ def test_overwrite_still_replaces_a_frames_folder_vidgen_wrote(tmp_path):
     frames = tmp_path / "frames"
     assert invoke("split", source, "-o", f"{frames}/").exit_code == 0
     assert invoke("interpolate", source, "-o", f"{frames}/", "--factor", "2", "--overwrite").exit_code == 0
-    assert len(list(frames.glob("*.png"))) == 47
+    assert len(list(frames.glob("*.png"))) == 48
     shutil.rmtree(frames)

@@ -57,7 +57,7 @@ def test_hdr_interpolate_keeps_depth_tags_and_colour(hdr, tmp_path):
     info = probe(out).pixels
     assert (info.bit_depth, info.primaries, info.transfer, info.matrix, info.range) == (10, "bt2020", "smpte2084", "bt2020nc", "tv")
     source, output = frames16(hdr), frames16(out)
-    assert output[0].dtype == np.uint16 and len(output) == 2 * len(source) - 1
+    assert output[0].dtype == np.uint16 and len(output) == 2 * len(source)
     error = np.mean([np.abs(s.astype(float) - o).mean() for s, o in zip(source, output[::2])]) / 65535
     assert error < 0.02  # a BT.601 matrix or a range mix-up is off by more than 0.05
 
@@ -229,7 +229,7 @@ def test_a_pipe_keeps_every_stream_it_carries(tmp_path):
         else:
             target = Path(output)
         info = probe(target)
-        assert info.frame_count == 49 and len(info.audio) == 1 and len(info.subtitles) == 1
+        assert info.frame_count == 50 and len(info.audio) == 1 and len(info.subtitles) == 1
         assert "default" not in info.subtitles[0].dispositions
         assert "title           : Piped" in ffmpeg.run(["-i", str(target)]).stderr.decode()
 
@@ -276,8 +276,9 @@ def test_a_variable_rate_16_bit_rgba_run_keeps_times_alpha_and_depth(tmp_path):
 
     out = tmp_path / "x2.mkv"
     invoke("interpolate", source, "-o", out, "--factor", "2", "--model", "blend", "--codec", "ffv1")
-    expected = np.empty(2 * len(times) - 1)
-    expected[0::2], expected[1::2] = times, (np.array(times[:-1]) + times[1:]) / 2
+    last_end = times[-1] + info.duration - float(info.timestamps[-1])  # the last frame holds for its own duration
+    expected = np.empty(2 * len(times))
+    expected[0::2], expected[1::2] = times, (np.array(times) + np.append(times[1:], last_end)) / 2
     assert np.abs(frame_times(out) - expected).max() <= 0.002
     assert probe(out).pixels.alpha and probe(out).pixels.bit_depth > 8
     frames = list(open_input(out))

@@ -71,6 +71,41 @@ def test_probe_audio_only_file_is_refused(tmp_path):
         probe(audio)
 
 
+@pytest.mark.parametrize("suffix,codec", [(".m4a", "aac"), (".wav", "pcm_s16le"), (".mp3", "libmp3lame")])
+def test_probe_command_describes_an_audio_only_file(tmp_path, suffix, codec):
+    """`vidgen probe audio.m4a` errored ('no video stream'): it describes the audio streams."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from vidgen_cli.cli.app import app
+    from vidgen_cli.io import ffmpeg
+
+    audio = tmp_path / f"tone{suffix}"
+    ffmpeg.run(["-f", "lavfi", "-i", "sine=duration=1.5:sample_rate=48000", "-ac", "2", "-c:a", codec, str(audio)])
+    result = CliRunner().invoke(app, ["probe", str(audio)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["kind"] == "audio" and abs(record["duration"] - 1.5) < 0.06
+    assert len(record["audio"]) == 1 and record["audio"][0]["codec"] == codec.replace("libmp3lame", "mp3")
+    assert record["audio"][0]["sample_rate"] == 48000 and record["audio"][0]["channel_layout"] == "stereo"
+
+
+def test_probe_command_goes_on_past_an_unreadable_input(tmp_path, clips):
+    import json
+
+    from typer.testing import CliRunner
+
+    from vidgen_cli.cli.app import app
+
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video")
+    result = CliRunner().invoke(app, ["probe", str(bad), str(clips["plain"])])
+    assert result.exit_code == 3
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["path"] == str(bad) and "not a video" in first["error"] and second["kind"] == "video"
+
+
 def test_parse_header_reads_streams_from_banner():
     banner = """Input #0, matroska,webm, from 'pipe:0':
   Duration: N/A, start: 0.000000, bitrate: N/A

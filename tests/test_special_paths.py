@@ -34,7 +34,7 @@ def test_every_command_takes_the_path(clip, tmp_path, name):
     assert (tmp_path / f"{name} shot frames" / "shot001").is_dir()
     out = tmp_path / f"{name} x2.mkv"
     invoke("interpolate", source, "-o", out, "--factor", "2", "--model", "blend", "--preset", "ultrafast")
-    assert probe(out).frame_count == 49 and probe(out).has_audio
+    assert probe(out).frame_count == 50 and probe(out).has_audio
 
 
 def test_error_line_is_the_real_error():

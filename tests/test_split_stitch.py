@@ -63,6 +63,24 @@ def test_split_scenes_reports_cut_and_writes_clips(clips, tmp_path):
     assert probe(shots[0]).frame_count == 24 and probe(shots[1]).frame_count == 24
 
 
+@pytest.mark.parametrize("extra", [["--preset", "ultrafast"], ["--format", "png"]], ids=["clips", "frames"])
+def test_split_scenes_honours_start_and_end(clips, tmp_path, extra):
+    """The cut clip (2 s, a cut at 1.0 s): --end 0.8 lists no cut and writes one shot of the
+    first 0.8 s (it listed the cut past the end, and clips ignored --start/--end); --start 0.5
+    --end 1.5 keeps the cut, and the second shot starts on it."""
+    before = invoke("split", clips["cut"], "-o", tmp_path / "a", "--scenes", "--end", "0.8", "--json", *extra)
+    assert json.loads(before.stdout.splitlines()[0])["cuts"] == [] and "no shot cut" in before.stderr
+    shots = sorted((tmp_path / "a").iterdir())
+    assert len(shots) == 1
+    count = len(read_manifest_if_any(shots[0]).frames) if shots[0].is_dir() else probe(shots[0]).frame_count
+    assert abs(count - round(0.8 * 24)) <= 1
+    around = invoke("split", clips["cut"], "-o", tmp_path / "b", "--scenes", "--start", "0.5", "--end", "1.5", "--json", *extra)
+    assert json.loads(around.stdout.splitlines()[0])["cuts"] == [pytest.approx(1.0, abs=0.05)]
+    shots = sorted((tmp_path / "b").iterdir())
+    counts = [len(read_manifest_if_any(s).frames) if s.is_dir() else probe(s).frame_count for s in shots]
+    assert len(shots) == 2 and all(abs(c - 12) <= 1 for c in counts), counts
+
+
 def test_split_scenes_into_frame_folders(clips, tmp_path):
     assert invoke("split", clips["cut"], "-o", tmp_path / "s", "--scenes", "--format", "png").exit_code == 0
     folders = sorted(p.name for p in (tmp_path / "s").iterdir())

@@ -77,8 +77,10 @@ def test_interpolate_factor_puts_new_frames_at_true_mid_times(vfr_clips, tmp_pat
     run_command(INTERPOLATE, source, out)
     assert_in_sync(out)
     before, after = frame_times(source), frame_times(out)
-    expected = np.empty(2 * len(before) - 1)
-    expected[0::2], expected[1::2] = before, (before[:-1] + before[1:]) / 2
+    info = probe(source)
+    last_end = before[-1] + (info.duration - float(info.timestamps[-1]))  # the last frame holds for its own duration
+    expected = np.empty(2 * len(before))
+    expected[0::2], expected[1::2] = before, (before + np.append(before[1:], last_end)) / 2
     assert len(after) == len(expected)
     assert np.abs(after - expected).max() <= 0.002  # the container's time base rounds (ms in mkv/webm)
 
@@ -90,6 +92,41 @@ def test_interpolate_fps_resamples_the_true_timeline(vfr_clips, tmp_path):
     assert len(times) == 180  # 3.0 s of source at 60 fps
     assert np.abs(np.diff(times) - 1 / 60).max() < 1e-3
     assert_in_sync(out, tolerance=1 / 60 + 1e-3)
+
+
+def _time_base_and_durations(path: Path) -> tuple[Fraction, set[int]]:
+    """The video stream's time base and its packets' distinct durations (ticks), as ffprobe would see them."""
+    text = subprocess.run([ffmpeg.executable(), "-v", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"],
+                          capture_output=True, text=True, check=True).stdout
+    base = next(Fraction(line.split(":", 1)[1].strip()) for line in text.splitlines() if line.startswith("#tb 0"))
+    return base, {int(line.split(",")[3]) for line in text.splitlines() if line.startswith("0,")}
+
+
+@pytest.mark.parametrize("rate,suffix", [("30", ".mp4"), ("30000/1001", ".mov")])
+def test_constant_rate_outputs_of_a_variable_rate_input_get_the_rate_time_base(vfr_clips, tmp_path, rate, suffix):
+    """--fps 30 on a VFR input wrote a microsecond time base (ffprobe: r_frame_rate 1000000/33333):
+    an even grid is written at the exact rate, every frame 1/rate long in whole ticks."""
+    out = tmp_path / f"even{suffix}"
+    run_command(["interpolate", "--fps", rate, "--model", "blend"], vfr_clips[".mp4"], out)
+    base, durations = _time_base_and_durations(out)
+    assert len(durations) == 1 and durations.pop() * base == 1 / Fraction(rate), (base, durations)
+    assert str(probe(out).fps) == rate
+
+
+def test_motion_replay_onto_a_variable_rate_target_is_written_at_the_motion_rate(vfr_clips, tmp_path):
+    """One target frame per motion frame: the output plays at the motion's rate (it kept the
+    target's variable times while saying 'at 30.000 fps')."""
+    steady = tmp_path / "steady.mp4"
+    subprocess.run([ffmpeg.executable(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=1", "-c:v", "libx264",
+                    "-preset", "ultrafast", str(steady)], check=True)
+    motion = tmp_path / "m.json"
+    invoke("motion", "capture", steady, "-o", motion, "-q")
+    out = tmp_path / "replayed.mp4"
+    invoke("motion", "replay", "-m", motion, vfr_clips[".mp4"], "-o", out, "--preset", "ultrafast", "-q")
+    info = probe(out)
+    assert not info.vfr and info.fps == 30 and info.frame_count == 30
+    base, durations = _time_base_and_durations(out)
+    assert len(durations) == 1 and durations.pop() * base == Fraction(1, 30)
 
 
 def test_stylize_and_predict_keep_each_frame_time(vfr_clips, tmp_path, style):
@@ -133,7 +170,7 @@ def test_frames_folder_input_keeps_its_manifest_times(vfr_clips, tmp_path):
     run_command(INTERPOLATE, frames, f"{doubled}/")
     times = np.array(read_manifest_if_any(doubled).times)
     assert times[:5] == pytest.approx([0, 1 / 60, 2 / 60, 3 / 60, 4 / 60], abs=1e-4)
-    assert times[-3:] == pytest.approx([2.8, 2.85, 2.9], abs=1e-4)
+    assert times[-3:] == pytest.approx([2.85, 2.9, 2.95], abs=1e-4)  # the last frame (2.9) holds its 0.1 s
 
 
 def test_a_piped_variable_rate_stream_keeps_its_times(vfr_clips, tmp_path):
@@ -144,7 +181,7 @@ def test_a_piped_variable_rate_stream_keeps_its_times(vfr_clips, tmp_path):
     subprocess.run([str(exe), "interpolate", "-", "-o", str(out), "--factor", "2", "--model", "blend", "-q"], stdin=feed.stdout, check=True)
     feed.wait()
     before, after = frame_times(vfr_clips[".mkv"]), frame_times(out)
-    assert len(after) == 2 * len(before) - 1
+    assert len(after) == 2 * len(before)
     assert np.abs(after[0::2] - before).max() <= 0.002
 
 

@@ -77,7 +77,12 @@ def main(args: list[str] | None = None) -> None:
     except click.exceptions.ClickException as error:
         click.echo(f"vidgen: {' '.join(error.format_message().split())}", err=True)
         sys.exit(error.exit_code)
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):  # (typer's click has no exceptions.Abort: naming it broke every other exception)
         click.echo("vidgen: interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:  # `vidgen --help | head`: the reader went away; nothing left to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

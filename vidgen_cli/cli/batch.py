@@ -180,8 +180,9 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
 
             if claim is not None:
                 claim.release(done=False)
-            if debug() or not batch:
+            if debug():
                 raise
+            # one input fails as an input of a batch does: its record (with the error) and the summary
             failed += 1
             code = exit_code_for(exc)
             first_error = first_error or code

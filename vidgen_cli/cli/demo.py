@@ -39,8 +39,8 @@ def demo(
 
     def done(job: DemoJob) -> None:
         reporter.note(f"{job.name:>11}: {job.seconds:5.1f} s  {job.description}")
-        reporter.note(f"{'':>11}  open {job.side_by_side}")
-        typer.echo(str(job.side_by_side))
+        typer.echo(str(job.side_by_side))  # the file to open, once: on stdout, for a script too
 
     run_demo(output, placement, reporter.warn, done)
-    reporter.note(f"each *_side_by_side.mp4 shows the input on the left and the result on the right; the results alone are beside them in {output}/")
+    reporter.note(f"open the *_side_by_side.mp4 files listed: each shows the input on the left and the result on the right; "
+                  f"the results alone are beside them in {output}/")

@@ -36,7 +36,8 @@ def exit_code_for(exc: BaseException) -> int:
         say_error(" ".join(exc.format_message().split()))
         return int(getattr(exc, "exit_code", 2))  # 2 for usage errors, as for vidgen's own
     if isinstance(exc, KeyboardInterrupt):
-        say_error("interrupted; no partial output was left; interpolate, stylize and predict kept their finished work: rerun with --resume to continue")
+        say_error(getattr(exc, "message", None) or "interrupted; no partial output was left; interpolate, stylize and predict "
+                  "kept their finished work: rerun with --resume to continue")
         return INTERRUPTED
     if isinstance(exc, MemoryError):
         say_error("ran out of memory; try a smaller --max-side or a lower resolution")
@@ -46,6 +47,26 @@ def exit_code_for(exc: BaseException) -> int:
         return 1
     say_error(f"internal error: {type(exc).__name__}: {exc}; rerun with VIDGEN_DEBUG=1 and report the traceback")
     return INTERNAL
+
+
+class Interrupted(KeyboardInterrupt):
+    """A Ctrl-C with the one line that is true for this run (e.g. no --resume for a stream)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def interrupted_stream(source: str, output: str) -> Interrupted | None:
+    """What to say when a run reading stdin or writing stdout is interrupted: --resume cannot
+    continue it (it needs a file input and a file or folder output). None for file to file."""
+    if source == "-":
+        return Interrupted("interrupted; a stream read from stdin cannot be resumed (--resume needs a file input): run the "
+                           "command again from the start, or save the stream to a file first and run on that file")
+    if output == "-":
+        return Interrupted("interrupted; the video written to stdout so far is cut short and cannot be resumed (--resume "
+                           "needs a file or folder output): run the command again from the start")
+    return None
 
 
 def handle_errors(function: F) -> F:

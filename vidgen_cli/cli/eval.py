@@ -8,9 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from vidgen_cli.cli import options as opt
-from vidgen_cli.cli.errors import handle_errors
+from vidgen_cli.cli.errors import debug, exit_code_for, handle_errors
 from vidgen_cli.cli.report import Reporter
-from vidgen_cli.errors import UsageError
+from vidgen_cli.errors import UsageError, VidgenError
 
 
 @handle_errors
@@ -31,15 +31,25 @@ def evaluate(
     if len(inputs) not in (1, 2) or (len(inputs) == 1 and not flicker):
         raise UsageError("pass REFERENCE and TEST to compare them, or one VIDEO with --flicker")
     reporter = Reporter(quiet, json_out)
-    with reporter.progress("eval", None) as update:
-        if flicker:
-            video, source = inputs[-1], (inputs[0] if len(inputs) == 2 else None)
-            record = measure_flicker(video, source, resize, partial, on_frame=update).to_json(per_frame)
-        else:
-            comparison = compare(inputs[0], inputs[1], resize, partial, vmaf, on_frame=update)
-            if comparison.vmaf_note and vmaf is None:
-                reporter.note(comparison.vmaf_note)
-            record = comparison.to_json(per_frame)
+    try:
+        with reporter.progress("eval", None) as update:
+            if flicker:
+                video, source = inputs[-1], (inputs[0] if len(inputs) == 2 else None)
+                record = measure_flicker(video, source, resize, partial, on_frame=update).to_json(per_frame)
+            else:
+                comparison = compare(inputs[0], inputs[1], resize, partial, vmaf, on_frame=update)
+                if comparison.matching is not None:
+                    reporter.note(comparison.matching.line())
+                if comparison.vmaf_note and vmaf is None:
+                    reporter.note(comparison.vmaf_note)
+                record = comparison.to_json(per_frame)
+    except VidgenError as exc:
+        if not json_out or debug():
+            raise
+        code = exit_code_for(exc)  # the one stderr line, and with --json the record saying what failed
+        names = {"video": inputs[-1]} if flicker else {"reference": inputs[0], "test": inputs[1]}
+        reporter.emit({**names, "error": str(exc), "exit_code": code})
+        raise typer.Exit(code) from None
     if json_out:
         typer.echo(json.dumps(record))
         return

@@ -19,7 +19,7 @@ from vidgen_cli.runtime.timeline import factor_times, rate_times
 def interpolate(
     inputs: opt.MediaInputs,
     common: opt.Common,
-    factor: Annotated[Optional[int], typer.Option("--factor", "-x", metavar="N", help="N-1 new frames between each pair (N >= 2); the frame rate is multiplied by N.")] = None,
+    factor: Annotated[Optional[int], typer.Option("--factor", "-x", metavar="N", help="N-1 new frames between each pair (N >= 2); the frame rate is multiplied by N and the duration kept (the last frame holds for its own duration).")] = None,
     fps: Annotated[Optional[str], typer.Option("--fps", metavar="FPS", help="Target frame rate (any, e.g. 60 or 59.94); the duration is kept.")] = None,
     model: Annotated[str, typer.Option("--model", metavar="MODEL", help="flow (DIS optical flow with occlusion reasoning, default), fusion (plus the small learned fusion network), blend (cross-fade), or a .pt file from `vidgen train interpolate`.")] = "flow",
     scene_threshold: Annotated[float, typer.Option("--scene-threshold", metavar="SCORE", help="Cut score (0-1) above which two frames belong to different shots and are never morphed.")] = 0.25,
@@ -42,7 +42,7 @@ def interpolate(
         source_fps = info.fps or Fraction(25)
         out_fps = source_fps * factor if factor else target
         n = info.frame_count
-        expected = ((n - 1) * factor + 1 if factor else max(1, round(n * target / source_fps))) if n else None
+        expected = (n * factor if factor else max(1, round(n * target / source_fps))) if n else None
         return Plan(interpolator.processor(source_fps, factor, target), out_fps, expected,
                     {"model": model, "factor": factor, "fps": str(target), "scene_threshold": scene_threshold,
                      **interpolator.fingerprint()},

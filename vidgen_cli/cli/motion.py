@@ -8,7 +8,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
-import numpy as np
 import typer
 
 from vidgen_cli.cli import options as opt
@@ -17,6 +16,7 @@ from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.cli.transform import Plan, run_model_command
 from vidgen_cli.errors import UsageError
+from vidgen_cli.runtime.timeline import rate_times
 
 motion_app = typer.Typer(help="Camera motion: capture it, replay it onto other footage, stabilize, carry edited key frames through a video.",
                          no_args_is_help=True)
@@ -32,17 +32,6 @@ Crop = Annotated[str, typer.Option("--crop", help="auto: zoom just enough to hid
 def _no_stdin(inputs: list[str], command: str) -> None:
     if "-" in inputs:
         raise UsageError(f"motion {command} reads the video twice (analysis, then rendering); pass a file or frames folder, not -")
-
-
-def _warn_if_variable(reporter: Reporter, info: Any) -> None:
-    """The writer is constant-rate: say so when that moves a VFR input's frames by over half a frame."""
-    stamps, fps = info.timestamps, info.fps
-    if not info.vfr or stamps is None or not fps or len(stamps) < 2:
-        return
-    shift = float(abs(stamps - stamps[0] - np.arange(len(stamps)) / float(fps)).max())
-    if shift > 0.5 / float(fps):
-        reporter.warn(f"{info.path} has variable frame timing; the output keeps every frame at a constant "
-                      f"{float(fps):.3f} fps, which moves some frames by up to {shift * 1000:.0f} ms")
 
 
 def _analyse(reporter: Reporter, source: str, info: Any, label: str) -> Any:
@@ -132,8 +121,10 @@ def replay(
         if info.kind == "image":
             still = fit_still(read_image(Path(info.path), info.pixels), size)  # as info.pixels says: run_job fits it to the processor
             open_frames = lambda start: repeat_still(still, frames, start)  # noqa: E731
+        # one target frame per motion frame, on the motion's even grid (a VFR target's own times are not kept)
         return Plan(WarpStream(warps, size, drop_extra=True), path.fps, frames, {"motion": digest, "crop": crop},
-                    audio_duration=frames / float(path.fps), audio=audio, open_frames=open_frames)
+                    audio_duration=frames / float(path.fps), audio=audio, open_frames=open_frames,
+                    clock=rate_times(path.fps))
 
     run_model_command("replay", inputs, common, plan, models=False)
 
@@ -159,7 +150,6 @@ def stabilize(
     reporter = Reporter(common.quiet, common.json_out)
 
     def plan(info) -> Plan:
-        _warn_if_variable(reporter, info)
         path = _analyse(reporter, info.path, info, "analyse")
         fps = info.fps or Fraction(25)
         chosen = plan_stabilization(path.H, path.size, fps, smoothing, crop)
@@ -196,7 +186,6 @@ def propagate(
     options = {"keys": [hashlib.sha256(image.tobytes()).hexdigest()[:16] for image in images], "key_frames": indices}
 
     def plan(info) -> Plan:
-        _warn_if_variable(reporter, info)
         keys = check_keys([Key(i, image) for i, image in zip(indices, images)], info, key)
         store = None
         if needs_store(keys):

@@ -125,24 +125,37 @@ class Reporter:
             sys.stdout.flush()
 
     @contextmanager
-    def progress(self, label: str, total: int | None = None, unit: str = "frames") -> Iterator[Callable[..., None]]:
-        """Yield `update(done, **fields)`: a live bar on a terminal, plain lines in a log."""
+    def progress(self, label: str, total: int | None = None, unit: str = "frames",
+                 describe: Callable[[dict[str, Any]], str] = _fields_text,
+                 keep_fields: bool = False) -> Iterator[Callable[..., None]]:
+        """Yield `update(done, **fields)`: a live bar on a terminal, plain lines in a log.
+
+        `describe` turns the fields into the text after the counts; with `keep_fields` a field stays
+        shown until it is given again (a training run's validation metrics between validations)."""
         if self.quiet:
             yield lambda done, **fields: None
             return
+        shown: dict[str, Any] = {}
+
+        def text(fields: dict[str, Any]) -> str:
+            if not keep_fields:
+                shown.clear()
+            shown.update(fields)
+            return describe(shown)
+
         if not self.console.is_terminal:
             log = ProgressLog(label, total, unit)
             latest = [0]
 
             def log_update(done: int, **fields: Any) -> None:
                 latest[0] = done
-                line = log.update(done, _fields_text(fields))
+                line = log.update(done, text(fields))
                 if line:
                     self.note(line)
 
             yield log_update
             if latest[0] and latest[0] != log.last_done:
-                self.note(log.line(latest[0]))
+                self.note(log.line(latest[0], describe(shown)))
             return
         columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[extra]}")]
@@ -152,6 +165,6 @@ class Reporter:
 
             def update(done: int, **fields: Any) -> None:
                 elapsed = max(time.monotonic() - started, 1e-6)
-                bar.update(task, completed=done, rate=f"{done / elapsed:.1f} {unit}/s", extra=_fields_text(fields))
+                bar.update(task, completed=done, rate=f"{done / elapsed:.1f} {unit}/s", extra=text(fields))
 
             yield update

@@ -70,13 +70,14 @@ def split(
         with reporter.progress(f"split {Path(job.input).name}", info.frame_count) as update:
             if scenes and image_format is None:
                 result = library.split_scenes(info, out, threshold, EncodeOptions(codec=codec, crf=crf, preset=preset), update, reporter.warn,
-                                              deinterlace=settings.deinterlace)
+                                              deinterlace=settings.deinterlace, start=start_s, end=end_s)
             elif scenes:
                 result = library.split_scene_frames(info, out, threshold, settings, update)
             else:
                 result = library.split_frames(info, out, settings, update)
         if scenes:
-            reporter.note(f"{len(result.cuts)} cuts at: " + ", ".join(f"{t:.3f}s" for t in result.cuts))
+            reporter.note(f"{len(result.cuts)} cuts at: " + ", ".join(f"{t:.3f}s" for t in result.cuts) if result.cuts
+                          else "no shot cut found: one shot")
         reporter.note(f"{job.input} -> {out}: {result.frames} frames at {float(result.fps):.3f} fps")
         record: dict[str, Any] = {"frames": result.frames, "fps": float(result.fps), "duration": round(result.duration, 6)}
         if scenes:

@@ -8,7 +8,8 @@ import typer
 
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli import training as train
-from vidgen_cli.cli.training import prepare_run, recorded_command, run_training
+from vidgen_cli.cli.report import Reporter
+from vidgen_cli.cli.training import load_training_clips, prepare_run, recorded_command, run_training
 
 
 @handle_errors
@@ -31,28 +32,26 @@ def command(
     threads: train.Threads = None,
 ) -> None:
     """Train the learned interpolation model (DIS flow + FusionNet) on videos or frame folders; writes NAME.pt and NAME.json."""
-    from rich.console import Console
-
     from vidgen_cli.device import choose
     from vidgen_cli.train.core import portable_path
     from vidgen_cli.errors import InputError, UsageError
     from vidgen_cli.interpolate.training import InterpolationTask
     from vidgen_cli.models.interp import FusionConfig
-    from vidgen_cli.train.clips import load_clips
     from vidgen_cli.train.core import TrainSettings
 
     if steps < 1 or batch_size < 1 or pool < 1:
         raise UsageError("--steps, --batch-size and --pool must be at least 1")
     placement = choose(device)
     prepare_run(threads, seed)  # before the model is built: its initial weights come from the seed
-    clips = load_clips(data, max_side=max_side, max_frames=max_frames)
+    clips = load_training_clips(data, max_side, max_frames)
     if not clips:
         raise InputError("no readable videos or frame folders under --data; pass folders with .mp4/.webm/... or .png frames")
-    console = Console(stderr=True)
-    console.print(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames", soft_wrap=True)
-    with console.status(f"estimating flow for {pool} training triplets"):
+    reporter = Reporter()
+    reporter.note(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames")
+    # the pool (DIS flow both ways for every triplet) takes minutes: a bar, or a line every 10% or 10 s in a log
+    with reporter.progress(f"flow for {pool} training triplets", pool * 2, unit="crops") as update:
         task = InterpolationTask(clips, config=FusionConfig(refine=refine_channels), pool=pool, crop=crop, seed=seed,
-                                 sources=[portable_path(p) for p in data])
+                                 sources=[portable_path(p) for p in data], progress=lambda _, done, total: update(done))
     settings = TrainSettings(out=out, steps=steps, batch_size=batch_size, lr=lr, checkpoint_every=checkpoint_every,
                              validate_every=validate_every, seed=seed, resume=resume, command=recorded_command("interpolate"))
     run_training("interpolate", task, settings, placement, _summary)

@@ -9,7 +9,7 @@ import typer
 
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli import training as train
-from vidgen_cli.cli.training import prepare_run, recorded_command, run_training
+from vidgen_cli.cli.training import load_training_clips, prepare_run, recorded_command, run_training
 
 
 @handle_errors
@@ -50,7 +50,6 @@ def command(
         split_styles,
         style_vectors,
     )
-    from vidgen_cli.train.clips import load_clips
     from vidgen_cli.train.core import TrainSettings
     from vidgen_cli.weights import magenta_onnx
 
@@ -62,10 +61,10 @@ def command(
         widths = ()
     if len(widths) != 3 or min(widths) < 1:
         raise UsageError(f"--channels {channels}: give three comma-separated positive widths, e.g. 8,16,32")
-    clips = load_clips(data, max_side=max_side, max_frames=max_frames)
+    clips = load_training_clips(data, max_side, max_frames)
     if not clips:
         raise InputError(f"no readable videos or frame folders under --data {', '.join(map(str, data))}")
-    held_clips = load_clips(held_out_data, max_side=max_side, max_frames=max_frames) if held_out_data else []
+    held_clips = load_training_clips(held_out_data, max_side, max_frames) if held_out_data else []
     overlap = {c.name for c in clips} & {c.name for c in held_clips}
     if overlap:
         raise UsageError(f"clips both in --data and --held-out-data: {', '.join(sorted(overlap))}; hold out other clips")

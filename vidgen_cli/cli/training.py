@@ -12,16 +12,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from vidgen_cli.cli.report import ProgressLog, placement_line, placement_record
+from vidgen_cli.cli.report import Reporter, placement_line, placement_record
 
 ProgressFn = Callable[[int, int, dict[str, float]], None]
 
@@ -83,31 +75,20 @@ def _default_summary(metrics: dict[str, float]) -> str:
 @contextmanager
 def training_progress(label: str, steps: int, summary: Callable[[dict[str, float]], str] = _default_summary,
                       ) -> Iterator[tuple[Console, ProgressFn]]:
-    """A progress bar on stderr; yields the console and the callback for train(..., progress)."""
-    console = Console(stderr=True)
-    if not console.is_terminal:  # a log file: a plain line every 10% or 10 s instead of a live bar
-        lines = ProgressLog(label, steps, unit="steps")
-        latest: dict[str, float] = {}
+    """The run's progress on stderr (Reporter.progress: a live bar, or a plain line every 10% or
+    10 s in a log); yields the console and the callback for train(..., progress)."""
+    reporter = Reporter()
+    with reporter.progress(label, steps, unit="steps", describe=summary, keep_fields=True) as update:
+        yield reporter.console, lambda step, total, metrics: update(step, **metrics)
 
-        def log(step: int, total: int, metrics: dict[str, float]) -> None:
-            latest.update(metrics)
-            line = lines.update(step, summary(latest)) or (lines.line(step, summary(latest)) if step == total else None)
-            if line:
-                console.print(line, markup=False, highlight=False, soft_wrap=True)
 
-        yield console, log
-        return
-    columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    shown: dict[str, float] = {}
-    with Progress(*columns, console=console) as progress:
-        bar = progress.add_task(label, total=steps, info="")
+def load_training_clips(data: list[Path], max_side: int, max_frames: int) -> list[Any]:
+    """The clips under --data, decoded with a progress line per clip (minutes for long clips)."""
+    from vidgen_cli.train.clips import discover, load_clips
 
-        def report(step: int, total: int, metrics: dict[str, float]) -> None:
-            shown.update(metrics)  # validation metrics stay on screen between validations
-            progress.update(bar, completed=step, info=summary(shown))
-
-        yield console, report
+    sources = discover(data)
+    with Reporter().progress("decode training clips", len(sources), unit="clips") as update:
+        return load_clips(sources, max_side=max_side, max_frames=max_frames, on_clip=lambda done, total: update(done))
 
 
 def report_result(console: Console, out: Any, meta: dict[str, Any]) -> None:

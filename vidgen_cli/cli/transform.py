@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from vidgen_cli.cli.batch import Job, run_jobs
+from vidgen_cli.cli.errors import interrupted_stream
 from vidgen_cli.cli.options import Common
 from vidgen_cli.cli.report import Reporter, placement_line, placement_record
 from vidgen_cli.errors import UsageError
@@ -73,9 +74,15 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
                 update(done)
 
             job_settings = replace(settings, audio=settings.audio and chosen.audio, audio_duration=chosen.audio_duration)
-            result = run_job(job.input, job.output, chosen.processor, chosen.fps, job_settings, chosen.options,
-                             reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span, clock=chosen.clock,
-                             open_frames=chosen.open_frames)
+            try:
+                result = run_job(job.input, job.output, chosen.processor, chosen.fps, job_settings, chosen.options,
+                                 reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span,
+                                 clock=chosen.clock, open_frames=chosen.open_frames)
+            except KeyboardInterrupt:
+                hint = interrupted_stream(job.input, job.output)
+                if hint is None:
+                    raise
+                raise hint from None
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
         part = f" (input frames {span.first}-{span.first + span.count - 1}, from {span.start_time:.3f} s)" if not span.whole else ""

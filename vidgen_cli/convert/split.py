@@ -129,40 +129,57 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
     return SplitResult(output=output, frames=len(names), fps=fps, duration=len(names) / float(fps))
 
 
-def detect_cut_times(info: VideoInfo, threshold: float = DEFAULT_THRESHOLD, progress: ProgressFn | None = None) -> list[float]:
-    """Times (seconds) where a new shot starts, from a reduced-size decode of the whole video."""
-    reader = FFmpegReader(info)
+def detect_cut_times(info: VideoInfo, threshold: float = DEFAULT_THRESHOLD, progress: ProgressFn | None = None,
+                     start: float | None = None, end: float | None = None) -> list[float]:
+    """Times (seconds from the video's first frame, as `info.timestamps`) where a new shot starts,
+    from a decode of the video between `start` and `end` (seconds; None: its start, its end), so a
+    cut outside the span is never listed."""
+    reader = FFmpegReader(info, start, end)
     detector = SceneDetector(threshold)
-    timestamps = info.timestamps
     found: list[int] = []
     for index, frame in enumerate(reader):
         found += detector.push(frame)
         if progress:
             progress(index + 1)
     found += detector.flush()
-    return [float(timestamps[index]) for index in found if timestamps is not None and index < len(timestamps)]
+    times = []
+    for index in found:
+        when = reader.time_of(index)  # on the file's timeline
+        if when is not None:
+            times.append(float(when) - info.start_time)
+        elif info.timestamps is not None and not start and index < len(info.timestamps):
+            times.append(float(info.timestamps[index]))
+    return times
 
 
 def split_scenes(info: VideoInfo, output: Path, threshold: float, options: EncodeOptions,
-                 progress: ProgressFn | None = None, warn: WarnFn | None = None, deinterlace: bool = True) -> SplitResult:
-    """Cut the video at shot boundaries into OUTPUT/<stem>-shot001.<ext>, ... (re-encoded so every clip starts on a key frame).
+                 progress: ProgressFn | None = None, warn: WarnFn | None = None, deinterlace: bool = True,
+                 start: float | None = None, end: float | None = None) -> SplitResult:
+    """Cut the video (its part from `start` to `end` seconds, when given) at shot boundaries into
+    OUTPUT/<stem>-shot001.<ext>, ... (re-encoded so every clip starts on a key frame).
 
     The clips keep the source's container when vidgen writes it with H.264 and AAC, else MP4 (io/formats.py);
     interlaced input is deinterlaced (bwdif) unless `deinterlace` is False."""
     extension = clip_suffix(info.path)
     muxer = WRITABLE_SUFFIXES[extension]
     encode_args = video_codec_args(options, muxer, info.width, info.height, warn or (lambda message: None), pixels=info.pixels)
-    cuts = detect_cut_times(info, threshold, progress)
+    cuts = detect_cut_times(info, threshold, progress, start, end)
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
     stem = Path(info.path).stem
+    span: list[str] = []
+    origin = 0.0  # the part's first frame, from the video's first frame: the clips' timeline starts there
+    if start or end is not None:
+        first = info.frames_before(start) if start else 0
+        origin = info.time_of(first) - info.start_time
+        span = (["-ss", f"{start:.6f}"] if start else []) + (["-to", f"{end:.6f}"] if end is not None else [])
     try:
-        times = ",".join(f"{t:.6f}" for t in cuts)
+        times = ",".join(f"{t - origin:.6f}" for t in cuts)
         segment = ["-f", "segment", "-segment_format", muxer, "-reset_timestamps", "1"]
         if cuts:
             segment += ["-segment_times", times, "-force_key_frames", times]
         filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
-        result = ffmpeg.run(["-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", "-map", "0:a?", *filters, *encode_args, "-c:a", "aac",
+        result = ffmpeg.run([*span, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", "-map", "0:a?", *filters, *encode_args, "-c:a", "aac",
                              *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
         if result.returncode != 0:
             raise DecodeError(f"{info.path}: ffmpeg failed while cutting shots ({ffmpeg.last_error_line(result.stderr)})")
@@ -174,15 +191,19 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
     except BaseException:
         discard(temporary)
         raise
-    return SplitResult(output=output, frames=info.frame_count, fps=info.fps or Fraction(25), duration=info.duration, cuts=cuts)
+    frames = info.frame_count
+    if start or end is not None:
+        frames = (info.frames_before(end) if end is not None else info.frame_count) - (info.frames_before(start) if start else 0)
+    return SplitResult(output=output, frames=frames, fps=info.fps or Fraction(25), duration=info.duration, cuts=cuts)
 
 
 
 
 def split_scene_frames(info: VideoInfo, output: Path, threshold: float, options: SplitOptions,
                        progress: ProgressFn | None = None) -> SplitResult:
-    """One frames folder per shot (OUTPUT/shot001/, ...), each with its own manifest."""
-    cuts = detect_cut_times(info, threshold)
+    """One frames folder per shot (OUTPUT/shot001/, ...), each with its own manifest (the part
+    from options.start to options.end only, cuts included)."""
+    cuts = detect_cut_times(info, threshold, start=options.start, end=options.end)
     staging = temporary_sibling(output, is_dir=True)
     staging.mkdir()
     try:

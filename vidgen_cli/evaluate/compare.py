@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vidgen_cli.evaluate import vmaf as vmaf_module
-from vidgen_cli.evaluate.pairs import MatchedFrames
+from vidgen_cli.evaluate.pairs import MatchedFrames, Matching
 from vidgen_cli.vision.metrics import psnr, ssim
 
 
@@ -44,6 +44,7 @@ class Comparison:
     height: int
     frames: list[FrameScore] = field(default_factory=list)
     vmaf_note: str | None = None  # why VMAF is missing, when it is
+    matching: Matching | None = None  # how the frames were paired (and how many were not)
 
     def mean(self, metric: str) -> float | None:
         values = [getattr(f, metric) for f in self.frames if getattr(f, metric) is not None]
@@ -55,6 +56,8 @@ class Comparison:
         for metric, digits in (("psnr", 4), ("ssim", 6), ("vmaf", 4)):
             value = self.mean(metric)
             out[metric] = None if value is None else round(value, digits)
+        if self.matching is not None:
+            out.update(self.matching.to_json())
         if self.vmaf_note:
             out["vmaf_note"] = self.vmaf_note
         if per_frame:
@@ -72,7 +75,7 @@ def compare(reference: str, test: str, resize: bool = False, partial: bool = Fal
     """
     matched = MatchedFrames(reference, test, resize, partial)
     width, height = matched.size
-    result = Comparison(reference, test, width, height)
+    result = Comparison(reference, test, width, height, matching=matched.matching)
     scorer = None
     want_vmaf = vmaf if vmaf is not None else vmaf_module.available()
     if want_vmaf and not vmaf_module.available():

@@ -1,5 +1,6 @@
-"""Pair the frames of a reference and a test input: by presentation timestamp when both are videos,
-by position otherwise (frame folders, single images).
+"""Pair the frames of a reference and a test input: by presentation timestamp when both carry times
+(videos: PTS; frames folders: manifest.json), by position otherwise (folders without a manifest,
+single images).
 
 Everything that can be refused is refused before any frame is decoded: sizes that differ (unless
 the test is resized), lengths that differ and timestamps without a partner (unless only the frames
@@ -37,43 +38,98 @@ def _describe(info: VideoInfo) -> str:
     return f"{info.frame_count} frames{rate}"
 
 
-def match_indices(reference: VideoInfo, test: VideoInfo, partial: bool = False) -> list[tuple[int, int]]:
-    """(reference index, test index) pairs, both increasing.
+@dataclass
+class Matching:
+    """How the frames of two inputs were paired: (reference index, test index) pairs, both
+    increasing, and the frames of each input left without a partner."""
 
-    Two videos are matched by timestamp: each test frame goes to the reference frame nearest in
-    time, within half the reference's frame interval (so a 2-frame offset or a different frame
-    rate shows up as unmatched frames, not as a silent shift). Frame folders and images are matched
-    by position. Raises InputError when frames are left without a partner and `partial` is False.
+    pairs: list[tuple[int, int]]
+    how: str  # "by timestamp", "by timestamp from each first frame" or "by position"
+    unmatched_reference: int
+    unmatched_test: int
+
+    def line(self) -> str:
+        """One line for stderr: how many frames were paired, and how many were not."""
+        return (f"matched {len(self.pairs)} frame pairs {self.how}; {self.unmatched_reference} reference and "
+                f"{self.unmatched_test} test frames unmatched")
+
+    def to_json(self) -> dict:
+        return {"matched_by": self.how, "unmatched_reference": self.unmatched_reference,
+                "unmatched_test": self.unmatched_test}
+
+
+def timeline(info: VideoInfo) -> np.ndarray | None:
+    """When each frame of an input plays, seconds: a video's PTS (as ffprobe's pts_time, the file's
+    own start included), a frames folder's manifest times; None without times (a folder with no
+    manifest, an image)."""
+    if info.timestamps is None or len(info.timestamps) != info.frame_count:
+        return None
+    if info.kind == "video":
+        return info.file_start + info.start_time + np.asarray(info.timestamps, np.float64)
+    if info.kind == "images":
+        return info.start_time + np.asarray(info.timestamps, np.float64)
+    return None
+
+
+def _pair_times(ref_t: np.ndarray, test_t: np.ndarray, step: float) -> list[tuple[int, int]]:
+    """Each test frame to the reference frame nearest in time, within half a reference interval;
+    two test frames on one reference frame: the first one counts."""
+    if len(ref_t) > 1:
+        nearest = np.clip(np.searchsorted(ref_t, test_t), 1, len(ref_t) - 1)
+        left_closer = np.abs(test_t - ref_t[nearest - 1]) <= np.abs(test_t - ref_t[nearest])
+        nearest = np.where(left_closer, nearest - 1, nearest)
+    else:
+        nearest = np.zeros(len(test_t), int)
+    ok = np.abs(test_t - ref_t[nearest]) <= 0.5 * step + 1e-6
+    pairs, used = [], set()
+    for ti in np.nonzero(ok)[0]:
+        ri = int(nearest[ti])
+        if ri not in used:
+            used.add(ri)
+            pairs.append((ri, int(ti)))
+    return pairs
+
+
+def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False) -> Matching:
+    """Pair the frames of two inputs.
+
+    Inputs that both carry times (videos: PTS; frames folders: their manifest.json times) are matched
+    by timestamp: each test frame goes to the reference frame nearest in time, within half the
+    reference's frame interval (so a 2-frame offset or a different frame rate shows up as unmatched
+    frames, not as a silent shift). When the two timelines do not overlap at all (a .ts file's
+    1.4 s mux offset against an .mp4), times are counted from each input's first frame. Inputs
+    without times (a folder without a manifest, an image) are matched by position.
+    Raises InputError when frames are left without a partner and `partial` is False.
     """
-    if reference.kind == "video" and test.kind == "video" and reference.timestamps is not None and test.timestamps is not None:
-        ref_t, test_t = reference.timestamps, test.timestamps
+    ref_t, test_t = timeline(reference), timeline(test)
+    if ref_t is not None and test_t is not None and len(ref_t) and len(test_t):
         step = float(np.median(np.diff(ref_t))) if len(ref_t) > 1 else (1 / float(reference.fps) if reference.fps else 1.0)
-        nearest = np.clip(np.searchsorted(ref_t, test_t), 1, max(1, len(ref_t) - 1)) if len(ref_t) > 1 else np.zeros(len(test_t), int)
-        if len(ref_t) > 1:
-            left_closer = np.abs(test_t - ref_t[nearest - 1]) <= np.abs(test_t - ref_t[nearest])
-            nearest = np.where(left_closer, nearest - 1, nearest)
-        ok = np.abs(test_t - ref_t[nearest]) <= 0.5 * step + 1e-6
-        pairs, used = [], set()
-        for ti in np.nonzero(ok)[0]:
-            ri = int(nearest[ti])
-            if ri not in used:  # two test frames on one reference frame: the first one counts
-                used.add(ri)
-                pairs.append((ri, int(ti)))
-        missing_ref, extra_test = len(ref_t) - len(pairs), len(test_t) - len(pairs)
         how = "by timestamp"
+        if test_t[0] > ref_t[-1] + 0.5 * step or ref_t[0] > test_t[-1] + 0.5 * step:
+            ref_t, test_t = ref_t - ref_t[0], test_t - test_t[0]
+            how = "by timestamp from each first frame (the timelines do not overlap)"
+        pairs = _pair_times(ref_t, test_t, step)
     else:
         n = min(reference.frame_count, test.frame_count)
         pairs = [(i, i) for i in range(n)]
-        missing_ref, extra_test = reference.frame_count - n, test.frame_count - n
-        how = "by position"
-    if (missing_ref or extra_test) and not partial:
+        how = "by position (no timestamps: a folder without manifest.json or an image)"
+    matching = Matching(pairs, how, reference.frame_count - len(pairs), test.frame_count - len(pairs))
+    if (matching.unmatched_reference or matching.unmatched_test) and not partial:
+        starts = ""
+        if ref_t is not None and test_t is not None and len(ref_t) and len(test_t):
+            starts = f" (the reference starts at {ref_t[0]:.3f} s, the test at {test_t[0]:.3f} s)"
         raise InputError(
-            f"lengths differ: the reference has {_describe(reference)}, the test {_describe(test)}; matched {how}, "
-            f"{missing_ref} reference and {extra_test} test frames have no partner; "
+            f"lengths differ: the reference has {_describe(reference)}, the test {_describe(test)}{starts}; matched {how}, "
+            f"{matching.unmatched_reference} reference and {matching.unmatched_test} test frames have no partner; "
             "compare inputs of the same length and frame rate, or pass --partial to score only the matched frames")
     if not pairs:
-        raise InputError("no frame of the test input matches a frame of the reference (by timestamp or position)")
-    return pairs
+        raise InputError(f"no frame of the test input matches a frame of the reference ({how})")
+    return matching
+
+
+def match_indices(reference: VideoInfo, test: VideoInfo, partial: bool = False) -> list[tuple[int, int]]:
+    """(reference index, test index) pairs, both increasing (see `match_frames`)."""
+    return match_frames(reference, test, partial).pairs
 
 
 def check_sizes(reference: VideoInfo, test: VideoInfo, resize: bool) -> None:
@@ -103,7 +159,8 @@ class MatchedFrames:
             raise InputError("eval reads files and folders, not stdin; save the stream to a file first")
         self.reference_info, self.test_info = probe(reference), probe(test)
         check_sizes(self.reference_info, self.test_info, resize)
-        self.pairs = match_indices(self.reference_info, self.test_info, partial)
+        self.matching = match_frames(self.reference_info, self.test_info, partial)
+        self.pairs = self.matching.pairs
 
     @property
     def size(self) -> tuple[int, int]:
@@ -114,7 +171,7 @@ class MatchedFrames:
 
     def __iter__(self) -> Iterator[FramePair]:
         width, height = self.size
-        times = self.reference_info.timestamps
+        times = timeline(self.reference_info)
         with open_input(self.reference_info.path, info=self.reference_info) as ref_reader, \
                 open_input(self.test_info.path, info=self.test_info) as test_reader:
             refs, tests = enumerate(ref_reader), enumerate(test_reader)

@@ -1,8 +1,10 @@
 """Streaming frame interpolation: frames in, frames out, with bounded state.
 
 Output timing is expressed as positions on the input's frame index axis (frame i sits at i):
-`--factor N` asks for every position k/N up to the last frame, `--fps F` for positions
-j * src_fps / F until the output lasts as long as the input. A position between two distinct
+`--factor N` asks for every position k/N up to the end of the last frame (its own duration: the
+last frame is repeated N-1 times, as ffmpeg's fps and minterpolate filters do, so an n-frame clip
+gives n*N frames and keeps its duration), `--fps F` for positions j * src_fps / F until the output
+lasts as long as the input. A position between two distinct
 frames is rendered by the model at the fraction t between them. Two things change which pair a
 position uses:
 
@@ -206,7 +208,8 @@ class Retimer:
         return out
 
     def flush(self) -> list[np.ndarray]:
-        """Trailing duplicates, the last frame, and (for --fps) the last frame's duration.
+        """Trailing duplicates, the last frame, and the last frame's duration (held: --factor N
+        repeats it N-1 times, --fps as many times as the rate needs).
 
         Frames that only looked like duplicates of the anchor at the end of a clip (tiny motion,
         no pause) are interpolated towards the last frame like any other span, not held: holding
@@ -216,7 +219,7 @@ class Retimer:
         a_idx, a_frame, _ = self.anchor
         l_idx, l_frame, _ = self.last
         n = l_idx + 1
-        total = (n - 1) * int(self.factor) + 1 if self.factor is not None else max(1, round(self._frames_span(n) * self.target_fps))
+        total = n * int(self.factor) if self.factor is not None else max(1, round(self._frames_span(n) * self.target_fps))
         out, state = [], None
         while self.next_j < total:
             position = self._position(self.next_j, l_idx)

@@ -310,6 +310,12 @@ class StdinReader(FFmpegReader):
             raise InputError(f"stdin: no video stream could be read ({ffmpeg.last_error_line(stderr)}); pipe a video container such as nut, y4m, matroska or mpegts")
         video = header.video
         width, height = self._delivered_size()
+        if not width or not height:  # no output banner: ffmpeg stopped before the first frame
+            self._finish()
+            stderr = b"".join(self._stderr).decode("utf-8", "replace")
+            raise InputError(f"stdin: ffmpeg could not decode the piped video ({ffmpeg.last_error_line(stderr)}); an MP4/MOV "
+                             "whose index (moov) is at the end cannot be read from a pipe: pass the file by path, or remux "
+                             "it with -movflags +faststart, or pipe nut, matroska or mpegts")
         rotation, sar = video["rotation"] % 360, video["sar"]
         if rotation in (90, 270):
             sar = 1 / sar

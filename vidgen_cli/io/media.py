@@ -71,6 +71,7 @@ class VideoInfo:
     pixels: PixelInfo = field(default_factory=PixelInfo)
     video_description: str = ""  # the video stream's banner line after 'Video: ' (dispositions)
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attached files (Matroska)
+    file_start: float = 0.0  # where the file's own timeline begins in PTS seconds (ffmpeg's 'start:'; 1.4 for most .ts)
 
     @property
     def dar(self) -> Fraction | None:
@@ -89,6 +90,11 @@ class VideoInfo:
         """When input frame `index` plays, seconds on the file's timeline (nominal rate past the known frames)."""
         if self.timestamps is not None and 0 <= index < len(self.timestamps):
             return self.start_time + float(self.timestamps[index])
+        if self.timestamps is not None and len(self.timestamps) and index >= len(self.timestamps):
+            # past the end: the last frame's own duration, then the nominal rate (a VFR clip's mean rate is wrong there)
+            last = float(self.timestamps[-1])
+            tail = self.duration - last if self.duration > last else 1 / float(self.fps or 25)
+            return self.start_time + last + tail + (index - len(self.timestamps)) / float(self.fps or 25)
         return self.start_time + index / float(self.fps or 25)
 
     @property

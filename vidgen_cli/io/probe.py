@@ -184,13 +184,43 @@ def audio_streams(path: str | os.PathLike[str]) -> list[StreamInfo]:
     return parse_header(result.stderr.decode("utf-8", "replace")).audio
 
 
+class AudioOnlyError(InputError):
+    """A media file with audio streams and no video: refused by the commands that need frames;
+    `record` describes it for `vidgen probe`."""
+
+    def __init__(self, message: str, record: dict) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+_DURATION = re.compile(r"^\s*Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", re.MULTILINE)
+
+
+def audio_record(path: str, stderr: str, header: Header) -> dict:
+    """An audio-only file as `vidgen probe` prints it: kind 'audio', duration (seconds, from the
+    container; None when ffmpeg prints N/A), start, and each audio stream with its codec, sample
+    rate (Hz), channel layout and ffmpeg's description."""
+    duration = _DURATION.search(stderr)
+    start = _FILE_START.search(stderr)
+    streams = []
+    for stream in header.audio:
+        parts = _split_top_level(stream.description)
+        rate = next((int(p.split()[0]) for p in parts if re.fullmatch(r"\d+ Hz", p)), None)
+        layout = parts[parts.index(f"{rate} Hz") + 1] if rate is not None and parts.index(f"{rate} Hz") + 1 < len(parts) else None
+        streams.append({**stream.__dict__, "sample_rate": rate, "channel_layout": layout})
+    return {"path": path, "kind": "audio",
+            "duration": round(int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3)), 6) if duration else None,
+            "start_time": float(start.group(1)) if start else 0.0, "audio": streams,
+            "subtitles": [s.__dict__ for s in header.subtitles]}
+
+
 def _probe_video(path: str) -> VideoInfo:
     result = ffmpeg.run(["-i", ffmpeg.url(path)])
     stderr = result.stderr.decode("utf-8", "replace")
     header = parse_header(stderr)
     if header.video is None:
         if header.audio:
-            raise InputError(f"{path}: has audio but no video stream; pass a video file")
+            raise AudioOnlyError(f"{path}: has audio but no video stream; pass a video file", audio_record(path, stderr, header))
         if "Invalid data found" in stderr or "moov atom not found" in stderr:
             raise InputError(f"{path}: not a video file, or it is truncated or corrupt ({ffmpeg.last_error_line(stderr)})")
         raise InputError(f"{path}: ffmpeg cannot read it as a video ({ffmpeg.last_error_line(stderr)})")
@@ -237,6 +267,7 @@ def _probe_video(path: str) -> VideoInfo:
         pixels=video["pixels"],
         video_description=video["description"],
         attachments=header.attachments,
+        file_start=float(file_start.group(1)) if (file_start := _FILE_START.search(stderr)) else 0.0,
     )
 
 
@@ -346,7 +377,9 @@ def _probe_folder(path: str) -> VideoInfo:
             times = np.array([listed[image.name] for image in images])
             info.start_time, info.timestamps = float(times[0]), times - times[0]
             info.vfr = bool(np.abs(info.timestamps - np.arange(len(times)) / float(fps)).max() > 0.25 / float(fps))
-            info.duration = float(info.timestamps[-1]) + 1 / float(fps)
+            # the last frame lasts one frame at the rate (VFR: as long as the interval before it, not at the mean rate)
+            tail = float(info.timestamps[-1] - info.timestamps[-2]) if info.vfr and len(times) > 1 else 1 / float(fps)
+            info.duration = float(info.timestamps[-1]) + tail
     return info
 
 

@@ -40,7 +40,7 @@ from vidgen_cli.runtime.resume import (
 )
 from vidgen_cli.runtime.span import WHOLE, Span, span_reader
 from vidgen_cli.runtime.threads import run_pipeline
-from vidgen_cli.runtime.timeline import Clock, TimedSink, TimeOf, same_times
+from vidgen_cli.runtime.timeline import Clock, TimedSink, TimeOf, is_constant_rate, same_times
 
 
 @dataclass
@@ -154,14 +154,15 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     warn = warn or (lambda message: None)
     _warn_pixels(info, settings, warn)
     pixels = info.pixels
+    timed = info.vfr and not is_constant_rate(clock)  # per-frame times; an even grid gets the exact rate's time base
     media = _media(info, settings, span, reader)
     if info.kind == "images" and settings.audio:
         _warn_folder_audio(Path(info.path), warn)
     if kind == "stream" and source == "-" and media is not None:
-        writer = RemuxedStreamWriter(out_fps, settings.encode, media, settings.stream_format, warn, pixels, sar=info.sar, timed=info.vfr)
+        writer = RemuxedStreamWriter(out_fps, settings.encode, media, settings.stream_format, warn, pixels, sar=info.sar, timed=timed)
     elif kind == "stream":
         writer = VideoWriter("-", out_fps, settings.encode, media=media, stream_format=settings.stream_format, warn=warn,
-                             sar=info.sar, timed=info.vfr, pixels=pixels)
+                             sar=info.sar, timed=timed, pixels=pixels)
     elif kind == "image":
         if (span.count if span.count is not None else info.frame_count) != 1:
             raise UsageError(f"{output}: an image file holds one frame but {source} has more; write to a video or a folder (ending in /)")
@@ -175,7 +176,7 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
                           image_format=settings.image_format)
         if kind == "video":
             writer = SegmentedVideoWriter(output, out_fps, settings.encode, media, key, settings.resume, warn=warn,
-                                          sar=info.sar, timed=info.vfr, pixels=pixels)
+                                          sar=info.sar, timed=timed, pixels=pixels)
         else:
             writer = ResumableFramesWriter(output, settings.image_format, out_fps, key, settings.resume, warn=warn,
                                            source=info.path if info.kind == "video" else None, start=span.start_time,

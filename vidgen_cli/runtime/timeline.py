@@ -44,16 +44,26 @@ def rate_times(fps: Fraction) -> Clock:
     def clock(k: int, time_of: TimeOf) -> Fraction:
         return time_of(0) + k / Fraction(fps)
 
+    clock.constant_rate = True  # type: ignore[attr-defined]
     return clock
 
 
+def is_constant_rate(clock: Clock) -> bool:
+    """Whether `clock` puts frames on an even grid (1/fps apart from the first), whatever the input's
+    timing: its output is written at the exact rate's time base (30/1, 30000/1001), not per-frame times."""
+    return bool(getattr(clock, "constant_rate", False))
+
+
 def extend_times(used: int | None, fps: Fraction, only_new: bool = False) -> Clock:
-    """`used` input frames pass through (None: all; with only_new none pass), then new frames as far
-    apart as the last two kept frames (1/fps with only one, or with only_new: a clip of its own from 0)."""
+    """`used` input frames pass through (None: all), then new frames as far apart as the last two
+    kept frames (1/fps with only one). With only_new the inputs are not written but the new frames
+    keep their times after input frame `used - 1` (a stream of unknown length: from 0)."""
 
     def clock(k: int, time_of: TimeOf) -> Fraction:
         if only_new:
-            return k / Fraction(fps)
+            if used is None:
+                return k / Fraction(fps)
+            k += used
         if used is None or k < used:
             return time_of(k)
         last = time_of(used - 1)

@@ -6,6 +6,7 @@ than seeking in compressed video every step. Clips are downscaled so the whole s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,12 +63,17 @@ def discover(paths: list[Path]) -> list[Path]:
     return found
 
 
-def load_clips(paths: list[Path], max_side: int = 480, max_frames: int = 600, min_frames: int = 3) -> list[Clip]:
-    """Decode every clip under `paths` (videos, frame folders, or folders of those)."""
+def load_clips(paths: list[Path], max_side: int = 480, max_frames: int = 600, min_frames: int = 3,
+               on_clip: Callable[[int, int], None] | None = None) -> list[Clip]:
+    """Decode every clip under `paths` (videos, frame folders, or folders of those).
+    `on_clip(done, total)` is called after each clip (for progress)."""
     clips = []
-    for source in discover(paths):
+    sources = discover(paths)
+    for done, source in enumerate(sources, 1):
         reader = _read_folder if source.is_dir() else _read_video
         frames = reader(source, max_side, max_frames)
         if len(frames) >= min_frames:
             clips.append(Clip(name=source.name, frames=frames))
+        if on_clip is not None:
+            on_clip(done, len(sources))
     return clips
