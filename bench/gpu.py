@@ -9,9 +9,18 @@ left out of the speeds):
   and of stylization (teacher and student, `--consistency off` and the default flow canvas) at
   1920x1080, with the CPU's float32 fps for the same work in the same process as the reference
   (`ratio` = device fps / CPU fps). Targets from issue #14: interpolation >= 100 fps, stylize >= 60
-  fps on an H200. Optical flow (DIS, OpenCV) still runs on the CPU: the interpolation speed shows it.
+  fps on an H200. On CUDA, motion is estimated on the device (vidgen_cli.optical_flow: the torch DIS
+  port); the CPU reference runs OpenCV's DIS, as a CPU user gets.
+- motion: the optical flow alone, as 2x interpolation estimates it at 1080p (both directions at the
+  640 px work size, medium preset, finest scale 1) and as the stylize canvas does (both directions
+  at the processing size, 1080p here, fast preset): pairs per second of the torch estimator on the
+  device, of OpenCV's DIS on the CPU (the reference) and of the torch estimator on the CPU; the
+  device flow against the CPU torch flow and against DIS (mean end-point error, px), and the
+  interpolated 1080p frame of the device path against the CPU one (PSNR, dB).
+  `--flow torch` forces the torch estimator on the device run (a CPU smoke test of that path).
 - agreement: every model (stylize teacher and student, interp-fusion, predict-video,
-  predict-digits) on the same inputs on the CPU in float32 and on the device: mean and max
+  predict-digits) on the same inputs on the CPU in float32 and on the device (each with the flow
+  estimator its placement picks: on CUDA the torch port against DIS on the CPU): mean and max
   absolute difference in grey levels (0-255) and PSNR of the device output against the CPU one.
 Inputs are frames of ../shared/data/video (bbb_720p_30s.webm from frame 240, upscaled to 1080p);
 synthetic ones when the data is absent.
@@ -21,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -81,7 +92,7 @@ def fps(make, frames: list[np.ndarray], placement, warmup: int = 2) -> float:
     return produced / (time.perf_counter() - started)
 
 
-def speeds(placement, cpu, frames: list[np.ndarray], cpu_frames: int) -> dict:
+def speeds(placement, cpu, frames: list[np.ndarray], cpu_frames: int, flow: str = "auto") -> dict:
     """Output fps at SIZE on the device and, for the same work on fewer frames, on the CPU."""
     from vidgen_cli.interpolate.processor import Interpolator
     from vidgen_cli.stylize.processor import Stylizer
@@ -96,10 +107,76 @@ def speeds(placement, cpu, frames: list[np.ndarray], cpu_frames: int) -> dict:
     }
     out = {}
     for name, maker in makers.items():
-        device_fps = fps(maker(placement), frames, placement)
-        cpu_fps = fps(maker(cpu), frames[:cpu_frames], cpu, warmup=1)
+        with flow_choice(flow):  # the device as a user gets it (auto), or the torch estimator forced
+            device_fps = fps(maker(placement), frames, placement)
+        with flow_choice("dis"):  # what a CPU user runs
+            cpu_fps = fps(maker(cpu), frames[:cpu_frames], cpu, warmup=1)
         out[name] = {"device_fps": round(device_fps, 2), "cpu_fps": round(cpu_fps, 3), "ratio": round(device_fps / cpu_fps, 2)}
         print(name, out[name], file=sys.stderr)
+    return out
+
+
+@contextmanager
+def flow_choice(kind: str):
+    """$VIDGEN_FLOW set to `kind` inside the block (auto: as the placement picks)."""
+    from vidgen_cli.optical_flow import ENV
+
+    before = os.environ.get(ENV)
+    os.environ[ENV] = kind
+    try:
+        yield
+    finally:
+        os.environ.pop(ENV) if before is None else os.environ.__setitem__(ENV, before)
+
+
+def _pairs_per_second(flow, pairs: list[tuple[np.ndarray, np.ndarray]], placement) -> float:
+    """Bidirectional flows per second over `pairs` (after one warm-up pair)."""
+    both = getattr(flow, "both", None) or (lambda a, b: (flow(a, b), flow(b, a)))
+    both(*pairs[0])
+    synchronize(placement)
+    started = time.perf_counter()
+    for a, b in pairs:
+        both(a, b)
+    synchronize(placement)
+    return len(pairs) / (time.perf_counter() - started)
+
+
+def _epe(a: np.ndarray, b: np.ndarray) -> float:
+    return round(float(np.hypot(*(a - b).transpose(2, 0, 1)).mean()), 4)
+
+
+def motion(placement, cpu, frames: list[np.ndarray], cpu_pairs: int) -> dict:
+    """Speed and agreement of the motion estimators where interpolation and the canvas use them."""
+    from vidgen_cli.interpolate.engine import WORK_SIDE, FlowEngine
+    from vidgen_cli.optical_flow import DeviceFlow
+    from vidgen_cli.vision.flow import DISFlow, to_gray
+    from vidgen_cli.vision.interpolation import FLOW_MODEL_SETTINGS, FlowSettings
+    from vidgen_cli.vision.sizes import fit_image
+
+    s = FlowSettings(**FLOW_MODEL_SETTINGS)
+    uses = {"interpolate_2x": (WORK_SIDE, s.preset, s.finest_scale, s.refine_iters), "stylize_canvas": (None, "fast", None, None)}
+    out = {}
+    for name, (side, preset, finest, refine) in uses.items():
+        grey = [to_gray(fit_image(f, side, minimum=8)) if side else to_gray(f) for f in frames]
+        pairs = list(zip(grey[:-1], grey[1:]))
+        device_flow, cpu_torch, dis = DeviceFlow(placement, preset, finest, refine), DeviceFlow(cpu, preset, finest, refine), DISFlow(preset, finest, refine)
+        a, b = pairs[0]
+        on_device, on_cpu, by_dis = device_flow(a, b), cpu_torch(a, b), dis(a, b)
+        device_pps = _pairs_per_second(device_flow, pairs, placement)
+        dis_pps = _pairs_per_second(dis, pairs[:cpu_pairs + 1], cpu)
+        out[name] = {"size": list(grey[0].shape[::-1]), "torch_device_pairs_per_s": round(device_pps, 2),
+                     "dis_cpu_pairs_per_s": round(dis_pps, 2), "ratio": round(device_pps / dis_pps, 2),
+                     "torch_cpu_pairs_per_s": round(_pairs_per_second(cpu_torch, pairs[:2], cpu), 2),
+                     "epe_device_vs_cpu_torch": _epe(on_device, on_cpu), "epe_device_vs_dis": _epe(on_device, by_dis)}
+        print("motion", name, out[name], file=sys.stderr)
+    with flow_choice("torch"):
+        device_engine, cpu_torch_engine = FlowEngine(placement=placement), FlowEngine(placement=cpu)
+    with flow_choice("dis"):
+        dis_engine = FlowEngine(placement=cpu)
+    made = {k: e.at(e.prepare(frames[0], frames[1]), 0.5) for k, e in
+            (("device", device_engine), ("cpu_torch", cpu_torch_engine), ("cpu_dis", dis_engine))}
+    out["interpolated_frame"] = {"device_vs_cpu_torch": _difference(made["device"], made["cpu_torch"]),
+                                 "device_vs_cpu_dis": _difference(made["device"], made["cpu_dis"])}
     return out
 
 
@@ -149,6 +226,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=60, help="1080p frames per device speed run")
     parser.add_argument("--cpu-frames", type=int, default=4, help="1080p frames per CPU reference run")
     parser.add_argument("--size", default="1920x1080", help="frame size for the speed runs (a smaller one for a smoke test)")
+    parser.add_argument("--flow", default="auto", choices=("auto", "dis", "torch"),
+                        help="motion estimator of the device runs (auto: torch on CUDA, DIS on the CPU)")
     args = parser.parse_args()
     global SIZE
     SIZE = tuple(int(v) for v in args.size.split("x"))
@@ -168,7 +247,8 @@ def main() -> None:
     for placement in precisions:
         name = str(placement.dtype).replace("torch.", "")
         result["runs"][name] = {"agreement_with_cpu_float32": agreement(placement, cpu, frames),
-                                "speed_1080p": speeds(placement, cpu, frames, args.cpu_frames)}
+                                "speed_1080p": speeds(placement, cpu, frames, args.cpu_frames, args.flow)}
+    result["motion"] = motion(precisions[0], cpu, frames, args.cpu_frames)
     result["seconds"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

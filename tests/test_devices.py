@@ -98,6 +98,32 @@ def test_prediction_runs_entirely_on_the_models_device(stand_in):
     assert len(out) == 2 and out[0].shape == (64, 64, 3)
 
 
+def test_torch_motion_runs_entirely_on_the_models_device(stand_in, monkeypatch):
+    """With the torch estimator (what CUDA placements get), flow for interpolation, the stylize
+    canvas and prediction is computed on the models' device: no operation mixes devices."""
+    from vidgen_cli import optical_flow
+    from vidgen_cli.interpolate.processor import interpolate_pair, make_engine
+    from vidgen_cli.predict.processor import Predictor
+    from vidgen_cli.stylize.canvas import FlowCanvas
+
+    from tests.test_interpolate_pipeline import square_frame
+    from tests.test_predict import moving_square
+
+    monkeypatch.setenv(optical_flow.ENV, "torch")
+    flow = optical_flow.estimator(stand_in, "medium")
+    assert isinstance(flow, optical_flow.DeviceFlow) and flow.device == STAND_IN
+    a, b = square_frame(40, h=96, w=128, size=32), square_frame(52, h=96, w=128, size=32)
+    assert flow(a, b).shape == (96, 128, 2)
+    for model in ("flow", "fusion"):
+        engine = make_engine(model, stand_in)
+        assert engine.estimator.flow.device == STAND_IN
+        assert interpolate_pair(a, b, 0.5, model=engine).shape == (96, 128, 3)
+    canvas = FlowCanvas(placement=stand_in)
+    for frame in (a, b):  # step() without prepare(): motion on this thread, where the guard is
+        assert canvas.step(frame, frame.astype(np.float32)).shape == (96, 128, 3)
+    assert len(list(Predictor("flow", stand_in).predict(moving_square(4, size=64)[-3:], 2))) == 2
+
+
 # ------------------------------------------------------------------ --device with a faked CUDA
 
 

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 # Engines: compute motion once per pair (at a bounded "work" resolution), then render any t.
+from vidgen_cli import optical_flow
 from vidgen_cli.device import to_array, to_tensor
 from vidgen_cli.vision.interpolation import (
     FLOW_MODEL_SETTINGS,
@@ -61,10 +62,13 @@ class FlowEngine:
     multiple = 1
     weights_sha256: str | None = None
 
-    def __init__(self, settings: FlowSettings | None = None, work_side: int = WORK_SIDE) -> None:
+    def __init__(self, settings: FlowSettings | None = None, work_side: int = WORK_SIDE, placement=None) -> None:
+        """placement: where the models run; motion is estimated there too (vidgen_cli.optical_flow)."""
         self.settings = settings or FlowSettings(**FLOW_MODEL_SETTINGS)
         self.work_side = work_side
-        self.estimator = FlowEstimator(self.settings)
+        s = self.settings
+        self.flow_kind = optical_flow.kind(placement)
+        self.estimator = FlowEstimator(s, optical_flow.estimator(placement, s.preset, s.finest_scale, s.refine_iters))
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> PairState:
         """Frames: H x W x 3 (RGB) or x 4 (RGBA), uint8 or uint16. Motion is measured on their 8-bit
@@ -128,7 +132,7 @@ class LearnedEngine(FlowEngine):
         if settings is None:  # motion exactly as the net saw it in training
             recorded = weights.read_metadata(weights.find(weights_name)).get("data", {}).get("flow_settings", {})
             settings = FlowSettings(**recorded)
-        super().__init__(settings, work_side)
+        super().__init__(settings, work_side, placement)
         self.name = weights_name
         self.placement = placement
         self.model = weights.load_model(weights_name, placement)

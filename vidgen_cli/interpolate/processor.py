@@ -68,7 +68,7 @@ def make_engine(model: str = DEFAULT_MODEL, placement=None, work_side: int = WOR
     if model == "blend":
         return BlendEngine()
     if model == "flow":
-        return FlowEngine(work_side=work_side)
+        return FlowEngine(work_side=work_side, placement=placement)
     if model.endswith(".pt"):
         return LearnedEngine(model, placement, work_side=work_side)
     if model in MODELS:
@@ -104,7 +104,8 @@ class Interpolator:
 
     def fingerprint(self) -> dict[str, Any]:
         """Where the model runs and its exact weights: what a --resume must match besides the options."""
-        return {**(self.placement.key() if self.placement else {}), "weights": self.engine.weights_sha256}
+        return {**(self.placement.key() if self.placement else {}), "weights": self.engine.weights_sha256,
+                "flow": getattr(self.engine, "flow_kind", None)}
 
     def processor(self, src_fps: Fraction, factor: int | None = None, target_fps: Fraction | None = None) -> "Retimer":
         """A push-based processor for one stream (runtime/processor.py): resumable between frames."""

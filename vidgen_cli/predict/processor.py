@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 import numpy as np
 
 from vidgen_cli.errors import UsageError
-from vidgen_cli.vision.flow import DISFlow
+from vidgen_cli import optical_flow
 
 if TYPE_CHECKING:
     from vidgen_cli.device import Placement
@@ -40,7 +40,8 @@ class Predictor:
 
     def __init__(self, model: str = DEFAULT_MODEL, placement: "Placement | None" = None, flow_preset: str = "medium") -> None:
         self.name = model
-        self._flow = DISFlow(flow_preset)
+        self._flow = optical_flow.estimator(placement, flow_preset)
+        self.flow_kind = optical_flow.kind(placement)
         self._net = None
         self._placement = placement
         self.weights_sha256: str | None = None
@@ -61,7 +62,7 @@ class Predictor:
 
     def fingerprint(self) -> dict[str, Any]:
         """Where the model runs and its exact weights: what a --resume must match besides the options."""
-        return {**(self._placement.key() if self._placement else {}), "weights": self.weights_sha256}
+        return {**(self._placement.key() if self._placement else {}), "weights": self.weights_sha256, "flow": self.flow_kind}
 
     def predict(self, context: Sequence[np.ndarray], n: int) -> Iterator[np.ndarray]:
         """Yield n new frames (H x W x 3 uint8 RGB) continuing `context` (oldest first)."""

@@ -13,11 +13,17 @@ A pixel of a key stays valid while the motion explains it: the forward-backward 
 it has not left the frame, and the key frame's *input* colour carried along still matches the
 current input. Each output pixel shows the oldest key still valid there; where none is, the current
 frame's stylization (so a disoccluded pavement shows the pavement's stylization, never the wake of
-what covered it). When too much of the frame is uncovered, the current stylization becomes a new
-key: it is what those pixels already showed, so a re-key changes nothing on screen. A key older than
+what covered it). When too much of the frame is uncovered (10%: each key made while an object is in
+view freezes the object's influence on its surroundings, so fewer keys leave fewer ghosts), the
+current stylization becomes a new key: it is what those pixels already showed, so a re-key changes
+nothing on screen. A key is resampled only over the bounding box of the pixels it shows. A key older than
 `max_age` frames, or pushed out by a newer one, fades out over `fade_frames` frames, so the newer
 key blends in rather than pops. All masks are feathered (eroded, then Gaussian-blurred), so no
 block of the flow's patch grid or mask border shows as a hard edge.
+
+At the frame edges a key's coordinates are chained as displacements extended past the edge, and a
+source more than half a pixel outside the frame is outside: content that drifts in is never shown
+as a clamped border row or column of an old key (a streak; tests/test_stylize_edges.py).
 
 The network's receptive field is large: an object changes the stylization of its surroundings (a
 pale halo). A key made while the object was in view would keep that halo after the object left,
@@ -33,7 +39,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vidgen_cli.vision.flow import DISFlow, forward_backward_mask, pixel_grid, to_gray
+from vidgen_cli import optical_flow
+from vidgen_cli.vision.flow import forward_backward_mask, pixel_grid, to_gray
 
 
 @dataclass
@@ -45,7 +52,7 @@ class CanvasSettings:
     fb_slack: float = 0.5  # pixels^2
     colour_tolerance: float = 20.0  # abs grey difference (0-255, 5x5 mean) between carried and current input
     exposure_allowance: float = 24.0  # grey levels of smooth (exposure, light) change not held against a key
-    new_key_above: float = 0.03  # make a new key when more than this fraction of the frame is uncovered
+    new_key_above: float = 0.1  # make a new key when more than this fraction of the frame is uncovered
     max_keys: int = 3  # keys held at once (each costs one remap chain per frame)
     max_age: int = 150  # frames after which a key fades out (flow drift accumulates)
     fade_frames: int = 6  # frames over which a retired key fades out
@@ -86,16 +93,18 @@ class _Key:
 class _Advance:
     """What moving the canvas by one frame yields for the blend (see FlowCanvas._advance)."""
 
-    carried: list[np.ndarray]  # per key (oldest first): its stylization resampled to the current frame
-    weights: list[np.ndarray]  # per key: H x W x 1 feathered validity
+    shown: np.ndarray  # H x W x 3 float32: the keys' contribution, each pixel from the oldest key valid there
+    rest: np.ndarray  # H x W x 1 float32: the share no key claims (the current stylization's)
+    uncovered: float  # fraction of the frame no live key covers
 
 
 class FlowCanvas:
     """The temporal state for `consistency="flow"`: see the module docstring."""
 
-    def __init__(self, settings: CanvasSettings | None = None) -> None:
+    def __init__(self, settings: CanvasSettings | None = None, placement=None) -> None:
+        """placement: where the models run; motion is estimated there too (vidgen_cli.optical_flow)."""
         self.settings = settings or CanvasSettings()
-        self._flow = DISFlow(self.settings.flow_preset)
+        self._flow = optical_flow.estimator(placement, self.settings.flow_preset)
         self._worker: ThreadPoolExecutor | None = None
         self.reset()
         self.keys_made = 0  # how many keys were made (diagnostics)
@@ -150,38 +159,67 @@ class FlowCanvas:
     def _advance(self, gray: np.ndarray, prev_gray: np.ndarray) -> _Advance:
         """Move every key by the motion from `prev_gray` to `gray` (updates coordinates and validity)."""
         s = self.settings
-        back = self._flow(gray, prev_gray)  # current -> previous
-        fwd = self._flow(prev_gray, gray)
+        if hasattr(self._flow, "both"):  # one batch on the device
+            back, fwd = self._flow.both(gray, prev_gray)  # current -> previous, previous -> current
+        else:
+            back, fwd = self._flow(gray, prev_gray), self._flow(prev_gray, gray)
         ok = forward_backward_mask(back, fwd, s.fb_tolerance, s.fb_slack).astype(np.uint8)
         ok = cv2.erode(ok, np.ones((3, 3), np.uint8))  # motion edges are unreliable
         h, w = gray.shape
         grid = pixel_grid(h, w)
         map_x, map_y = grid[..., 0] + back[..., 0], grid[..., 1] + back[..., 1]
-        # content entering at the frame edges has no history (do not trust replicated borders)
-        ok &= ((map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)).astype(np.uint8)
+        # content entering at the frame edges has no history: a source more than half a pixel
+        # outside the frame is outside (within half a pixel it is the border pixel's own footprint)
+        ok &= _within(map_x, map_y, w, h).astype(np.uint8)
         ok_f = ok.astype(np.float32)
         step_maps = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)  # fixed point: ~2x faster remaps
         radius = max(1, round(s.feather))
         shrink = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
         speck = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (s.speck, s.speck))
-        carried, weights = [], []
+        weights = []
         for key in self._keys:
-            # chain the flow into the key's coordinates (smooth fields: bilinear is harmless here)
-            key.coords = cv2.remap(key.coords, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            # chain the flow into the key's coordinates: the *displacement* since the key is resampled
+            # (smooth: bilinear is harmless) and extended past the frame edges as it stands there, so
+            # a pixel whose history lies outside the frame gets coordinates outside the key (never a
+            # clamped border row of it: a streak)
+            moved_by = cv2.remap(key.coords - grid, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            key.coords = moved_by + np.dstack([map_x, map_y])
             cx, cy = key.coords[..., 0], key.coords[..., 1]
-            inside = ((cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)).astype(np.float32)
+            inside = _within(cx, cy, w, h).astype(np.float32)
             key_maps = cv2.convertMaps(cx, cy, cv2.CV_16SC2)
             still_matches = (_mismatch(gray, _pull(key.gray, key_maps), s) < s.colour_tolerance).astype(np.float32)
             moved = (_pull(key.valid, step_maps) > 0.5).astype(np.float32)
             key.valid = moved * ok_f * inside * still_matches
             key.age += 1
             # specks closed, islands opened, then feathered inside the valid area: soft edges that
-            # never reach into an invalid region, and no speckled half-weights that average strokes
+            # never reach into an invalid region, and no speckled half-weights that average strokes;
+            # the morphology must not close a thin strip along a frame edge whose history is outside
             clean = cv2.morphologyEx(cv2.morphologyEx(key.valid, cv2.MORPH_CLOSE, speck), cv2.MORPH_OPEN, speck)
+            clean *= inside * ok_f
             soft = cv2.GaussianBlur(cv2.erode(clean, shrink), (0, 0), s.feather)
-            weights.append(soft[..., None])
-            carried.append(_pull(key.image, key_maps, cv2.INTER_LANCZOS4))  # one resampling from the key: sharp
-        return _Advance(carried, weights)
+            weights.append((soft, key_maps))
+        return self._compose(weights, (h, w))
+
+    def _compose(self, weights: list[tuple[np.ndarray, tuple]], size: tuple[int, int]) -> _Advance:
+        """Retire keys, then show each pixel from the oldest key valid there (see step)."""
+        alive = self._retire()
+        h, w = size
+        shown = np.zeros((h, w, 3), np.float32)
+        rest = np.ones((h, w), np.float32)  # what no key claims yet
+        live_rest = np.ones((h, w), np.float32)  # the same, counting live keys only
+        for key, (weight, key_maps) in zip(self._keys, [wm for wm, keep in zip(weights, alive) if keep]):
+            claim = weight * key.fade * rest
+            key.share = float(claim.mean())
+            box = _box(claim > 1e-3)
+            if box is not None:  # one Lanczos resampling from the key (sharp), only where it shows
+                ys, xs = box
+                image = cv2.remap(key.image, key_maps[0][ys, xs], key_maps[1][ys, xs], cv2.INTER_LANCZOS4,
+                                  borderMode=cv2.BORDER_REFLECT_101)
+                shown[ys, xs] += claim[ys, xs, None] * image
+            rest -= claim
+            if not key.retired:
+                live_rest *= 1.0 - weight
+        return _Advance(shown, rest[..., None], float((live_rest > 0.5).mean()))
 
     # -- the output ------------------------------------------------------------------------
 
@@ -198,24 +236,12 @@ class FlowCanvas:
             return stylized
         # step() without prepare() for this frame: move the canvas here
         moved = pending[2].result() if prepared else self._advance(gray, self._prev_in)
-        self._retire()
-        # oldest key first: each pixel shows the oldest key valid there, then the current stylization
-        shown = np.zeros_like(stylized)
-        rest = np.ones(gray.shape + (1,), np.float32)  # what no key claims yet
-        live_rest = np.ones(gray.shape, np.float32)  # the same, counting live keys only
-        for key, image, weight in zip(self._keys, moved.carried, moved.weights):
-            claim = weight * key.fade * rest
-            shown += claim * image
-            rest -= claim
-            key.share = float(claim.mean())
-            if not key.retired:
-                live_rest *= 1.0 - weight[..., 0]
-        out = shown + rest * stylized
+        out = moved.shown + moved.rest * stylized
         if self.settings.tone_cell > 1:
             out += _coarse(stylized - out, self.settings.tone_cell)
         np.clip(out, 0, 255, out=out)
         self._prev_in = gray
-        self.uncovered = float((live_rest > 0.5).mean())
+        self.uncovered = moved.uncovered
         if self.uncovered > self.settings.new_key_above:
             self._new_key(gray, stylized)
         return out
@@ -228,18 +254,19 @@ class FlowCanvas:
         self._keys.append(_Key(gray, stylized))
         self.keys_made += 1
 
-    def _retire(self) -> None:
-        """Retire keys past max_age or no longer valid anywhere; fade retired keys; drop faded ones."""
+    def _retire(self) -> list[bool]:
+        """Retire keys past max_age or no longer valid anywhere; fade retired keys; drop faded ones.
+        Returns, per key before dropping, whether it was kept."""
         s = self.settings
-        kept = []
+        alive = []
         for key in self._keys:
             if key.age >= s.max_age or float(key.valid.mean()) < 0.005:
                 key.retired = True
             if key.retired:
                 key.fade -= 1.0 / max(1, s.fade_frames)
-            if key.fade > 0:
-                kept.append(key)
-        self._keys = kept
+            alive.append(key.fade > 0)
+        self._keys = [key for key, keep in zip(self._keys, alive) if keep]
+        return alive
 
 
 def _mismatch(gray: np.ndarray, carried: np.ndarray, s: CanvasSettings) -> np.ndarray:
@@ -258,5 +285,19 @@ def _coarse(image: np.ndarray, cell: int) -> np.ndarray:
 
 
 def _pull(image: np.ndarray, maps: tuple, interp: int = cv2.INTER_LINEAR) -> np.ndarray:
-    """Sample `image` through fixed-point remap maps (replicated borders)."""
-    return cv2.remap(image, maps[0], maps[1], interpolation=interp, borderMode=cv2.BORDER_REPLICATE)
+    """Sample `image` through fixed-point remap maps (mirrored borders: an interpolation kernel
+    reaching past the edge sees the image continue, not a replicated row or column)."""
+    return cv2.remap(image, maps[0], maps[1], interpolation=interp, borderMode=cv2.BORDER_REFLECT_101)
+
+
+def _box(mask: np.ndarray) -> tuple[slice, slice] | None:
+    """The bounding rows and columns of a bool H x W mask (None when empty)."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if rows.size == 0:
+        return None
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def _within(x: np.ndarray, y: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Bool mask: (x, y) lies on the w x h frame, counting each border pixel's half-pixel footprint."""
+    return (x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)

@@ -86,10 +86,12 @@ class Stylizer:
 
     def fingerprint(self) -> dict[str, Any]:
         """Where the model runs and its exact weights: what a --resume must match besides the options."""
+        from vidgen_cli import optical_flow
         from vidgen_cli.weights import magenta_onnx
 
         return {**self.placement.key(), "weights": self.weights_sha256,
-                "style_predictor": magenta_onnx.file_sha256(magenta_onnx.PREDICT_FILE)}
+                "style_predictor": magenta_onnx.file_sha256(magenta_onnx.PREDICT_FILE),
+                "flow": optical_flow.kind(self.placement) if self.consistency == "flow" else None}
 
     def predict_style(self, images: Sequence[np.ndarray]) -> Any:
         """Mean style vector (1 x 100 tensor) of 256x256 RGB images."""
@@ -138,7 +140,7 @@ class StylizeStream:
 
     def __init__(self, stylizer: Stylizer) -> None:
         self.stylizer = stylizer
-        self.canvas = FlowCanvas(stylizer.canvas_settings) if stylizer.consistency == "flow" else None
+        self.canvas = FlowCanvas(stylizer.canvas_settings, stylizer.placement) if stylizer.consistency == "flow" else None
         self.previous: np.ndarray | None = None
         self.vector = stylizer.style_vector
 

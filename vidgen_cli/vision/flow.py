@@ -25,10 +25,12 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
 class DISFlow:
     """OpenCV's DIS optical flow; creating the object once per stream saves its set-up cost."""
 
-    def __init__(self, preset: str = "medium", finest_scale: int | None = None) -> None:
+    def __init__(self, preset: str = "medium", finest_scale: int | None = None, refine_iters: int | None = None) -> None:
         self._dis = cv2.DISOpticalFlow_create(_PRESETS[preset])
         if finest_scale is not None:  # 0: patches matched at full resolution (medium stops at 1/2)
             self._dis.setFinestScale(finest_scale)
+        if refine_iters is not None:  # variational refinement iterations per level
+            self._dis.setVariationalRefinementIterations(refine_iters)
 
     def __call__(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         return self._dis.calc(to_gray(first), to_gray(second), None)

@@ -96,20 +96,24 @@ def resize_flow(flow: np.ndarray, w: int, h: int) -> np.ndarray:
 
 
 class FlowEstimator:
-    """Bidirectional DIS at a bounded resolution; keep one per stream (DIS set-up is not free)."""
+    """Bidirectional flow at a bounded resolution; keep one per stream (DIS set-up is not free).
 
-    def __init__(self, settings: FlowSettings | None = None) -> None:
+    flow: the estimator, a callable (grey first, grey second) -> H x W x 2 float32 flow, with an
+    optional `both(first, second) -> (f01, f10)` that estimates the two directions at once
+    (vidgen_cli.optical_flow picks it from the placement); default OpenCV's DIS as `settings` say."""
+
+    def __init__(self, settings: FlowSettings | None = None, flow=None) -> None:
         self.settings = settings or FlowSettings()
-        self._dis = DISFlow(self.settings.preset)
-        self._dis._dis.setFinestScale(self.settings.finest_scale)
-        self._dis._dis.setVariationalRefinementIterations(self.settings.refine_iters)
+        self.flow = flow or DISFlow(self.settings.preset, self.settings.finest_scale, self.settings.refine_iters)
 
     def __call__(self, frame0: np.ndarray, frame1: np.ndarray) -> PairFlows:
         h, w = frame0.shape[:2]
         g0 = fit_image(to_gray(frame0), self.settings.flow_side, minimum=8)
         g1 = fit_image(to_gray(frame1), self.settings.flow_side, minimum=8)
-        f01 = self._dis(g0, g1)
-        f10 = self._dis(g1, g0)
+        if hasattr(self.flow, "both"):
+            f01, f10 = self.flow.both(g0, g1)
+        else:
+            f01, f10 = self.flow(g0, g1), self.flow(g1, g0)
         c0, c1 = consistency(f01, f10, self.settings.consistency_sigma)
         f01, f10 = resize_flow(f01, w, h), resize_flow(f10, w, h)
         if c0.shape != (h, w):
