@@ -61,16 +61,28 @@ def test_training_metadata_records_the_threads_it_ran_with(tmp_path):
         torch.set_num_threads(before)
 
 
-# Shipped weights trained before commands were recorded portably, not yet retrained (issue #14):
-# strict, so retraining them with `-o weights/NAME.pt` turns this into a failure to remove the mark.
-NOT_RETRAINED = {"interp-fusion": "trained with -o /tmp/ix/fusion2.pt; a retrain did not fit the session"}
 SHIPPED = sorted(p.stem for p in (REPO / "weights").glob("*.json"))
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=NOT_RETRAINED[n]))
-                                  if n in NOT_RETRAINED else n for n in SHIPPED])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_training_commands_are_portable(name):
     command = json.loads((REPO / "weights" / f"{name}.json").read_text())["command"].split()
     paths = [arg for arg in command[3:] if "/" in arg]
     assert not [p for p in paths if p.startswith("/")], paths
     assert command[command.index("-o") + 1] == f"weights/{name}.pt"
+
+
+EVALUATION_ONLY = ("../shared/data/video", "../shared/data/interp")  # README of ../shared/data
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_weights_never_trained_on_evaluation_data(name):
+    """The evaluation clips and the public benchmark sets may be validated on (--held-out-data),
+    never trained on: the recorded --data and the clips the run decoded must avoid them."""
+    meta = json.loads((REPO / "weights" / f"{name}.json").read_text())
+    command = meta["command"].split()
+    trained_on = [command[i + 1].rstrip("/") for i, arg in enumerate(command[:-1]) if arg == "--data"]
+    assert not [d for d in trained_on if any(d == e or d.startswith(e + "/") for e in EVALUATION_ONLY)], trained_on
+    evaluation = REPO.parent / "shared" / "data" / "video"
+    if evaluation.is_dir():
+        assert not set(meta["data"].get("clips", [])) & {p.name for p in evaluation.iterdir()}

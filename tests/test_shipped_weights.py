@@ -54,8 +54,11 @@ def test_digits_predictor_beats_an_untrained_one_on_the_test_split():
 @pytest.mark.integration
 @pytest.mark.slow
 def test_fusion_network_beats_an_untrained_one_on_middlebury():
-    """Middlebury's eight-frame triplets are evaluation only. Measured: shipped 34.646 dB, untrained
-    (= the DIS flow path) 34.601 dB over the 12 sequences; bench/interpolate.py gives the same."""
+    """Middlebury's eight-frame triplets are evaluation only. Measured with the weights retrained on
+    ../shared/data/video-train (2026-11-30): shipped 34.624 dB, untrained (= the DIS flow path it
+    corrects) 34.609 dB over the 12 sequences, per sequence -0.30 to +0.19 dB: a small
+    gain (the weights trained on the evaluation clips before had 34.646). The bar is half of it; an
+    untrained network (its learned head starts at zero) scores a gain of 0."""
     from vidgen_cli.interpolate.processor import interpolate_pair, make_engine
 
     folders = sorted((SHARED / "interp" / "middlebury").glob("*/frame10i11.png"))
@@ -73,15 +76,17 @@ def test_fusion_network_beats_an_untrained_one_on_middlebury():
         for key, engine in (("shipped", shipped), ("untrained", untrained)):
             scores[key].append(psnr(interpolate_pair(f0, f1, 0.5, model=engine), gt))
     gain = np.mean(scores["shipped"]) - np.mean(scores["untrained"])
-    assert gain > 0.02, scores
+    assert gain > 0.007, scores
 
 
 @pytest.mark.integration
 @pytest.mark.slow
 def test_video_predictor_beats_an_untrained_refiner_on_held_out_frames():
-    """The last 20% of each training clip's decoded frames is held out from training (see
-    VideoRefineTask); horizons 2 and 3. Measured on 20 windows of 4 clips: shipped 33.30 / 31.44 dB,
-    untrained (= the flow extrapolation) 32.87 / 31.00 dB (the weights before the retrain: 33.12 / 31.29)."""
+    """The refiner is trained on ../shared/data/video-train only, so these evaluation clips are
+    unseen (the same windows as before: the last 20% of each clip, decoded as training decodes);
+    horizons 2 and 3. Measured on 20 windows of 4 clips (2026-11-30): shipped 32.94 / 31.08 dB, untrained (=
+    the flow extrapolation; its learned head starts at zero) 32.87 / 31.00 dB, a gain of 0.077 dB
+    (the weights trained on the first 80% of these clips before: 33.30 / 31.44). The bar is half."""
     from vidgen_cli.predict.processor import Predictor
     from vidgen_cli.train.clips import load_clips
 
@@ -100,4 +105,4 @@ def test_video_predictor_beats_an_untrained_refiner_on_held_out_frames():
                 out = list(predictor.predict(list(held[i : i + 3]), 3))
                 scores[key].append([psnr(o, t) for o, t in zip(out[1:], held[i + 4 : i + 6])])
     gain = np.mean(scores["shipped"]) - np.mean(scores["untrained"])
-    assert gain > 0.2, gain
+    assert gain > 0.038, gain
