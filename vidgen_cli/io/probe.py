@@ -81,7 +81,7 @@ def parse_header(stderr: str) -> Header:
             rotation = _ROTATION.search(line)
             if rotation and last_video and header.video is not None:
                 header.video["rotation"] = int(round(float(rotation.group(1))))
-            if last_video and header.video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line):
+            if last_video and header.video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line, re.IGNORECASE):
                 header.video["pixels"].alpha = True
             continue
         index, language, kind, description = int(match.group(1)), match.group(2), match.group(3), match.group(4)
