@@ -173,6 +173,23 @@ def test_frames_folder_input_keeps_its_manifest_times(vfr_clips, tmp_path):
     assert times[-3:] == pytest.approx([2.85, 2.9, 2.95], abs=1e-4)  # the last frame (2.9) holds its 0.1 s
 
 
+def test_an_image_the_manifest_does_not_list_is_ignored_and_named(vfr_clips, tmp_path):
+    """An edited copy saved beside split's frames must not throw away the manifest's timeline."""
+    frames = tmp_path / "f"
+    invoke("split", vfr_clips[".mp4"], "-o", frames)
+    (frames / "000001_edit.png").write_bytes((frames / "000001.png").read_bytes())
+    back = tmp_path / "back.mp4"
+    result = invoke("stitch", frames, "-o", back, "--preset", "ultrafast")
+    assert "ignoring 1 image(s) not listed in manifest.json (000001_edit.png)" in result.output
+    assert_in_sync(back)
+    assert np.abs(frame_times(back) - frame_times(vfr_clips[".mp4"])).max() <= 0.001
+    doubled = tmp_path / "x2"
+    result = run_command(INTERPOLATE, frames, f"{doubled}/")
+    assert "000001_edit.png" in result.output
+    times = read_manifest_if_any(doubled).times
+    assert len(times) == 2 * 60 and times[-3:] == pytest.approx([2.85, 2.9, 2.95], abs=1e-4)  # the stray image is no frame
+
+
 def test_a_piped_variable_rate_stream_keeps_its_times(vfr_clips, tmp_path):
     exe = Path(__import__("sys").executable).with_name("vidgen")
     out = tmp_path / "x2.mkv"

@@ -22,7 +22,7 @@ from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.formats import IMAGE_SUFFIXES
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
-from vidgen_cli.io.paths import is_image_file, list_images
+from vidgen_cli.io.paths import is_image_file
 from vidgen_cli.io.pixels import parse_pixels
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
@@ -333,7 +333,9 @@ def image_pixels(image: np.ndarray) -> PixelInfo:
 
 def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
     """The folder's images in order, refusing mixed formats and mixed sizes."""
-    images = list_images(folder)
+    from vidgen_cli.io.manifest import folder_frames
+
+    images = folder_frames(folder)[0]
     if not images:
         raise InputError(f"{folder}: the folder holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); pass a folder of frames")
     formats = {p.suffix.lower().replace("jpeg", "jpg") for p in images}
