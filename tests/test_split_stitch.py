@@ -215,3 +215,24 @@ def test_model_command_on_a_split_folder_names_the_audio_it_does_not_carry(tmp_p
     assert runner.invoke(app, ["split", str(source), "-o", str(tmp_path / "f") + "/"]).exit_code == 0
     result = runner.invoke(app, ["interpolate", str(tmp_path / "f"), "-o", str(tmp_path / "x2.mp4"), "--factor", "2"])
     assert result.exit_code == 0 and "is not carried from a frames folder" in result.output
+
+
+def test_frames_from_stdin_say_the_audio_they_do_not_keep(tmp_path):
+    """A frames folder names a file to take its audio from; a pipe is none, so the tracks it
+    carries are named in one line (split and the model commands alike), never dropped silently."""
+    from conftest import ff
+
+    from vidgen_cli.io import ffmpeg
+
+    clip = tmp_path / "two.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=12:d=0.5", "-f", "lavfi", "-i", "sine=d=0.5", "-f", "lavfi", "-i", "sine=f=880:d=0.5",
+       "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", clip)
+    exe = shutil.which("vidgen", path=str(__import__("pathlib").Path(sys.executable).parent))
+    for command in (["split", "-", "-o", str(tmp_path / "s")],
+                    ["interpolate", "-", "-o", f"{tmp_path / 'i'}/", "--factor", "2", "--model", "blend"]):
+        feed = subprocess.Popen([ffmpeg.executable(), "-v", "error", "-i", str(clip), "-map", "0", "-c", "copy", "-f", "matroska", "-"],
+                                stdout=subprocess.PIPE)
+        run = subprocess.run([exe, *command], stdin=feed.stdout, capture_output=True, text=True, check=True)
+        feed.wait()
+        warnings = [line for line in run.stderr.splitlines() if "warning" in line]
+        assert len(warnings) == 1 and "stdin: 2 audio track(s) not kept" in warnings[0], run.stderr

@@ -98,7 +98,11 @@ def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]
         raise UsageError("--every, --fps, --start and --end need a file input, not stdin")
     from vidgen_cli.runtime.timeline import TimedSink, same_times
 
+    from vidgen_cli.io.manifest import piped_streams_line
+
     reader = open_input("-")
+    if line := piped_streams_line(len(reader.info.audio), len(reader.info.subtitles)):
+        reporter.warn(line)
     writer = ImageFolderWriter(out, settings.image_format, settings.quality, fps=reader.info.fps, warn=reporter.warn, sar=reader.info.sar)
     with reporter.progress("split stdin") as update:
         frames = run_pipeline(reader, TimedSink(writer, same_times, reader.time_of), on_frame=update)

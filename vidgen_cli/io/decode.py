@@ -321,7 +321,7 @@ class StdinReader(FFmpegReader):
             sar = 1 / sar
         self.info = VideoInfo(
             path="-", kind="stream", width=width, height=height, fps=video["fps"] or Fraction(25),
-            frame_count=0, duration=0.0, codec=video["codec"], pix_fmt=video["pix_fmt"], audio=header.audio,
+            frame_count=0, duration=0.0, codec=video["codec"], pix_fmt=video["pix_fmt"], audio=header.audio, subtitles=header.subtitles,
             rotation=rotation, sar=sar, vfr=True,  # a stream cannot be scanned ahead: keep each frame's own time
             pixels=video["pixels"],
         )

@@ -94,3 +94,13 @@ def unlisted_line(folder: Path, ignored: list[str]) -> str | None:
     names = ", ".join(ignored[:3]) + (f" and {len(ignored) - 3} more" if len(ignored) > 3 else "")
     return (f"{folder}: ignoring {len(ignored)} image(s) not listed in manifest.json ({names}); the listed frames keep "
             "the manifest's times (give an edited frame a listed name, or remove manifest.json to use every image)")
+
+
+def piped_streams_line(audio: int, subtitles: int) -> str | None:
+    """The one line for frames written from stdin while the pipe carries `audio` audio tracks and
+    `subtitles` subtitle streams: a manifest names a file to take them from, and a pipe is none."""
+    lost = ([f"{audio} audio track(s)"] if audio else []) + ([f"{subtitles} subtitle stream(s)"] if subtitles else [])
+    if not lost:
+        return None
+    return (f"stdin: {' and '.join(lost)} not kept: a frames folder takes its audio from a file and a pipe is none; "
+            "pass the video by path to keep them (or stitch with --audio FILE)")
