@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -236,3 +237,13 @@ def test_frames_from_stdin_say_the_audio_they_do_not_keep(tmp_path):
         feed.wait()
         warnings = [line for line in run.stderr.splitlines() if "warning" in line]
         assert len(warnings) == 1 and "stdin: 2 audio track(s) not kept" in warnings[0], run.stderr
+
+
+@pytest.mark.parametrize("name,extra", [("out.mp4", []), ("x.mpg", []), ("f.png", []), ("shots.mkv", ["--scenes"])])
+def test_split_refuses_an_output_named_like_a_file(clips, tmp_path, name, extra):
+    """split writes a folder: -o out.mp4 used to become a folder called out.mp4."""
+    result = invoke("split", clips["plain"], "-o", tmp_path / name, *extra)
+    assert result.exit_code == 2 and "split writes a folder" in result.output and f"-o {tmp_path / Path(name).stem}/" in result.output
+    assert not (tmp_path / name).exists()
+    assert invoke("split", clips["plain"], "-o", f"{tmp_path / name}/").exit_code == 0  # a trailing / names a folder on purpose
+    assert (tmp_path / name / "manifest.json").is_file()

@@ -48,6 +48,7 @@ def split(
         raise UsageError("--fps and --every both choose frames; pass only one")
     if common.output == "-":
         raise UsageError("split writes a folder of frames (or of clips with --scenes), not a stream; give -o a folder name")
+    _refuse_file_name(common.output, scenes)
     settings = library.SplitOptions(image_format=image_format or "png", quality=quality, every=every,
                                     fps=opt.parse_rate(fps), start=start_s, end=end_s, deinterlace=common.deinterlace_on)
 
@@ -87,6 +88,20 @@ def split(
     code = run_jobs(inputs, common.output, reporter, work, suffix_for=lambda _: "", skip_existing=common.skip_existing, fail_fast=common.fail_fast,
                     shard=common.shard)
     raise typer.Exit(code)
+
+
+def _refuse_file_name(output: str, scenes: bool) -> None:
+    """split writes a folder: an -o named like a video or an image (out.mp4, x.mpg, f.png) would
+    become a folder of that name. One ending in / is a folder the user named so on purpose."""
+    from vidgen_cli.io.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+
+    suffix = Path(output).suffix.lower()
+    if output.endswith(("/", "\\")) or suffix not in VIDEO_SUFFIXES | IMAGE_SUFFIXES:
+        return
+    what = "clips" if scenes else "frames"
+    folder = Path(output).with_suffix("")
+    raise UsageError(f"-o {output}: split writes a folder of {what}, not a {suffix} file; give a folder name (e.g. -o {folder}/), "
+                     "or use a model command (vidgen interpolate, stylize) or ffmpeg to write a video")
 
 
 def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]:
