@@ -247,6 +247,21 @@ def test_split_and_stitch_keep_the_offset_and_all_the_audio(late, tmp_path):
     assert flash_times(tmp_path / "part.mp4", 2) == pytest.approx([0.3, 1.8], abs=0.02)
 
 
+@pytest.mark.parametrize("command", [INTERPOLATE, PREDICT])
+def test_start_and_end_are_on_the_file_timeline_as_split_reads_them(late, tmp_path, command):
+    """The video starts 0.5 s into the file: --start 1.4 --end 1.6 is the same moment for split and
+    the model commands (ffmpeg -ss's meaning), so both take the frames around the 1.5 s flash."""
+    invoke("split", late, "-o", tmp_path / "s", "--start", "1.4", "--end", "1.6")
+    run_command(command, late, f"{tmp_path / 'm'}/", "--start", "1.4", "--end", "1.6")
+    split_times, model_times = read_manifest_if_any(tmp_path / "s").times, read_manifest_if_any(tmp_path / "m").times
+    assert split_times[0] == pytest.approx(1.4, abs=0.021) and model_times[0] == pytest.approx(split_times[0], abs=1e-4)
+    first = [np.asarray(__import__("cv2").imread(str(folder / "000001.png")), dtype=float) for folder in (tmp_path / "s", tmp_path / "m")]
+    assert np.abs(first[0] - first[1]).mean() < 1.0  # the same source frame
+    video = tmp_path / "m.mp4"
+    run_command(command, late, video, "--start", "1.4", "--end", "1.8")
+    assert flash_times(video, 1) == pytest.approx([0.1], abs=0.03)  # the 1.5 s flash, 0.1 s after --start
+
+
 def test_probe_reports_each_stream_start(late):
     info = probe(late).to_json()
     assert info["start_time"] == pytest.approx(0.5, abs=1e-3)
