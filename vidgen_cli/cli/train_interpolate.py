@@ -48,6 +48,10 @@ def command(
         raise InputError("no readable videos or frame folders under --data; pass folders with .mp4/.webm/... or .png frames")
     reporter = Reporter()
     reporter.note(f"{len(clips)} clips, {sum(len(c.frames) for c in clips)} frames")
+    usable = -(-steps * batch_size // 2)  # each triplet gives 2 crops; a short run draws fewer
+    if pool > usable:
+        reporter.note(f"--pool {pool}: {steps} steps of {batch_size} crops use at most {usable} triplets; precomputing {usable}")
+        pool = usable
     # the pool (DIS flow both ways for every triplet) takes minutes: a bar, or a line every 10% or 10 s in a log
     with reporter.progress(f"flow for {pool} training triplets", pool * 2, unit="crops") as update:
         task = InterpolationTask(clips, config=FusionConfig(refine=refine_channels), pool=pool, crop=crop, seed=seed,
