@@ -48,7 +48,6 @@ def split(
         raise UsageError("--fps and --every both choose frames; pass only one")
     if common.output == "-":
         raise UsageError("split writes a folder of frames (or of clips with --scenes), not a stream; give -o a folder name")
-    _refuse_file_name(common.output, scenes)
     settings = library.SplitOptions(image_format=image_format or "png", quality=quality, every=every,
                                     fps=opt.parse_rate(fps), start=start_s, end=end_s, deinterlace=common.deinterlace_on)
 
@@ -56,6 +55,7 @@ def split(
         from vidgen_cli.io.probe import probe
 
         out = check_output(job.output, [job.input], common.overwrite)
+        _refuse_file_name(job.output, scenes)
         if job.input == "-":
             return _split_stdin(out, settings, reporter)
         info = probe(job.input)
