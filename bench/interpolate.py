@@ -130,8 +130,8 @@ def cli_middles(data: list, model: str, work: Path, threads: int) -> tuple[dict[
     middles = {}
     for seq, *_ in data:
         frames = list_images(out / seq)
-        if len(frames) != 3:
-            raise RuntimeError(f"{model} on {seq}: expected 3 output frames, got {len(frames)}")
+        if len(frames) != 4:  # first, middle, last, and the last held for its own duration
+            raise RuntimeError(f"{model} on {seq}: expected 4 output frames, got {len(frames)}")
         middles[seq] = frames[1]
     return middles, seconds
 
@@ -190,7 +190,9 @@ def ablation(threads: int, every: int) -> dict:
                 "no hole filling": {**chosen, "fill_levels": 0},
                 "bilinear warps": {**chosen, "cubic": False},
                 "per-pixel hypothesis selection": {**chosen, "hypotheses": True},
-                "DIS to pyramid level 0": {**chosen, "finest_scale": 0}}
+                "DIS to pyramid level 0": {**chosen, "finest_scale": 0},
+                "no DIS pre-pass": {**chosen, "prepass": None},
+                "no enlarging small frames for flow": {**chosen, "min_flow_side": None}}
     data = triplets("heldout", None, every)
     dis = DISFlow("medium")
     out = {"sequences": len(data), "naive_warp": round(float(np.mean([psnr(naive_warp(a, b, dis), m) for _, a, m, b in data])), 3)}

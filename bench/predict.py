@@ -2,7 +2,8 @@
 
     PYTHONPATH=. python bench/predict.py --out predict.json [--sizes native,480] [--models flow,copy,learned]
 
-Natural video: every clip in ../shared/data/video, predicted by `vidgen predict CLIP --at T
+Natural video: every clip in ../shared/data/video (--folder video-train: the training clips, to
+tune on their held-out frames), predicted by `vidgen predict CLIP --at T
 --frames 10 --only-new --model M` (the code path users run) from --points evenly spaced points T
 inside the held-out last 20% of its frames, and scored with `vidgen eval`'s library (PSNR, SSIM)
 against the real frames that followed, at horizons 1, 2, 3 and 10. Sizes: `native` (the clip as it
@@ -10,7 +11,9 @@ is) and `480` (the clip scaled to a long side of 480 by ffmpeg, losslessly re-en
 the same way). Beside the models, in the same run: the naive one-step DIS extrapolation (DIS medium
 flow last->previous on grey frames; the last frame backward-warped k times that flow for horizon
 k). Speed: seconds per predicted frame of each model's CLI run, as a ratio to `flow` in the same
-run, and the peak resident memory of the vidgen process at 720p. Moving digits: the fixed-seed
+run, and the peak resident memory of the vidgen process at 720p (its VmHWM). --ablation: the parts of the
+`flow` predictor's mixture (vidgen_cli/vision/forecast.py) alone and in part, in-process on the same
+points and frames (the full mixture is what `--model flow` runs). Moving digits: the fixed-seed
 10 -> 10 test split, per-frame MSE summed over 64x64 pixels (values 0-1), as OpenSTL reports it.
 """
 
@@ -40,7 +43,6 @@ from vidgen_cli.vision import metrics  # noqa: E402
 from vidgen_cli.vision.flow import DISFlow, backward_warp  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-VIDGEN = [sys.executable, "-m", "vidgen_cli"]
 HORIZONS = (1, 2, 3, 10)
 HOLDOUT = 0.2
 CONTEXT = 3
@@ -87,6 +89,38 @@ def naive_extrapolation(context: list[np.ndarray], n: int, dis: DISFlow) -> list
     return [backward_warp(context[-1], k * back) for k in range(1, n + 1)]
 
 
+ABLATION = {  # weights (still, half, crossed, fast, splatted), or None for the default mixture
+    "crossed": (0, 0, 1, 0, 0),
+    "splatted": (0, 0, 0, 0, 1),
+    "crossed+splatted": (0, 0, 0.5, 0, 0.5),
+    "mixture_without_still": "no-still",
+    "mixture": None,
+}
+
+
+def ablation_predictions(context: list[np.ndarray], n: int, dis: DISFlow) -> dict[str, list[np.ndarray]]:
+    """Each ABLATION variant's n frames after `context` (the `flow` predictor's motion, damping and parts)."""
+    from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, estimate_motion, to_frame_grid
+    from vidgen_cli.vision.forecast import forecast, mixture_weights
+    from vidgen_cli.vision.sizes import fit_image
+
+    last = context[-1]
+    latest, smoothed, scale = estimate_motion(context, dis)
+    latest_full = to_frame_grid(latest, *last.shape[:2], scale)
+    small_last = fit_image(last, FLOW_MAX_SIDE)
+    out = {}
+    for name, weights in ABLATION.items():
+        frames = []
+        for k in range(1, n + 1):
+            w = weights
+            if w == "no-still":
+                w = mixture_weights(k) * np.array([0, 1, 1, 1, 1], np.float32)
+                w = w / w.sum()
+            frames.append(forecast(last, small_last, latest_full, smoothed, scale, k, None if w is None else np.asarray(w, np.float32)))
+        out[name] = frames
+    return out
+
+
 def write_frames(folder: Path, frames: list[np.ndarray]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i, frame in enumerate(frames):
@@ -94,31 +128,48 @@ def write_frames(folder: Path, frames: list[np.ndarray]) -> Path:
     return folder
 
 
+# Runs `vidgen` as `python -m vidgen_cli` does and, at exit, writes the process's own peak resident
+# memory (VmHWM, KiB) to $VIDGEN_BENCH_HWM. The rusage of the child (ru_maxrss) is no measure here:
+# Linux carries the parent's peak over fork and exec, so it reported this script's memory
+# (frames, torch) whenever that was larger than vidgen's.
+LAUNCH = """import atexit, os, runpy, sys
+def hwm():
+    with open('/proc/self/status') as f, open(os.environ['VIDGEN_BENCH_HWM'], 'w') as out:
+        out.write(next(line.split()[1] for line in f if line.startswith('VmHWM')))
+atexit.register(hwm)
+sys.argv = ['vidgen', *sys.argv[1:]]
+runpy.run_module('vidgen_cli', run_name='__main__')
+"""
+
+
 def run_cli(clip: Path, at: int, model: str, out: Path, horizon: int) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one `vidgen predict` run."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [*VIDGEN, "predict", str(clip), "--at", str(at), "--frames", str(horizon), "--only-new", "--model", model,
-               "-o", str(out) + "/", "--overwrite", "-q"]
+    """Wall seconds and peak resident memory (KiB, VmHWM) of one `vidgen predict` run."""
+    hwm = out.with_name(out.name + ".hwm")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VIDGEN_BENCH_HWM": str(hwm)}
+    command = [sys.executable, "-c", LAUNCH, "predict", str(clip), "--at", str(at), "--frames", str(horizon), "--only-new",
+               "--model", model, "-o", str(out) + "/", "--overwrite", "-q"]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # `-m` imports from cwd
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # imports from cwd
     seconds = time.perf_counter() - started
-    if status != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
-    return seconds, usage.ru_maxrss
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[3:])} failed: {process.stderr.decode()}")
+    return seconds, int(hwm.read_text())
 
 
-def bench_video(models: list[str], sizes: list[str], points: int, clips: list[str] | None) -> dict:
+def bench_video(models: list[str], sizes: list[str], points: int, clips: list[str] | None, folder: str = "video",
+                ablation: bool = False) -> dict:
     horizon = max(HORIZONS)
     dis = DISFlow("medium")
     report: dict = {}
-    paths = sorted(p for p in (DATA / "video").iterdir() if is_video_file(p))
+    paths = sorted(p for p in (DATA / folder).iterdir() if is_video_file(p))
+    variants = [f"ablation:{name}" for name in ABLATION] if ablation else []
     for size in sizes:
-        methods = ["naive_extrapolation", *models]
+        methods = ["naive_extrapolation", *models, *variants]
         scores = {m: {h: {"psnr": [], "ssim": []} for h in HORIZONS} for m in methods}
         seconds = {m: 0.0 for m in models}
         peak_720p = {m: 0 for m in models}
         per_clip: dict = {}
+        failed: dict = {}
         with tempfile.TemporaryDirectory(prefix="vidgen-bench-predict-") as tmp:
             work = Path(tmp)
             for path in paths:
@@ -131,17 +182,27 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
                     continue
                 frames = frames_at(clip, {t + d for t in starts for d in range(-CONTEXT + 1, horizon + 1)})
                 clip_scores = {m: {h: [] for h in HORIZONS} for m in methods}
+                scored = []
                 for t in starts:
                     truth = write_frames(work / f"truth-{path.stem}-{t}", [frames[t + d] for d in range(1, horizon + 1)])
                     outputs = {"naive_extrapolation": write_frames(work / f"naive-{path.stem}-{t}", naive_extrapolation(
                         [frames[t + d] for d in range(-CONTEXT + 1, 1)], horizon, dis))}
-                    for model in models:
-                        out = work / f"{model}-{path.stem}-{t}"
-                        wall, rss = run_cli(clip, t, model, out, horizon)
+                    if ablation:
+                        context = [frames[t + d] for d in range(-CONTEXT + 1, 1)]
+                        for name, predicted in ablation_predictions(context, horizon, dis).items():
+                            outputs[f"ablation:{name}"] = write_frames(work / f"ablation-{name}-{path.stem}-{t}", predicted)
+                    try:  # a point the CLI refuses is left out for every method (and reported)
+                        runs = {model: run_cli(clip, t, model, work / f"{model}-{path.stem}-{t}", horizon) for model in models}
+                    except RuntimeError as error:
+                        failed[f"{path.name}@{t}"] = str(error).splitlines()[-1][:300]
+                        print(size, path.name, t, "failed:", failed[f"{path.name}@{t}"], file=sys.stderr, flush=True)
+                        continue
+                    for model, (wall, rss) in runs.items():
                         seconds[model] += wall
                         if max(info.width, info.height) == 1280:
                             peak_720p[model] = max(peak_720p[model], rss)
-                        outputs[model] = out
+                        outputs[model] = work / f"{model}-{path.stem}-{t}"
+                    scored.append(t)
                     for method, folder in outputs.items():
                         result = compare(str(truth), str(folder), vmaf=False)
                         for h in HORIZONS:
@@ -149,7 +210,9 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
                             scores[method][h]["psnr"].append(frame.psnr)
                             scores[method][h]["ssim"].append(frame.ssim)
                             clip_scores[method][h].append(frame.psnr)
-                per_clip[path.name] = {"size": [info.width, info.height], "points": starts,
+                if not scored:
+                    continue
+                per_clip[path.name] = {"size": [info.width, info.height], "points": scored,
                                        "psnr": {m: {str(h): round(float(np.mean(v)), 3) for h, v in hs.items()} for m, hs in clip_scores.items()}}
                 print(size, path.name, {m: per_clip[path.name]["psnr"][m]["1"] for m in methods}, file=sys.stderr, flush=True)
         n = sum(len(c["points"]) for c in per_clip.values())
@@ -159,10 +222,11 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
             "predictions": n,
             "mean": mean,
             "vs_naive_db": {m: {f"h{h}": round(mean[m][f"h{h}"]["psnr"] - mean["naive_extrapolation"][f"h{h}"]["psnr"], 3)
-                                for h in HORIZONS} for m in models},
+                                for h in HORIZONS} for m in [*models, *variants]},
             "cli_seconds_per_frame": {m: round(s / max(1, n * horizon), 3) for m, s in seconds.items()},
             "time_vs_flow": {m: round(s / max(seconds.get("flow", s), 1e-9), 2) for m, s in seconds.items()},
             "peak_rss_mb_720p": {m: round(v / 1024) for m, v in peak_720p.items() if v},
+            "cli_failed": failed,
             "clips": per_clip,
         }
     return report
@@ -208,6 +272,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="native,480", help="native and/or a long side in pixels")
     parser.add_argument("--points", type=int, default=2)
     parser.add_argument("--clips", default="", help="comma-separated clip stems (default: all)")
+    parser.add_argument("--folder", default="video", help="clip folder under ../shared/data (video-train to tune on)")
+    parser.add_argument("--ablation", action="store_true", help="also score the parts of the flow predictor's mixture")
     parser.add_argument("--digits-weights", default="predict-digits")
     parser.add_argument("--digits-count", type=int, default=1000)
     parser.add_argument("--skip-video", action="store_true")
@@ -221,11 +287,12 @@ def main() -> None:
     os.environ.setdefault("VIDGEN_THREADS", "1")
     report: dict = {"command": " ".join(["python", *sys.argv]), "code": str(ROOT)}
     if not args.skip_video:
-        if (DATA / "video").is_dir():
+        if (DATA / args.folder).is_dir():
             clips = [c for c in args.clips.split(",") if c] or None
-            report["video"] = bench_video(args.models.split(","), args.sizes.split(","), args.points, clips)
+            report["video"] = bench_video(args.models.split(","), args.sizes.split(","), args.points, clips, args.folder,
+                                          args.ablation)
         else:
-            report["video"] = {"skipped": f"{DATA / 'video'} not found"}
+            report["video"] = {"skipped": f"{DATA / args.folder} not found"}
     if not args.skip_digits:
         report["digits"] = bench_digits(args.digits_weights or None, args.digits_count)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -175,11 +175,17 @@ def test_every_model_command_hands_device_and_half_to_choose(fake_cuda, monkeypa
 
     monkeypatch.setattr(device_module, "choose", record)
     runner = CliRunner()
-    for command, extra in (("interpolate", ["--factor", "2"]), ("predict", ["--frames", "1", "--model", "flow"])):
+    for command, extra in (("interpolate", ["--factor", "2"]), ("predict", ["--frames", "1", "--model", "learned"])):
         result = runner.invoke(app, [command, str(clips["plain"]), *extra, "--device", "cuda:1", "--half",
                                      "-o", str(tmp_path / f"{command}.mp4")])
         assert result.exit_code == 0, result.output
         assert asked[-1] == ("cuda:1", True), command
+    # predict's flow model is OpenCV only: no device is chosen (and torch is not imported for it)
+    asked.clear()
+    result = runner.invoke(app, ["predict", str(clips["plain"]), "--frames", "1", "--model", "flow", "--device", "cuda:1",
+                                 "-o", str(tmp_path / "flow.mp4")])
+    assert result.exit_code == 0, result.output
+    assert asked == []
 
 
 # ------------------------------------------------------------------ checkpoints from another device

@@ -104,6 +104,22 @@ def test_predict_appends_frames_and_only_new(clips, tmp_path):
     assert np.abs(held.astype(int) - source[9]).mean() < 1.0  # copy holds frame 9, not the last frame
 
 
+def test_predict_flow_and_copy_never_import_torch(clips, tmp_path):
+    """They are OpenCV only; torch alone would add about 260 MB to the 720p peak memory."""
+    import subprocess
+    import sys
+
+    for model in ("flow", "copy"):
+        run = subprocess.run([sys.executable, "-c",
+                              "import sys, runpy; sys.argv = sys.argv[1:]\n"
+                              "try: runpy.run_module('vidgen_cli', run_name='__main__')\n"
+                              "except SystemExit as e: assert not e.code, e.code\n"
+                              "print('torch' in sys.modules)",
+                              "vidgen", "predict", str(clips["plain"]), "--frames", "2", "--model", model,
+                              "-o", str(tmp_path / f"{model}.mp4"), "-q"], capture_output=True, text=True, check=True)
+        assert run.stdout.strip().endswith("False"), (model, run.stdout, run.stderr)
+
+
 def test_predict_only_new_keeps_the_times_after_frame_n(clips, tmp_path):
     """--at 9 --only-new: the new frames play from input frame 10's time on (24 fps: 10/24 s), in a
     video (PTS) and in a frames folder (manifest), so `vidgen eval` pairs them with frames 10.."""

@@ -44,7 +44,9 @@ def test_flow_beats_copy_on_a_moving_square() -> None:
     copy = list(Predictor("copy").predict(context, 3))
     flow_psnr = metrics.psnr(flow[0], truth[0])
     copy_psnr = metrics.psnr(copy[0], truth[0])
-    assert flow_psnr > copy_psnr + 8, (flow_psnr, copy_psnr)
+    # the default hedges over the speed (a mean with slower, faster and still extrapolations, see
+    # vision/forecast.py), which costs on exact constant motion like this and pays on real footage
+    assert flow_psnr > copy_psnr + 6, (flow_psnr, copy_psnr)
     # later horizons stay ahead too, though motion is damped (constant velocity is the truth here,
     # so damping costs: it is chosen for real footage, where it pays)
     assert metrics.psnr(flow[2], truth[2]) > metrics.psnr(copy[2], truth[2]) + 1
@@ -226,3 +228,34 @@ def test_default_prediction_has_no_hard_edged_blocks_and_settles() -> None:
     late = np.abs(predicted[-1].astype(np.int16) - predicted[-2]).mean()
     early = np.abs(predicted[1].astype(np.int16) - predicted[0]).mean()
     assert late < 0.2 * early, (late, early)
+
+
+def test_forecast_splats_at_flow_resolution_on_frames_larger_than_it() -> None:
+    from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, estimate_motion, to_frame_grid
+    from vidgen_cli.vision.forecast import forecast, mixture_weights
+    from vidgen_cli.vision.sizes import fit_image
+
+    assert all(abs(mixture_weights(k).sum() - 1) < 1e-5 for k in range(1, 30))
+    assert mixture_weights(20)[0] > mixture_weights(1)[0]  # the longer the horizon, the more the still frame counts
+    h, w = 160, 2 * FLOW_MAX_SIDE  # the motion is estimated and splatted at half size
+    rng = np.random.default_rng(2)
+    background = _texture(rng, h, w, 8)
+    square = _texture(rng, 48, 48, 4)
+    frames = []
+    for t in range(4):
+        frame = background.copy()
+        frame[50:98, 100 + 4 * t : 148 + 4 * t] = square
+        frames.append(frame)
+    latest, smoothed, scale = estimate_motion(frames[:3], DISFlow("medium"))
+    assert scale == 0.5 and latest.shape == (h // 2, w // 2, 2)
+    assert np.allclose(np.median(smoothed[30:44, 60:70], axis=(0, 1)), (2, 0), atol=0.4)  # 4 frame pixels a frame
+    latest_full = to_frame_grid(latest, h, w, scale)
+    splatted = forecast(frames[2], fit_image(frames[2], FLOW_MAX_SIDE), latest_full, smoothed, scale, 1,
+                        np.array([0, 0, 0, 0, 1], np.float32))
+    assert splatted.shape == frames[3].shape and splatted.dtype == np.uint8
+    # the square moved on by a whole step, and its wake shows the background, not the square
+    moved = metrics.psnr(splatted[50:98, 112:160], frames[3][50:98, 112:160])
+    assert moved > metrics.psnr(frames[2][50:98, 112:160], frames[3][50:98, 112:160]) + 6
+    wake = (slice(54, 94), slice(108, 110))
+    assert metrics.psnr(splatted[wake], background[wake]) > metrics.psnr(frames[2][wake], background[wake]) + 6
+    assert _hard_edges(splatted) <= 2.5 * _hard_edges(frames[3])

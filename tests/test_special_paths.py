@@ -45,3 +45,18 @@ def test_error_line_is_the_real_error():
               "Error opening output files: Invalid argument\n")
     assert last_error_line(stderr) == "[mp4 @ 0x2] Invalid segment filename template 'x%.mp4'"
     assert last_error_line("[vost#0:0 @ 0x3] Unknown encoder 'libfoo'\nConversion failed!\n") == "[vost#0:0 @ 0x3] Unknown encoder 'libfoo'"
+
+
+def test_avi_with_packed_b_frames_is_timed_by_its_decoded_frames(tmp_path):
+    """Xvid/DivX AVI with B-frames has packets without a PTS; probe read them as -2**63 and gave a
+    duration of -3.7e17 s, and every model command then failed with an ffmpeg parse error."""
+    from conftest import ff
+
+    source = tmp_path / "xvid.avi"
+    ff("-f", "lavfi", "-i", "testsrc=size=64x48:rate=25", "-t", "1", "-c:v", "mpeg4", "-bf", "2", "-vtag", "XVID", source)
+    info = probe(source)
+    assert info.frame_count == 25 and info.fps == 25 and not info.vfr
+    assert abs(info.duration - 1.0) < 0.05 and 0 <= info.start_time < 0.1
+    out = tmp_path / "x2.mp4"
+    invoke("interpolate", source, "-o", out, "--factor", "2", "--model", "blend", "--preset", "ultrafast")
+    assert probe(out).frame_count == 50

@@ -52,4 +52,5 @@ def predict(
                     audio_duration=None if only_new else audio_end, audio=not only_new,
                     clock=extend_times(used or None, fps, only_new))
 
-    run_model_command("predict", inputs, common, plan, last_frame=at)
+    # copy and flow are OpenCV only: no placement line, and torch (about 260 MB) is never imported
+    run_model_command("predict", inputs, common, plan, last_frame=at, models=placement is not None)

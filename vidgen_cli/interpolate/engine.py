@@ -68,7 +68,9 @@ class FlowEngine:
         self.work_side = work_side
         s = self.settings
         self.flow_kind = optical_flow.kind(placement)
-        self.estimator = FlowEstimator(s, optical_flow.estimator(placement, s.preset, s.finest_scale, s.refine_iters))
+        # On the CPU the estimator builds its own OpenCV DIS objects (per size, with the pre-pass).
+        injected = None if self.flow_kind == "dis" else optical_flow.estimator(placement, s.preset, s.finest_scale, s.refine_iters)
+        self.estimator = FlowEstimator(s, injected)
 
     def prepare(self, frame0: np.ndarray, frame1: np.ndarray) -> PairState:
         """Frames: H x W x 3 (RGB) or x 4 (RGBA), uint8 or uint16. Motion is measured on their 8-bit

@@ -146,8 +146,23 @@ def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndar
     timeline: ffmpeg subtracts the file's start), the time base, and durations.
 
     Packets an edit list cuts away (a trimmed `-c copy` file keeps the GOP before the cut) carry
-    the discard flag; they are decoded but never shown, so they are not frames of the video."""
-    result = ffmpeg.run(["-i", ffmpeg.url(path), "-map", f"0:{stream}", "-c", "copy", "-f", "framecrc", "-"])
+    the discard flag; they are decoded but never shown, so they are not frames of the video.
+
+    Packets without a PTS (AVI with packed B-frames: DivX/Xvid) are timed by decoding instead,
+    which gives the times and count of the frames ffmpeg plays."""
+    times = _frame_times(path, stream, ["-c", "copy"])
+    if times is None:
+        times = _frame_times(path, stream, [])
+    return times or (np.zeros(0, dtype=np.int64), Fraction(1, 1), np.zeros(0, dtype=np.int64))
+
+
+_NOPTS = -(2 ** 63)
+
+
+def _frame_times(path: str, stream: int, codec: list[str]) -> tuple[np.ndarray, Fraction, np.ndarray] | None:
+    """(sorted PTS, time base, durations) from ffmpeg's framecrc of stream `stream`, of its packets
+    (`codec` ["-c", "copy"]) or its decoded frames ([]); None when a packet has no PTS."""
+    result = ffmpeg.run(["-i", ffmpeg.url(path), "-map", f"0:{stream}", *codec, "-f", "framecrc", "-"])
     text = result.stdout.decode("utf-8", "replace")
     time_base = Fraction(1, 1)
     pts, durations = [], []
@@ -159,6 +174,8 @@ def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndar
             fields = line.split(",")
             flags = next((f.strip()[2:] for f in fields[6:] if f.strip().startswith("F=")), "0")
             if len(fields) >= 5 and not int(flags, 16) & _DISCARD:
+                if int(fields[2]) == _NOPTS:
+                    return None
                 pts.append(int(fields[2]))
                 durations.append(int(fields[3]))
     return np.sort(np.array(pts, dtype=np.int64)), time_base, np.array(durations, dtype=np.int64)
