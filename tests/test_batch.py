@@ -96,7 +96,8 @@ def test_json_with_one_failing_input_prints_its_error_record_and_the_summary(tmp
     style = tmp_path / "style.png"
     cv2.imwrite(str(style), np.full((32, 32, 3), 128, np.uint8))
     args = [str(style) if a == "STYLE" else a for a in command]
-    result = runner.invoke(app, [args[0], str(bad), "-o", str(tmp_path / "out.mp4"), *args[1:], "--json"])
+    output = tmp_path / ("out" if args[0] == "split" else "out.mp4")  # split writes a folder (refuses -o out.mp4)
+    result = runner.invoke(app, [args[0], str(bad), "-o", str(output), *args[1:], "--json"])
     assert result.exit_code == 3
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == 2, result.stdout

@@ -12,7 +12,7 @@ from conftest import ff, invoke, make_clip
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import open_input
 from vidgen_cli.io.pixels import bit_depth, parse_pixels
-from vidgen_cli.io.probe import probe
+from vidgen_cli.io.probe import parse_header, probe
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +138,37 @@ def test_interpolate_alpha_into_containers(rgba_folder, tmp_path):
     assert mov.codec == "prores" and mov.pixels.alpha
     result = invoke("interpolate", webm, "-o", tmp_path / "p.mp4", "--factor", "2", "--model", "blend", "--preset", "ultrafast")
     assert "alpha dropped" in result.output and not probe(tmp_path / "p.mp4").pixels.alpha
+
+
+def _webm_alpha_ok(path):
+    """Probe says alpha (the ALPHA_MODE tag players read) and the decoded alpha has the square."""
+    assert probe(path).pixels.alpha
+    frame = next(iter(open_input(path)))
+    assert frame.shape[2] == 4 and frame[24, 12, 3] > 200 and frame[24, 70, 3] < 30
+
+
+@pytest.mark.parametrize("name,codec", [("p.webm", []), ("p.mkv", ["--codec", "libvpx-vp9"])])
+def test_model_commands_keep_vp9_alpha(rgba_folder, tmp_path, name, codec):
+    """Model outputs are joined from segments by stream copy: VP9 alpha (a side channel) must
+    survive the segments and the join, and the output must carry the alpha_mode tag."""
+    webm = tmp_path / "a.webm"
+    invoke("stitch", rgba_folder, "-o", webm, "--fps", "10")
+    invoke("interpolate", webm, "-o", tmp_path / name, "--factor", "2", "--model", "blend", *codec)
+    _webm_alpha_ok(tmp_path / name)
+
+
+def test_stylize_to_webm_keeps_alpha(rgba_folder, tmp_path):
+    style = tmp_path / "style.png"
+    cv2.imwrite(str(style), (np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8))
+    invoke("stylize", rgba_folder, "-o", tmp_path / "s.webm", "--style", style, "--max-side", "80", "--consistency", "off")
+    _webm_alpha_ok(tmp_path / "s.webm")
+
+
+def test_probe_reads_the_alpha_mode_tag_in_any_case():
+    banner = ("Input #0, matroska,webm, from 'a.webm':\n"
+              "  Stream #0:0: Video: vp9 (Profile 0), yuv420p(tv, progressive), 320x240, SAR 1:1 DAR 4:3, 25 fps, 25 tbr, 1k tbn (default)\n"
+              "    Metadata:\n      ALPHA_MODE      : 1\n")
+    assert parse_header(banner).video["pixels"].alpha
 
 
 def test_stylize_keeps_the_input_alpha(rgba_folder, tmp_path):

@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -215,3 +216,34 @@ def test_model_command_on_a_split_folder_names_the_audio_it_does_not_carry(tmp_p
     assert runner.invoke(app, ["split", str(source), "-o", str(tmp_path / "f") + "/"]).exit_code == 0
     result = runner.invoke(app, ["interpolate", str(tmp_path / "f"), "-o", str(tmp_path / "x2.mp4"), "--factor", "2"])
     assert result.exit_code == 0 and "is not carried from a frames folder" in result.output
+
+
+def test_frames_from_stdin_say_the_audio_they_do_not_keep(tmp_path):
+    """A frames folder names a file to take its audio from; a pipe is none, so the tracks it
+    carries are named in one line (split and the model commands alike), never dropped silently."""
+    from conftest import ff
+
+    from vidgen_cli.io import ffmpeg
+
+    clip = tmp_path / "two.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=12:d=0.5", "-f", "lavfi", "-i", "sine=d=0.5", "-f", "lavfi", "-i", "sine=f=880:d=0.5",
+       "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", clip)
+    exe = shutil.which("vidgen", path=str(__import__("pathlib").Path(sys.executable).parent))
+    for command in (["split", "-", "-o", str(tmp_path / "s")],
+                    ["interpolate", "-", "-o", f"{tmp_path / 'i'}/", "--factor", "2", "--model", "blend"]):
+        feed = subprocess.Popen([ffmpeg.executable(), "-v", "error", "-i", str(clip), "-map", "0", "-c", "copy", "-f", "matroska", "-"],
+                                stdout=subprocess.PIPE)
+        run = subprocess.run([exe, *command], stdin=feed.stdout, capture_output=True, text=True, check=True)
+        feed.wait()
+        warnings = [line for line in run.stderr.splitlines() if "warning" in line]
+        assert len(warnings) == 1 and "stdin: 2 audio track(s) not kept" in warnings[0], run.stderr
+
+
+@pytest.mark.parametrize("name,extra", [("out.mp4", []), ("x.mpg", []), ("f.png", []), ("shots.mkv", ["--scenes"])])
+def test_split_refuses_an_output_named_like_a_file(clips, tmp_path, name, extra):
+    """split writes a folder: -o out.mp4 used to become a folder called out.mp4."""
+    result = invoke("split", clips["plain"], "-o", tmp_path / name, *extra)
+    assert result.exit_code == 2 and "split writes a folder" in result.output and f"-o {tmp_path / Path(name).stem}/" in result.output
+    assert not (tmp_path / name).exists()
+    assert invoke("split", clips["plain"], "-o", f"{tmp_path / name}/").exit_code == 0  # a trailing / names a folder on purpose
+    assert (tmp_path / name / "manifest.json").is_file()

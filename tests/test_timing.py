@@ -173,6 +173,23 @@ def test_frames_folder_input_keeps_its_manifest_times(vfr_clips, tmp_path):
     assert times[-3:] == pytest.approx([2.85, 2.9, 2.95], abs=1e-4)  # the last frame (2.9) holds its 0.1 s
 
 
+def test_an_image_the_manifest_does_not_list_is_ignored_and_named(vfr_clips, tmp_path):
+    """An edited copy saved beside split's frames must not throw away the manifest's timeline."""
+    frames = tmp_path / "f"
+    invoke("split", vfr_clips[".mp4"], "-o", frames)
+    (frames / "000001_edit.png").write_bytes((frames / "000001.png").read_bytes())
+    back = tmp_path / "back.mp4"
+    result = invoke("stitch", frames, "-o", back, "--preset", "ultrafast")
+    assert "ignoring 1 image(s) not listed in manifest.json (000001_edit.png)" in result.output
+    assert_in_sync(back)
+    assert np.abs(frame_times(back) - frame_times(vfr_clips[".mp4"])).max() <= 0.001
+    doubled = tmp_path / "x2"
+    result = run_command(INTERPOLATE, frames, f"{doubled}/")
+    assert "000001_edit.png" in result.output
+    times = read_manifest_if_any(doubled).times
+    assert len(times) == 2 * 60 and times[-3:] == pytest.approx([2.85, 2.9, 2.95], abs=1e-4)  # the stray image is no frame
+
+
 def test_a_piped_variable_rate_stream_keeps_its_times(vfr_clips, tmp_path):
     exe = Path(__import__("sys").executable).with_name("vidgen")
     out = tmp_path / "x2.mkv"
@@ -228,6 +245,21 @@ def test_split_and_stitch_keep_the_offset_and_all_the_audio(late, tmp_path):
     assert frame_times(tmp_path / "part.mp4")[0] == pytest.approx(0.0, abs=0.002)
     assert beep_onsets(tmp_path / "part.mp4") == pytest.approx([1.3], abs=0.005)
     assert flash_times(tmp_path / "part.mp4", 2) == pytest.approx([0.3, 1.8], abs=0.02)
+
+
+@pytest.mark.parametrize("command", [INTERPOLATE, PREDICT])
+def test_start_and_end_are_on_the_file_timeline_as_split_reads_them(late, tmp_path, command):
+    """The video starts 0.5 s into the file: --start 1.4 --end 1.6 is the same moment for split and
+    the model commands (ffmpeg -ss's meaning), so both take the frames around the 1.5 s flash."""
+    invoke("split", late, "-o", tmp_path / "s", "--start", "1.4", "--end", "1.6")
+    run_command(command, late, f"{tmp_path / 'm'}/", "--start", "1.4", "--end", "1.6")
+    split_times, model_times = read_manifest_if_any(tmp_path / "s").times, read_manifest_if_any(tmp_path / "m").times
+    assert split_times[0] == pytest.approx(1.4, abs=0.021) and model_times[0] == pytest.approx(split_times[0], abs=1e-4)
+    first = [np.asarray(__import__("cv2").imread(str(folder / "000001.png")), dtype=float) for folder in (tmp_path / "s", tmp_path / "m")]
+    assert np.abs(first[0] - first[1]).mean() < 1.0  # the same source frame
+    video = tmp_path / "m.mp4"
+    run_command(command, late, video, "--start", "1.4", "--end", "1.8")
+    assert flash_times(video, 1) == pytest.approx([0.1], abs=0.03)  # the 1.5 s flash, 0.1 s after --start
 
 
 def test_probe_reports_each_stream_start(late):

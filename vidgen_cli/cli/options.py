@@ -78,7 +78,7 @@ def parse_time(text: str | None, option: str) -> float | None:
         seconds = seconds * 60 + part
     return seconds
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run. Work is saved every 240 frames or 10 s, whichever comes first (at least 2 s of output), and when a run is stopped (Ctrl-C).", rich_help_panel="Model")]
-Start = Annotated[Optional[str], typer.Option("--start", metavar="TIME", help="Process from this time (seconds or hh:mm:ss.ms); the audio is cut to match.", show_default=False)]
+Start = Annotated[Optional[str], typer.Option("--start", metavar="TIME", help="Process from this time (seconds or hh:mm:ss.ms, on the file's timeline as split and ffmpeg -ss read it); the audio is cut to match.", show_default=False)]
 End = Annotated[Optional[str], typer.Option("--end", metavar="TIME", help="Process up to this time (seconds or hh:mm:ss.ms).", show_default=False)]
 
 

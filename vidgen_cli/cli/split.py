@@ -55,6 +55,7 @@ def split(
         from vidgen_cli.io.probe import probe
 
         out = check_output(job.output, [job.input], common.overwrite)
+        _refuse_file_name(job.output, scenes)
         if job.input == "-":
             return _split_stdin(out, settings, reporter)
         info = probe(job.input)
@@ -89,6 +90,20 @@ def split(
     raise typer.Exit(code)
 
 
+def _refuse_file_name(output: str, scenes: bool) -> None:
+    """split writes a folder: an -o named like a video or an image (out.mp4, x.mpg, f.png) would
+    become a folder of that name. One ending in / is a folder the user named so on purpose."""
+    from vidgen_cli.io.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+
+    suffix = Path(output).suffix.lower()
+    if output.endswith(("/", "\\")) or suffix not in VIDEO_SUFFIXES | IMAGE_SUFFIXES:
+        return
+    what = "clips" if scenes else "frames"
+    folder = Path(output).with_suffix("")
+    raise UsageError(f"-o {output}: split writes a folder of {what}, not a {suffix} file; give a folder name (e.g. -o {folder}/), "
+                     "or use a model command (vidgen interpolate, stylize) or ffmpeg to write a video")
+
+
 def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]:
     """Frames from a piped stream: decode with vidgen's reader, write with its image writer."""
     from vidgen_cli.io.decode import open_input
@@ -98,7 +113,11 @@ def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]
         raise UsageError("--every, --fps, --start and --end need a file input, not stdin")
     from vidgen_cli.runtime.timeline import TimedSink, same_times
 
+    from vidgen_cli.io.manifest import piped_streams_line
+
     reader = open_input("-")
+    if line := piped_streams_line(len(reader.info.audio), len(reader.info.subtitles)):
+        reporter.warn(line)
     writer = ImageFolderWriter(out, settings.image_format, settings.quality, fps=reader.info.fps, warn=reporter.warn, sar=reader.info.sar)
     with reporter.progress("split stdin") as update:
         frames = run_pipeline(reader, TimedSink(writer, same_times, reader.time_of), on_frame=update)

@@ -13,7 +13,7 @@ from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.outputs import check_output
-from vidgen_cli.io.paths import list_images
+from vidgen_cli.io.manifest import folder_frames
 
 
 @handle_errors
@@ -40,7 +40,7 @@ def stitch(
         if not folder.is_dir():
             raise InputError(f"{job.input}: stitch takes a folder of frames (as written by `vidgen split`)")
         check_output(job.output, [job.input], common.overwrite)
-        with reporter.progress(f"stitch {folder.name}", len(list_images(folder))) as update:
+        with reporter.progress(f"stitch {folder.name}", len(folder_frames(folder)[0])) as update:
             result = library_stitch(folder, job.output, rate, encode, audio, common.no_audio, update, reporter.warn, common.stream_format)
         reporter.note(f"{job.input} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps"
                       + (f", audio from {result.audio}" if result.audio else ""))

@@ -85,7 +85,8 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
                 raise hint from None
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
-        part = f" (input frames {span.first}-{span.first + span.count - 1}, from {span.start_time:.3f} s)" if not span.whole else ""
+        begins = span.start_time + (info.start_time if info.kind == "video" else 0.0)  # the file's timeline, as --start
+        part = f" (input frames {span.first}-{span.first + span.count - 1}, from {begins:.3f} s)" if not span.whole else ""
         if output_kind(job.output) == "image":
             reporter.note(f"{job.input} -> {job.output}")
         else:

@@ -18,7 +18,7 @@ from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, start_offset
-from vidgen_cli.io.manifest import Manifest, read_manifest_if_any
+from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.probe import audio_streams, check_frames, folder_pixels, probe
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times
@@ -138,6 +138,8 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     if fps <= 0:
         raise UsageError(f"--fps {fps}: use a positive frame rate")
     images, size = check_frames(folder)
+    if (line := unlisted_line(folder, folder_frames(folder)[1])) and warn:
+        warn(line)
     times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
     duration = float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
     media = _audio_for(folder, audio, no_audio, duration, warn)

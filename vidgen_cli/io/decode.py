@@ -23,8 +23,8 @@ import numpy as np
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.encode import MediaSource
+from vidgen_cli.io.manifest import folder_frames
 from vidgen_cli.io.media import PixelInfo, VideoInfo
-from vidgen_cli.io.paths import list_images
 from vidgen_cli.io.pixels import DEINTERLACE, DEINTERLACE_FLAGGED, raw_format
 from vidgen_cli.io.probe import MAX_PIXELS, parse_header, parse_output_video, probe
 
@@ -86,7 +86,7 @@ class FrameReader:
 class ImageFolderReader(FrameReader):
     def __init__(self, info: VideoInfo, start_frame: int = 0, end_frame: int | None = None) -> None:
         self.info = info
-        self.files = list_images(Path(info.path))[start_frame:end_frame]
+        self.files = folder_frames(Path(info.path))[0][start_frame:end_frame]
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for file in self.files:
@@ -321,7 +321,7 @@ class StdinReader(FFmpegReader):
             sar = 1 / sar
         self.info = VideoInfo(
             path="-", kind="stream", width=width, height=height, fps=video["fps"] or Fraction(25),
-            frame_count=0, duration=0.0, codec=video["codec"], pix_fmt=video["pix_fmt"], audio=header.audio,
+            frame_count=0, duration=0.0, codec=video["codec"], pix_fmt=video["pix_fmt"], audio=header.audio, subtitles=header.subtitles,
             rotation=rotation, sar=sar, vfr=True,  # a stream cannot be scanned ahead: keep each frame's own time
             pixels=video["pixels"],
         )

@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from vidgen_cli.errors import InputError
+from vidgen_cli.io.paths import list_images
 
 MANIFEST_NAME = "manifest.json"
 
@@ -71,3 +72,35 @@ def read_manifest_if_any(folder: Path) -> Manifest | None:
         )
     except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
         raise InputError(f"{path}: not a valid vidgen manifest ({exc}); fix or delete it") from exc
+
+
+def folder_frames(folder: Path) -> tuple[list[Path], list[str]]:
+    """The frames of a folder in natural order, and the names of the images left out: when its
+    manifest lists some of the folder's images, only those are frames (an image added beside
+    split's frames, e.g. `000001_edit.png`, has no place on the manifest's timeline)."""
+    images = list_images(Path(folder))
+    manifest = read_manifest_if_any(Path(folder))
+    listed = set(manifest.frames) if manifest else set()
+    kept = [image for image in images if image.name in listed]
+    if not kept or len(kept) == len(images):
+        return images, []
+    return kept, [image.name for image in images if image.name not in listed]
+
+
+def unlisted_line(folder: Path, ignored: list[str]) -> str | None:
+    """The one line that names the images `folder_frames` left out, or None."""
+    if not ignored:
+        return None
+    names = ", ".join(ignored[:3]) + (f" and {len(ignored) - 3} more" if len(ignored) > 3 else "")
+    return (f"{folder}: ignoring {len(ignored)} image(s) not listed in manifest.json ({names}); the listed frames keep "
+            "the manifest's times (give an edited frame a listed name, or remove manifest.json to use every image)")
+
+
+def piped_streams_line(audio: int, subtitles: int) -> str | None:
+    """The one line for frames written from stdin while the pipe carries `audio` audio tracks and
+    `subtitles` subtitle streams: a manifest names a file to take them from, and a pipe is none."""
+    lost = ([f"{audio} audio track(s)"] if audio else []) + ([f"{subtitles} subtitle stream(s)"] if subtitles else [])
+    if not lost:
+        return None
+    return (f"stdin: {' and '.join(lost)} not kept: a frames folder takes its audio from a file and a pipe is none; "
+            "pass the video by path to keep them (or stitch with --audio FILE)")

@@ -22,7 +22,7 @@ from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.formats import IMAGE_SUFFIXES
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
-from vidgen_cli.io.paths import is_image_file, list_images
+from vidgen_cli.io.paths import is_image_file
 from vidgen_cli.io.pixels import parse_pixels
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
@@ -81,7 +81,7 @@ def parse_header(stderr: str) -> Header:
             rotation = _ROTATION.search(line)
             if rotation and last_video and header.video is not None:
                 header.video["rotation"] = int(round(float(rotation.group(1))))
-            if last_video and header.video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line):
+            if last_video and header.video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line, re.IGNORECASE):
                 header.video["pixels"].alpha = True
             continue
         index, language, kind, description = int(match.group(1)), match.group(2), match.group(3), match.group(4)
@@ -350,7 +350,9 @@ def image_pixels(image: np.ndarray) -> PixelInfo:
 
 def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
     """The folder's images in order, refusing mixed formats and mixed sizes."""
-    images = list_images(folder)
+    from vidgen_cli.io.manifest import folder_frames
+
+    images = folder_frames(folder)[0]
     if not images:
         raise InputError(f"{folder}: the folder holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); pass a folder of frames")
     formats = {p.suffix.lower().replace("jpeg", "jpg") for p in images}

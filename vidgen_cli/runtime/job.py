@@ -29,6 +29,7 @@ from vidgen_cli.io.encode import (
 )
 from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for
 from vidgen_cli.io.image_writers import ImageFileWriter
+from vidgen_cli.io.manifest import folder_frames, piped_streams_line, unlisted_line
 from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.probe import probe
 from vidgen_cli.runtime.planes import fit_processor
@@ -156,6 +157,10 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     pixels = info.pixels
     timed = info.vfr and not is_constant_rate(clock)  # per-frame times; an even grid gets the exact rate's time base
     media = _media(info, settings, span, reader)
+    if info.kind == "images" and (line := unlisted_line(Path(info.path), folder_frames(Path(info.path))[1])):
+        warn(line)
+    if info.kind == "stream" and kind == "frames" and settings.audio and (line := piped_streams_line(len(info.audio), len(info.subtitles))):
+        warn(line)
     if info.kind == "images" and settings.audio:
         _warn_folder_audio(Path(info.path), warn)
     if kind == "stream" and source == "-" and media is not None:

@@ -168,7 +168,7 @@ class SegmentedVideoWriter:
         if time is None:  # no source timeline: frames 1/fps apart
             time = (Fraction(self.starts[0]) if self.starts else Fraction(0)) + Fraction(self.outputs_done + self._pending) / self.fps
         if self._current is None:
-            name = f"seg_{len(self.segments):05d}.nut"  # NUT keeps the exact 1/fps time base; mkv rounds to ms
+            name = f"seg_{len(self.segments):05d}.{self._segment_suffix()}"
             self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar,
                                         pixels=self.pixels)
             self._current.resample = self.resample
@@ -180,6 +180,12 @@ class SegmentedVideoWriter:
         self.size = self.size or (frame.shape[1], frame.shape[0])
         self._pending += 1
         self._since_mark += 1
+
+    def _segment_suffix(self) -> str:
+        """NUT keeps the exact 1/fps time base (Matroska rounds to ms), but drops the side channel
+        VP8/VP9 keep alpha in: alpha VP8/VP9 segments are Matroska, as are WebM and MKV outputs."""
+        alpha_vpx = bool(self.pixels and self.pixels.alpha) and (self.options.codec or "").startswith("libvpx")
+        return "mkv" if alpha_vpx else "nut"
 
     def mark(self, mark: Mark) -> None:
         """Cut a segment here once it is long enough, and save where the stream got to."""
@@ -222,7 +228,9 @@ class SegmentedVideoWriter:
         listing.write_text("".join(f"file {ffmpeg.concat_quote(ffmpeg.url((self.work / name).resolve()))}\n"
                                    f"duration {float(duration):.9f}\n"
                                    for name, duration in zip(self.segments, durations)))
-        joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None), media=self.media, warn=self.warn,
+        # A stream copy does not see VP8/VP9 alpha (a side channel), so the tag players read is set here.
+        tag = ["-metadata:s:v:0", "alpha_mode=1"] if self._segment_suffix() == "mkv" else []
+        joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None, extra=tag), media=self.media, warn=self.warn,
                              pixels=self.pixels)
         width, height = self.size or (0, 0)
         concat = ["-f", "concat", "-safe", "0", "-i", ffmpeg.url(listing)]

@@ -53,9 +53,11 @@ def _frame_times(info: VideoInfo) -> np.ndarray:
 
 def resolve_span(info: VideoInfo, start: float | None = None, end: float | None = None,
                  last_frame: int | None = None) -> Span:
-    """Frames with start <= time < end (seconds from the first frame), or up to frame index
-    `last_frame` (0-based, inclusive). Raises UsageError for an input without a timeline (stdin,
-    a single image, a frames folder without manifest.json) or a span that selects no frame."""
+    """Frames with start <= time < end, or up to frame index `last_frame` (0-based, inclusive).
+    Times are seconds on a video file's timeline, as `split --start` and `ffmpeg -ss` read them
+    (a video stream that starts 0.3 s after the audio has its first frame at 0.3 s), and seconds
+    from the first frame for a frames folder. Raises UsageError for an input without a timeline
+    (stdin, a single image, a frames folder without manifest.json) or a span that selects no frame."""
     if start is None and end is None and last_frame is None:
         return WHOLE
     if info.kind in {"stream", "image"}:
@@ -65,12 +67,15 @@ def resolve_span(info: VideoInfo, start: float | None = None, end: float | None 
         raise UsageError(f"{info.path}: --start/--end need a frame rate; pass a video, or a frames folder with the manifest.json that `vidgen split` writes")
     if start is not None and end is not None and end <= start:
         raise UsageError(f"--end {end:g} is not after --start {start:g}")
+    if info.kind == "video" and info.start_time:
+        start = None if start is None else start - info.start_time
+        end = None if end is None else end - info.start_time
     total = info.frame_count
     if info.fps:
         times = _frame_times(info)
         total = len(times)
         tolerance = 1e-3 / float(info.fps)  # timestamps are rounded to the container's time base
-        first = int(np.searchsorted(times, start - tolerance)) if start else 0
+        first = int(np.searchsorted(times, start - tolerance)) if start and start > 0 else 0
         stop = int(np.searchsorted(times, end - tolerance)) if end is not None else total
     else:
         times, first, stop = None, 0, total
