@@ -43,6 +43,7 @@ from vidgen_cli.vision.flow import DISFlow, backward_warp  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 VIDGEN = [sys.executable, "-m", "vidgen_cli"]
+DEVICE: list[str] = []  # ["--device", NAME] from --device, given to every `vidgen` run
 
 
 def read_rgb(path: Path) -> np.ndarray:
@@ -125,7 +126,7 @@ def cli_middles(data: list, model: str, work: Path, threads: int) -> tuple[dict[
     env = {**os.environ, "PYTHONPATH": str(ROOT), "VIDGEN_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
     started = time.perf_counter()
     subprocess.run([*VIDGEN, "interpolate", str(batch), "-o", str(out), "--factor", "2", "--model", model,
-                    "--overwrite", "-q"], check=True, env=env, cwd=ROOT)  # cwd: `-m` imports from it first
+                    "--overwrite", "-q", *DEVICE], check=True, env=env, cwd=ROOT)  # cwd: `-m` imports from it first
     seconds = time.perf_counter() - started
     middles = {}
     for seq, *_ in data:
@@ -227,9 +228,10 @@ def minterpolate_speed(clip: Path, frames: int, threads: int) -> dict:
 
 
 def vidgen_speed(clip: Path, frames: int, model: str) -> dict:
+    from vidgen_cli.device import choose
     from vidgen_cli.interpolate.processor import Interpolator
 
-    interpolator = Interpolator(model)
+    interpolator = Interpolator(model, placement=choose(DEVICE[1]) if DEVICE else None)
 
     def decode():
         capture = cv2.VideoCapture(str(clip))
@@ -258,7 +260,9 @@ def main() -> None:
     parser.add_argument("--speed-frames", type=int, default=60, help="input frames for the speed test")
     parser.add_argument("--threads", type=int, default=1, help="threads for torch, OpenCV and ffmpeg alike")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--device", default="cpu", help="where vidgen's models run (cpu, cuda, cuda:N), as `vidgen --device`")
     args = parser.parse_args()
+    DEVICE[:] = ["--device", args.device]
 
     if not (DATA / "interp").is_dir():
         sys.exit(f"benchmark data not found at {DATA}; it is expected in ../shared/data beside the repo")

@@ -142,12 +142,15 @@ runpy.run_module('vidgen_cli', run_name='__main__')
 """
 
 
+DEVICE: list[str] = []  # ["--device", NAME] from --device, given to every `vidgen predict` run
+
+
 def run_cli(clip: Path, at: int, model: str, out: Path, horizon: int) -> tuple[float, int]:
     """Wall seconds and peak resident memory (KiB, VmHWM) of one `vidgen predict` run."""
     hwm = out.with_name(out.name + ".hwm")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "VIDGEN_BENCH_HWM": str(hwm)}
     command = [sys.executable, "-c", LAUNCH, "predict", str(clip), "--at", str(at), "--frames", str(horizon), "--only-new",
-               "--model", model, "-o", str(out) + "/", "--overwrite", "-q"]
+               "--model", model, "-o", str(out) + "/", "--overwrite", "-q", *DEVICE]
     started = time.perf_counter()
     process = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # imports from cwd
     seconds = time.perf_counter() - started
@@ -278,7 +281,9 @@ def main() -> None:
     parser.add_argument("--digits-count", type=int, default=1000)
     parser.add_argument("--skip-video", action="store_true")
     parser.add_argument("--skip-digits", action="store_true")
+    parser.add_argument("--device", default="cpu", help="where vidgen's models run (cpu, cuda, cuda:N), as `vidgen --device`")
     args = parser.parse_args()
+    DEVICE[:] = ["--device", args.device]
 
     import torch
 

