@@ -176,6 +176,7 @@ class FlowCanvas:
         radius = max(1, round(s.feather))
         shrink = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
         speck = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (s.speck, s.speck))
+        step_xy = np.dstack([map_x, map_y])  # where each pixel was one frame ago, shared by every key
         weights = []
         for key in self._keys:
             # chain the flow into the key's coordinates: the *displacement* since the key is resampled
@@ -183,7 +184,7 @@ class FlowCanvas:
             # a pixel whose history lies outside the frame gets coordinates outside the key (never a
             # clamped border row of it: a streak)
             moved_by = cv2.remap(key.coords - grid, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            key.coords = moved_by + np.dstack([map_x, map_y])
+            key.coords = moved_by + step_xy
             cx, cy = key.coords[..., 0], key.coords[..., 1]
             inside = _within(cx, cy, w, h).astype(np.float32)
             key_maps = cv2.convertMaps(cx, cy, cv2.CV_16SC2)
@@ -213,8 +214,7 @@ class FlowCanvas:
             box = _box(claim > 1e-3)
             if box is not None:  # one Lanczos resampling from the key (sharp), only where it shows
                 ys, xs = box
-                image = cv2.remap(key.image, key_maps[0][ys, xs], key_maps[1][ys, xs], cv2.INTER_LANCZOS4,
-                                  borderMode=cv2.BORDER_REFLECT_101)
+                image = _pull(key.image, (key_maps[0][ys, xs], key_maps[1][ys, xs]), cv2.INTER_LANCZOS4)
                 shown[ys, xs] += claim[ys, xs, None] * image
             rest -= claim
             if not key.retired:

@@ -82,6 +82,12 @@ def damped_steps(k: int, damping: float = DAMPING) -> float:
     return float(k) if damping >= 1 else (1 - damping**k) / (1 - damping)
 
 
+def soft_hole_alpha(holes: np.ndarray, sigma: float) -> np.ndarray:
+    """H x W float32 blend weight of a hole fill: 1 in the holes (bool H x W), falling off over
+    about `sigma` pixels outside them, so a filled disocclusion has a soft edge."""
+    return np.maximum(holes, cv2.GaussianBlur(holes.astype(np.float32), (0, 0), sigma) * 2).clip(0, 1).astype(np.float32)
+
+
 def push_pull(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Fill invalid pixels smoothly from coarser averages of the valid ones (a pyramid fill)."""
     h, w = valid.shape
@@ -180,7 +186,7 @@ def extrapolate(last: np.ndarray, velocity: np.ndarray, k: float, feather: float
     if holes.any():
         fill = np.clip(push_pull(frame.astype(np.float32), background & ~holes) + 0.5, 0, 255).astype(np.uint8)
         if feather > 0:
-            alpha = np.maximum(holes, cv2.GaussianBlur(holes.astype(np.float32), (0, 0), feather) * 2).clip(0, 1)
+            alpha = soft_hole_alpha(holes, feather)
             frame = cv2.blendLinear(fill, frame, alpha.astype(np.float32), (1 - alpha).astype(np.float32))
         else:
             frame = np.where(holes[..., None], fill, frame)

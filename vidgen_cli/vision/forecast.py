@@ -26,7 +26,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidgen_cli.vision.extrapolate import damped_steps, push_pull, splat_displacement, to_frame_grid
+from vidgen_cli.vision.extrapolate import damped_steps, push_pull, soft_hole_alpha, splat_displacement, to_frame_grid
 from vidgen_cli.vision.flow import backward_warp
 
 # Mixture weights (still, half, crossed, fast, splatted) at horizons 1, 2, 3, 5 and 10; each row sums to 1.
@@ -65,7 +65,7 @@ def splat_at_flow_resolution(last: np.ndarray, small_last: np.ndarray, velocity:
     if not holes.any():
         return frame
     fill = push_pull(backward_warp(small_last, -disp).astype(np.float32), background & ~holes)
-    alpha = np.maximum(holes, cv2.GaussianBlur(holes.astype(np.float32), (0, 0), FEATHER * scale) * 2).clip(0, 1).astype(np.float32)
+    alpha = soft_hole_alpha(holes, FEATHER * scale)
     if scale != 1.0:
         fill = cv2.resize(fill, (w, h), interpolation=cv2.INTER_LINEAR)
         alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)
