@@ -15,10 +15,10 @@ gains is hedging. So frame k is a fixed weighted mean of five extrapolations of 
 
 `steps` is damped (`damped_steps`), and the weights move from the motion toward the still frame as
 the horizon grows, so long horizons fade into a soft, steady picture instead of tearing apart.
-The weights were fitted per horizon (1, 2, 3, 5, 10; linear in between) by maximising the mean
-PSNR over 72 held-out points of 36 video-train clips, and cross-checked by fitting on half the
-clips and scoring the other half (horizon 1: +0.23 dB over the naive extrapolation, against
-+0.14 for the former equal mean of `crossed` and `splatted`).
+The weights were fitted per horizon (1, 2, 3, 5, 10; linear in between) by bench/fit_forecast.py:
+maximising the mean PSNR over 73 held-out points of 37 video-train clips, cross-checked by fitting
+on half the clips and scoring the other half (horizon 1: +0.25 dB over the naive extrapolation,
+horizon 10: +1.24). weights/forecast-mixture.json records the data, the command and the figures.
 """
 
 from __future__ import annotations
@@ -30,14 +30,17 @@ from vidgen_cli.vision.extrapolate import damped_steps, push_pull, soft_hole_alp
 from vidgen_cli.vision.flow import backward_warp
 
 # Mixture weights (still, half, crossed, fast, splatted) at horizons 1, 2, 3, 5 and 10; each row sums to 1.
+# Fitted by `python bench/fit_forecast.py --data ../shared/data/video-train -o weights/forecast-mixture.json
+# --points 2`, which records them with its data (tests/test_forecast_fit.py checks they match).
 HORIZONS = (1, 2, 3, 5, 10)
 WEIGHTS = np.array([
-    [0.09, 0.10, 0.34, 0.06, 0.41],
-    [0.12, 0.05, 0.22, 0.16, 0.45],
-    [0.14, 0.09, 0.15, 0.21, 0.41],
-    [0.20, 0.13, 0.03, 0.32, 0.32],
-    [0.29, 0.11, 0.00, 0.34, 0.26],
+    [0.09, 0.09, 0.34, 0.06, 0.42],
+    [0.12, 0.04, 0.22, 0.16, 0.46],
+    [0.14, 0.08, 0.15, 0.22, 0.41],
+    [0.20, 0.12, 0.02, 0.34, 0.32],
+    [0.29, 0.10, 0.00, 0.33, 0.28],
 ], np.float32)
+PARTS = ("still", "half", "crossed", "fast", "splatted")
 SPEEDS = (0.5, 1.0, 1.5)  # of the damped steps, for half, crossed and fast
 FEATHER = 2.0  # Gaussian sigma (frame pixels) of the soft edge around filled disocclusions
 
@@ -73,6 +76,18 @@ def splat_at_flow_resolution(last: np.ndarray, small_last: np.ndarray, velocity:
     return np.clip(frame * (1 - alpha) + fill * alpha + 0.5, 0, 255).astype(np.uint8)
 
 
+def part(index: int, last: np.ndarray, small_last: np.ndarray, latest_full: np.ndarray, smoothed: np.ndarray,
+         scale: float, k: int) -> np.ndarray:
+    """Extrapolation PARTS[index] of frame k (1-based) after `last` (H x W x 3 uint8 RGB); the
+    arguments are `forecast`'s. bench/fit_forecast.py fits the weights on these same parts."""
+    steps = np.float32(damped_steps(k))
+    if index == 0:
+        return last
+    if index < 4:
+        return backward_warp(last, -(np.float32(SPEEDS[index - 1]) * steps) * latest_full)
+    return splat_at_flow_resolution(last, small_last, smoothed, scale, float(steps))
+
+
 def forecast(last: np.ndarray, small_last: np.ndarray, latest_full: np.ndarray, smoothed: np.ndarray, scale: float,
              k: int, weights: np.ndarray | None = None) -> np.ndarray:
     """The `flow` predictor's frame k (1-based) after `last` (H x W x 3 uint8 RGB).
@@ -82,12 +97,9 @@ def forecast(last: np.ndarray, small_last: np.ndarray, latest_full: np.ndarray, 
     small_last: `last` fitted to that grid; scale: H' / H. weights: five to use instead of
     `mixture_weights(k)` (bench/predict.py's ablation).
     """
-    steps = np.float32(damped_steps(k))
     weights = mixture_weights(k) if weights is None else np.asarray(weights, np.float32)
     total = last.astype(np.float32) * weights[0]
-    for weight, speed in zip(weights[1:4], SPEEDS):
-        if weight > 0:
-            total += backward_warp(last, -(np.float32(speed) * steps) * latest_full).astype(np.float32) * weight
-    if weights[4] > 0:
-        total += splat_at_flow_resolution(last, small_last, smoothed, scale, float(steps)).astype(np.float32) * weights[4]
+    for index in range(1, len(PARTS)):
+        if weights[index] > 0:
+            total += part(index, last, small_last, latest_full, smoothed, scale, k).astype(np.float32) * weights[index]
     return np.clip(total + 0.5, 0, 255).astype(np.uint8)
