@@ -142,17 +142,26 @@ DEVICE: list[str] = []  # ["--device", NAME] from --device, given to every `vidg
 
 
 def run_cli(clip: Path, at: int, model: str, out: Path, horizon: int) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (KiB, VmHWM) of one `vidgen predict` run."""
+    """Wall seconds and peak resident memory (KiB, VmHWM) of one `vidgen predict` run. A model
+    named `M@CHECKOUT` runs model M with the code of another checkout (a before/after comparison
+    in the same run: `--models flow,flow@../main`)."""
     hwm = out.with_name(out.name + ".hwm")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "VIDGEN_BENCH_HWM": str(hwm)}
+    model, _, code = model.partition("@")
+    code_root = Path(code).resolve() if code else ROOT
+    env = {**os.environ, "PYTHONPATH": str(code_root), "VIDGEN_BENCH_HWM": str(hwm)}
     command = [sys.executable, "-c", LAUNCH, "predict", str(clip), "--at", str(at), "--frames", str(horizon), "--only-new",
                "--model", model, "-o", str(out) + "/", "--overwrite", "-q", *DEVICE]
     started = time.perf_counter()
-    process = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # imports from cwd
+    process = subprocess.run(command, env=env, cwd=code_root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # imports from cwd
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command[3:])} failed: {process.stderr.decode()}")
     return seconds, int(hwm.read_text())
+
+
+def slug(model: str) -> str:
+    """A folder-name form of a model name (`flow@../main` -> `flow_at_.._main`)."""
+    return model.replace("@", "_at_").replace("/", "_")
 
 
 def bench_video(models: list[str], sizes: list[str], points: int, clips: list[str] | None, folder: str = "video",
@@ -191,7 +200,7 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
                         for name, predicted in ablation_predictions(context, horizon, dis).items():
                             outputs[f"ablation:{name}"] = write_frames(work / f"ablation-{name}-{path.stem}-{t}", predicted)
                     try:  # a point the CLI refuses is left out for every method (and reported)
-                        runs = {model: run_cli(clip, t, model, work / f"{model}-{path.stem}-{t}", horizon) for model in models}
+                        runs = {model: run_cli(clip, t, model, work / f"{slug(model)}-{path.stem}-{t}", horizon) for model in models}
                     except RuntimeError as error:
                         failed[f"{path.name}@{t}"] = str(error).splitlines()[-1][:300]
                         print(size, path.name, t, "failed:", failed[f"{path.name}@{t}"], file=sys.stderr, flush=True)
@@ -200,7 +209,7 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
                         seconds[model] += wall
                         if max(info.width, info.height) == 1280:
                             peak_720p[model] = max(peak_720p[model], rss)
-                        outputs[model] = work / f"{model}-{path.stem}-{t}"
+                        outputs[model] = work / f"{slug(model)}-{path.stem}-{t}"
                     scored.append(t)
                     for method, folder in outputs.items():
                         result = compare(str(truth), str(folder), vmaf=False)
@@ -267,7 +276,8 @@ def bench_digits(weights_name: str | None, count: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--models", default="flow,copy,learned", help="vidgen models run through the CLI")
+    parser.add_argument("--models", default="flow,copy,learned",
+                        help="vidgen models run through the CLI; M@CHECKOUT runs M from another checkout's code")
     parser.add_argument("--sizes", default="native,480", help="native and/or a long side in pixels")
     parser.add_argument("--points", type=int, default=2)
     parser.add_argument("--clips", default="", help="comma-separated clip stems (default: all)")

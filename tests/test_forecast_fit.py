@@ -90,6 +90,6 @@ def test_steady_motion_is_told_from_changing_motion():
     steady, changing = forecast.forecast_motion(pan, flow), forecast.forecast_motion(lurch, flow)
     assert steady.unsteady < 0.3 < 0.9 < changing.unsteady, (steady.change, changing.change)
     assert forecast.forecast_motion(pan[1:], flow).unsteady == 1  # two frames: unknown, the wide hedge
-    assert np.median(steady.fine[..., 0]) == pytest.approx(-4, abs=0.3)  # the picture moves left
+    assert np.median(steady.latest[..., 0]) == pytest.approx(-4, abs=0.3)  # the picture moves left
     w = forecast.mixture_weights(1, steady.unsteady)
     assert abs(w.sum() - 1) < 1e-5 and w[2] > forecast.mixture_weights(1, 1.0)[2]  # steady: more of `crossed`
