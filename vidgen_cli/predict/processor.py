@@ -12,8 +12,9 @@ from vidgen_cli import optical_flow
 if TYPE_CHECKING:
     from vidgen_cli.device import Placement
 
-from vidgen_cli.vision.extrapolate import estimate_velocities, extrapolate
-from vidgen_cli.vision.forecast import forecast, forecast_motion
+from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, estimate_motion, estimate_velocities, extrapolate, to_frame_grid
+from vidgen_cli.vision.forecast import forecast
+from vidgen_cli.vision.sizes import fit_image
 
 MODELS = ("copy", "flow", "learned")
 # `flow` is the default. At native resolution through the CLI (bench/results/predict_learned.json:
@@ -91,8 +92,10 @@ class Predictor:
                 velocity = estimate_velocities(context, self._flow)[1]
                 frames = (self._refine(context, *extrapolate(last, velocity, k), k) for k in range(1, chunk + 1))
             else:
-                motion = forecast_motion(context, self._flow)
-                frames = (forecast(last, motion, k) for k in range(1, chunk + 1))
+                latest, smoothed, scale = estimate_motion(context, self._flow)
+                latest_full = to_frame_grid(latest, *last.shape[:2], scale)
+                small_last = fit_image(last, FLOW_MAX_SIDE)
+                frames = (forecast(last, small_last, latest_full, smoothed, scale, k) for k in range(1, chunk + 1))
             for frame in frames:
                 predicted.append(frame)
                 yield frame
