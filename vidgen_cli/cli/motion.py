@@ -66,6 +66,8 @@ def capture(
             flows = Path(dense) / (Path(job.input).stem if several else "")
             check_output(flows, [job.input], common.overwrite)
         info = probe(job.input) if job.input != "-" else None  # stdin is probed by reading it
+        if info is not None and info.ends_early:
+            reporter.warn(f"{job.input}: {info.ends_early}")
         from vidgen_cli.motion.capture import capture as capture_path
 
         with reporter.progress(f"capture {Path(job.input).name}", info.frame_count if info else None) as update:

@@ -1,0 +1,170 @@
+"""What comes out is what went in, or one line says what changed: odd pixel aspects, 4:2:2/4:4:4
+chroma and deep colour, audio a container cannot copy, stream metadata in shot clips, exact
+non-standard rates through Matroska, and files cut short."""
+
+from fractions import Fraction
+
+import pytest
+from conftest import ff, invoke
+
+from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.media import PixelInfo
+from vidgen_cli.io.probe import probe
+
+BLEND = ("--factor", "2", "--model", "blend", "--preset", "ultrafast")
+
+
+def video_banner(path) -> str:
+    return next(line for line in ffmpeg.run(["-i", str(path)]).stderr.decode().splitlines() if "Video:" in line)
+
+
+# --- 1. pixel aspect --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def odd_sar(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sar") / "sar.mp4"
+    ff("-f", "lavfi", "-i", "testsrc2=s=160x120:r=25:d=0.6", "-f", "lavfi", "-i", "sine=d=0.6",
+       "-vf", "setsar=r=964/963:max=1000", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", path)
+    return path
+
+
+def test_setsar_keeps_an_odd_ratio_exactly():
+    """setsar's default max (100) rounds 964:963 to 1:1."""
+    from vidgen_cli.io.encode import sar_filter
+
+    assert sar_filter(Fraction(964, 963)) == "setsar=r=964/963:max=964"
+    assert sar_filter(Fraction(4, 3)) == "setsar=r=4/3:max=100"
+
+
+def test_every_encoding_path_keeps_an_odd_sar(odd_sar, tmp_path):
+    assert probe(odd_sar).sar == Fraction(964, 963)
+    invoke("interpolate", odd_sar, "-o", tmp_path / "x2.mp4", *BLEND)  # segments joined by stream copy
+    assert probe(tmp_path / "x2.mp4").sar == Fraction(964, 963)
+    invoke("interpolate", odd_sar, "-o", tmp_path / "x2.mov", *BLEND)
+    assert probe(tmp_path / "x2.mov").sar == Fraction(964, 963)
+    invoke("split", odd_sar, "-o", f"{tmp_path / 'f'}/")
+    invoke("stitch", tmp_path / "f", "-o", tmp_path / "back.mp4", "--preset", "ultrafast")  # one ffmpeg encode
+    assert probe(tmp_path / "back.mp4").sar == Fraction(964, 963)
+
+
+def test_matroska_says_when_it_cannot_store_the_sar(odd_sar, tmp_path):
+    """Matroska stores a display size in whole pixels: 160 x 964/963 rounds to 160."""
+    result = invoke("interpolate", odd_sar, "-o", tmp_path / "x2.mkv", *BLEND)
+    lines = [line for line in result.output.splitlines() if "SAR" in line]
+    assert len(lines) == 1 and "964:963" in lines[0] and "1:1" in lines[0], result.output
+
+
+# --- 2. chroma and bit depth ------------------------------------------------------------------------
+
+
+def test_chroma_of_pixel_formats():
+    from vidgen_cli.io.pixels import chroma_of
+
+    assert [chroma_of(f) for f in ("yuv420p", "yuvj422p", "yuv444p10le", "gbrp", "nv12", "gray")] == \
+        ["4:2:0", "4:2:2", "4:4:4", "4:4:4", "4:2:0", None]
+
+
+def test_keep_yuv_picks_the_nearest_format_the_encoder_takes():
+    from vidgen_cli.io.pixels import format_loss, keep_yuv
+
+    assert keep_yuv("libx264", PixelInfo(chroma="4:4:4")) == "yuv444p"
+    assert keep_yuv("libx264", PixelInfo(bit_depth=10, chroma="4:2:2")) == "yuv422p10le"
+    assert keep_yuv("libx264", PixelInfo(bit_depth=12, chroma="4:4:4")) == "yuv444p10le"
+    assert keep_yuv("libsvtav1", PixelInfo(chroma="4:4:4")) == "yuv420p"
+    assert keep_yuv("prores_ks", PixelInfo(chroma="4:4:4")) == "yuv444p10le"
+    assert keep_yuv("gif", PixelInfo(chroma="4:4:4")) is None
+    assert format_loss(PixelInfo(bit_depth=10, chroma="4:2:2"), "yuv420p") == "4:2:2 chroma becomes 4:2:0, 10-bit becomes 8-bit"
+    assert format_loss(PixelInfo(chroma="4:2:0"), "yuv444p") is None
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv444p", "yuv422p10le"])
+def test_model_commands_and_stitch_keep_chroma_and_depth(tmp_path, pix_fmt):
+    source = tmp_path / "in.mp4"
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=0.6", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", pix_fmt, source)
+    for name in ("x2.mp4", "x2.webm"):
+        result = invoke("interpolate", source, "-o", tmp_path / name, *BLEND)
+        assert probe(tmp_path / name).pix_fmt == pix_fmt, result.output
+        assert "cannot keep the source's pixel format" not in result.output
+    invoke("split", source, "-o", f"{tmp_path / 'f'}/")
+    invoke("stitch", tmp_path / "f", "-o", tmp_path / "back.mkv", "--preset", "ultrafast")
+    assert probe(tmp_path / "back.mkv").pix_fmt == pix_fmt
+
+
+def test_a_codec_that_cannot_keep_the_format_says_so(tmp_path):
+    source = tmp_path / "in.mp4"
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=0.6", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv422p10le", source)
+    result = invoke("interpolate", source, "-o", tmp_path / "x2.avi", "--codec", "mpeg4", *BLEND)
+    lines = [line for line in result.output.splitlines() if "pixel format" in line]
+    assert len(lines) == 1 and "4:2:2 chroma becomes 4:2:0" in lines[0] and "10-bit becomes 8-bit" in lines[0], result.output
+    assert probe(tmp_path / "x2.avi").pix_fmt == "yuv420p"
+
+
+# --- 3, 4. audio codecs and stream metadata -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def vorbis(tmp_path_factory):
+    path = tmp_path_factory.mktemp("vorbis") / "v.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=0.6", "-f", "lavfi", "-i", "sine=d=0.6",
+       "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "libvorbis", path)
+    return path
+
+
+def test_re_encoded_audio_is_named_in_one_line(vorbis, tmp_path):
+    result = invoke("interpolate", vorbis, "-o", tmp_path / "x2.mp4", *BLEND)
+    lines = [line for line in result.output.splitlines() if "warning" in line]
+    assert len(lines) == 1 and "re-encoding 1 audio stream(s) to aac" in lines[0], result.output
+    assert probe(tmp_path / "x2.mp4").audio[0].codec == "aac"
+    result = invoke("interpolate", vorbis, "-o", tmp_path / "x2.mkv", *BLEND)
+    assert "re-encoding" not in result.output and probe(tmp_path / "x2.mkv").audio[0].codec == "vorbis"
+
+
+def test_shot_clips_copy_audio_and_keep_subtitles_and_metadata(tmp_path):
+    (tmp_path / "s.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\nhello\n")
+    source = tmp_path / "in.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=0.6", "-f", "lavfi", "-i", "sine=d=0.6", "-i", tmp_path / "s.srt",
+       "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "libvorbis", "-c:s", "srt",
+       "-metadata:s:a:0", "language=und", "-metadata:s:a:0", "title=Main mix", "-disposition:a:0", "comment",
+       "-metadata:s:s:0", "title=Subs", "-disposition:s:0", "forced", source)
+    invoke("split", source, "--scenes", "-o", f"{tmp_path / 'shots'}/", "--preset", "ultrafast")
+    clip = tmp_path / "shots" / "in-shot001.mkv"
+    info = probe(clip)
+    assert info.audio[0].codec == "vorbis" and info.audio[0].dispositions == ["comment"]
+    assert len(info.subtitles) == 1 and info.subtitles[0].dispositions == ["forced"]
+    banner = ffmpeg.run(["-i", str(clip)]).stderr.decode()
+    assert "title           : Main mix" in banner and "title           : Subs" in banner
+
+
+# --- 5. exact rates through Matroska ----------------------------------------------------------------
+
+
+def test_a_non_standard_rate_doubles_exactly_in_matroska(tmp_path):
+    """Matroska times are whole milliseconds: 2997/50 and 60000/1001 differ only in the header's
+    DefaultDuration, which the joined output must carry and the probe must read."""
+    source = tmp_path / "in.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=2997/100:d=1", "-c:v", "libx264", "-preset", "ultrafast", source)
+    assert probe(source).fps == Fraction(2997, 100)
+    for name in ("x2.mkv", "x2.mp4", "x2.webm"):
+        invoke("interpolate", source, "-o", tmp_path / name, *BLEND)
+        assert probe(tmp_path / name).fps == Fraction(2997, 50), name
+
+
+# --- 6. files cut short ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4"])
+def test_a_truncated_file_is_named_and_keeps_its_rate(tmp_path, suffix):
+    whole = tmp_path / f"whole{suffix}"
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=4", "-c:v", "libx264", "-preset", "ultrafast", "-movflags", "+faststart", whole)
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    info = probe(cut)
+    assert info.ends_early and "ends early" in info.ends_early and info.fps == 25 and not info.vfr
+    assert probe(whole).ends_early is None
+    result = invoke("interpolate", cut, "-o", tmp_path / "x2.mkv", *BLEND)
+    lines = [line for line in result.output.splitlines() if "ends early" in line]
+    assert len(lines) == 1 and f"{info.frame_count} frames" in lines[0], result.output
+    assert probe(tmp_path / "x2.mkv").fps == 50
+    result = invoke("split", cut, "-o", f"{tmp_path / 'f'}/")
+    assert "ends early" in result.output
