@@ -168,3 +168,63 @@ def test_a_truncated_file_is_named_and_keeps_its_rate(tmp_path, suffix):
     assert probe(tmp_path / "x2.mkv").fps == 50
     result = invoke("split", cut, "-o", f"{tmp_path / 'f'}/")
     assert "ends early" in result.output
+
+
+# --- 10. motion --start/--end ------------------------------------------------------------------------
+
+
+def test_motion_commands_take_start_and_end_on_the_files_timeline(tmp_path):
+    """capture and stabilize read the same span the other commands do; the analysis covers only it."""
+    import json
+
+    from test_motion import camera_path, render, texture, write
+
+    clip = write(render(camera_path(40, shake=1.0), texture(seed=4, size=(400, 260))), tmp_path / "shaky.mp4")
+    invoke("motion", "capture", clip, "-o", tmp_path / "m.json", "--start", "0.4", "--end", "1.2")
+    data = json.loads((tmp_path / "m.json").read_text())
+    assert len(data["frames"]) == 20  # frames 10-29 at 25 fps
+    whole = json.loads(invoke("motion", "capture", clip, "-o", tmp_path / "all.json", "--json", "-q").output.splitlines()[0])
+    assert whole["frames"] == 40
+    result = invoke("motion", "stabilize", clip, "-o", tmp_path / "s.mp4", "--start", "0.4", "--end", "1.2", "--smoothing", "0.3")
+    out = probe(tmp_path / "s.mp4")
+    assert out.frame_count == 20 and "input frames 10-29" in result.output
+    invoke("motion", "replay", clip, "--motion", tmp_path / "m.json", "-o", tmp_path / "r.mp4", "--start", "0.4", "--end", "1.2")
+    assert probe(tmp_path / "r.mp4").frame_count == 20
+
+
+# --- 7, 8. machine-readable output and clear refusals ------------------------------------------------
+
+
+def _run(*args):
+    from typer.testing import CliRunner
+
+    from vidgen_cli.cli.app import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_probe_takes_json_and_eval_json_is_a_summary_of_means(clips, tmp_path):
+    import json
+
+    record = json.loads(invoke("probe", clips["plain"], "--json").output)
+    assert record["frame_count"] == 24
+    summary = json.loads(invoke("eval", clips["plain"], clips["plain"], "--json", "-q", "--no-vmaf").output.splitlines()[-1])
+    assert summary["summary"] is True and summary["psnr"] == 100 and summary["ssim"] == pytest.approx(1.0)
+    flicker = json.loads(invoke("eval", "--flicker", clips["plain"], "--json", "-q").output.splitlines()[-1])
+    assert flicker["summary"] is True and "warping_error" in flicker
+
+
+def test_eval_names_a_start_time_offset_rather_than_a_length(clips, tmp_path):
+    shifted = tmp_path / "shifted.mp4"
+    ff("-itsoffset", "0.25", "-i", clips["plain"], "-c", "copy", shifted)
+    result = _run("eval", clips["plain"], shifted, "--no-vmaf")
+    assert result.exit_code == 3
+    assert "start-time offset" in result.output and "starts 0.250 s after" in result.output and "lengths differ" not in result.output
+    assert "both have 24 frames" in result.output
+
+
+def test_probe_of_a_subtitle_or_data_file_is_one_clear_line(tmp_path):
+    (tmp_path / "s.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\nhello\n")
+    result = _run("probe", tmp_path / "s.srt")
+    assert result.exit_code == 3 and "is a subtitle file (subrip), not a video" in result.output
+    assert "At least one output file" not in result.output and len(result.output.strip().splitlines()) == 1

@@ -31,7 +31,8 @@ _CHROMA_PREFIXES = ((("yuv420", "yuvj420", "yuva420", "nv12", "nv21", "p010", "p
                     (("yuv444", "yuvj444", "yuva444", "nv24", "nv42", "p410", "p412", "p416", "gbr", "rgb", "bgr", "argb", "abgr",
                       "0rgb", "0bgr", "x2rgb", "x2bgr", "vuya", "ayuv"), "4:4:4"))
 # The planar YUV formats (chroma x bits) each encoder takes (`ffmpeg -h encoder=NAME`): where a
-# source's 4:2:2/4:4:4 chroma and bit depth can be kept.
+# source's 4:2:2/4:4:4 chroma and bit depth can be kept. (FFV1 is left to ffmpeg: from vidgen's RGB
+# frames it picks lossless RGB, which keeps both.)
 _YUV = {(chroma, depth): f"yuv{chroma.replace(':', '')}p{'' if depth == 8 else f'{depth}le'}"
         for chroma in ("4:2:0", "4:2:2", "4:4:4") for depth in (8, 10, 12)}
 ENCODER_YUV: dict[str, frozenset[tuple[str, int]]] = {
@@ -39,7 +40,6 @@ ENCODER_YUV: dict[str, frozenset[tuple[str, int]]] = {
     "libx265": frozenset((c, d) for c in ("4:2:0", "4:2:2", "4:4:4") for d in (8, 10, 12)),
     "libvpx-vp9": frozenset((c, d) for c in ("4:2:0", "4:2:2", "4:4:4") for d in (8, 10, 12)),
     "libaom-av1": frozenset((c, d) for c in ("4:2:0", "4:2:2", "4:4:4") for d in (8, 10, 12)),
-    "ffv1": frozenset((c, d) for c in ("4:2:0", "4:2:2", "4:4:4") for d in (8, 10, 12)),
     "prores_ks": frozenset({("4:2:2", 10), ("4:4:4", 10)}),
     "libsvtav1": frozenset({("4:2:0", 8), ("4:2:0", 10)}),
     "libvpx": frozenset({("4:2:0", 8)}),
@@ -149,11 +149,11 @@ def colour_args(pixels: PixelInfo | None) -> tuple[list[str], list[str]]:
 def keep_yuv(codec: str, pixels: PixelInfo | None) -> str | None:
     """The planar YUV format of `codec` nearest the source's chroma and bit depth: its chroma (else
     the next coarser one `codec` takes), at the smallest depth not below the source's (else the
-    deepest `codec` has). None when `codec` is not in ENCODER_YUV or nothing fits."""
+    deepest `codec` has). None when `codec` is not in ENCODER_YUV, the chroma is unknown, or nothing fits."""
     formats = ENCODER_YUV.get(codec)
-    if formats is None or pixels is None:
-        return None
-    chroma = pixels.chroma if pixels.chroma in _CHROMA_ORDER else "4:2:0"
+    if formats is None or pixels is None or pixels.chroma not in _CHROMA_ORDER:
+        return None  # unknown chroma (image frames, grey): the encoder's default, as before
+    chroma = pixels.chroma
     for candidate in _CHROMA_ORDER[_CHROMA_ORDER.index(chroma):]:
         depths = sorted(d for c, d in formats if c == candidate)
         if depths:

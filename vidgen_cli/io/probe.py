@@ -243,8 +243,14 @@ def _probe_video(path: str) -> VideoInfo:
     if header.video is None:
         if header.audio:
             raise AudioOnlyError(f"{path}: has audio but no video stream; pass a video file", audio_record(path, stderr, header))
+        if header.subtitles:
+            raise InputError(f"{path}: is a subtitle file ({header.subtitles[0].codec}), not a video; pass a video file "
+                             "(vidgen carries a video's own subtitle streams into its output)")
         if "Invalid data found" in stderr or "moov atom not found" in stderr:
             raise InputError(f"{path}: not a video file, or it is truncated or corrupt ({ffmpeg.last_error_line(stderr)})")
+        kinds = sorted({match.group(3) for line in stderr.splitlines() if (match := _STREAM.match(line))})
+        if kinds:
+            raise InputError(f"{path}: holds no video stream (only {', '.join(kinds).lower()}); pass a video file")
         raise InputError(f"{path}: ffmpeg cannot read it as a video ({ffmpeg.last_error_line(stderr)})")
     container = re.search(r"^Input #0, ([\w,]+), from", stderr, re.MULTILINE)
     if container and (container.group(1).endswith("_pipe") or container.group(1) == "image2"):
