@@ -228,3 +228,45 @@ def test_probe_of_a_subtitle_or_data_file_is_one_clear_line(tmp_path):
     result = _run("probe", tmp_path / "s.srt")
     assert result.exit_code == 3 and "is a subtitle file (subrip), not a video" in result.output
     assert "At least one output file" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_propagate_takes_start_and_end_with_key_frames_counted_from_the_video_start(tmp_path):
+    import cv2
+    import numpy as np
+    from conftest import decode_all
+    from test_motion import camera_path, render, texture, write
+
+    clip = write(render(camera_path(16), texture()), tmp_path / "pan.mp4")
+    frames = decode_all(clip)
+    key = frames[8].copy()
+    key[40:56, 70:90] = (255, 0, 255)  # painted on frame 8 of the video
+    cv2.imwrite(str(tmp_path / "key.png"), cv2.cvtColor(key, cv2.COLOR_RGB2BGR))
+    invoke("motion", "propagate", clip, "--key", tmp_path / "key.png", "--key-frame", "8", "--start", "0.16", "--end", "0.48",
+           "-o", tmp_path / "p.mkv", "--codec", "ffv1")
+    out = decode_all(tmp_path / "p.mkv")
+    assert len(out) == 8  # frames 4-11
+    assert np.abs(out[4][44:52, 74:86].astype(int) - (255, 0, 255)).mean() < 10  # the key's own frame
+    assert np.abs(out[0][70:, :40].astype(int) - frames[4][70:, :40]).mean() < 1  # the span's first frame, away from the edit
+    result = _run("motion", "propagate", clip, "--key", tmp_path / "key.png", "--key-frame", "2", "--start", "0.16",
+                  "-o", tmp_path / "q.mkv")
+    assert result.exit_code == 2 and "outside --start/--end (input frames 4-15)" in result.output
+
+
+# --- 11. train predict's pool ------------------------------------------------------------------------
+
+
+def test_train_predict_reports_progress_while_building_its_pool(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    clip = tmp_path / "clip.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=2", "-c:v", "libx264", "-preset", "ultrafast", clip)
+    vidgen = str(Path(sys.executable).parent / "vidgen")
+    result = subprocess.run([vidgen, "train", "predict", "--data", str(clip), "--pool", "4", "--steps", "1", "--crop", "32",
+                             "--threads", "1", "-o", str(tmp_path / "p.pt")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    pool = [n for n, line in enumerate(lines) if "build example pool" in line and "4/4" in line]
+    steps = [n for n, line in enumerate(lines) if line.startswith("train predict:")]
+    assert pool and steps and pool[0] < steps[0], result.stderr

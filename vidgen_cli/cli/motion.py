@@ -175,7 +175,7 @@ def stabilize(
 
 @motion_app.command("propagate")
 @handle_errors
-@opt.with_common_options("output", "encode", "resume")
+@opt.with_common_options("output", "encode", "resume", "span")
 def propagate(
     inputs: OneVideo,
     common: opt.Common,
@@ -197,18 +197,25 @@ def propagate(
     stores: list[Any] = []
     options = {"keys": [hashlib.sha256(image.tobytes()).hexdigest()[:16] for image in images], "key_frames": indices}
 
-    def plan(info) -> Plan:
-        keys = check_keys([Key(i, image) for i, image in zip(indices, images)], info, key)
+    def plan(info, source_info, span) -> Plan:
+        from vidgen_cli.runtime.span import span_reader
+
+        last = span.first + (span.count if span.count is not None else source_info.frame_count) - 1
+        outside = [i for i in indices if not span.whole and not span.first <= i <= last]
+        if outside:  # key frames count from the video's first frame, whatever --start says
+            raise UsageError(f"--key-frame {outside[0]} is outside --start/--end (input frames {span.first}-{last})")
+        keys = check_keys([Key(i - span.first, image) for i, image in zip(indices, images)], info, key)
         store = None
         if needs_store(keys):
             folder = Path(common.output).resolve().parent if common.output != "-" else None
+            frames = None if span.whole else span_reader(source_info, span)
             with reporter.progress(f"prepass {Path(info.path).name}", keys[-1].index + 1) as update:
-                store = BackwardStore(info.path, info, keys, None, folder, on_frame=update)
+                store = BackwardStore(info.path, info, keys, None, folder, on_frame=update, frames=frames)
             stores.append(store)
         return Plan(PropagateStream(keys, store), info.fps or Fraction(25), info.frame_count or None, options)
 
     try:
-        run_model_command("propagate", inputs, common, plan, models=False)
+        run_model_command("propagate", inputs, common, plan, models=False, with_span=True)
     finally:
         for store in stores:
             store.close()
