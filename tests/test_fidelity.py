@@ -136,6 +136,18 @@ def test_shot_clips_copy_audio_and_keep_subtitles_and_metadata(tmp_path):
     assert "title           : Main mix" in banner and "title           : Subs" in banner
 
 
+def test_mp4_and_mov_say_they_drop_stream_titles(vorbis, tmp_path):
+    source = tmp_path / "titled.mkv"
+    ff("-i", vorbis, "-map", "0", "-c", "copy", "-metadata:s:a:0", "title=Director's commentary", "-disposition:a:0", "comment", source)
+    assert probe(source).audio[0].title == "Director's commentary"
+    for name, also in (("x2.mp4", ""), ("x2.mov", " or their dispositions (comment)")):
+        result = invoke("interpolate", source, "-o", tmp_path / name, *BLEND)
+        lines = [line for line in result.output.splitlines() if "titles" in line]
+        assert len(lines) == 1 and f"does not keep stream titles (\"Director's commentary\"){also}" in lines[0], result.output
+    result = invoke("interpolate", source, "-o", tmp_path / "x2.mkv", *BLEND)
+    assert "titles" not in result.output and probe(tmp_path / "x2.mkv").audio[0].title == "Director's commentary"
+
+
 # --- 5. exact rates through Matroska ----------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ class StreamInfo:
     language: str | None = None
     description: str = ""
     start_time: float = 0.0  # seconds on the file's timeline (where the file starts at 0)
+    title: str | None = None  # the stream's title tag (Matroska track name), if any
 
     @property
     def dispositions(self) -> list[str]:

@@ -31,6 +31,7 @@ _OUTPUT_STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\([^)]*\))?: Video: (.*)$")
 _SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})")
 _SAR = re.compile(r"SAR (\d+):(\d+)")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+_TITLE = re.compile(r"^\s{4,}title\s*: (.*)$", re.IGNORECASE)  # a stream's metadata line (indented under it)
 _STREAM_START = re.compile(r",\s*start (-?[\d.]+)")
 _FILE_START = re.compile(r"^\s*Duration: .*?, start: (-?[\d.]+)", re.MULTILINE)
 _DISCARD = 0x4  # AV_PKT_FLAG_DISCARD: a packet an edit list cuts away (decoded, never shown)
@@ -68,6 +69,7 @@ def parse_header(stderr: str) -> Header:
     header = Header()
     in_input = False
     last_video = False
+    last: StreamInfo | None = None  # the stream whose metadata lines follow
     for line in stderr.splitlines():
         if line.startswith("Input #"):
             in_input = line.startswith("Input #0")
@@ -78,6 +80,8 @@ def parse_header(stderr: str) -> Header:
             continue
         match = _STREAM.match(line)
         if not match:
+            if last is not None and (title := _TITLE.match(line)):
+                last.title = title.group(1)
             rotation = _ROTATION.search(line)
             if rotation and last_video and header.video is not None:
                 header.video["rotation"] = int(round(float(rotation.group(1))))
@@ -86,14 +90,16 @@ def parse_header(stderr: str) -> Header:
             continue
         index, language, kind, description = int(match.group(1)), match.group(2), match.group(3), match.group(4)
         codec = description.split()[0].rstrip(",") if description else "unknown"
-        last_video = False
+        last_video, last = False, None
         if kind == "Video" and header.video is None and "(attached pic)" not in description:
             header.video = _parse_video(index, codec, description)
             last_video = True
         elif kind == "Audio":
-            header.audio.append(StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description)))
+            last = StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description))
+            header.audio.append(last)
         elif kind == "Subtitle":
-            header.subtitles.append(StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description)))
+            last = StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description))
+            header.subtitles.append(last)
         elif kind == "Attachment":
             header.attachments.append(StreamInfo(index, "attachment", codec, language, description))
     return header
