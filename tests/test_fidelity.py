@@ -282,3 +282,14 @@ def test_train_predict_reports_progress_while_building_its_pool(tmp_path):
     pool = [n for n, line in enumerate(lines) if "build example pool" in line and "4/4" in line]
     steps = [n for n, line in enumerate(lines) if line.startswith("train predict:")]
     assert pool and steps and pool[0] < steps[0], result.stderr
+
+
+def test_matroska_default_duration_is_read_whether_rounded_or_truncated(tmp_path):
+    from vidgen_cli.io.matroska import video_frame_rate
+
+    for rate in ("30000/1001", "2997/100", "60000/1001", "2997/50", "24000/1001", "25"):
+        path = tmp_path / f"{rate.replace('/', '_')}.mkv"
+        ff("-f", "lavfi", "-i", f"testsrc2=s=32x32:r={rate}:d=0.2", "-c:v", "libx264", "-preset", "ultrafast", path)
+        assert video_frame_rate(path) == Fraction(rate), rate
+        assert probe(path).fps == Fraction(rate), rate
+    assert video_frame_rate(tmp_path / "missing.mkv") is None

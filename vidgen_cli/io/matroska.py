@@ -44,7 +44,7 @@ def _elements(data: bytes, start: int, end: int):
 
 def video_frame_rate(path: str | os.PathLike[str]) -> Fraction | None:
     """The first video track's rate from its DefaultDuration (ns per frame), as the simplest
-    fraction (denominator <= 1001) that rounds to it; None when the file is not Matroska, the
+    fraction (denominator <= 1001) within a nanosecond of it; None when the file is not Matroska, the
     element is absent, or the header cannot be read."""
     try:
         with open(path, "rb") as handle:
@@ -73,5 +73,5 @@ def _first_video_rate(data: bytes, start: int, end: int) -> Fraction | None:
         if not nanoseconds:
             return None
         rate = Fraction(10**9, nanoseconds).limit_denominator(1001)
-        return rate if round(10**9 / rate) == nanoseconds else Fraction(10**9, nanoseconds)
+        return rate if abs(10**9 / rate - nanoseconds) < 1 else Fraction(10**9, nanoseconds)  # muxers round or truncate
     return None

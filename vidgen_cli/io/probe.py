@@ -23,7 +23,7 @@ from vidgen_cli.io.formats import IMAGE_SUFFIXES
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.paths import is_image_file
 from vidgen_cli.io.pixels import parse_pixels
-from vidgen_cli.io.rates import frame_rate as _frame_rate, snap_rate as _snap_rate
+from vidgen_cli.io.rates import fits_rate, frame_rate as _frame_rate, snap_rate as _snap_rate
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
@@ -272,10 +272,10 @@ def _probe_video(path: str) -> VideoInfo:
         raise InputError(f"{path}: the video stream holds no frames; the file is empty or truncated")
     # A cut file loses the B-frames of its last group (a gap before the last frame or two): its
     # rate comes from the frames before them.
-    fps, vfr = _frame_rate(pts[:-4] if cut and len(pts) > 12 else pts, durations, time_base, video["fps"])
-    if fps and not vfr and container and container.group(1).startswith("matroska"):  # ms times: the header's exact rate
-        declared = matroska.video_frame_rate(path)
-        fps = declared if declared and abs(declared - fps) / fps < 0.002 else fps
+    intact = pts[:-4] if cut and len(pts) > 12 else pts
+    fps, vfr = _frame_rate(intact, durations, time_base, video["fps"])
+    if container and container.group(1).startswith("matroska") and (declared := matroska.video_frame_rate(path)):
+        fps, vfr = (declared, False) if fits_rate(intact, time_base, declared) else (fps, vfr)  # ms times: the header's exact rate
     start = pts[0]
     seconds = (pts - start).astype(np.float64) * float(time_base)
     last_duration = durations[-1] if len(durations) and durations[-1] > 0 else None

@@ -50,3 +50,12 @@ def frame_rate(pts: np.ndarray, durations: np.ndarray, time_base: Fraction, bann
     if vfr:
         fps = Fraction(mean).limit_denominator(1001)
     return fps, vfr
+
+
+def fits_rate(pts: np.ndarray, time_base: Fraction, rate: Fraction) -> bool:
+    """Whether every timestamp (time-base units) is frame i at `rate` from the first, to within one
+    tick of the time base (Matroska rounds each time to the millisecond)."""
+    if len(pts) < 2:
+        return True
+    seconds = (pts - pts[0]).astype(np.float64) * float(time_base)
+    return bool(np.abs(seconds - np.arange(len(pts)) / float(rate)).max() <= 1.01 * float(time_base) + 1e-9)
