@@ -205,6 +205,7 @@ class VideoWriter:
         self.output = str(output)
         self.timed = timed
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
+        self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
         self._last_time: Fraction | None = None
         self.pixels = pixels
@@ -286,7 +287,8 @@ class VideoWriter:
         self.frames_written = frames or 0
         if self.temporary is not None:
             commit(self.temporary, Path(self.output))
-            check_sar(self.output, self.sar, self.muxer, self.warn)
+            if self.verify_sar:
+                check_sar(self.output, self.sar, self.muxer, self.warn)
 
     def _drain_stderr(self) -> None:
         assert self._process and self._process.stderr
@@ -342,7 +344,8 @@ class VideoWriter:
             raise EncodeError(f"ffmpeg could not write {self.output}: {self._error_line()}")
         if self.temporary is not None:
             commit(self.temporary, Path(self.output))
-            check_sar(self.output, self.sar, self.muxer, self.warn)
+            if self.verify_sar:
+                check_sar(self.output, self.sar, self.muxer, self.warn)
 
     def abort(self) -> None:
         """Stop ffmpeg and delete the partial file."""

@@ -172,6 +172,7 @@ class SegmentedVideoWriter:
             self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar,
                                         pixels=self.pixels)
             self._current.resample = self.resample
+            self._current.verify_sar = False
             self.starts.append(str(Fraction(time)))
         # Each segment starts at 0 (the concat listing places it): a segment's own start time is
         # not reliably what the concat demuxer subtracts.
