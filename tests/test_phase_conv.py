@@ -31,6 +31,26 @@ def test_phase_conv_is_the_plain_convolution(cin, cout, kernel, phases):
     assert torch.allclose(fast, plain, atol=1e-4, rtol=1e-5)
 
 
+@pytest.mark.parametrize("size", [(4, 6), (8, 12), (22, 10)])
+def test_stride2_conv_on_phases_is_the_reflect_padded_strided_convolution(size):
+    torch.manual_seed(1)
+    x = torch.randn(2, 8, *size).contiguous(memory_format=CL)
+    weight, bias = torch.randn(16, 8, 3, 3), torch.randn(16)
+    plain = F.conv2d(F.pad(x, [1] * 4, mode="reflect"), weight, bias, stride=2)
+    fast = phase_conv.stride2_conv_on_phases(phase_conv.space_to_depth(x, 2), weight, bias)
+    assert fast.shape == plain.shape == (2, 16, size[0] // 2, size[1] // 2)
+    assert torch.allclose(fast, plain, atol=1e-4, rtol=1e-5)
+
+
+def test_phase_conv_can_leave_its_output_split():
+    torch.manual_seed(2)
+    x = torch.randn(1, 3, 8 + 8, 12 + 8).contiguous(memory_format=CL)
+    weight, bias = torch.randn(8, 3, 9, 9), torch.randn(8)
+    split = phase_conv.phase_conv(x, weight, bias, 2, split=True)
+    assert split.shape == (1, 32, 4, 6)
+    assert torch.allclose(phase_conv.depth_to_space(split, 2), F.conv2d(x, weight, bias), atol=1e-4, rtol=1e-5)
+
+
 def test_phase_conv_fits_only_whole_phases():
     x = torch.zeros(1, 8, 12 + 8, 18 + 8)
     assert phase_conv.phase_conv_fits(x, 9, 2)
@@ -63,7 +83,7 @@ def _image(h: int, w: int) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("blocks", [5, 2])  # teacher and student layouts
-@pytest.mark.parametrize("size", [(64, 96), (36, 52), (30, 42)])  # the last is not a multiple of 4
+@pytest.mark.parametrize("size", [(64, 96), (36, 52), (30, 42), (33, 47)])  # not multiples of 4; odd: no split head
 def test_transformer_with_cpu_kernels_matches_the_plain_layers(blocks, size):
     net = _teacher_like(blocks, blocks)
     content, style = _image(*size), torch.randn(1, 100)

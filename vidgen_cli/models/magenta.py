@@ -265,23 +265,46 @@ class StyleTransformer(nn.Module):
         if style.shape[0] != content.shape[0]:
             style = style.expand(content.shape[0], -1)
         fast = self.cpu_kernels and content.device.type == "cpu" and not torch.is_grad_enabled()
+        split = fast and self._split_head_fits(content)
         flat = None
         if self.precision_guards:
             flat = _channel_spread(content, fast) < FLAT_RANGE
             flat = flat if bool(flat.any()) else None  # one check (one GPU sync) per batch, not per norm
             compute = self.contract2.conv.weight.dtype
             with _full_precision(content.device):
-                h = F.relu(self.contract1(content.to(self.contract1.conv.weight.dtype))).to(compute)
+                h = self._first(content.to(self.contract1.conv.weight.dtype), split).to(compute)
             style = style.to(compute)
         else:
-            h = F.relu(self.contract1(content))
-        h = F.relu(self.contract2(h))
+            h = self._first(content, split)
+        if split:
+            h = phase_conv.stride2_conv_on_phases(h, self.contract2.conv.weight, self.contract2.conv.bias).relu_()
+        else:
+            h = F.relu(self.contract2(h))
         h = F.relu(self.contract3(h))
         for block in self.residual:
             h = block(h, style, flat, fast)
         h = _relu(self.expand1(h, style, flat, fast), fast)
         h = _relu(self.expand2(h, style, flat, fast), fast)
         return torch.sigmoid(self.expand3(h, style, flat, fast))
+
+
+    def _split_head_fits(self, content: torch.Tensor) -> bool:
+        """Whether the first two convs can run on 2 x 2 phases (models/phase_conv.py): NHWC input
+        of even size, a stride-1 first conv of odd size and a 3x3 stride-2 second one."""
+        first, second = self.contract1.conv, self.contract2.conv
+        h, w = content.shape[-2:]
+        return (content.is_contiguous(memory_format=torch.channels_last) and h % 2 == 0 and w % 2 == 0
+                and min(h, w) >= max(4, first.kernel_size[0]) and first.stride == (1, 1) and first.kernel_size[0] % 2 == 1
+                and second.stride == (2, 2) and second.kernel_size == (3, 3))
+
+    def _first(self, content: torch.Tensor, split: bool) -> torch.Tensor:
+        """relu(contract1(content)); split: computed in 2 x 2 phases and returned split
+        (space_to_depth form, for stride2_conv_on_phases)."""
+        if not split:
+            return F.relu(self.contract1(content))
+        conv = self.contract1.conv
+        padded = F.pad(content, [self.contract1.pad] * 4, mode="reflect")
+        return phase_conv.phase_conv(padded, conv.weight, conv.bias, 2, split=True).relu_()
 
 
 def _relu(x: torch.Tensor, in_place: bool) -> torch.Tensor:

@@ -10,6 +10,9 @@ thread (bench/stylize_speed.py):
   (space-to-depth, as in sub-pixel convolution, Shi et al. 2016, read backwards) it becomes a small
   kernel over r*r times the channels: 9x9 8 -> 3 turns into 3x3 128 -> 48 at a quarter of the
   size, 1.8x the multiply-adds but about 3x faster.
+- the first 9x9 conv (3 -> 8 channels) also runs in 2 x 2 phases, and its output stays split for
+  the stride-2 conv after it (`stride2_conv_on_phases`: a 2x2 kernel over the phases), which skips
+  the full-size tensor between them, its reflect padding and one shuffle.
 - `depth_to_space` / `space_to_depth`: pixel (un)shuffle with the phase as the *outer* channel
   index, which in NHWC memory is one block copy instead of torch's strided gather.
 """
@@ -57,17 +60,48 @@ def depth_to_space(x: torch.Tensor, phases: int) -> torch.Tensor:
     return image.permute(0, 3, 1, 2)
 
 
-def phase_conv(padded: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, phases: int) -> torch.Tensor:
+def phase_conv(padded: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, phases: int,
+               split: bool = False) -> torch.Tensor:
     """F.conv2d(padded, weight, bias) (stride 1, no padding) computed in r x r phases.
 
     padded: N x cin x (H + k - 1) x (W + k - 1) with H, W and k - 1 multiples of `phases`.
-    Returns N x cout x H x W (NHWC storage)."""
+    Returns N x cout x H x W (NHWC storage), or with split=True its `space_to_depth` form
+    N x (r r cout) x H/r x W/r (what the next layer may take as it is)."""
     kernel = phase_kernel(weight, phases).contiguous(memory_format=torch.channels_last)
     phased_bias = bias.repeat(phases * phases) if bias is not None else None
-    return depth_to_space(F.conv2d(space_to_depth(padded, phases), kernel, phased_bias), phases)
+    out = F.conv2d(space_to_depth(padded, phases), kernel, phased_bias)
+    return out if split else depth_to_space(out, phases)
 
 
 def phase_conv_fits(padded: torch.Tensor, kernel: int, phases: int) -> bool:
     """Whether `phase_conv` applies: the output size and k - 1 are multiples of the phase count."""
     out_h, out_w = padded.shape[-2] - kernel + 1, padded.shape[-1] - kernel + 1
     return (kernel - 1) % phases == 0 and out_h % phases == 0 and out_w % phases == 0
+
+
+# 1-based rows of the reflect-padded (by 1) input that a 3-tap, stride-2 kernel reads, as (phase, offset)
+# into the phases of the unpadded input replicate-padded by one row on top: tap 0 reads row 2i - 1,
+# phase 1 at offset 0; tap 1 row 2i, phase 0 at offset 1; tap 2 row 2i + 1, phase 1 at offset 1.
+_STRIDE2_TAPS = ((1, 0), (0, 1), (1, 1))
+
+
+def stride2_kernel(weight: torch.Tensor) -> torch.Tensor:
+    """cout x cin x 3 x 3 kernel (stride 2 on a reflect-padded input) -> cout x (2 2 cin) x 2 x 2
+    kernel of the same convolution on the input's 2 x 2 phases (see `stride2_conv_on_phases`)."""
+    taps = torch.zeros(2, 3, 2)
+    for tap, (phase, offset) in enumerate(_STRIDE2_TAPS):
+        taps[phase, tap, offset] = 1.0
+    taps = taps.to(weight)
+    phased = torch.einsum("pus,oiuv,qvt->opqist", taps, weight, taps)
+    return phased.reshape(weight.shape[0], 4 * weight.shape[1], 2, 2)
+
+
+def stride2_conv_on_phases(split: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """F.conv2d(F.pad(x, [1] * 4, mode="reflect"), weight, bias, stride=2) for a 3x3 `weight`, given
+    split = space_to_depth(x, 2) (x: N x cin x H x W, H and W even, at least 4): the reflected row
+    above the top is row 1 (phase 1 of the first phase row), the one below the bottom is row H - 2
+    (phase 0 of the last), so the padded phases are the phases shifted, replicate-padded by one on top
+    and left. Returns N x cout x H/2 x W/2 (NHWC storage)."""
+    padded = F.pad(split, [1, 0, 1, 0], mode="replicate")
+    kernel = stride2_kernel(weight).contiguous(memory_format=torch.channels_last)
+    return F.conv2d(padded, kernel, bias)
