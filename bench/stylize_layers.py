@@ -8,11 +8,16 @@ the same network, interleaved frame by frame, in one process, one torch thread:
 - `plain`: nearest x2 upsampling then a conv, the plain layers (no CPU kernels);
 - `subpixel`: the x2 upsampling as the identical sub-pixel conv at low resolution (vidgen before the
   CPU kernels of models/phase_conv.py);
-- `kernels`: what vidgen runs now (`StyleTransformer.cpu_kernels`: the last 9x9 conv in 2 x 2
-  phases, phase-major sub-pixel shuffle, fused norm affine, in-place relu, one-pass flat check).
+- `kernels`: what vidgen runs now (`StyleTransformer.cpu_kernels`: the first and last 9x9 convs
+  in 2 x 2 phases, the first one's output left split for the stride-2 conv after it, phase-major
+  sub-pixel shuffle, fused norm affine, in-place relu, one-pass flat check).
 Times are medians per frame, both wall clock and the thread's CPU time (`time.thread_time`, which
 a machine shared with other jobs inflates less). The output differences of `kernels` against
-`subpixel` are in grey levels (0-255): the float output before rounding, and the uint8 frames.
+`subpixel` are in grey levels (0-255): the float output before rounding, and the uint8 frames;
+`--pipeline-frames N` adds the uint8 differences of whole `Stylizer.run` outputs (flow canvas and
+per frame). The canvas stores its keys as uint8 and resamples them, so a float-rounding difference
+of the network can round twice there (2 grey levels at a few pixels; the plain layers at 1 against
+2 torch threads differ the same way).
 """
 
 from __future__ import annotations
@@ -49,6 +54,29 @@ def clip_frames(path: Path, count: int) -> list[np.ndarray]:
     return frames[:count]
 
 
+def pipeline_differences(clips: list[str], count: int) -> dict:
+    """uint8 output of `Stylizer.run` (flow canvas and per frame, teacher) with the CPU kernels against
+    the plain layers, on the first `count` frames of each clip at full size."""
+    from vidgen_cli.stylize.processor import Stylizer
+
+    found = {}
+    for clip in clips:
+        capture = cv2.VideoCapture(str(DATA / "video" / clip))
+        frames = [cv2.cvtColor(capture.read()[1], cv2.COLOR_BGR2RGB) for _ in range(count)]
+        capture.release()
+        for mode in ("flow", "off"):
+            outputs = []
+            for kernels in (True, False):
+                stylizer = Stylizer([DATA / "style" / STYLE], consistency=mode, max_side=None)
+                stylizer.transformer.cpu_kernels = kernels
+                outputs.append(np.stack(list(stylizer.run(frames))).astype(np.int16))
+            diff = np.abs(outputs[0] - outputs[1])
+            found[f"{clip} {mode}"] = {"frames": count, "max_abs_diff_uint8": int(diff.max()),
+                                       "values_changed": round(float((diff > 0).mean()), 6)}
+            print(json.dumps({f"{clip} {mode}": found[f"{clip} {mode}"]}), file=sys.stderr)
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
@@ -57,6 +85,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2, help="timed passes over the frames")
     parser.add_argument("--models", default="teacher,student")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--pipeline-frames", type=int, default=0,
+                        help="also compare Stylizer.run's uint8 output (flow canvas and per frame) over this many frames per clip")
     args = parser.parse_args()
 
     import torch
@@ -125,6 +155,8 @@ def main() -> int:
                 "kernels_vs_subpixel_uint8_values_changed": round(changed / max(pixels, 1), 6),
             }
             print(json.dumps({model: result["models"][model]}), file=sys.stderr)
+        if args.pipeline_frames:
+            result["pipeline"] = pipeline_differences(args.clips.split(","), args.pipeline_frames)
     finally:
         magenta._Upsample.forward = subpixel_forward
     args.out.parent.mkdir(parents=True, exist_ok=True)
