@@ -237,7 +237,7 @@ class StyleTransformer(nn.Module):
     # shipped student was trained with (the teacher's targets and the student under autocast).
     precision_guards = False
     # The CPU inference kernels of models/phase_conv.py (same result up to float rounding), used on
-    # the CPU outside autograd; bench/stylize_speed.py turns them off for its same-run reference.
+    # the CPU outside autograd; bench/stylize_layers.py turns them off for its same-run reference.
     cpu_kernels = True
 
     def set_compute_dtype(self, dtype: torch.dtype) -> "StyleTransformer":
@@ -286,7 +286,6 @@ class StyleTransformer(nn.Module):
         h = _relu(self.expand1(h, style, flat, fast), fast)
         h = _relu(self.expand2(h, style, flat, fast), fast)
         return torch.sigmoid(self.expand3(h, style, flat, fast))
-
 
     def _split_head_fits(self, content: torch.Tensor) -> bool:
         """Whether the first two convs can run on 2 x 2 phases (models/phase_conv.py): NHWC input

@@ -3,16 +3,16 @@
 All functions take and return N x C x H x W float tensors stored channels-last (NHWC in memory),
 the layout the stylize pipeline feeds the network, and give the plain layers' results up to float
 rounding (summation order only; tests/test_phase_conv.py). Measured on the 2-core CPU at 720p, one
-thread (bench/stylize_speed.py):
+thread, CPU time (bench/stylize_layers.py for the whole network):
 
 - `phase_conv`: a stride-1 convolution with few output channels (the transformer's last 9x9, 8 -> 3
-  channels) is badly vectorised by oneDNN (about 11 GFLOP/s). Split into r x r phases
-  (space-to-depth, as in sub-pixel convolution, Shi et al. 2016, read backwards) it becomes a small
-  kernel over r*r times the channels: 9x9 8 -> 3 turns into 3x3 128 -> 48 at a quarter of the
-  size, 1.8x the multiply-adds but about 3x faster.
-- the first 9x9 conv (3 -> 8 channels) also runs in 2 x 2 phases, and its output stays split for
-  the stride-2 conv after it (`stride2_conv_on_phases`: a 2x2 kernel over the phases), which skips
-  the full-size tensor between them, its reflect padding and one shuffle.
+  channels) is badly vectorised by oneDNN (about 20 GFLOP/s). Split into r x r phases
+  (space-to-depth, as in sub-pixel convolution, Shi et al. 2016, read backwards) it becomes a
+  smaller kernel over r*r times the channels: with r = 2, 9x9 8 -> 3 turns into 5x5 32 -> 12 at half
+  the size, 1.23x the multiply-adds but 165 -> 54 ms (r = 4: 3x3 128 -> 48, 58 ms).
+- the first 9x9 conv (3 -> 8 channels) also runs in 2 x 2 phases (63 -> 40 ms), and its output
+  stays split for the stride-2 conv after it (`stride2_conv_on_phases`: a 2x2 kernel over the
+  phases), which skips the full-size tensor between them, its reflect padding and one shuffle.
 - `depth_to_space` / `space_to_depth`: pixel (un)shuffle with the phase as the *outer* channel
   index, which in NHWC memory is one block copy instead of torch's strided gather.
 """
