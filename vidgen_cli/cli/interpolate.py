@@ -9,7 +9,7 @@ import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.transform import Plan, run_model_command
+from vidgen_cli.cli.transform import Plan, reads_of, run_model_command
 from vidgen_cli.errors import UsageError
 from vidgen_cli.runtime.timeline import factor_times, rate_times
 
@@ -48,4 +48,4 @@ def interpolate(
                      **interpolator.fingerprint()},
                     clock=factor_times(factor) if factor else rate_times(target))
 
-    run_model_command("interpolate", inputs, common, plan)
+    run_model_command("interpolate", inputs, common, plan, reads=reads_of("--model", model))

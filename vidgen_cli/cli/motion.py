@@ -14,7 +14,7 @@ from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.batch import Job, expand_inputs, run_jobs
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.report import Reporter
-from vidgen_cli.cli.transform import Plan, run_model_command
+from vidgen_cli.cli.transform import Plan, reads_of, run_model_command
 from vidgen_cli.errors import UsageError
 from vidgen_cli.runtime.timeline import rate_times
 
@@ -138,7 +138,7 @@ def replay(
                     audio_duration=frames / float(path.fps), audio=audio, open_frames=open_frames,
                     clock=rate_times(path.fps))
 
-    run_model_command("replay", inputs, common, plan, models=False)
+    run_model_command("replay", inputs, common, plan, models=False, reads=reads_of("--motion", motion))
 
 
 @motion_app.command("stabilize")
@@ -215,7 +215,7 @@ def propagate(
         return Plan(PropagateStream(keys, store), info.fps or Fraction(25), info.frame_count or None, options)
 
     try:
-        run_model_command("propagate", inputs, common, plan, models=False, with_span=True)
+        run_model_command("propagate", inputs, common, plan, models=False, with_span=True, reads=reads_of("--key", *key))
     finally:
         for store in stores:
             store.close()

@@ -9,7 +9,7 @@ import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.transform import Plan, run_model_command
+from vidgen_cli.cli.transform import Plan, reads_of, run_model_command
 from vidgen_cli.errors import UsageError
 from vidgen_cli.runtime.timeline import extend_times
 
@@ -53,4 +53,5 @@ def predict(
                     clock=extend_times(used or None, fps, only_new))
 
     # copy and flow are OpenCV only: no placement line, and torch (about 260 MB) is never imported
-    run_model_command("predict", inputs, common, plan, last_frame=at, models=placement is not None)
+    run_model_command("predict", inputs, common, plan, last_frame=at, models=placement is not None,
+                      reads=reads_of("--model", model))

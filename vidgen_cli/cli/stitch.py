@@ -13,7 +13,7 @@ from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.outputs import check_output
-from vidgen_cli.io.manifest import folder_frames
+from vidgen_cli.io.manifest import folder_frames, read_manifest_if_any
 
 
 @handle_errors
@@ -39,7 +39,11 @@ def stitch(
         folder = Path(job.input)
         if not folder.is_dir():
             raise InputError(f"{job.input}: stitch takes a folder of frames (as written by `vidgen split`)")
-        check_output(job.output, [job.input], common.overwrite)
+        manifest = read_manifest_if_any(folder)
+        reads = [("--audio", audio)] if audio else []
+        if manifest and manifest.audio_source:
+            reads.append(("manifest.json source", manifest.audio_source))
+        check_output(job.output, [job.input], common.overwrite, reads)
         with reporter.progress(f"stitch {folder.name}", len(folder_frames(folder)[0])) as update:
             result = library_stitch(folder, job.output, rate, encode, audio, common.no_audio, update, reporter.warn, common.stream_format)
         reporter.note(f"{job.input} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps"

@@ -10,7 +10,7 @@ import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.transform import Plan, run_model_command
+from vidgen_cli.cli.transform import Plan, reads_of, run_model_command
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.stylize import DEFAULT_MAX_SIDE
 
@@ -51,4 +51,4 @@ def stylize(
                      "max_side": max_side, "consistency": consistency, "model": model, "scene_threshold": scene_threshold,
                      **stylizer.fingerprint()})
 
-    run_model_command("stylize", inputs, common, plan, photos=True)
+    run_model_command("stylize", inputs, common, plan, photos=True, reads=reads_of("--style", *style) + reads_of("--model", model))

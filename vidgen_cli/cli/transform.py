@@ -3,7 +3,7 @@ for each one build the command's FrameProcessor and run it from input to output.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -36,6 +36,12 @@ class Plan:
     open_frames: Callable[[int], Any] | None = None  # frames from input frame N on, instead of decoding the input
 
 
+def reads_of(option: str, *paths: str) -> list[tuple[str, str]]:
+    """The (option, path) pairs of the paths that name an existing file or folder (a model name
+    such as `flow` is not a path), for run_model_command's `reads`."""
+    return [(option, path) for path in paths if path != "-" and Path(path).exists()]
+
+
 def suffix_for(source: str) -> str:
     """In a batch, a video keeps its extension and a frames folder stays a folder."""
     path = Path(source)
@@ -43,14 +49,16 @@ def suffix_for(source: str) -> str:
 
 
 def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[..., Plan],
-                      photos: bool = False, last_frame: int | None = None, models: bool = True, with_span: bool = False) -> None:
+                      photos: bool = False, last_frame: int | None = None, models: bool = True, with_span: bool = False,
+                      reads: Sequence[tuple[str, str]] = ()) -> None:
     """Run `plan` for every input; raises typer.Exit with the batch's exit code.
 
     `plan` sees each input as trimmed by --start/--end (and `last_frame`, predict's --at); with
     `with_span`, also the untrimmed info and the Span (a command that reads the frames itself
     first, as motion stabilize's analysis). With `photos`, a folder of images of different sizes
     is a batch of single images. `models=False` (OpenCV-only commands such as `motion`): no
-    placement line or record, torch not imported."""
+    placement line or record, torch not imported. `reads`: the other files the command reads, as
+    (option, path) pairs (--style, --key, a .pt --model): no output may replace one of them."""
     from vidgen_cli.runtime.job import OutputSettings, describe, output_kind, run_job
     from vidgen_cli.runtime.span import resolve_span, trim_info
 
@@ -64,7 +72,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
                               stream_format=common.stream_format, resume=common.resume, deinterlace=common.deinterlace_on)
 
     def work(job: Job) -> dict[str, Any]:
-        check_output(job.output, [job.input], common.overwrite)
+        check_output(job.output, [job.input], common.overwrite, reads)
         reader, info = describe(job.input)
         span = resolve_span(info, start, end, last_frame)
         chosen = plan(trim_info(info, span), info, span) if with_span else plan(trim_info(info, span))

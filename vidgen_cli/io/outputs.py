@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from vidgen_cli.errors import OutputError
@@ -19,14 +20,28 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: bool) -> Path:
-    """Validate an output path before any work starts. '-' (stdout) always passes."""
+def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: bool,
+                 reads: Sequence[tuple[str, str]] = ()) -> Path:
+    """Validate an output path before any work starts. '-' (stdout) always passes.
+
+    `inputs` are the command's main inputs; `reads` are the other files it reads, as
+    (option, path) pairs such as ("--audio", "music.mp4"): the output may be none of them (the
+    same path, a symbolic or a hard link), nor an image inside a folder one of them names.
+    Raises OutputError naming the clash."""
     out = Path(output)
     if str(output) == "-":
         return out
     for source in inputs:
         if source != "-" and _same_file(out, Path(source)):
             raise OutputError(f"{out}: the output is the same as the input; choose another output path")
+    for option, source in reads:
+        if source == "-":
+            continue
+        path = Path(source)
+        if _same_file(out, path):
+            raise OutputError(f"{out}: is an input ({option} {source}) and would be replaced; choose another output path")
+        if path.is_dir() and out.suffix.lower() in IMAGE_SUFFIXES and path.resolve() in out.resolve().parents:
+            raise OutputError(f"{out}: is inside an input folder ({option} {source}); choose another output path")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{out}: the folder {parent} does not exist; create it first or choose another output")
@@ -35,7 +50,7 @@ def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: b
     if out.exists() and not overwrite:
         raise OutputError(f"{out}: already exists; pass --overwrite to replace it")
     if out.is_dir() and not out.is_symlink():
-        _check_replaceable_folder(out, inputs)
+        _check_replaceable_folder(out, [*inputs, *(source for _, source in reads)])
     return out
 
 
