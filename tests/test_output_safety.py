@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_bad_input import OUTPUT, check_refused, runner
+from test_bad_input import OUTPUT, USAGE, check_refused, runner
 
 from vidgen_cli.cli.app import app
 
@@ -74,3 +74,58 @@ def test_propagate_refuses_to_replace_its_key(tmp_path, clips):
     key = _image(tmp_path / "key.png")
     check_refused(["motion", "propagate", str(video), "--key", str(key), "-o", str(key), "--overwrite"],
                   tmp_path, "--key", code=OUTPUT)
+
+
+# --- encoder settings are checked against the bundled ffmpeg before any work -------------------
+
+ENCODE_CASES = [  # extra args, output name, a word of the message
+    (["--codec", "nosuch"], "x.mp4", "no such video encoder"),
+    (["--pix-fmt", "nosuch"], "x.mp4", "not a pixel format"),
+    (["--codec", "libx264"], "x.webm", "cannot be written to .webm"),
+    (["--codec", "libx264", "--pix-fmt", "rgb24"], "x.mkv", "does not take it"),
+]
+
+
+@pytest.mark.parametrize("command", ["interpolate", "stitch"])
+@pytest.mark.parametrize("extra,name,expect", ENCODE_CASES, ids=[c[1] + "-" + "-".join(c[0]) for c in ENCODE_CASES])
+def test_bad_encoder_settings_are_refused_before_work(tmp_path, clips, command, extra, name, expect):
+    source = tmp_path / "in.mp4"
+    shutil.copy(clips["plain"], source)
+    if command == "stitch":
+        args = ["stitch", str(_frames(tmp_path, clips))]
+    else:
+        args = ["interpolate", str(source), "--factor", "2", "--model", "blend"]
+    check_refused([*args, "-o", str(tmp_path / name), *extra], tmp_path, expect, code=USAGE)
+    assert not [p.name for p in tmp_path.iterdir() if "vidgen" in p.name], "a work folder was left behind"
+    assert not (tmp_path / name).exists()
+
+
+# --- a stream on stdout in every --format the help lists ---------------------------------------
+
+def test_stream_formats_in_help_and_error_agree():
+    import typing
+
+    from vidgen_cli.cli.options import StreamFormat
+    from vidgen_cli.io.formats import STREAM_FORMATS
+
+    help_text = typing.get_args(StreamFormat)[1].help
+    assert all(name in help_text for name in STREAM_FORMATS), help_text
+
+
+@pytest.mark.parametrize("command", ["stitch", "interpolate"])
+def test_mp4_on_stdout_is_fragmented_and_plays(tmp_path, clips, command):
+    import subprocess
+    import sys
+
+    from vidgen_cli.io.probe import probe
+
+    source = tmp_path / "in.mp4"
+    shutil.copy(clips["audio"], source)
+    args = ["stitch", str(_frames(tmp_path, clips))] if command == "stitch" else ["interpolate", str(source), "--factor", "2", "--model", "blend"]
+    run = subprocess.run([sys.executable, "-m", "vidgen_cli", *args, "-o", "-", "--format", "mp4", "-q", "--preset", "ultrafast"],
+                         capture_output=True, timeout=300)
+    assert run.returncode == 0, run.stderr.decode()
+    (tmp_path / "o.mp4").write_bytes(run.stdout)
+    info = probe(tmp_path / "o.mp4")
+    expected = probe(source).frame_count * (2 if command == "interpolate" else 1)
+    assert info.frame_count == expected and info.has_audio

@@ -45,7 +45,7 @@ Crf = Annotated[int, typer.Option("--crf", metavar="N", help="Constant rate fact
 Preset = Annotated[str, typer.Option("--preset", metavar="NAME", help="Encoder speed preset (x264/x265): ultrafast ... veryslow.", rich_help_panel="Encoding")]
 PixFmt = Annotated[Optional[str], typer.Option("--pix-fmt", metavar="FORMAT", help="Pixel format (default: the source's chroma and depth where the codec takes them, else yuv420p; yuv444p for odd sizes; yuv420p plays everywhere).", rich_help_panel="Encoding")]
 NoAudio = Annotated[bool, typer.Option("--no-audio", help="Drop the audio instead of carrying it through.")]
-StreamFormat = Annotated[str, typer.Option("--format", metavar="FORMAT", help="Container when writing to stdout (-o -): nut, y4m, matroska, mpegts.", rich_help_panel="Encoding")]
+StreamFormat = Annotated[str, typer.Option("--format", metavar="FORMAT", help="Container when writing to stdout (-o -): nut, y4m, matroska (or mkv), mpegts, mp4 (fragmented).", rich_help_panel="Encoding")]
 Deinterlace = Annotated[str, typer.Option("--deinterlace", metavar="MODE", help="auto: deinterlace input flagged interlaced (bwdif) before model work; off: process fields as they are.", rich_help_panel="Decoding")]
 Device = Annotated[str, typer.Option("--device", metavar="DEVICE", help="auto, cpu, cuda or cuda:N (the N-th GPU).", rich_help_panel="Model")]
 Half = Annotated[bool, typer.Option("--half", help="Half precision (CUDA only).", rich_help_panel="Model")]
@@ -170,6 +170,10 @@ def with_common_options(*groups: str, output_help: str | None = None) -> Callabl
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             common = Common(**{name: kwargs.pop(name) for name in names})
+            if "encode" in groups:  # a bad --codec/--pix-fmt is refused before models load or frames decode
+                from vidgen_cli.io.encoders import check_encoding, output_muxer
+
+                check_encoding(common.codec, common.pix_fmt, output_muxer(common.output, common.stream_format) if common.output else None)
             return function(*args, common=common, **kwargs)
 
         wrapper.__signature__ = inspect.Signature(positional[:1] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in positional[1:]]

@@ -254,6 +254,8 @@ class VideoWriter:
         elif self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
             filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
         container = ["-movflags", "+faststart"] if self.container.faststart and not self.to_stdout else []
+        if self.container.faststart and self.to_stdout:  # a pipe cannot be sought back into: fragmented MP4/MOV
+            container = ["-movflags", "frag_keyframe+empty_moov+default_base_moof"]
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
                 *filters, *video, *container, "-f", self.muxer, target]
 
