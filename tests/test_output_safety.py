@@ -129,3 +129,26 @@ def test_mp4_on_stdout_is_fragmented_and_plays(tmp_path, clips, command):
     info = probe(tmp_path / "o.mp4")
     expected = probe(source).frame_count * (2 if command == "interpolate" else 1)
     assert info.frame_count == expected and info.has_audio
+
+
+@pytest.mark.parametrize("command", ["stitch", "interpolate"])
+def test_ten_bit_source_writes_to_y4m(tmp_path, command):
+    import subprocess
+
+    from vidgen_cli.io import ffmpeg
+    from vidgen_cli.io.probe import probe
+
+    source = tmp_path / "p422_10.mp4"
+    subprocess.run([ffmpeg.executable(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=64x48:r=25:d=0.4", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-pix_fmt", "yuv422p10le", str(source)], check=True)
+    if command == "stitch":
+        frames = tmp_path / "f"
+        assert runner.invoke(app, ["split", str(source), "-o", str(frames), "-q"]).exit_code == 0
+        args = ["stitch", str(frames)]
+    else:
+        args = ["interpolate", str(source), "--factor", "2", "--model", "blend"]
+    result = runner.invoke(app, [*args, "-o", str(tmp_path / "d.y4m"), "-q"])
+    assert result.exit_code == 0, result.output
+    info = probe(tmp_path / "d.y4m")
+    assert info.frame_count == 10 * (2 if command == "interpolate" else 1)
+    assert info.pixels.bit_depth == 10, info.pixels

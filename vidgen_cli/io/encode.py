@@ -256,6 +256,8 @@ class VideoWriter:
         container = ["-movflags", "+faststart"] if self.container.faststart and not self.to_stdout else []
         if self.container.faststart and self.to_stdout:  # a pipe cannot be sought back into: fragmented MP4/MOV
             container = ["-movflags", "frag_keyframe+empty_moov+default_base_moof"]
+        if self.muxer == "yuv4mpegpipe":  # 10/12-bit and 4:4:4 with alpha are not "official" y4m formats, but readers take them
+            container += ["-strict", "-1"]
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
                 *filters, *video, *container, "-f", self.muxer, target]
 
