@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_bad_input import OUTPUT, USAGE, check_refused, runner
+from test_bad_input import ENCODE, OUTPUT, check_refused, runner
 
 from vidgen_cli.cli.app import app
 
@@ -95,7 +95,7 @@ def test_bad_encoder_settings_are_refused_before_work(tmp_path, clips, command, 
         args = ["stitch", str(_frames(tmp_path, clips))]
     else:
         args = ["interpolate", str(source), "--factor", "2", "--model", "blend"]
-    check_refused([*args, "-o", str(tmp_path / name), *extra], tmp_path, expect, code=USAGE)
+    check_refused([*args, "-o", str(tmp_path / name), *extra], tmp_path, expect, code=ENCODE)
     assert not [p.name for p in tmp_path.iterdir() if "vidgen" in p.name], "a work folder was left behind"
     assert not (tmp_path / name).exists()
 
@@ -152,3 +152,32 @@ def test_ten_bit_source_writes_to_y4m(tmp_path, command):
     info = probe(tmp_path / "d.y4m")
     assert info.frame_count == 10 * (2 if command == "interpolate" else 1)
     assert info.pixels.bit_depth == 10, info.pixels
+
+
+def _ten_bit(path: Path) -> Path:
+    import subprocess
+
+    from vidgen_cli.io import ffmpeg
+
+    subprocess.run([ffmpeg.executable(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=64x48:r=25:d=0.4", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-pix_fmt", "yuv422p10le", str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize("name,pix_fmt", [("d.webm", "yuv422p10le"), ("o.mp4", "yuv422p10le"), ("k.mkv", "yuv422p10le")])
+def test_stitch_keeps_the_sources_recorded_depth(tmp_path, name, pix_fmt):
+    from vidgen_cli.io.probe import probe
+
+    frames = tmp_path / "f"
+    assert runner.invoke(app, ["split", str(_ten_bit(tmp_path / "p.mp4")), "-o", str(frames), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["stitch", str(frames), "-o", str(tmp_path / name), "--preset", "ultrafast"])
+    assert result.exit_code == 0, result.output
+    assert "16-bit" not in result.output, result.output
+    assert probe(tmp_path / name).pix_fmt == pix_fmt
+
+
+def test_ten_bit_note_names_no_unknown_tags(tmp_path):
+    source = _ten_bit(tmp_path / "p.mp4")  # untagged primaries and transfer
+    result = runner.invoke(app, ["interpolate", str(source), "--factor", "2", "--model", "blend", "-o", str(tmp_path / "o.mkv")])
+    assert result.exit_code == 0, result.output
+    assert "input is 10-bit" in result.output and "?" not in result.output, result.output

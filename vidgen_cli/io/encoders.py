@@ -9,7 +9,7 @@ import os
 import re
 import tempfile
 
-from vidgen_cli.errors import UsageError
+from vidgen_cli.errors import EncodeError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.formats import CONTAINERS, STREAM_FORMATS, WRITABLE_SUFFIXES
 
@@ -68,22 +68,23 @@ def output_muxer(output: str, stream_format: str | None) -> str | None:
 
 def check_encoding(codec: str | None, pix_fmt: str | None, muxer: str | None) -> None:
     """Refuse, before any work, a --codec the bundled ffmpeg lacks, a --pix-fmt it does not know or
-    the encoder does not take, and an encoder the output's container cannot hold. Raises UsageError."""
+    the encoder does not take, and an encoder the output's container cannot hold. Raises EncodeError
+    (exit 5, as an encoder failure: the settings cannot be encoded)."""
     if codec is None and pix_fmt is None:
         return
     if codec is not None and codec != "copy" and codec not in video_encoders():
-        raise UsageError(f"--codec {codec}: the bundled ffmpeg has no such video encoder; use one of {_SUGGESTED_CODECS}")
+        raise EncodeError(f"--codec {codec}: the bundled ffmpeg has no such video encoder; use one of {_SUGGESTED_CODECS}")
     if pix_fmt is not None and pix_fmt not in pixel_formats():
-        raise UsageError(f"--pix-fmt {pix_fmt}: not a pixel format ffmpeg knows; use e.g. yuv420p, yuv422p10le or yuv444p")
+        raise EncodeError(f"--pix-fmt {pix_fmt}: not a pixel format ffmpeg knows; use e.g. yuv420p, yuv422p10le or yuv444p")
     chosen = codec or (CONTAINERS[muxer].video_codec if muxer else None)
     if chosen is None or chosen == "copy":
         return
     taken = encoder_pixel_formats(chosen)
     if pix_fmt is not None and taken is not None and pix_fmt not in taken:
-        raise UsageError(f"--pix-fmt {pix_fmt}: {chosen} does not take it; it takes {' '.join(taken)}")
+        raise EncodeError(f"--pix-fmt {pix_fmt}: {chosen} does not take it; it takes {' '.join(taken)}")
     if muxer is not None:
         complaint = _trial(chosen, pix_fmt, muxer)
         if complaint is not None:
             where = _EXTENSION.get(muxer, muxer)
-            raise UsageError(f"--codec {chosen} cannot be written to {where} (ffmpeg: {complaint}); "
+            raise EncodeError(f"--codec {chosen} cannot be written to {where} (ffmpeg: {complaint}); "
                              f"drop --codec for the container's default ({CONTAINERS[muxer].video_codec}) or write another container")

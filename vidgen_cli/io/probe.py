@@ -404,4 +404,7 @@ def folder_pixels(first: Path, manifest_extra: dict) -> PixelInfo:
     pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
     pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
     pixels.chroma = recorded.get("chroma")  # the source's 4:2:2 or 4:4:4, kept when the frames are stitched
+    source_depth = recorded.get("bit_depth")
+    if isinstance(source_depth, int) and 8 < source_depth < pixels.bit_depth:
+        pixels.bit_depth = source_depth  # 16-bit PNGs hold a 10-bit source: the source's depth is what there is to keep
     return pixels

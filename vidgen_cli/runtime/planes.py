@@ -62,7 +62,8 @@ def fit_processor(processor: FrameProcessor, pixels: PixelInfo, warn: WarnFn) ->
     one_to_one = getattr(processor, "one_to_one", False)
     if deep or is_hdr(pixels):
         work = "in float on 16-bit frames" if takes_deep else "on 8 bits per channel"
-        warn(f"input is {pixels.bit_depth}-bit{' HDR' if is_hdr(pixels) else ''} ({pixels.primaries or '?'}/{pixels.transfer or '?'}): "
+        tags = f" ({pixels.primaries or 'untagged'}/{pixels.transfer or 'untagged'})" if pixels.primaries or pixels.transfer else ""
+        warn(f"input is {pixels.bit_depth}-bit{' HDR' if is_hdr(pixels) else ''}{tags}: "
              f"the models were trained on 8-bit SDR footage; vidgen works {work} and writes the output with the "
              f"input's colour tags, at {pixels.bit_depth} bits where the codec stores them"
              + ("; HDR mastering-display and content-light metadata are not carried" if is_hdr(pixels) else ""))
