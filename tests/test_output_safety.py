@@ -181,3 +181,14 @@ def test_ten_bit_note_names_no_unknown_tags(tmp_path):
     result = runner.invoke(app, ["interpolate", str(source), "--factor", "2", "--model", "blend", "-o", str(tmp_path / "o.mkv")])
     assert result.exit_code == 0, result.output
     assert "input is 10-bit" in result.output and "?" not in result.output, result.output
+
+
+def test_probe_goes_on_past_a_missing_path_and_ends_with_a_summary(tmp_path, clips):
+    import json
+
+    result = runner.invoke(app, ["probe", str(clips["plain"]), str(tmp_path / "nonexist.mp4"), str(clips["odd"]), "--json"])
+    assert result.exit_code == 3, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r.get("path") for r in records[:3]] == [str(clips["plain"]), str(tmp_path / "nonexist.mp4"), str(clips["odd"])]
+    assert records[1]["exit_code"] == 3 and "frame_count" in records[2]
+    assert records[-1] == {"summary": True, "succeeded": 2, "failed": 1, "skipped": 0}

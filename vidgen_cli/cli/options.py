@@ -35,7 +35,7 @@ Output = output_option()
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr (errors still print).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object per input and a summary object on stdout.")]
-ProbeJson = Annotated[bool, typer.Option("--json", help="Accepted as by every command; probe always prints one JSON object per input.")]
+ProbeJson = Annotated[bool, typer.Option("--json", help="Probe always prints one JSON object per input; --json also ends with the summary object, as every command.")]
 SkipExisting = Annotated[bool, typer.Option("--skip-existing", help="With several inputs, skip those whose output exists.")]
 FailFast = Annotated[bool, typer.Option("--fail-fast", help="With several inputs, stop at the first failure.")]
 Shard = Annotated[Optional[str], typer.Option("--shard", metavar="K/N",

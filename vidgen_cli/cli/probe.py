@@ -9,6 +9,7 @@ import typer
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.batch import expand_inputs
 from vidgen_cli.cli.errors import exit_code_for, handle_errors
+from vidgen_cli.errors import UsageError, VidgenError
 
 
 @handle_errors
@@ -16,14 +17,24 @@ def probe(inputs: opt.ProbeInputs, json_out: opt.ProbeJson = False) -> None:
     """Describe videos, audio files, frame folders or images: one JSON object per input on stdout
     (among several inputs, one that cannot be read gets its path, error and exit code, and the
     next input goes on)."""
-    from vidgen_cli.errors import VidgenError
     from vidgen_cli.io.probe import AudioOnlyError
     from vidgen_cli.io.probe import probe as probe_one
 
-    sources, _ = expand_inputs(inputs)
-    first_error = 0
-    for source in sources:
+    if "-" in inputs and len(inputs) > 1:
+        raise UsageError("- (stdin) cannot be combined with other inputs")
+    sources: list[tuple[str, VidgenError | None]] = []
+    for item in inputs:  # a missing path is one failed input among several, as an unreadable file is
         try:
+            sources += [(source, None) for source in expand_inputs([item])[0]]
+        except VidgenError as exc:
+            if len(inputs) == 1:
+                raise
+            sources.append((item, exc))
+    first_error, failed = 0, 0
+    for source, error in sources:
+        try:
+            if error is not None:
+                raise error
             record = probe_one(source).to_json()
         except AudioOnlyError as audio_only:
             record = audio_only.record
@@ -31,7 +42,9 @@ def probe(inputs: opt.ProbeInputs, json_out: opt.ProbeJson = False) -> None:
             if len(sources) == 1:
                 raise  # one input: its one error line, as every command
             code = exit_code_for(exc)  # its one stderr line
-            first_error = first_error or code
+            first_error, failed = first_error or code, failed + 1
             record = {"path": source, "error": str(exc), "exit_code": code}
         typer.echo(json.dumps(record))
+    if json_out:  # the last line, as every command's --json
+        typer.echo(json.dumps({"summary": True, "succeeded": len(sources) - failed, "failed": failed, "skipped": 0}))
     raise typer.Exit(first_error)
