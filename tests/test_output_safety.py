@@ -192,3 +192,15 @@ def test_probe_goes_on_past_a_missing_path_and_ends_with_a_summary(tmp_path, cli
     assert [r.get("path") for r in records[:3]] == [str(clips["plain"]), str(tmp_path / "nonexist.mp4"), str(clips["odd"])]
     assert records[1]["exit_code"] == 3 and "frame_count" in records[2]
     assert records[-1] == {"summary": True, "succeeded": 2, "failed": 1, "skipped": 0}
+
+
+@pytest.mark.parametrize("name", ["x.gif", "x.y4m"])
+def test_stitch_says_no_audio_where_the_container_drops_it(tmp_path, clips, name):
+    import json
+
+    frames = _frames(tmp_path, clips)
+    result = runner.invoke(app, ["stitch", str(frames), "-o", str(tmp_path / name)])
+    assert result.exit_code == 0, result.output
+    assert "cannot hold" in result.output and "audio from" not in result.output, result.output
+    result = runner.invoke(app, ["stitch", str(frames), "-o", str(tmp_path / name), "--overwrite", "--json"])
+    assert json.loads(result.stdout.splitlines()[0])["audio"] is None

@@ -160,7 +160,7 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
         info = probe(str(folder))
         sink = TimedSink(writer, same_times, lambda k: offset + (times[k] if times else k / fps))
         run_pipeline(ImageFolderReader(info), sink, on_frame=progress)
-    return StitchResult(output=output, frames=len(images), fps=fps, duration=duration, audio=media.path if media else None)
+    return StitchResult(output=output, frames=len(images), fps=fps, duration=duration, audio=media.path if writer.media is not None and writer.media.audio else None)  # what the container kept
 
 
 def _stitch_with_ffmpeg(folder: Path, pattern: tuple[str, int], count: int, size: tuple[int, int], writer: VideoWriter,
