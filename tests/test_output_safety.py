@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_bad_input import ENCODE, OUTPUT, check_refused, runner
+from test_bad_input import ENCODE, INPUT, OUTPUT, check_refused, runner
 
 from vidgen_cli.cli.app import app
 
@@ -204,3 +204,28 @@ def test_stitch_says_no_audio_where_the_container_drops_it(tmp_path, clips, name
     assert "cannot hold" in result.output and "audio from" not in result.output, result.output
     result = runner.invoke(app, ["stitch", str(frames), "-o", str(tmp_path / name), "--overwrite", "--json"])
     assert json.loads(result.stdout.splitlines()[0])["audio"] is None
+
+
+# --- exit codes: one error class, one code, with or without VIDGEN_DEBUG -----------------------
+
+def test_debug_keeps_the_exit_code(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video")
+    runs = [subprocess.run([sys.executable, "-m", "vidgen_cli", "probe", str(bad)], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "VIDGEN_DEBUG": flag}) for flag in ("0", "1")]
+    assert [run.returncode for run in runs] == [INPUT, INPUT], [run.stderr for run in runs]
+    assert "Traceback" in runs[1].stderr and "Traceback" not in runs[0].stderr
+
+
+@pytest.mark.parametrize("args", [["split", "--start", "10"], ["split", "--start", "5", "--end", "6"],
+                                  ["interpolate", "--factor", "2", "--model", "blend", "--start", "5"]])
+def test_times_that_select_nothing_are_usage_errors_everywhere(tmp_path, clips, args):
+    from test_bad_input import USAGE
+
+    source = tmp_path / "in.mp4"
+    shutil.copy(clips["plain"], source)  # 1 s
+    output = tmp_path / ("f" if args[0] == "split" else "o.mp4")
+    check_refused([args[0], str(source), "-o", str(output), *args[1:]], tmp_path, "select no frames", code=USAGE)

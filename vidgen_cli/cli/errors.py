@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -79,8 +80,10 @@ def handle_errors(function: F) -> F:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except BaseException as exc:  # noqa: BLE001 - the point is to catch everything
-            if debug():
-                raise
+            if debug() and not isinstance(exc, VidgenError):
+                raise  # an internal error: let it through to the debugger
+            if debug():  # a typed error: its traceback, then the same line and exit code as without VIDGEN_DEBUG
+                traceback.print_exc()
             raise typer.Exit(exit_code_for(exc)) from None
 
     return wrapper  # type: ignore[return-value]

@@ -63,6 +63,10 @@ def split(
             raise InputError(f"{job.input}: is already frames; split takes a video file")
         if info.ends_early:
             reporter.warn(f"{job.input}: {info.ends_early}")
+        if start_s is not None or end_s is not None:  # times that select nothing: a usage error (2), as in the model commands
+            from vidgen_cli.runtime.span import resolve_span
+
+            resolve_span(info, start_s, end_s)
         lost = ([f"{info.pixels.bit_depth}-bit depth"] if info.pixels.bit_depth > 8 and settings.image_format != "png" else []) + \
             (["alpha"] if info.pixels.alpha and settings.image_format == "jpg" else [])
         if lost and not scenes:
