@@ -27,8 +27,17 @@ as a clamped border row or column of an old key (a streak; tests/test_stylize_ed
 
 The network's receptive field is large: an object changes the stylization of its surroundings (a
 pale halo). A key made while the object was in view would keep that halo after the object left,
-although the input there never changed. So the output's coarse tone (cells of `tone_cell` pixels)
-is always the current stylization's: the key supplies the brush strokes, the frame its colour field.
+although the input there never changed; and near a moving object the flow bleeds, so the keys'
+coordinates drift there while the colour check still passes. Two defences:
+- Tone: the output's coarse tone (cells of `tone_cell` pixels) is the current stylization's, carried
+  along the motion with a temporal low-pass (`tone_rate`: an exponential moving average, reset where
+  the motion is inconsistent or the input's own coarse tone changed): the key supplies the brush
+  strokes, the frames their colour field, and the network's coarse-tone flicker is averaged out.
+- Busy pixels: each key marks, in the current frame, where moving content passed near it
+  (within `halo_radius` of forward-backward failures: occlusion edges of moving content).
+  When more than `calm_above` of the frame is shown from busy pixels whose motion has gone, the
+  current stylization (made with the motion gone: no halo) becomes a new key and the older keys
+  fade their busy pixels out over `fade_frames`, so the new key shows there.
 """
 
 from __future__ import annotations
@@ -45,7 +54,7 @@ from vidgen_cli.vision.flow import forward_backward_mask, pixel_grid, to_gray
 
 @dataclass
 class CanvasSettings:
-    """Knobs of the flow canvas (defaults tuned on ../shared/data/video-train, see bench/stylize.py)."""
+    """Knobs of the flow canvas (defaults tuned on ../shared/data/video-train with bench/stylize_canvas.py)."""
 
     flow_preset: str = "fast"  # DIS preset, on processing-size frames (medium: smoother flow, fewer disocclusions found: ghosts)
     fb_tolerance: float = 0.01  # forward-backward check: |f + b|^2 < tol * (|f|^2 + |b|^2) + slack
@@ -59,11 +68,11 @@ class CanvasSettings:
     feather: float = 2.0  # pixels: Gaussian sigma of the mask edges (at processing size)
     speck: int = 5  # pixels: invalid specks and valid islands smaller than this are ignored
     tone_cell: int = 16  # pixels: the output's tone at this scale follows the current stylization (0: off)
-    tone_rate: float = 1.0  # per frame, how far the carried tone moves to the current one (1: no memory)
+    tone_rate: float = 0.35  # per frame, how far the carried tone moves to the current one (1: no memory)
     tone_reset: float = 12.0  # grey levels: where the input's coarse tone changed more, the tone is the current one
-    halo_radius: int = 0  # pixels: a key's pixels this near to moving content at its making may hold its halo (0: off)
+    halo_radius: int = 16  # pixels: a key's pixels this near to moving content may hold its halo or drifted coordinates (0: off)
     key_interp: int = cv2.INTER_LANCZOS4  # how a key is resampled (one resampling per output frame)
-    calm_above: float = 0.02  # re-key when this fraction of the frame shows such pixels with the motion gone
+    calm_above: float = 0.05  # re-key when this fraction of the frame shows such pixels with the motion gone
     calm_after: int = 6  # frames: such a re-key waits this long after the last key
 
 
@@ -73,7 +82,8 @@ class _Key:
     def __init__(self, gray: np.ndarray, image: np.ndarray, busy: np.ndarray | None = None) -> None:
         h, w = gray.shape
         self.gray = gray
-        # uint8 0-255, in the key's own frame: near moving content when it was made (its halo may be there)
+        # uint8 0-255, current frame: moving content passed near since the key was made (its halo, or
+        # drifted coordinates, may be there)
         self.busy = np.zeros((h, w), np.uint8) if busy is None else busy
         self.shed = 0  # frames since the key began shedding its busy pixels (0: not shedding)
         self.image = np.clip(image + 0.5, 0, 255).astype(np.uint8)  # uint8: fast Lanczos remaps
@@ -108,8 +118,8 @@ class _Advance:
     uncovered: float  # fraction of the frame no live key covers
     stale: float  # fraction of the frame shown from keys' busy pixels now far from any motion
     busy: np.ndarray | None  # H x W uint8 0-255: near moving content now (None: halo_radius 0)
-    step_maps: tuple  # fixed-point remap maps: where each pixel was one frame ago
-    settled: np.ndarray  # H x W float32: 1 where the motion explains the pixel and its coarse input tone held
+    tone_step: tuple | None  # on the tone grid: where each cell was one frame ago (x, y) and where it
+    # settled (1: the motion explains it and its input tone held); None without tone memory
 
 
 class FlowCanvas:
@@ -132,7 +142,7 @@ class FlowCanvas:
     def reset(self) -> None:
         self._prev_in: np.ndarray | None = None
         self._keys: list[_Key] = []  # oldest first
-        self._tone: np.ndarray | None = None  # H x W x 3 float32: the output's carried coarse tone
+        self._tone: np.ndarray | None = None  # float32 tone grid (cells of tone_cell) x 3: the carried coarse tone
         self._pending: tuple[np.ndarray, np.ndarray, Future[_Advance]] | None = None  # content, its grey, the move
 
     # -- state, for resuming a stream ------------------------------------------------------
@@ -193,7 +203,6 @@ class FlowCanvas:
         source_inside = _within(map_x, map_y, w, h).astype(np.uint8)
         ok &= source_inside
         ok_f = ok.astype(np.float32)
-        lost = np.zeros((h, w), np.uint8)  # where a key stopped matching this frame: moving content
         step_maps = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)  # fixed point: ~2x faster remaps
         radius = max(1, round(s.feather))
         shrink = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
@@ -213,7 +222,6 @@ class FlowCanvas:
             still_matches = (_mismatch(gray, _pull(key.gray, key_maps), s) < s.colour_tolerance).astype(np.float32)
             moved = (_pull(key.valid, step_maps) > 0.5).astype(np.float32)
             key.valid = moved * ok_f * inside * still_matches
-            lost |= ((moved > 0) & (still_matches == 0)).view(np.uint8)
             key.age += 1
             # specks closed, islands opened, then feathered inside the valid area: soft edges that
             # never reach into an invalid region, and no speckled half-weights that average strokes;
@@ -221,23 +229,32 @@ class FlowCanvas:
             clean = cv2.morphologyEx(cv2.morphologyEx(key.valid, cv2.MORPH_CLOSE, speck), cv2.MORPH_OPEN, speck)
             clean *= inside * ok_f
             soft = cv2.GaussianBlur(cv2.erode(clean, shrink), (0, 0), s.feather)
-            busy_here = None
-            if s.halo_radius > 0 and key.busy.any():
-                busy_here = _pull(key.busy, key_maps).astype(np.float32) / 255
-                if key.shed:  # its busy pixels fade out: the newer key made with the motion gone shows there
-                    key.shed += 1
-                    soft *= 1.0 - busy_here * min(1.0, key.shed / max(1, s.fade_frames))
-            weights.append((soft, key_maps, busy_here))
-        busy = _near(((1 - consistent) | lost) & source_inside, s.halo_radius) if s.halo_radius > 0 else None
-        settled = ok_f
-        if s.tone_rate < 1.0 and s.tone_cell > 1:  # where the coarse input tone changed, no tone memory
-            tone_in = _coarse(gray.astype(np.float32), s.tone_cell)
-            held = np.abs(tone_in - _pull(_coarse(prev_gray.astype(np.float32), s.tone_cell), step_maps)) < s.tone_reset
-            settled = cv2.GaussianBlur(ok_f * held, (0, 0), s.tone_cell / 2)
-        return self._compose(weights, (h, w), step_maps, settled, busy)
+            weights.append((soft, key_maps, None))
+        busy = _near((1 - consistent) & source_inside, s.halo_radius) if s.halo_radius > 0 else None
+        for i, key in enumerate(self._keys if busy is not None else []):
+            key.busy = np.maximum(_pull(key.busy, step_maps), busy)
+            busy_here = key.busy.astype(np.float32) / 255
+            soft = weights[i][0]
+            if key.shed:  # its busy pixels fade out: the newer key made with the motion gone shows there
+                key.shed += 1
+                soft = soft * (1.0 - busy_here * min(1.0, key.shed / max(1, s.fade_frames)))
+                if key.shed > s.fade_frames:  # shed: those pixels are invalid now, and the key takes new ones
+                    key.valid *= (busy_here < 0.5)
+                    key.busy[:], key.shed = 0, 0
+            weights[i] = (soft, weights[i][1], busy_here)
+        tone_step = None
+        if s.tone_rate < 1.0 and s.tone_cell > 1:  # the motion on the tone grid; where the input tone changed, no memory
+            size = _cells(w, h, s.tone_cell)
+            cx = (cv2.resize(map_x, size, interpolation=cv2.INTER_AREA) + 0.5) * (size[0] / w) - 0.5
+            cy = (cv2.resize(map_y, size, interpolation=cv2.INTER_AREA) + 0.5) * (size[1] / h) - 0.5
+            tone_in = cv2.resize(gray.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+            tone_prev = cv2.resize(prev_gray.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+            held = np.abs(tone_in - cv2.remap(tone_prev, cx, cy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)) < s.tone_reset
+            tone_step = (cx, cy, cv2.resize(ok_f, size, interpolation=cv2.INTER_AREA) * held)
+        return self._compose(weights, (h, w), busy, tone_step)
 
-    def _compose(self, weights: list[tuple], size: tuple[int, int], step_maps: tuple,
-                 settled: np.ndarray, busy: np.ndarray | None) -> _Advance:
+    def _compose(self, weights: list[tuple], size: tuple[int, int], busy: np.ndarray | None,
+                 tone_step: tuple | None) -> _Advance:
         """Retire keys, then show each pixel from the oldest key valid there (see step)."""
         alive = self._retire()
         h, w = size
@@ -258,7 +275,7 @@ class FlowCanvas:
                 stale += float((claim * busy_here * (1.0 - busy.astype(np.float32) / 255)).mean())
             if not key.retired:
                 live_rest *= 1.0 - weight
-        return _Advance(shown, rest[..., None], float((live_rest > 0.5).mean()), stale, busy, step_maps, settled)
+        return _Advance(shown, rest[..., None], float((live_rest > 0.5).mean()), stale, busy, tone_step)
 
     # -- the output ------------------------------------------------------------------------
 
@@ -278,7 +295,10 @@ class FlowCanvas:
         moved = pending[2].result() if prepared else self._advance(gray, self._prev_in)
         out = moved.shown + moved.rest * stylized
         if self.settings.tone_cell > 1:
-            out += self._tone_of(stylized, moved) - _coarse(out, self.settings.tone_cell)
+            h, w = gray.shape
+            size = _cells(w, h, self.settings.tone_cell)
+            tone = self._tone_of(cv2.resize(stylized, size, interpolation=cv2.INTER_AREA), moved.tone_step)
+            out += cv2.resize(tone - cv2.resize(out, size, interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_LINEAR)
         np.clip(out, 0, 255, out=out)
         self._prev_in = gray
         self.uncovered, self.last_rest = moved.uncovered, moved.rest
@@ -291,16 +311,17 @@ class FlowCanvas:
             self._new_key(gray, stylized, moved.busy)
         return out
 
-    def _tone_of(self, stylized: np.ndarray, moved: _Advance) -> np.ndarray:
-        """The output's coarse tone: the current stylization's, or with `tone_rate` < 1 an exponential
-        moving average of it carried along the motion (reset where the motion or the input tone changed)."""
+    def _tone_of(self, current: np.ndarray, tone_step: tuple | None) -> np.ndarray:
+        """The output's coarse tone on the tone grid: the current stylization's (`current`), or with
+        `tone_rate` < 1 an exponential moving average of it carried along the motion (reset where
+        the motion or the input tone changed)."""
         s = self.settings
-        current = _coarse(stylized, s.tone_cell)
-        if s.tone_rate >= 1.0 or self._tone is None or self._tone.shape != current.shape:
+        if tone_step is None or self._tone is None or self._tone.shape != current.shape:
             self._tone = current if s.tone_rate < 1.0 else None
             return current
-        carried = _pull(self._tone, moved.step_maps)
-        rate = (s.tone_rate + (1.0 - s.tone_rate) * (1.0 - moved.settled))[..., None]
+        cx, cy, settled = tone_step
+        carried = cv2.remap(self._tone, cx, cy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        rate = (s.tone_rate + (1.0 - s.tone_rate) * (1.0 - settled))[..., None]
         self._tone = carried + rate * (current - carried)
         return self._tone
 
@@ -346,10 +367,15 @@ def _mismatch(gray: np.ndarray, carried: np.ndarray, s: CanvasSettings) -> np.nd
     return cv2.blur(np.abs(diff - smooth), (5, 5))
 
 
+def _cells(w: int, h: int, cell: int) -> tuple[int, int]:
+    """(width, height) of the grid of `cell`-pixel cells over a w x h frame."""
+    return max(1, round(w / cell)), max(1, round(h / cell))
+
+
 def _coarse(image: np.ndarray, cell: int) -> np.ndarray:
     """`image` low-passed at `cell` pixels: cell means, upsampled smoothly (same size, float32)."""
     h, w = image.shape[:2]
-    small = cv2.resize(image, (max(1, round(w / cell)), max(1, round(h / cell))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(image, _cells(w, h, cell), interpolation=cv2.INTER_AREA)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
