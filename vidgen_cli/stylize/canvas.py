@@ -72,7 +72,7 @@ class CanvasSettings:
     tone_reset: float = 12.0  # grey levels: where the input's coarse tone changed more, the tone is the current one
     halo_radius: int = 16  # pixels: a key's pixels this near to moving content may hold its halo or drifted coordinates (0: off)
     key_interp: int = cv2.INTER_LANCZOS4  # how a key is resampled (one resampling per output frame)
-    calm_above: float = 0.05  # re-key when this fraction of the frame shows such pixels with the motion gone
+    calm_above: float = 0.1  # re-key when this fraction of the frame shows such pixels with the motion gone
     calm_after: int = 6  # frames: such a re-key waits this long after the last key
 
 
