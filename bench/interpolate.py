@@ -10,8 +10,9 @@ the naive DIS warp (DIS medium on grey frames both ways; each frame backward-war
 other direction's flow; the two averaged). Sizes: `native` (the sets' own resolution) and `480`
 (long side scaled down to 480 with area averaging when larger). Sets: UCF101 and Middlebury
 (evaluation only), and `heldout`: triplets from the last 20% of every ../shared/data/video-train
-clip (native size up to 1280 px), the only set the `flow` model's choices were made on.
-`--ablation` scores `flow` variants (one choice switched back each) on `heldout`.
+clip (native size up to 1280 px), the only set the `flow` model's choices were made on, and
+`heldout-wide`: the same clips with every other frame dropped (frames s, s+4 -> s+2: twice the
+motion, more occlusion). `--ablation` scores `flow` variants (one choice switched each) on both.
 Speed: output fps doubling the rate of a 720p clip, the default model vs minterpolate in the same
 run and thread budget, as a ratio (> 1: vidgen faster); both include decoding.
 """
@@ -60,8 +61,8 @@ def fit(image: np.ndarray, side: int | None) -> np.ndarray:
 
 def triplets(name: str, side: int | None, every: int = 1) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     """(id, first, ground-truth middle, last) of a set."""
-    if name == "heldout":
-        return heldout_triplets(side, every)
+    if name in ("heldout", "heldout-wide"):
+        return heldout_triplets(side, every, stride=2 if name == "heldout-wide" else 1)
     base = DATA / "interp" / name
     files = ("frame_00.png", "frame_01_gt.png", "frame_02.png") if name == "ucf101" else ("frame10.png", "frame10i11.png", "frame11.png")
     out = []
@@ -71,8 +72,9 @@ def triplets(name: str, side: int | None, every: int = 1) -> list[tuple[str, np.
     return out
 
 
-def heldout_triplets(side: int | None, every: int = 1, per_clip: int = 2) -> list:
-    """Triplets from the held-out last 20% of the training clips (skipping held frames and cuts)."""
+def heldout_triplets(side: int | None, every: int = 1, per_clip: int = 2, stride: int = 1) -> list:
+    """Triplets from the held-out last 20% of the training clips (skipping held frames and cuts),
+    `stride` frames apart (the middle one is the ground truth)."""
     out = []
     for path in sorted((DATA / "video-train").iterdir())[::every]:
         capture, frames = cv2.VideoCapture(str(path)), []
@@ -82,10 +84,10 @@ def heldout_triplets(side: int | None, every: int = 1, per_clip: int = 2) -> lis
                 break
             frames.append(bgr)
         capture.release()
-        if len(frames) < 20:
+        if len(frames) < 20 * stride:
             continue
-        for start in np.linspace(int(len(frames) * 0.8), len(frames) - 3, per_clip).astype(int):
-            trio = [fit(fit(cv2.cvtColor(frames[start + d], cv2.COLOR_BGR2RGB), 1280), side) for d in range(3)]
+        for start in np.linspace(int(len(frames) * 0.8), len(frames) - 1 - 2 * stride, per_clip).astype(int):
+            trio = [fit(fit(cv2.cvtColor(frames[start + d * stride], cv2.COLOR_BGR2RGB), 1280), side) for d in range(3)]
             moved = np.abs(trio[0].astype(np.int16) - trio[2]).mean()
             if 1.0 < moved < 40:  # no motion to score, or a shot cut
                 out.append((f"{path.stem}@{start}", *trio))
@@ -178,8 +180,8 @@ def quality(name: str, side: int | None, models: list[str], threads: int, every:
     return {"sequences": len(data), "sizes": sizes, "methods": results}
 
 
-def ablation(threads: int, every: int) -> dict:
-    """`flow` variants on the held-out triplets, in process (each switches one choice back)."""
+def ablation(threads: int, every: int, dataset: str = "heldout") -> dict:
+    """`flow` variants on held-out triplets, in process (each switches one choice)."""
     from vidgen_cli.interpolate.engine import FlowEngine
     from vidgen_cli.vision.interpolation import FLOW_MODEL_SETTINGS, FlowSettings
     from vidgen_cli.vision.metrics import psnr
@@ -193,8 +195,10 @@ def ablation(threads: int, every: int) -> dict:
                 "per-pixel hypothesis selection": {**chosen, "hypotheses": True},
                 "DIS to pyramid level 0": {**chosen, "finest_scale": 0},
                 "no DIS pre-pass": {**chosen, "prepass": None},
-                "no enlarging small frames for flow": {**chosen, "min_flow_side": None}}
-    data = triplets("heldout", None, every)
+                "no enlarging small frames for flow": {**chosen, "min_flow_side": None},
+                "softmax splat, Z = brightness constancy, beta 1": {**chosen, "splat_beta": 1.0},
+                "coverage (occlusion) blend": {**chosen, "coverage_blend": True}}
+    data = triplets(dataset, None, every)
     dis = DISFlow("medium")
     out = {"sequences": len(data), "naive_warp": round(float(np.mean([psnr(naive_warp(a, b, dis), m) for _, a, m, b in data])), 3)}
     for label, settings in variants.items():
@@ -202,7 +206,7 @@ def ablation(threads: int, every: int) -> dict:
         started = time.perf_counter()
         scores = [psnr(engine.at(engine.prepare(a, b), 0.5), m) for _, a, m, b in data]
         out[label] = {"psnr": round(float(np.mean(scores)), 3), "seconds": round(time.perf_counter() - started, 1)}
-        print("ablation", label, out[label], file=sys.stderr, flush=True)
+        print("ablation", dataset, label, out[label], file=sys.stderr, flush=True)
     return out
 
 
@@ -283,6 +287,7 @@ def main() -> None:
             report[dataset][size] = quality(dataset, side, models, args.threads, args.every)
     if args.ablation:
         report["ablation_heldout"] = ablation(args.threads, args.every)
+        report["ablation_heldout_wide"] = ablation(args.threads, args.every, "heldout-wide")
     if not args.no_speed:
         # Reference before and after ours: a shared machine's load drifts, this brackets it.
         before = minterpolate_speed(args.speed_clip, args.speed_frames, args.threads)

@@ -4,7 +4,8 @@ and peak memory of a streaming pipeline for a clip and a 10x longer one.
     python bench/io.py --out io.json [--clip ../shared/data/video/bbb_720p_30s.webm] [--repeat 2]
 
 Ratios are vidgen time / ffmpeg time (best of --repeat, runs interleaved). Memory is the peak
-resident size of the vidgen process (ffmpeg children excluded: they stream at a fixed size).
+resident size of the vidgen process itself (its VmHWM, written at exit as bench/predict.py does;
+ffmpeg children excluded: they stream at a fixed size).
 """
 
 from __future__ import annotations
@@ -31,16 +32,28 @@ from vidgen_cli.io.probe import probe  # noqa: E402
 VIDGEN = [sys.executable, "-m", "vidgen_cli"]
 
 
-def timed(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one process (not its children)."""
+# Prepended to a Python process's code: at exit it writes its own peak resident memory (VmHWM, KiB)
+# to $VIDGEN_BENCH_HWM. The child's rusage (ru_maxrss) is no measure: Linux carries the parent's
+# peak over fork and exec, so it reported this script's memory whenever that was larger.
+HWM = """import atexit, os
+def _hwm():
+    with open('/proc/self/status') as f, open(os.environ['VIDGEN_BENCH_HWM'], 'w') as out:
+        out.write(next(line.split()[1] for line in f if line.startswith('VmHWM')))
+atexit.register(_hwm)
+"""
+LAUNCH = HWM + "import runpy, sys\nsys.argv = ['vidgen', *sys.argv[1:]]\nrunpy.run_module('vidgen_cli', run_name='__main__')\n"
+
+
+def timed(command: list[str], hwm: Path | None = None) -> tuple[float, int | None]:
+    """Wall seconds of one process and, with `hwm` (a Python process started with HWM), its own
+    peak resident memory in KiB (VmHWM); None without."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), **({"VIDGEN_BENCH_HWM": str(hwm)} if hwm else {})}
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO)
     elapsed = time.perf_counter() - started
-    stderr = process.stderr.read().decode() if process.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"command failed: {' '.join(command)}\n{stderr}")
-    return elapsed, usage.ru_maxrss
+    if process.returncode != 0:
+        raise SystemExit(f"command failed: {' '.join(command)}\n{process.stderr.decode()}")
+    return elapsed, int(hwm.read_text()) if hwm else None
 
 
 def fresh(path: Path) -> Path:
@@ -100,7 +113,7 @@ def longer_clip(source: Path, times: int, target: Path) -> Path:
 
 
 def memory(work: Path, clip: Path, command: str) -> dict:
-    """Peak RSS of a streaming vidgen command over a clip and over the clip repeated 10 times."""
+    """Peak resident memory (VmHWM) of a streaming vidgen command over a clip and over the clip repeated 10 times."""
     long_clip = longer_clip(clip, 10, work / f"long{clip.suffix}")
     peaks = {}
     for label, source in (("1x", clip), ("10x", long_clip)):
@@ -108,10 +121,12 @@ def memory(work: Path, clip: Path, command: str) -> dict:
             code = ("import sys; from fractions import Fraction; from vidgen_cli.io.decode import open_input; "
                     "from vidgen_cli.io.encode import VideoWriter, EncodeOptions; from vidgen_cli.runtime.threads import run_pipeline; "
                     "r = open_input(sys.argv[1]); run_pipeline(r, VideoWriter(sys.argv[2], r.info.fps, EncodeOptions(preset='ultrafast')))")
-            cmd = [sys.executable, "-c", code, str(source), str(fresh(work / f"mem_{label}.mp4"))]
+            cmd = [sys.executable, "-c", HWM + code, str(source), str(fresh(work / f"mem_{label}.mp4"))]
         else:
-            cmd = [*VIDGEN, *command.split(), str(source), "-o", str(fresh(work / f"mem_{label}.mp4")), "-q", "--preset", "ultrafast"]
-        seconds, peak = timed(cmd)
+            cmd = [sys.executable, "-c", LAUNCH, *command.split(), str(source), "-o", str(fresh(work / f"mem_{label}.mp4")), "-q",
+                   "--preset", "ultrafast"]
+        seconds, peak = timed(cmd, work / f"mem_{label}.hwm")
+        assert peak is not None
         peaks[label] = {"frames": probe(source).frame_count, "seconds": round(seconds, 2), "peak_rss_mib": round(peak / 1024, 1)}
     peaks["ratio_10x_to_1x"] = round(peaks["10x"]["peak_rss_mib"] / peaks["1x"]["peak_rss_mib"], 3)
     peaks["command"] = command

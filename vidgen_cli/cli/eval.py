@@ -50,8 +50,8 @@ def evaluate(
         names = {"video": inputs[-1]} if flicker else {"reference": inputs[0], "test": inputs[1]}
         reporter.emit({**names, "error": str(exc), "exit_code": code})
         raise typer.Exit(code) from None
-    if json_out:
-        typer.echo(json.dumps(record))
+    if json_out:  # one object: the means (psnr, ssim, vmaf; or warping_error), marked as the summary like other commands' last line
+        typer.echo(json.dumps({**record, "summary": True}))
         return
     for row in record.get("per_frame", []):
         typer.echo("  ".join(f"{k} {v}" for k, v in row.items()))

@@ -34,17 +34,19 @@ def _no_stdin(inputs: list[str], command: str) -> None:
         raise UsageError(f"motion {command} reads the video twice (analysis, then rendering); pass a file or frames folder, not -")
 
 
-def _analyse(reporter: Reporter, source: str, info: Any, label: str) -> Any:
-    """Capture the camera path of one input with a progress bar."""
+def _analyse(reporter: Reporter, source: str, info: Any, label: str, span: Any = None) -> Any:
+    """Capture the camera path of one input (its `span`, from --start/--end, when given) with a progress bar."""
     from vidgen_cli.motion.capture import capture as capture_path
+    from vidgen_cli.runtime.span import WHOLE
 
-    with reporter.progress(f"{label} {Path(source).name}", info.frame_count or None) as update:
-        return capture_path(source, info, on_frame=update)
+    span = span or WHOLE
+    with reporter.progress(f"{label} {Path(source).name}", (info.frame_count if span.whole else span.count) or None) as update:
+        return capture_path(source, info, on_frame=update, span=span)
 
 
 @motion_app.command("capture")
 @handle_errors
-@opt.with_common_options("output")
+@opt.with_common_options("output", "span")
 def capture(
     inputs: Videos,
     common: opt.Common,
@@ -53,9 +55,13 @@ def capture(
     """Measure the camera's motion: a homography per frame (frame 0 -> frame k) in a JSON motion file."""
     from vidgen_cli.io.outputs import check_output
     from vidgen_cli.io.probe import probe
+    from vidgen_cli.runtime.span import resolve_span
 
     if common.json_out and common.output == "-":
         raise UsageError("--json prints to stdout, which -o - already uses for the motion file")
+    start, end = common.span_times()
+    if "-" in inputs and (start is not None or end is not None):
+        raise UsageError("--start/--end need a file input, not a stream from stdin")
     reporter = Reporter(common.quiet, common.json_out)
     several = expand_inputs(inputs)[1]
 
@@ -66,13 +72,19 @@ def capture(
             flows = Path(dense) / (Path(job.input).stem if several else "")
             check_output(flows, [job.input], common.overwrite)
         info = probe(job.input) if job.input != "-" else None  # stdin is probed by reading it
+        if info is not None and info.ends_early:
+            reporter.warn(f"{job.input}: {info.ends_early}")
         from vidgen_cli.motion.capture import capture as capture_path
 
-        with reporter.progress(f"capture {Path(job.input).name}", info.frame_count if info else None) as update:
-            motion = capture_path(job.input, info, on_frame=update, dense=flows)
+        span = resolve_span(info, start, end) if info is not None else None
+        total = (info.frame_count if span is None or span.whole else span.count) if info else None
+        with reporter.progress(f"capture {Path(job.input).name}", total) as update:
+            motion = capture_path(job.input, info, on_frame=update, dense=flows, **({"span": span} if span is not None else {}))
         motion.save(job.output)
-        reporter.note(f"{job.input} -> {job.output}: camera path of {len(motion)} frames")
-        return {"frames": len(motion), "size": list(motion.size), "fps": str(motion.fps), "duration": round(float(motion.times[-1] + 1 / motion.fps), 6)}
+        part = f" (input frames {span.first}-{span.first + len(motion) - 1})" if span is not None and not span.whole else ""
+        reporter.note(f"{job.input}{part} -> {job.output}: camera path of {len(motion)} frames")
+        record = {"frames": len(motion), "size": list(motion.size), "fps": str(motion.fps), "duration": round(float(motion.times[-1] + 1 / motion.fps), 6)}
+        return {**record, "span": span.to_json()} if span is not None and not span.whole else record
 
     raise typer.Exit(run_jobs(inputs, common.output, reporter, work, lambda _: ".json", common.skip_existing, common.fail_fast,
                               shard=common.shard))
@@ -92,7 +104,7 @@ def _load_motion(source: str, reporter: Reporter) -> Any:
 
 @motion_app.command("replay")
 @handle_errors
-@opt.with_common_options("output", "encode", "resume")
+@opt.with_common_options("output", "encode", "resume", "span")
 def replay(
     inputs: Targets,
     common: opt.Common,
@@ -131,7 +143,7 @@ def replay(
 
 @motion_app.command("stabilize")
 @handle_errors
-@opt.with_common_options("output", "encode", "resume")
+@opt.with_common_options("output", "encode", "resume", "span")
 def stabilize(
     inputs: Videos,
     common: opt.Common,
@@ -149,8 +161,8 @@ def stabilize(
         raise UsageError(f"--crop {crop}: use auto or none")
     reporter = Reporter(common.quiet, common.json_out)
 
-    def plan(info) -> Plan:
-        path = _analyse(reporter, info.path, info, "analyse")
+    def plan(info, source_info, span) -> Plan:  # the analysis reads the same frames the run renders
+        path = _analyse(reporter, info.path, source_info, "analyse", span)
         fps = info.fps or Fraction(25)
         chosen = plan_stabilization(path.H, path.size, fps, smoothing, crop)
         if chosen.uncovered:
@@ -158,12 +170,12 @@ def stabilize(
                           f"{chosen.zoom.max():.2f}x; black borders remain there (try a smaller --smoothing)")
         return Plan(WarpStream(chosen.warps), fps, len(path), {"smoothing": smoothing, "crop": crop})
 
-    run_model_command("stabilize", inputs, common, plan, models=False)
+    run_model_command("stabilize", inputs, common, plan, models=False, with_span=True)
 
 
 @motion_app.command("propagate")
 @handle_errors
-@opt.with_common_options("output", "encode", "resume")
+@opt.with_common_options("output", "encode", "resume", "span")
 def propagate(
     inputs: OneVideo,
     common: opt.Common,
@@ -185,18 +197,25 @@ def propagate(
     stores: list[Any] = []
     options = {"keys": [hashlib.sha256(image.tobytes()).hexdigest()[:16] for image in images], "key_frames": indices}
 
-    def plan(info) -> Plan:
-        keys = check_keys([Key(i, image) for i, image in zip(indices, images)], info, key)
+    def plan(info, source_info, span) -> Plan:
+        from vidgen_cli.runtime.span import span_reader
+
+        last = span.first + (span.count if span.count is not None else source_info.frame_count) - 1
+        outside = [i for i in indices if not span.whole and not span.first <= i <= last]
+        if outside:  # key frames count from the video's first frame, whatever --start says
+            raise UsageError(f"--key-frame {outside[0]} is outside --start/--end (input frames {span.first}-{last})")
+        keys = check_keys([Key(i - span.first, image) for i, image in zip(indices, images)], info, key)
         store = None
         if needs_store(keys):
             folder = Path(common.output).resolve().parent if common.output != "-" else None
+            frames = None if span.whole else span_reader(source_info, span)
             with reporter.progress(f"prepass {Path(info.path).name}", keys[-1].index + 1) as update:
-                store = BackwardStore(info.path, info, keys, None, folder, on_frame=update)
+                store = BackwardStore(info.path, info, keys, None, folder, on_frame=update, frames=frames)
             stores.append(store)
         return Plan(PropagateStream(keys, store), info.fps or Fraction(25), info.frame_count or None, options)
 
     try:
-        run_model_command("propagate", inputs, common, plan, models=False)
+        run_model_command("propagate", inputs, common, plan, models=False, with_span=True)
     finally:
         for store in stores:
             store.close()

@@ -35,6 +35,7 @@ Output = output_option()
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr (errors still print).")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object per input and a summary object on stdout.")]
+ProbeJson = Annotated[bool, typer.Option("--json", help="Accepted as by every command; probe always prints one JSON object per input.")]
 SkipExisting = Annotated[bool, typer.Option("--skip-existing", help="With several inputs, skip those whose output exists.")]
 FailFast = Annotated[bool, typer.Option("--fail-fast", help="With several inputs, stop at the first failure.")]
 Shard = Annotated[Optional[str], typer.Option("--shard", metavar="K/N",
@@ -42,7 +43,7 @@ Shard = Annotated[Optional[str], typer.Option("--shard", metavar="K/N",
 Codec = Annotated[Optional[str], typer.Option("--codec", metavar="NAME", help="Video encoder: libx264 (default), libx265, libvpx-vp9 (default for .webm), ffv1 (lossless), ...", rich_help_panel="Encoding")]
 Crf = Annotated[int, typer.Option("--crf", metavar="N", help="Constant rate factor: lower is better quality and bigger files.", rich_help_panel="Encoding")]
 Preset = Annotated[str, typer.Option("--preset", metavar="NAME", help="Encoder speed preset (x264/x265): ultrafast ... veryslow.", rich_help_panel="Encoding")]
-PixFmt = Annotated[Optional[str], typer.Option("--pix-fmt", metavar="FORMAT", help="Pixel format (default yuv420p; yuv444p for odd sizes).", rich_help_panel="Encoding")]
+PixFmt = Annotated[Optional[str], typer.Option("--pix-fmt", metavar="FORMAT", help="Pixel format (default: the source's chroma and depth where the codec takes them, else yuv420p; yuv444p for odd sizes; yuv420p plays everywhere).", rich_help_panel="Encoding")]
 NoAudio = Annotated[bool, typer.Option("--no-audio", help="Drop the audio instead of carrying it through.")]
 StreamFormat = Annotated[str, typer.Option("--format", metavar="FORMAT", help="Container when writing to stdout (-o -): nut, y4m, matroska, mpegts.", rich_help_panel="Encoding")]
 Deinterlace = Annotated[str, typer.Option("--deinterlace", metavar="MODE", help="auto: deinterlace input flagged interlaced (bwdif) before model work; off: process fields as they are.", rich_help_panel="Decoding")]

@@ -12,7 +12,7 @@ from vidgen_cli.cli.errors import exit_code_for, handle_errors
 
 
 @handle_errors
-def probe(inputs: opt.ProbeInputs) -> None:
+def probe(inputs: opt.ProbeInputs, json_out: opt.ProbeJson = False) -> None:
     """Describe videos, audio files, frame folders or images: one JSON object per input on stdout
     (among several inputs, one that cannot be read gets its path, error and exit code, and the
     next input goes on)."""

@@ -61,6 +61,8 @@ def split(
         info = probe(job.input)
         if info.kind != "video":
             raise InputError(f"{job.input}: is already frames; split takes a video file")
+        if info.ends_early:
+            reporter.warn(f"{job.input}: {info.ends_early}")
         lost = ([f"{info.pixels.bit_depth}-bit depth"] if info.pixels.bit_depth > 8 and settings.image_format != "png" else []) + \
             (["alpha"] if info.pixels.alpha and settings.image_format == "jpg" else [])
         if lost and not scenes:

@@ -52,6 +52,11 @@ def command(
     out = Path(out).with_suffix(".pt")
     with Console(stderr=True).status("preparing training data"):
         task = DigitsTask() if synthetic else VideoRefineTask(list(data), crop=crop, pool=pool)
+    if pool and not synthetic:  # minutes on a CPU: a progress line, not a silent first step
+        from vidgen_cli.cli.report import Reporter
+
+        with Reporter().progress("build example pool", pool, unit="examples") as update:
+            task.build_pool(update)
     settings = TrainSettings(out=out, steps=steps, batch_size=batch_size, lr=lr, checkpoint_every=checkpoint_every,
                              validate_every=validate_every, seed=seed, resume=resume, command=recorded_command("predict"))
     run_training("predict", task, settings, placement, _summary)

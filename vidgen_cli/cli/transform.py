@@ -42,13 +42,15 @@ def suffix_for(source: str) -> str:
     return path.suffix if path.is_file() else ""
 
 
-def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[[VideoInfo], Plan],
-                      photos: bool = False, last_frame: int | None = None, models: bool = True) -> None:
+def run_model_command(label: str, inputs: list[str], common: Common, plan: Callable[..., Plan],
+                      photos: bool = False, last_frame: int | None = None, models: bool = True, with_span: bool = False) -> None:
     """Run `plan` for every input; raises typer.Exit with the batch's exit code.
 
     `plan` sees each input as trimmed by --start/--end (and `last_frame`, predict's --at); with
-    `photos`, a folder of images of different sizes is a batch of single images. `models=False`
-    (OpenCV-only commands such as `motion`): no placement line or record, torch not imported."""
+    `with_span`, also the untrimmed info and the Span (a command that reads the frames itself
+    first, as motion stabilize's analysis). With `photos`, a folder of images of different sizes
+    is a batch of single images. `models=False` (OpenCV-only commands such as `motion`): no
+    placement line or record, torch not imported."""
     from vidgen_cli.runtime.job import OutputSettings, describe, output_kind, run_job
     from vidgen_cli.runtime.span import resolve_span, trim_info
 
@@ -65,7 +67,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
         check_output(job.output, [job.input], common.overwrite)
         reader, info = describe(job.input)
         span = resolve_span(info, start, end, last_frame)
-        chosen = plan(trim_info(info, span))
+        chosen = plan(trim_info(info, span), info, span) if with_span else plan(trim_info(info, span))
         with reporter.progress(f"{label} {Path(job.input).name}", chosen.expected_frames) as update:
             def on_frame(done: int) -> None:
                 if not announced and where is not None:

@@ -17,8 +17,8 @@ from pathlib import Path
 from vidgen_cli.errors import DecodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import FFmpegReader, decode_options
-from vidgen_cli.io.encode import EncodeOptions, WarnFn, video_codec_args
-from vidgen_cli.io.formats import WRITABLE_SUFFIXES, clip_suffix, frame_format
+from vidgen_cli.io.encode import EncodeOptions, WarnFn, source_stream_args, video_codec_args
+from vidgen_cli.io.formats import CONTAINERS, WRITABLE_SUFFIXES, clip_suffix, frame_format
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
@@ -156,7 +156,9 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
                  progress: ProgressFn | None = None, warn: WarnFn | None = None, deinterlace: bool = True,
                  start: float | None = None, end: float | None = None) -> SplitResult:
     """Cut the video (its part from `start` to `end` seconds, when given) at shot boundaries into
-    OUTPUT/<stem>-shot001.<ext>, ... (re-encoded so every clip starts on a key frame).
+    OUTPUT/<stem>-shot001.<ext>, ... (re-encoded so every clip starts on a key frame). Each clip
+    keeps the source's audio (copied where the container holds its codec), subtitles, metadata and
+    dispositions, as the model commands' outputs do.
 
     The clips keep the source's container when vidgen writes it with H.264 and AAC, else MP4 (io/formats.py);
     interlaced input is deinterlaced (bwdif) unless `deinterlace` is False."""
@@ -179,7 +181,8 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         if cuts:
             segment += ["-segment_times", times, "-force_key_frames", times]
         filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
-        result = ffmpeg.run([*span, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", "-map", "0:a?", *filters, *encode_args, "-c:a", "aac",
+        streams = source_stream_args(info, CONTAINERS[muxer], str(output), warn or (lambda message: None))
+        result = ffmpeg.run([*span, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", *streams, *filters, *encode_args,
                              *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
         if result.returncode != 0:
             raise DecodeError(f"{info.path}: ffmpeg failed while cutting shots ({ffmpeg.last_error_line(result.stderr)})")

@@ -115,16 +115,28 @@ def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False) -
         how = "by position (no timestamps: a folder without manifest.json or an image)"
     matching = Matching(pairs, how, reference.frame_count - len(pairs), test.frame_count - len(pairs))
     if (matching.unmatched_reference or matching.unmatched_test) and not partial:
-        starts = ""
-        if ref_t is not None and test_t is not None and len(ref_t) and len(test_t):
-            starts = f" (the reference starts at {ref_t[0]:.3f} s, the test at {test_t[0]:.3f} s)"
-        raise InputError(
-            f"lengths differ: the reference has {_describe(reference)}, the test {_describe(test)}{starts}; matched {how}, "
-            f"{matching.unmatched_reference} reference and {matching.unmatched_test} test frames have no partner; "
-            "compare inputs of the same length and frame rate, or pass --partial to score only the matched frames")
+        raise InputError(f"{_mismatch(reference, test, ref_t, test_t)}; matched {how}, {matching.unmatched_reference} reference "
+                         f"and {matching.unmatched_test} test frames have no partner; compare inputs of the same length and "
+                         "frame rate, or pass --partial to score only the matched frames")
     if not pairs:
         raise InputError(f"no frame of the test input matches a frame of the reference ({how})")
     return matching
+
+
+def _mismatch(reference: VideoInfo, test: VideoInfo, ref_t: np.ndarray | None, test_t: np.ndarray | None) -> str:
+    """Why frames went unmatched: a start-time offset (the same length, shifted), lengths that
+    differ, or both."""
+    lengths = f"the reference has {_describe(reference)}, the test {_describe(test)}"
+    if ref_t is None or test_t is None or not len(ref_t) or not len(test_t):
+        return f"lengths differ: {lengths}"
+    step = float(np.median(np.diff(ref_t))) if len(ref_t) > 1 else 0.0
+    offset = float(test_t[0] - ref_t[0])
+    if abs(offset) <= 0.5 * step:
+        return f"lengths differ: {lengths} (the reference starts at {ref_t[0]:.3f} s, the test at {test_t[0]:.3f} s)"
+    shifted = f"the test starts {abs(offset):.3f} s {'after' if offset > 0 else 'before'} the reference (start-time offset)"
+    if reference.frame_count == test.frame_count:
+        return f"timelines offset: {shifted}; both have {reference.frame_count} frames"
+    return f"timelines offset and lengths differ: {shifted}; {lengths}"
 
 
 def match_indices(reference: VideoInfo, test: VideoInfo, partial: bool = False) -> list[tuple[int, int]]:

@@ -17,6 +17,7 @@ from vidgen_cli.vision.interpolation import (
     FlowEstimator,
     FlowSettings,
     PairFlows,
+    coverage_mask,
     intermediate,
     occlusion_mask,
     resize_flow,
@@ -110,6 +111,8 @@ class FlowEngine:
             ft0, ft1 = linear_hypotheses(flows.f01, flows.f10, t)[0]
         if s.visibility_blend and inter is not None:
             return ft0, ft1, occlusion_mask(inter.v0, inter.v1, t)
+        if s.coverage_blend:
+            return ft0, ft1, coverage_mask(flows, t)
         return ft0, ft1, 1.0 - t
 
     def at(self, state: PairState, t: float) -> np.ndarray:

@@ -21,7 +21,7 @@ from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, output_pix_fmt, raw_format_of
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, format_loss, output_pix_fmt, raw_format_of
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _ALPHA_CODEC = {"mov": "prores_ks", "webm": "libvpx-vp9"}  # where the default codec drops alpha but the container holds it
@@ -33,7 +33,7 @@ class EncodeOptions:
     codec: str | None = None  # None: libx264, or what the container needs (webm: VP9)
     crf: int | None = 18
     preset: str | None = "medium"
-    pix_fmt: str | None = None  # None: yuv420p for delivery codecs (yuv444p when the size is odd)
+    pix_fmt: str | None = None  # None: the source's chroma and depth where the codec takes them, else yuv420p (yuv444p when the size is odd)
     extra: list[str] = field(default_factory=list)
 
 
@@ -87,6 +87,10 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
         full = "yuv444p" + pix_fmt.split("p", 1)[1] if pix_fmt.startswith("yuv4") else "yuv444p"  # keeps a 10-bit depth
         warn(f"frames are {width}x{height} (odd), which {pix_fmt} cannot store without resizing; writing {full} instead")
         pix_fmt = full
+    loss = format_loss(pixels, pix_fmt) if codec != "copy" and not options.pix_fmt and not alpha else None
+    if loss:
+        warn(f"{codec} cannot keep the source's pixel format: {loss} (writing {pix_fmt}); "
+             "--codec libx264, libx265 or ffv1 keep 4:2:2/4:4:4 and 10-bit")
     if pix_fmt:
         args += ["-pix_fmt", pix_fmt]
     if options.crf is not None and codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}:
@@ -127,6 +131,14 @@ def _media_args(source: MediaSource | None, container: Container, input_index: i
     return inputs, maps + _container_args(source, muxer, input_index, kept)
 
 
+def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn) -> list[str]:
+    """Map, codec, metadata and disposition args that carry the audio, subtitles, metadata and
+    attachments of `info` (ffmpeg's input #0) into `container`, as a model command's output keeps
+    them; names in one line what the container cannot hold or copy (media_for)."""
+    media = media_for(container, MediaSource.of_video(info), output, warn)
+    return _media_args(media, container, 0, warn)[1] if media is not None else []
+
+
 def _disposition_args(kind: str, n: int, stream: StreamInfo) -> list[str]:
     """The source stream's dispositions, set explicitly: otherwise ffmpeg marks the first stream of
     each kind default (a subtitle track would switch itself on)."""
@@ -165,6 +177,16 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
     if lost:
         warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
              "them (use .mkv to keep every stream)")
+    if container.muxer in ("mp4", "mov") and (titled := [s for s in (*audio, *subtitles) if s.title]):
+        marks = ", ".join(sorted({d for s in (*audio, *subtitles) for d in s.dispositions if d != "default"}))
+        also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
+        warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
+             "write .mkv to keep them")
+    recoded = [stream for stream in audio if not container.copies_audio(stream.codec)]
+    if recoded:
+        codecs = ", ".join(sorted({stream.codec for stream in recoded}))
+        warn(f"{output}: the {container.muxer} container cannot hold {codecs} audio; re-encoding {len(recoded)} audio "
+             f"stream(s) to {container.audio_codec} (use .mkv to copy every stream as it is)")
     if not (audio or subtitles or media.metadata):
         return None
     return replace(media, audio=audio, subtitles=subtitles)
@@ -183,6 +205,7 @@ class VideoWriter:
         self.output = str(output)
         self.timed = timed
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
+        self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
         self._last_time: Fraction | None = None
         self.pixels = pixels
@@ -207,7 +230,9 @@ class VideoWriter:
         alpha = bool(self.pixels and self.pixels.alpha) if alpha is None else alpha
         if self.muxer == "yuv4mpegpipe":
             deep = self.pixels is not None and self.pixels.bit_depth > 8
-            pix_fmt = self.options.pix_fmt or ("yuv444p" if (width % 2 or height % 2) else "yuv420p") + ("10" if deep else "")
+            chroma = self.pixels.chroma if self.pixels and self.pixels.chroma in ("4:2:2", "4:4:4") else "4:2:0"
+            plain = "yuv444p" if (width % 2 or (height % 2 and chroma == "4:2:0")) else f"yuv{chroma.replace(':', '')}p"
+            pix_fmt = self.options.pix_fmt or plain + ("10" if deep else "")
             video = ["-c:v", "rawvideo", "-pix_fmt", pix_fmt]
             if alpha:
                 self.warn("alpha dropped: y4m cannot store it; use --format nut or matroska with --codec ffv1 to keep it")
@@ -217,8 +242,9 @@ class VideoWriter:
         target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
         colour_filters, colour_options = colour_args(self.pixels)
         video += colour_options
-        chain = ([f"setsar={self.sar.numerator}/{self.sar.denominator}"] if self.sar and self.sar != 1 else [])
-        chain += colour_filters if "copy" not in video else []
+        copy = "copy" in video
+        chain = [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
+        chain += colour_filters if not copy else []
         filters = ["-vf", ",".join(chain)] if chain else []
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
@@ -261,6 +287,8 @@ class VideoWriter:
         self.frames_written = frames or 0
         if self.temporary is not None:
             commit(self.temporary, Path(self.output))
+            if self.verify_sar:
+                check_sar(self.output, self.sar, self.muxer, self.warn)
 
     def _drain_stderr(self) -> None:
         assert self._process and self._process.stderr
@@ -316,6 +344,8 @@ class VideoWriter:
             raise EncodeError(f"ffmpeg could not write {self.output}: {self._error_line()}")
         if self.temporary is not None:
             commit(self.temporary, Path(self.output))
+            if self.verify_sar:
+                check_sar(self.output, self.sar, self.muxer, self.warn)
 
     def abort(self) -> None:
         """Stop ffmpeg and delete the partial file."""
@@ -323,6 +353,26 @@ class VideoWriter:
             self._process.kill()
             self._process.wait()
         discard(self.temporary)
+
+
+def sar_filter(sar: Fraction) -> str:
+    """The filter that declares pixel aspect `sar` exactly: setsar's default `max` (100) rounds
+    964:963 to 1:1."""
+    return f"setsar=r={sar.numerator}/{sar.denominator}:max={max(sar.numerator, sar.denominator, 100)}"
+
+
+def check_sar(path: str, sar: Fraction | None, container: str, warn: WarnFn) -> None:
+    """Say in one line when the written file `path` does not play with pixel aspect `sar` (Matroska
+    and WebM store a display size in whole pixels, GIF none). Reads the file's header only."""
+    if not sar or sar == 1:
+        return
+    from vidgen_cli.io.probe import parse_header
+
+    video = parse_header(ffmpeg.run(["-i", ffmpeg.url(path)]).stderr.decode("utf-8", "replace")).video
+    stored = video["sar"] if video else None
+    if stored is not None and stored != sar:
+        warn(f"{path}: {container} cannot store the pixel aspect ratio (SAR) {sar.numerator}:{sar.denominator} exactly; "
+             f"it plays as {stored.numerator}:{stored.denominator} (write .mp4 or .mov to keep it)")
 
 
 def constant_rate_warning(container: str, fps: Fraction) -> str:

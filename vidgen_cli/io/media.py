@@ -20,6 +20,7 @@ class StreamInfo:
     language: str | None = None
     description: str = ""
     start_time: float = 0.0  # seconds on the file's timeline (where the file starts at 0)
+    title: str | None = None  # the stream's title tag (Matroska track name), if any
 
     @property
     def dispositions(self) -> list[str]:
@@ -38,6 +39,7 @@ class PixelInfo:
     matrix: str | None = None
     range: str | None = None  # "tv" (limited) or "pc" (full)
     field_order: str = "unknown"  # "progressive", "tff", "bff" or "unknown"
+    chroma: str | None = None  # chroma subsampling of a YUV/RGB stream: "4:2:0", "4:2:2", "4:4:4" (None: unknown or other)
 
     @property
     def interlaced(self) -> bool:
@@ -46,7 +48,7 @@ class PixelInfo:
     def to_json(self) -> dict:
         return {"bit_depth": self.bit_depth, "alpha": self.alpha, "color_primaries": self.primaries,
                 "color_transfer": self.transfer, "color_matrix": self.matrix, "color_range": self.range,
-                "field_order": self.field_order}
+                "field_order": self.field_order, "chroma": self.chroma}
 
 
 @dataclass
@@ -71,6 +73,7 @@ class VideoInfo:
     pixels: PixelInfo = field(default_factory=PixelInfo)
     video_description: str = ""  # the video stream's banner line after 'Video: ' (dispositions)
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attached files (Matroska)
+    ends_early: str | None = None  # a file cut short: what ffmpeg said and what is kept (one line, for a warning)
     file_start: float = 0.0  # where the file's own timeline begins in PTS seconds (ffmpeg's 'start:'; 1.4 for most .ts)
 
     @property
@@ -118,6 +121,7 @@ class VideoInfo:
             "dar": str(self.dar) if self.dar else None,
             "start_time": round(self.start_time, 6),
             "vfr": self.vfr,
+            "ends_early": self.ends_early,
             "audio": [s.__dict__ for s in self.audio],
             "subtitles": [s.__dict__ for s in self.subtitles],
             **self.pixels.to_json(),

@@ -26,6 +26,27 @@ _FIELD_ORDERS = {"progressive": "progressive", "top first": "tff", "bottom first
 ALPHA_PIX_FMT = {"libvpx-vp9": ("yuva420p", "yuva420p"), "libvpx": ("yuva420p", "yuva420p"),
                  "prores_ks": ("yuva444p10le", "yuva444p10le"), "png": ("rgba", "rgba64be"),
                  "ffv1": ("yuva420p", "yuva420p10le"), "utvideo": ("gbrap", "gbrap"), "qtrle": ("argb", "argb")}
+_CHROMA_PREFIXES = ((("yuv420", "yuvj420", "yuva420", "nv12", "nv21", "p010", "p012", "p016"), "4:2:0"),
+                    (("yuv422", "yuvj422", "yuva422", "nv16", "nv20", "p210", "p212", "p216", "y210", "y212", "uyvy", "yuyv", "v210"), "4:2:2"),
+                    (("yuv444", "yuvj444", "yuva444", "nv24", "nv42", "p410", "p412", "p416", "gbr", "rgb", "bgr", "argb", "abgr",
+                      "0rgb", "0bgr", "x2rgb", "x2bgr", "vuya", "ayuv"), "4:4:4"))
+# The planar YUV formats (chroma x bits) each encoder takes (`ffmpeg -h encoder=NAME`): where a
+# source's 4:2:2/4:4:4 chroma and bit depth can be kept. (FFV1 is left to ffmpeg: from vidgen's RGB
+# frames it picks lossless RGB, which keeps both.)
+_YUV = {(chroma, depth): f"yuv{chroma.replace(':', '')}p{'' if depth == 8 else f'{depth}le'}"
+        for chroma in ("4:2:0", "4:2:2", "4:4:4") for depth in (8, 10, 12)}
+ENCODER_YUV: dict[str, frozenset[tuple[str, int]]] = {
+    "libx264": frozenset((c, d) for c in ("4:2:0", "4:2:2", "4:4:4") for d in (8, 10)),
+    "libx265": frozenset((c, d) for c in ("4:2:0", "4:2:2", "4:4:4") for d in (8, 10, 12)),
+    "libvpx-vp9": frozenset((c, d) for c in ("4:2:0", "4:2:2", "4:4:4") for d in (8, 10, 12)),
+    "libaom-av1": frozenset((c, d) for c in ("4:2:0", "4:2:2", "4:4:4") for d in (8, 10, 12)),
+    "prores_ks": frozenset({("4:2:2", 10), ("4:4:4", 10)}),
+    "libsvtav1": frozenset({("4:2:0", 8), ("4:2:0", 10)}),
+    "libvpx": frozenset({("4:2:0", 8)}),
+    "mpeg4": frozenset({("4:2:0", 8)}),
+    "libxvid": frozenset({("4:2:0", 8)}),
+}
+_CHROMA_ORDER = ("4:4:4", "4:2:2", "4:2:0")
 # Delivery encoders and the deep (> 8-bit) pixel format each takes.
 DEEP_PIX_FMT = {"libx264": "yuv420p10le", "libx265": "yuv420p10le", "libvpx-vp9": "yuv420p10le",
                 "libaom-av1": "yuv420p10le", "libsvtav1": "yuv420p10le", "prores_ks": "yuv422p10le",
@@ -45,6 +66,16 @@ def bit_depth(pix_fmt: str) -> int:
     return 8
 
 
+def chroma_of(pix_fmt: str) -> str | None:
+    """Chroma subsampling of an ffmpeg pixel format: "4:2:0", "4:2:2" or "4:4:4" (RGB counts as
+    4:4:4); None for grey, 4:1:1, 4:4:0 and names it does not know."""
+    name = pix_fmt.lower()
+    for prefixes, chroma in _CHROMA_PREFIXES:
+        if name.startswith(prefixes):
+            return chroma
+    return None
+
+
 def has_alpha(pix_fmt: str) -> bool:
     return pix_fmt.lower().startswith(_ALPHA_FORMATS)
 
@@ -55,7 +86,7 @@ def parse_pixels(pix_part: str, alpha_mode: bool = False) -> PixelInfo:
     `alpha_mode`: the stream's metadata says `alpha_mode: 1` (VP8/VP9 keep alpha in a side channel
     and report yuv420p)."""
     pix_fmt = re.split(r"[(\s]", pix_part.strip())[0]
-    info = PixelInfo(bit_depth=bit_depth(pix_fmt), alpha=has_alpha(pix_fmt) or alpha_mode)
+    info = PixelInfo(bit_depth=bit_depth(pix_fmt), alpha=has_alpha(pix_fmt) or alpha_mode, chroma=chroma_of(pix_fmt))
     inner = re.search(r"\((.*)\)", pix_part)
     if pix_fmt.startswith("yuvj"):
         info.range = "pc"
@@ -115,12 +146,44 @@ def colour_args(pixels: PixelInfo | None) -> tuple[list[str], list[str]]:
     return ([f"setparams={':'.join(params)}"] if params else []), options
 
 
+def keep_yuv(codec: str, pixels: PixelInfo | None) -> str | None:
+    """The planar YUV format of `codec` nearest the source's chroma and bit depth: its chroma (else
+    the next coarser one `codec` takes), at the smallest depth not below the source's (else the
+    deepest `codec` has). None when `codec` is not in ENCODER_YUV, the chroma is unknown, or nothing fits."""
+    formats = ENCODER_YUV.get(codec)
+    if formats is None or pixels is None or pixels.chroma not in _CHROMA_ORDER:
+        return None  # unknown chroma (image frames, grey): the encoder's default, as before
+    chroma = pixels.chroma
+    for candidate in _CHROMA_ORDER[_CHROMA_ORDER.index(chroma):]:
+        depths = sorted(d for c, d in formats if c == candidate)
+        if depths:
+            deep_enough = [d for d in depths if d >= pixels.bit_depth]
+            return _YUV[(candidate, deep_enough[0] if deep_enough else depths[-1])]
+    return None
+
+
+def format_loss(pixels: PixelInfo | None, pix_fmt: str | None) -> str | None:
+    """What writing `pix_fmt` changes about a source with `pixels`: e.g. "4:4:4 chroma becomes 4:2:0,
+    10-bit becomes 8-bit"; None when it keeps both (or either is unknown)."""
+    if pixels is None or not pix_fmt:
+        return None
+    changes = []
+    chroma = chroma_of(pix_fmt)
+    if pixels.chroma in _CHROMA_ORDER and chroma in _CHROMA_ORDER and _CHROMA_ORDER.index(chroma) > _CHROMA_ORDER.index(pixels.chroma):
+        changes.append(f"{pixels.chroma} chroma becomes {chroma}")
+    if bit_depth(pix_fmt) < pixels.bit_depth:
+        changes.append(f"{pixels.bit_depth}-bit becomes {bit_depth(pix_fmt)}-bit")
+    return ", ".join(changes) or None
+
+
 def output_pix_fmt(codec: str, pixels: PixelInfo | None, alpha: bool) -> str | None:
-    """The pixel format that keeps the frames' alpha and the source's bit depth with `codec`, or
-    None when the default (8-bit, no alpha) is all the codec offers."""
+    """The pixel format that keeps the frames' alpha and the source's chroma and bit depth with
+    `codec`, or None when the default (8-bit 4:2:0, no alpha) is all the codec offers."""
     deep = pixels is not None and pixels.bit_depth > 8
     if alpha and codec in ALPHA_PIX_FMT:
         return ALPHA_PIX_FMT[codec][1 if deep else 0]
+    if not alpha and (kept := keep_yuv(codec, pixels)):
+        return kept
     if deep:
         return DEEP_PIX_FMT.get(codec)
     return None

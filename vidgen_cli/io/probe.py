@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -18,12 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from vidgen_cli.errors import InputError
-from vidgen_cli.io import ffmpeg
+from vidgen_cli.io import ffmpeg, matroska
 from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.formats import IMAGE_SUFFIXES
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.paths import is_image_file
 from vidgen_cli.io.pixels import parse_pixels
+from vidgen_cli.io.rates import fits_rate, frame_rate as _frame_rate, snap_rate as _snap_rate
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
@@ -31,6 +31,7 @@ _OUTPUT_STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\([^)]*\))?: Video: (.*)$")
 _SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})")
 _SAR = re.compile(r"SAR (\d+):(\d+)")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+_TITLE = re.compile(r"^\s{4,}title\s*: (.*)$", re.IGNORECASE)  # a stream's metadata line (indented under it)
 _STREAM_START = re.compile(r",\s*start (-?[\d.]+)")
 _FILE_START = re.compile(r"^\s*Duration: .*?, start: (-?[\d.]+)", re.MULTILINE)
 _DISCARD = 0x4  # AV_PKT_FLAG_DISCARD: a packet an edit list cuts away (decoded, never shown)
@@ -68,6 +69,7 @@ def parse_header(stderr: str) -> Header:
     header = Header()
     in_input = False
     last_video = False
+    last: StreamInfo | None = None  # the stream whose metadata lines follow
     for line in stderr.splitlines():
         if line.startswith("Input #"):
             in_input = line.startswith("Input #0")
@@ -78,6 +80,8 @@ def parse_header(stderr: str) -> Header:
             continue
         match = _STREAM.match(line)
         if not match:
+            if last is not None and (title := _TITLE.match(line)):
+                last.title = title.group(1)
             rotation = _ROTATION.search(line)
             if rotation and last_video and header.video is not None:
                 header.video["rotation"] = int(round(float(rotation.group(1))))
@@ -86,14 +90,16 @@ def parse_header(stderr: str) -> Header:
             continue
         index, language, kind, description = int(match.group(1)), match.group(2), match.group(3), match.group(4)
         codec = description.split()[0].rstrip(",") if description else "unknown"
-        last_video = False
+        last_video, last = False, None
         if kind == "Video" and header.video is None and "(attached pic)" not in description:
             header.video = _parse_video(index, codec, description)
             last_video = True
         elif kind == "Audio":
-            header.audio.append(StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description)))
+            last = StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description))
+            header.audio.append(last)
         elif kind == "Subtitle":
-            header.subtitles.append(StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description)))
+            last = StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description))
+            header.subtitles.append(last)
         elif kind == "Attachment":
             header.attachments.append(StreamInfo(index, "attachment", codec, language, description))
     return header
@@ -141,9 +147,10 @@ def _parse_video(index: int, codec: str, description: str) -> dict:
     return info
 
 
-def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndarray]:
+def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndarray, str | None]:
     """Presentation timestamps of the packets that play (sorted, in time-base units, on the file's
-    timeline: ffmpeg subtracts the file's start), the time base, and durations.
+    timeline: ffmpeg subtracts the file's start), the time base, durations, and ffmpeg's line
+    saying the file ends early (cut short) or None.
 
     Packets an edit list cuts away (a trimmed `-c copy` file keeps the GOP before the cut) carry
     the discard flag; they are decoded but never shown, so they are not frames of the video.
@@ -153,17 +160,21 @@ def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndar
     times = _frame_times(path, stream, ["-c", "copy"])
     if times is None:
         times = _frame_times(path, stream, [])
-    return times or (np.zeros(0, dtype=np.int64), Fraction(1, 1), np.zeros(0, dtype=np.int64))
+    return times or (np.zeros(0, dtype=np.int64), Fraction(1, 1), np.zeros(0, dtype=np.int64), None)
 
 
 _NOPTS = -(2 ** 63)
+_ENDS_EARLY = ("File ended prematurely", "partial file")  # ffmpeg's Matroska/WebM and MP4/MOV demuxers on a cut file
 
 
-def _frame_times(path: str, stream: int, codec: list[str]) -> tuple[np.ndarray, Fraction, np.ndarray] | None:
-    """(sorted PTS, time base, durations) from ffmpeg's framecrc of stream `stream`, of its packets
-    (`codec` ["-c", "copy"]) or its decoded frames ([]); None when a packet has no PTS."""
+def _frame_times(path: str, stream: int, codec: list[str]) -> tuple[np.ndarray, Fraction, np.ndarray, str | None] | None:
+    """(sorted PTS, time base, durations, ffmpeg's 'ends early' line or None) from ffmpeg's framecrc
+    of stream `stream`, of its packets (`codec` ["-c", "copy"]) or its decoded frames ([]); None
+    when a packet has no PTS."""
     result = ffmpeg.run(["-i", ffmpeg.url(path), "-map", f"0:{stream}", *codec, "-f", "framecrc", "-"])
     text = result.stdout.decode("utf-8", "replace")
+    errors = result.stderr.decode("utf-8", "replace").splitlines()
+    cut = next((line.split("] ", 1)[-1].strip() for line in errors if any(marker in line for marker in _ENDS_EARLY)), None)
     time_base = Fraction(1, 1)
     pts, durations = [], []
     for line in text.splitlines():
@@ -178,7 +189,7 @@ def _frame_times(path: str, stream: int, codec: list[str]) -> tuple[np.ndarray, 
                     return None
                 pts.append(int(fields[2]))
                 durations.append(int(fields[3]))
-    return np.sort(np.array(pts, dtype=np.int64)), time_base, np.array(durations, dtype=np.int64)
+    return np.sort(np.array(pts, dtype=np.int64)), time_base, np.array(durations, dtype=np.int64), cut
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
@@ -238,8 +249,14 @@ def _probe_video(path: str) -> VideoInfo:
     if header.video is None:
         if header.audio:
             raise AudioOnlyError(f"{path}: has audio but no video stream; pass a video file", audio_record(path, stderr, header))
+        if header.subtitles:
+            raise InputError(f"{path}: is a subtitle file ({header.subtitles[0].codec}), not a video; pass a video file "
+                             "(vidgen carries a video's own subtitle streams into its output)")
         if "Invalid data found" in stderr or "moov atom not found" in stderr:
             raise InputError(f"{path}: not a video file, or it is truncated or corrupt ({ffmpeg.last_error_line(stderr)})")
+        kinds = sorted({match.group(3) for line in stderr.splitlines() if (match := _STREAM.match(line))})
+        if kinds:
+            raise InputError(f"{path}: holds no video stream (only {', '.join(kinds).lower()}); pass a video file")
         raise InputError(f"{path}: ffmpeg cannot read it as a video ({ffmpeg.last_error_line(stderr)})")
     container = re.search(r"^Input #0, ([\w,]+), from", stderr, re.MULTILINE)
     if container and (container.group(1).endswith("_pipe") or container.group(1) == "image2"):
@@ -250,10 +267,15 @@ def _probe_video(path: str) -> VideoInfo:
         raise InputError(f"{path}: declares a frame size of {video['width']}x{video['height']}, larger than vidgen handles (8192x8192)")
     if not video["width"] or not video["height"]:
         raise InputError(f"{path}: the video stream has no frame size; the file is probably corrupt")
-    pts, time_base, durations = _packet_times(path, video["index"])
+    pts, time_base, durations, cut = _packet_times(path, video["index"])
     if len(pts) == 0:
         raise InputError(f"{path}: the video stream holds no frames; the file is empty or truncated")
-    fps, vfr = _frame_rate(pts, durations, time_base, video["fps"])
+    # A cut file loses the B-frames of its last group (a gap before the last frame or two): its
+    # rate comes from the frames before them.
+    intact = pts[:-4] if cut and len(pts) > 12 else pts
+    fps, vfr = _frame_rate(intact, durations, time_base, video["fps"])
+    if container and container.group(1).startswith("matroska") and (declared := matroska.video_frame_rate(path)):
+        fps, vfr = (declared, False) if fits_rate(intact, time_base, declared) else (fps, vfr)  # ms times: the header's exact rate
     start = pts[0]
     seconds = (pts - start).astype(np.float64) * float(time_base)
     last_duration = durations[-1] if len(durations) and durations[-1] > 0 else None
@@ -285,49 +307,18 @@ def _probe_video(path: str) -> VideoInfo:
         video_description=video["description"],
         attachments=header.attachments,
         file_start=float(file_start.group(1)) if (file_start := _FILE_START.search(stderr)) else 0.0,
+        ends_early=_ends_early_note(cut, len(pts), float(seconds[-1]) + tail, stderr),
     )
 
 
-_STANDARD_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30), Fraction(48),
-                   Fraction(50), Fraction(60000, 1001), Fraction(60), Fraction(120), Fraction(15), Fraction(12), Fraction(10),
-                   Fraction(20), Fraction(8), Fraction(100)]
-
-
-def _snap_rate(mean: float, banner: Fraction | None, tolerance: float = 0.002) -> Fraction:
-    """The container's declared rate or a standard one when within 0.2% of the measured mean."""
-    if banner and abs(float(banner) - mean) / mean < tolerance:
-        return banner
-    nearest = min(_STANDARD_RATES, key=lambda candidate: abs(float(candidate) - mean))  # 30 must not snap to 29.97
-    if abs(float(nearest) - mean) / mean < tolerance:
-        return nearest
-    return Fraction(mean).limit_denominator(1001)
-
-
-def _frame_rate(pts: np.ndarray, durations: np.ndarray, time_base: Fraction, banner_fps: Fraction | None) -> tuple[Fraction | None, bool]:
-    """Exact frame rate and whether the frame rate varies.
-
-    With a fine time base (mp4: thousands of ticks a frame) the most common frame interval is
-    exact. With a coarse one (mkv/webm: milliseconds) intervals alternate (33, 34, 33 ms), so the
-    mean rate over the clip is snapped to the declared or a standard rate.
-    """
-    if len(pts) < 2:
-        positive = durations[durations > 0]
-        if len(positive):
-            return 1 / (int(positive[0]) * time_base), False
-        return banner_fps, False
-    deltas = np.diff(pts)
-    deltas = deltas[deltas > 0]
-    if len(deltas) == 0:
-        return banner_fps, False
-    common = Counter(deltas.tolist()).most_common(1)[0][0]
-    mean = (len(pts) - 1) / float((pts[-1] - pts[0]) * time_base)
-    fps = 1 / (common * time_base) if common >= 100 else _snap_rate(mean, banner_fps)
-    seconds = (pts - pts[0]) * float(time_base)
-    drift = np.abs(seconds - np.arange(len(pts)) / float(fps))
-    vfr = bool(drift.max() > max(2 * float(time_base), 0.25 / float(fps)))
-    if vfr:
-        fps = Fraction(mean).limit_denominator(1001)
-    return fps, vfr
+def _ends_early_note(cut: str | None, frames: int, kept: float, stderr: str) -> str | None:
+    """One line for a file that stops before its end (cut, or still being written): what is kept."""
+    if cut is None:
+        return None
+    declared = _DURATION.search(stderr)
+    total = int(declared.group(1)) * 3600 + int(declared.group(2)) * 60 + float(declared.group(3)) if declared else None
+    of = f" of the {total:.2f} s its header declares" if total and total > kept + 0.05 else ""
+    return f"the file ends early (ffmpeg: {cut}; truncated or still being written): using the {frames} frames up to {kept:.2f} s{of}"
 
 
 def _probe_image(path: str) -> VideoInfo:
@@ -412,4 +403,5 @@ def folder_pixels(first: Path, manifest_extra: dict) -> PixelInfo:
     recorded = manifest_extra.get("pixels") or {}
     pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
     pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
+    pixels.chroma = recorded.get("chroma")  # the source's 4:2:2 or 4:4:4, kept when the frames are stitched
     return pixels

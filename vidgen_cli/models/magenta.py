@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vidgen_cli.models import register
+from vidgen_cli.models import phase_conv, register
 
 # --------------------------------------------------------------------------- style predictor
 
@@ -104,19 +104,22 @@ class StyleNorm(nn.Module):
         self.beta = nn.Linear(style_dim, channels)
         self.gamma = nn.Linear(style_dim, channels)
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style: torch.Tensor, flat: torch.Tensor | None = None,
+                fast: bool = False) -> torch.Tensor:
         """flat: N bools, images known to be constant (their every channel is constant in exact
         arithmetic, so its spread is rounding noise); those come out as beta exactly instead of
-        noise scaled up to unit variance."""
+        noise scaled up to unit variance. fast: one fused multiply-add pass for the affine part
+        (inference), same result up to float rounding."""
         mean = x.mean(dim=(2, 3), keepdim=True)
         var = (x - mean).square().mean(dim=(2, 3), keepdim=True)
         gamma = self.gamma(style)[:, :, None, None]
         beta = self.beta(style)[:, :, None, None]
         scale = gamma * torch.rsqrt(var + self.eps)
+        normed = torch.addcmul(beta - mean * scale, x, scale) if fast else x * scale + (beta - mean * scale)
         if flat is not None:
             keep = ~flat[:, None, None, None]
-            return torch.where(keep, x * scale + (beta - mean * scale), beta.to(x.dtype).expand_as(x))
-        return x * scale + (beta - mean * scale)
+            return torch.where(keep, normed, beta.to(x.dtype).expand_as(x))
+        return normed
 
 
 class _ReflectConv(nn.Module):
@@ -137,9 +140,10 @@ class _Residual(nn.Module):
         self.conv2 = _ReflectConv(channels, channels, 3)
         self.norm2 = StyleNorm(channels, style_dim)
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
-        h = F.relu(self.norm1(self.conv1(x), style, flat))
-        return x + self.norm2(self.conv2(h), style, flat)
+    def forward(self, x: torch.Tensor, style: torch.Tensor, flat: torch.Tensor | None = None,
+                fast: bool = False) -> torch.Tensor:
+        h = _relu(self.norm1(self.conv1(x), style, flat, fast), fast)
+        return x + self.norm2(self.conv2(h), style, flat, fast)
 
 
 # Nearest x2 upsampling then a 3x3 conv equals, for each of the four output phases, a 3x3 conv on the
@@ -171,17 +175,34 @@ class _Upsample(nn.Module):
         self.conv = _ReflectConv(cin, cout, kernel)
         self.norm = StyleNorm(cout, style_dim)
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor, flat: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style: torch.Tensor, flat: torch.Tensor | None = None,
+                fast: bool = False) -> torch.Tensor:
+        """fast: the CPU inference kernels (models/phase_conv.py) for channels-last input: the
+        sub-pixel output in phase-major channel order and one block copy instead of pixel_shuffle,
+        and a stride-1 conv with few output channels (the last 9x9) run in 2 x 2 phases."""
         conv = self.conv.conv
+        fast = fast and x.is_contiguous(memory_format=torch.channels_last)
         if self.scale == 2 and conv.kernel_size == (3, 3):
-            bias = conv.bias.repeat_interleave(4) if conv.bias is not None else None
-            x = F.conv2d(F.pad(x, [1] * 4, mode="replicate"), subpixel_kernel(conv.weight), bias)
-            x = F.pixel_shuffle(x, 2)
+            padded = F.pad(x, [1] * 4, mode="replicate")
+            kernel = subpixel_kernel(conv.weight)
+            if fast:  # (phase, channel) order: depth_to_space is one block copy in NHWC memory
+                out, cin = conv.out_channels, conv.in_channels
+                kernel = kernel.reshape(out, 4, cin, 3, 3).transpose(0, 1).reshape(4 * out, cin, 3, 3)
+                bias = conv.bias.repeat(4) if conv.bias is not None else None
+                x = phase_conv.depth_to_space(F.conv2d(padded, kernel.contiguous(memory_format=torch.channels_last), bias), 2)
+            else:
+                bias = conv.bias.repeat_interleave(4) if conv.bias is not None else None
+                x = F.pixel_shuffle(F.conv2d(padded, kernel, bias), 2)
         else:
             if self.scale != 1:
                 x = F.interpolate(x, scale_factor=self.scale, mode="nearest")
-            x = self.conv(x)
-        return self.norm(x, style, flat)
+            k = conv.kernel_size[0]
+            padded = F.pad(x, [self.conv.pad] * 4, mode="reflect")
+            if fast and conv.stride == (1, 1) and conv.out_channels < 8 and phase_conv.phase_conv_fits(padded, k, 2):
+                x = phase_conv.phase_conv(padded, conv.weight, conv.bias, 2)
+            else:
+                x = conv(padded)
+        return self.norm(x, style, flat, fast)
 
 
 @dataclass
@@ -215,6 +236,9 @@ class StyleTransformer(nn.Module):
     # layer in exact float32 and flat images handled exactly. Off for training, whose numerics the
     # shipped student was trained with (the teacher's targets and the student under autocast).
     precision_guards = False
+    # The CPU inference kernels of models/phase_conv.py (same result up to float rounding), used on
+    # the CPU outside autograd; bench/stylize_layers.py turns them off for its same-run reference.
+    cpu_kernels = True
 
     def set_compute_dtype(self, dtype: torch.dtype) -> "StyleTransformer":
         """Run in `dtype` (float16/bfloat16 on a GPU) except the first 9x9 RGB convolution, which
@@ -240,23 +264,59 @@ class StyleTransformer(nn.Module):
         """
         if style.shape[0] != content.shape[0]:
             style = style.expand(content.shape[0], -1)
+        fast = self.cpu_kernels and content.device.type == "cpu" and not torch.is_grad_enabled()
+        split = fast and self._split_head_fits(content)
         flat = None
         if self.precision_guards:
-            flat = (content.amax(dim=(2, 3)) - content.amin(dim=(2, 3))).amax(dim=1) < FLAT_RANGE
+            flat = _channel_spread(content, fast) < FLAT_RANGE
             flat = flat if bool(flat.any()) else None  # one check (one GPU sync) per batch, not per norm
             compute = self.contract2.conv.weight.dtype
             with _full_precision(content.device):
-                h = F.relu(self.contract1(content.to(self.contract1.conv.weight.dtype))).to(compute)
+                h = self._first(content.to(self.contract1.conv.weight.dtype), split).to(compute)
             style = style.to(compute)
         else:
-            h = F.relu(self.contract1(content))
-        h = F.relu(self.contract2(h))
+            h = self._first(content, split)
+        if split:
+            h = phase_conv.stride2_conv_on_phases(h, self.contract2.conv.weight, self.contract2.conv.bias).relu_()
+        else:
+            h = F.relu(self.contract2(h))
         h = F.relu(self.contract3(h))
         for block in self.residual:
-            h = block(h, style, flat)
-        h = F.relu(self.expand1(h, style, flat))
-        h = F.relu(self.expand2(h, style, flat))
-        return torch.sigmoid(self.expand3(h, style, flat))
+            h = block(h, style, flat, fast)
+        h = _relu(self.expand1(h, style, flat, fast), fast)
+        h = _relu(self.expand2(h, style, flat, fast), fast)
+        return torch.sigmoid(self.expand3(h, style, flat, fast))
+
+    def _split_head_fits(self, content: torch.Tensor) -> bool:
+        """Whether the first two convs can run on 2 x 2 phases (models/phase_conv.py): NHWC input
+        of even size, a stride-1 first conv of odd size and a 3x3 stride-2 second one."""
+        first, second = self.contract1.conv, self.contract2.conv
+        h, w = content.shape[-2:]
+        return (content.is_contiguous(memory_format=torch.channels_last) and h % 2 == 0 and w % 2 == 0
+                and min(h, w) >= max(4, first.kernel_size[0]) and first.stride == (1, 1) and first.kernel_size[0] % 2 == 1
+                and second.stride == (2, 2) and second.kernel_size == (3, 3))
+
+    def _first(self, content: torch.Tensor, split: bool) -> torch.Tensor:
+        """relu(contract1(content)); split: computed in 2 x 2 phases and returned split
+        (space_to_depth form, for stride2_conv_on_phases)."""
+        if not split:
+            return F.relu(self.contract1(content))
+        conv = self.contract1.conv
+        padded = F.pad(content, [self.contract1.pad] * 4, mode="reflect")
+        return phase_conv.phase_conv(padded, conv.weight, conv.bias, 2, split=True).relu_()
+
+
+def _relu(x: torch.Tensor, in_place: bool) -> torch.Tensor:
+    return x.relu_() if in_place else F.relu(x)
+
+
+def _channel_spread(content: torch.Tensor, fast: bool) -> torch.Tensor:
+    """N: each image's largest per-channel range (max - min over H, W); one pass when NHWC-stored."""
+    if fast and content.is_contiguous(memory_format=torch.channels_last):
+        n, c = content.shape[:2]
+        low, high = torch.aminmax(content.permute(0, 2, 3, 1).reshape(n, -1, c), dim=1)
+        return (high - low).amax(dim=1)
+    return (content.amax(dim=(2, 3)) - content.amin(dim=(2, 3))).amax(dim=1)
 
 
 FLAT_RANGE = 0.5 / 255  # an input whose channels span less than half a grey level is constant

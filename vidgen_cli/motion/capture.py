@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,8 +15,27 @@ from vidgen_cli.io.decode import open_input
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import commit, temporary_sibling
 from vidgen_cli.motion.path import MotionPath
+from vidgen_cli.runtime.span import WHOLE, Span, span_reader, trim_info
 from vidgen_cli.vision.flow import DISFlow
 from vidgen_cli.vision.homography import KeyframeTracker, TrackerSettings, TrackingLost
+
+
+class _SpanFrames:
+    """The frames of a span with the trimmed info, used like a reader (`info`, iteration, `with`)."""
+
+    def __init__(self, frames: Iterator[np.ndarray], info: VideoInfo) -> None:
+        self.frames, self.info = frames, info
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter(self.frames)
+
+    def __enter__(self) -> "_SpanFrames":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        close = getattr(self.frames, "close", None)
+        if close is not None:
+            close()
 
 
 def frame_times(info: VideoInfo, count: int) -> np.ndarray:
@@ -50,10 +69,14 @@ def track(frames: Iterable[np.ndarray], settings: TrackerSettings | None = None,
 
 
 def capture(source: str, info: VideoInfo | None = None, settings: TrackerSettings | None = None,
-            on_frame: Callable[[int], None] | None = None, dense: str | Path | None = None) -> MotionPath:
-    """The camera path of a video file, frames folder or '-'. Raises InputError (TrackingLost
-    names the frame and time) when the video is too short or too featureless to track."""
-    reader = open_input(source, info=info) if source != "-" else open_input("-")
+            on_frame: Callable[[int], None] | None = None, dense: str | Path | None = None, span: Span = WHOLE) -> MotionPath:
+    """The camera path of a video file, frames folder or '-'; `span` (runtime/span.py, from
+    --start/--end): only those frames, times from the span's first frame. Raises InputError
+    (TrackingLost names the frame and time) when the video is too short or too featureless to track."""
+    if not span.whole and info is not None:
+        reader = _SpanFrames(span_reader(info, span), trim_info(info, span))
+    else:
+        reader = open_input(source, info=info) if source != "-" else open_input("-")
     info = reader.info
     folder = temporary = None
     if dense is not None:

@@ -16,9 +16,10 @@ copy of a key.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,10 @@ class BackwardStore:
     float16 offsets from the pixel grid and a uint8 soft weight, in a temporary folder."""
 
     def __init__(self, source: str, info: VideoInfo, keys: Sequence[Key], settings: ChainSettings | None,
-                 folder: str | Path | None = None, on_frame: Callable[[int], None] | None = None) -> None:
+                 folder: str | Path | None = None, on_frame: Callable[[int], None] | None = None,
+                 frames: Iterator[np.ndarray] | None = None) -> None:
+        """`frames`: the frames to read instead of decoding `source` from its start (a --start/--end
+        span; key indices count from its first frame)."""
         last = keys[-1].index
         h, w = info.height, info.width
         self.folder = Path(tempfile.mkdtemp(prefix=".vidgen-propagate-", dir=folder))
@@ -91,7 +95,7 @@ class BackwardStore:
             self.originals: dict[int, np.ndarray] = {}
             wanted = {k.index for k in keys}
             count = 0
-            with open_input(source, info=info) as reader:
+            with (open_input(source, info=info) if frames is None else contextlib.closing(frames)) as reader:
                 for count, frame in enumerate(reader):
                     if count > last:
                         break

@@ -9,6 +9,7 @@ seed), with MSE, the metric the benchmark reports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,16 @@ class VideoRefineTask:
             out.append((x, y, k))
         return out
 
-    def _fresh(self, rng: np.random.Generator, count: int, crop: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    def build_pool(self, on_example: Callable[[int], None] | None = None) -> None:
+        """Compute the `pool` examples now (a no-op without a pool or once built). They come from
+        their own seed, so --resume rebuilds the same pool. Minutes on a CPU for thousands of
+        examples: `on_example(done)` reports progress."""
+        if self.pool_size > 0 and not self.pool:
+            xs, ys = self._fresh(np.random.default_rng(4321), self.pool_size, self.crop + 32, on_example)
+            self.pool = [(x.half(), y.half()) for x, y in zip(xs, ys)]
+
+    def _fresh(self, rng: np.random.Generator, count: int, crop: int,
+               on_example: Callable[[int], None] | None = None) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         xs, ys = [], []
         while len(xs) < count:
             _, frames = self.train[int(rng.choice(len(self.train), p=self.clip_p))]
@@ -113,15 +123,15 @@ class VideoRefineTask:
                 top, left = int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1))
                 xs.append(x[:, top : top + c, left : left + c])
                 ys.append(y[:, top : top + c, left : left + c])
+            if on_example is not None:
+                on_example(len(xs))
         return xs, ys
 
     def sample_batch(self, rng: np.random.Generator, batch_size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         if self.pool_size <= 0:
             xs, ys = self._fresh(rng, batch_size, self.crop)
             return torch.stack(xs).to(device), torch.stack(ys).to(device)
-        if not self.pool:  # built from its own seed, so --resume rebuilds the same pool
-            xs, ys = self._fresh(np.random.default_rng(4321), self.pool_size, self.crop + 32)
-            self.pool = [(x.half(), y.half()) for x, y in zip(xs, ys)]
+        self.build_pool()
         xs, ys = [], []
         for i in rng.integers(0, len(self.pool), batch_size):
             x, y = self.pool[int(i)]

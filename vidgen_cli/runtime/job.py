@@ -154,6 +154,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     writer: Any
     warn = warn or (lambda message: None)
     _warn_pixels(info, settings, warn)
+    if info.ends_early:
+        warn(f"{source}: {info.ends_early}")
     pixels = info.pixels
     timed = info.vfr and not is_constant_rate(clock)  # per-frame times; an even grid gets the exact rate's time base
     media = _media(info, settings, span, reader)

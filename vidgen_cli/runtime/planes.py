@@ -63,8 +63,8 @@ def fit_processor(processor: FrameProcessor, pixels: PixelInfo, warn: WarnFn) ->
     if deep or is_hdr(pixels):
         work = "in float on 16-bit frames" if takes_deep else "on 8 bits per channel"
         warn(f"input is {pixels.bit_depth}-bit{' HDR' if is_hdr(pixels) else ''} ({pixels.primaries or '?'}/{pixels.transfer or '?'}): "
-             f"the models were trained on 8-bit SDR footage; vidgen works {work} and writes the output at "
-             f"{pixels.bit_depth} bits with the input's colour tags"
+             f"the models were trained on 8-bit SDR footage; vidgen works {work} and writes the output with the "
+             f"input's colour tags, at {pixels.bit_depth} bits where the codec stores them"
              + ("; HDR mastering-display and content-light metadata are not carried" if is_hdr(pixels) else ""))
     if pixels.alpha and not takes_alpha and not one_to_one:
         warn("alpha dropped: this command's frames do not line up one-to-one with the input's, so their alpha is unknown")

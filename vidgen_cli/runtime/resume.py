@@ -172,6 +172,7 @@ class SegmentedVideoWriter:
             self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar,
                                         pixels=self.pixels)
             self._current.resample = self.resample
+            self._current.verify_sar = False
             self.starts.append(str(Fraction(time)))
         # Each segment starts at 0 (the concat listing places it): a segment's own start time is
         # not reliably what the concat demuxer subtracts.
@@ -230,8 +231,10 @@ class SegmentedVideoWriter:
                                    for name, duration in zip(self.segments, durations)))
         # A stream copy does not see VP8/VP9 alpha (a side channel), so the tag players read is set here.
         tag = ["-metadata:s:v:0", "alpha_mode=1"] if self._segment_suffix() == "mkv" else []
+        if not self.timed or self.resample:  # the container's declared rate (Matroska's DefaultDuration), not ffmpeg's guess
+            tag += ["-r", str(self.fps)]
         joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None, extra=tag), media=self.media, warn=self.warn,
-                             pixels=self.pixels)
+                             pixels=self.pixels, sar=self.sar)
         width, height = self.size or (0, 0)
         concat = ["-f", "concat", "-safe", "0", "-i", ffmpeg.url(listing)]
         joined.encode_external([*start_offset(starts[0]), *concat], width, height, None if self.resample else self.outputs_done)

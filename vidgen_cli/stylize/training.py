@@ -107,6 +107,9 @@ class StylizeDistillTask:
             p.requires_grad_(False)
         self.config = config
         self.model = student_from_teacher(teacher, config)
+        # the plain layers throughout: the CPU inference kernels (models/phase_conv.py) round
+        # differently, and a recorded training command must reproduce its weights bit for bit
+        self.teacher.cpu_kernels = self.model.cpu_kernels = False
         self.data = data
         self._flow = DISFlow("medium")
         validation_clips, validation_styles = self.clips, self.styles

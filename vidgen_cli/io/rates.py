@@ -1,0 +1,61 @@
+"""The exact frame rate of a stream from its packet times (a Fraction), and whether it varies.
+
+Split from io/probe.py, which reads the packet times.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from fractions import Fraction
+
+import numpy as np
+
+_STANDARD_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30), Fraction(48),
+                   Fraction(50), Fraction(60000, 1001), Fraction(60), Fraction(120), Fraction(15), Fraction(12), Fraction(10),
+                   Fraction(20), Fraction(8), Fraction(100)]
+
+
+def snap_rate(mean: float, banner: Fraction | None, tolerance: float = 0.002) -> Fraction:
+    """The container's declared rate or a standard one when within 0.2% of the measured mean."""
+    if banner and abs(float(banner) - mean) / mean < tolerance:
+        return banner
+    nearest = min(_STANDARD_RATES, key=lambda candidate: abs(float(candidate) - mean))  # 30 must not snap to 29.97
+    if abs(float(nearest) - mean) / mean < tolerance:
+        return nearest
+    return Fraction(mean).limit_denominator(1001)
+
+
+def frame_rate(pts: np.ndarray, durations: np.ndarray, time_base: Fraction, banner_fps: Fraction | None) -> tuple[Fraction | None, bool]:
+    """Exact frame rate and whether the frame rate varies.
+
+    With a fine time base (mp4: thousands of ticks a frame) the most common frame interval is
+    exact. With a coarse one (mkv/webm: milliseconds) intervals alternate (33, 34, 33 ms), so the
+    mean rate over the clip is snapped to the declared or a standard rate.
+    """
+    if len(pts) < 2:
+        positive = durations[durations > 0]
+        if len(positive):
+            return 1 / (int(positive[0]) * time_base), False
+        return banner_fps, False
+    deltas = np.diff(pts)
+    deltas = deltas[deltas > 0]
+    if len(deltas) == 0:
+        return banner_fps, False
+    common = Counter(deltas.tolist()).most_common(1)[0][0]
+    mean = (len(pts) - 1) / float((pts[-1] - pts[0]) * time_base)
+    fps = 1 / (common * time_base) if common >= 100 else snap_rate(mean, banner_fps)
+    seconds = (pts - pts[0]) * float(time_base)
+    drift = np.abs(seconds - np.arange(len(pts)) / float(fps))
+    vfr = bool(drift.max() > max(2 * float(time_base), 0.25 / float(fps)))
+    if vfr:
+        fps = Fraction(mean).limit_denominator(1001)
+    return fps, vfr
+
+
+def fits_rate(pts: np.ndarray, time_base: Fraction, rate: Fraction) -> bool:
+    """Whether every timestamp (time-base units) is frame i at `rate` from the first, to within one
+    tick of the time base (Matroska rounds each time to the millisecond)."""
+    if len(pts) < 2:
+        return True
+    seconds = (pts - pts[0]).astype(np.float64) * float(time_base)
+    return bool(np.abs(seconds - np.arange(len(pts)) / float(rate)).max() <= 1.01 * float(time_base) + 1e-9)
