@@ -133,7 +133,8 @@ def main() -> int:
     parser.add_argument("--jobs", default=None, help="clip:style,... (default: four video-train pairs)")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--size", type=int, default=640)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/vidgen_canvas_cache"))
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/vidgen_canvas_cache"),
+                        help="per-frame stylizations, by clip, style, length and width: empty it after changing the network")
     parser.add_argument("--variants", default="{}", help='JSON: {"name": {CanvasSettings field: value}}; "default" is always run')
     parser.add_argument("--frames-png", type=int, default=-1, help="write this output frame of each variant as PNG")
     parser.add_argument("--ghost-seeds", type=lambda t: [int(v) for v in t.split(",") if v], default=[0, 1, 2, 3, 4],
