@@ -229,3 +229,13 @@ def test_times_that_select_nothing_are_usage_errors_everywhere(tmp_path, clips, 
     shutil.copy(clips["plain"], source)  # 1 s
     output = tmp_path / ("f" if args[0] == "split" else "o.mp4")
     check_refused([args[0], str(source), "-o", str(output), *args[1:]], tmp_path, "select no frames", code=USAGE)
+
+
+@pytest.mark.parametrize("command,output", [("interpolate", "clip.mp4"), ("predict", "clip.json"), ("interpolate", "clip.json")])
+def test_train_refuses_weights_that_would_replace_its_data(tmp_path, clips, command, output):
+    data = tmp_path / "clip.mp4"
+    shutil.copy(clips["plain"], data)
+    if output.endswith(".json"):
+        shutil.copy(data, tmp_path / "clip.json")  # a file named as the weights' JSON sidecar would be, given as data
+        data = tmp_path / "clip.json"
+    check_refused(["train", command, "--data", str(data), "-o", str(tmp_path / output), "--steps", "1"], tmp_path, "--data", code=OUTPUT)

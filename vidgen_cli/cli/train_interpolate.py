@@ -39,6 +39,7 @@ def command(
     from vidgen_cli.models.interp import FusionConfig
     from vidgen_cli.train.core import TrainSettings
 
+    train.check_weights_output(out, data=data)
     if steps < 1 or batch_size < 1 or pool < 1:
         raise UsageError("--steps, --batch-size and --pool must be at least 1")
     placement = choose(device)

@@ -41,6 +41,7 @@ def command(
     missing = [str(p) for p in data or [] if not Path(p).exists()]
     if missing:
         raise InputError(f"--data path not found: {', '.join(missing)}")
+    train.check_weights_output(Path(out).with_suffix(".pt"), data=data)
     from rich.console import Console
 
     from vidgen_cli.device import choose

@@ -53,6 +53,7 @@ def command(
     from vidgen_cli.train.core import TrainSettings
     from vidgen_cli.weights import magenta_onnx
 
+    train.check_weights_output(out, data=data, style=style, held_out_data=held_out_data)
     placement = choose(device)
     prepare_run(threads, seed)  # before the model is built: its initial weights come from the seed
     try:

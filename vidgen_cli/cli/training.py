@@ -54,6 +54,16 @@ def recorded_command(name: str) -> list[str]:
     return ["vidgen", "train", name, *recorded]
 
 
+def check_weights_output(out: Path, **reads: list[Path] | None) -> None:
+    """Refuse, before any work, an -o whose NAME.pt, NAME.json or NAME.ckpt would replace a file the
+    command reads (`reads`: option name -> paths, e.g. data=[...] for --data). Raises OutputError."""
+    from vidgen_cli.io.outputs import check_not_read
+
+    pairs = [(f"--{name.replace('_', '-')}", path) for name, paths in reads.items() for path in paths or []]
+    for written in (out, out.with_suffix(".pt"), out.with_suffix(".json"), out.with_suffix(".ckpt")):
+        check_not_read(written, pairs)
+
+
 def prepare_run(threads: int | None, seed: int) -> None:
     """Pin torch (and OpenCV) threads (None keeps vidgen's default of half the cores) and seed
     every generator, before the command builds its model: the initial weights come from the seed.

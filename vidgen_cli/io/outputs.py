@@ -34,14 +34,7 @@ def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: b
     for source in inputs:
         if source != "-" and _same_file(out, Path(source)):
             raise OutputError(f"{out}: the output is the same as the input; choose another output path")
-    for option, source in reads:
-        if source == "-":
-            continue
-        path = Path(source)
-        if _same_file(out, path):
-            raise OutputError(f"{out}: is an input ({option} {source}) and would be replaced; choose another output path")
-        if path.is_dir() and out.suffix.lower() in IMAGE_SUFFIXES and path.resolve() in out.resolve().parents:
-            raise OutputError(f"{out}: is inside an input folder ({option} {source}); choose another output path")
+    check_not_read(out, reads)
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{out}: the folder {parent} does not exist; create it first or choose another output")
@@ -52,6 +45,20 @@ def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: b
     if out.is_dir() and not out.is_symlink():
         _check_replaceable_folder(out, [*inputs, *(source for _, source in reads)])
     return out
+
+
+def check_not_read(out: Path, reads: Sequence[tuple[str, str | os.PathLike[str]]]) -> None:
+    """Refuse an output that is a file the command reads besides its main input (same path,
+    symbolic or hard link), or an image inside a folder it reads. `reads`: (option, path) pairs
+    such as ("--audio", "music.mp4"). Raises OutputError naming the option."""
+    for option, source in reads:
+        if os.fspath(source) == "-":
+            continue
+        path = Path(source)
+        if _same_file(out, path):
+            raise OutputError(f"{out}: is an input ({option} {source}) and would be replaced; choose another output path")
+        if path.is_dir() and out.suffix.lower() in IMAGE_SUFFIXES and path.resolve() in out.resolve().parents:
+            raise OutputError(f"{out}: is inside an input folder ({option} {source}); choose another output path")
 
 
 # What vidgen itself writes into an output folder: frames, clips, flow fields, manifests.
