@@ -255,7 +255,7 @@ class VideoWriter:
             filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
         container = ["-movflags", "+faststart"] if self.container.faststart and not self.to_stdout else []
         if self.container.faststart and self.to_stdout:  # a pipe cannot be sought back into: fragmented MP4/MOV
-            container = ["-movflags", "frag_keyframe+empty_moov+default_base_moof"]
+            container = ["-movflags", "frag_keyframe+empty_moov+delay_moov"]  # delay_moov: edit lists, so B-frame delay and AAC priming keep sync
         if self.muxer == "yuv4mpegpipe":  # 10/12-bit and 4:4:4 with alpha are not "official" y4m formats, but readers take them
             container += ["-strict", "-1"]
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
