@@ -218,8 +218,9 @@ def _run(*args):
 def test_probe_takes_json_and_eval_json_is_a_summary_of_means(clips, tmp_path):
     import json
 
-    record = json.loads(invoke("probe", clips["plain"], "--json").output)
-    assert record["frame_count"] == 24
+    lines = invoke("probe", clips["plain"], "--json").output.splitlines()  # the record, then the summary, as every command
+    record, last = json.loads(lines[0]), json.loads(lines[-1])
+    assert record["frame_count"] == 24 and last == {"summary": True, "succeeded": 1, "failed": 0, "skipped": 0}
     summary = json.loads(invoke("eval", clips["plain"], clips["plain"], "--json", "-q", "--no-vmaf").output.splitlines()[-1])
     assert summary["summary"] is True and summary["psnr"] == 100 and summary["ssim"] == pytest.approx(1.0)
     flicker = json.loads(invoke("eval", "--flicker", clips["plain"], "--json", "-q").output.splitlines()[-1])
