@@ -26,6 +26,7 @@ from vidgen_cli.io.encode import (
     WarnFn,
     constant_rate_warning,
     default_codec,
+    start_offset,
 )
 from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for
 from vidgen_cli.io.image_writers import ImageFileWriter
@@ -261,7 +262,9 @@ class RemuxedStreamWriter:
         try:
             self.video.close()
             width, height = self.video.size or (0, 0)
-            self.final.encode_external(["-i", str(self.folder / "video.nut")], width, height, self.video.frames_written)
+            # ffmpeg starts the remuxed video at 0: -itsoffset keeps its first frame's time (a late video stream)
+            video_input = [*start_offset(self.video.first_time), "-i", str(self.folder / "video.nut")]
+            self.final.encode_external(video_input, width, height, self.video.frames_written)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
