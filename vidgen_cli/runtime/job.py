@@ -126,6 +126,10 @@ def input_clock(info: VideoInfo, reader: object, first_input: int = 0, first_fra
             when = reported(index - first_input)
             if when is not None:
                 return Fraction(when)
+            known = getattr(reader, "times", None)
+            if info.kind == "stream" and known:  # past a stream's end: its last frame lasts as long as the one before it
+                step = known[-1] - known[-2] if len(known) > 1 and known[-1] > known[-2] else 1 / Fraction(info.fps or 25)
+                return Fraction(known[-1]) + (index - first_input - len(known) + 1) * Fraction(step)
         return Fraction(info.time_of(first_frame + index)).limit_denominator(10**9)
 
     return time_of
