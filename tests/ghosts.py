@@ -63,3 +63,14 @@ def ghost_residue(out_with: list[np.ndarray], out_without: list[np.ndarray], swe
     h, w = diff.shape
     inner = window[oh // 2 : h - oh // 2, ow // 2 : w - ow // 2]  # windows fully inside the frame
     return mean, float(inner.max())
+
+
+def painting() -> np.ndarray:
+    """A swirly, high-contrast style image (brush-stroke-like), synthesized (the ghost test's style)."""
+    y, x = np.mgrid[0:256, 0:256].astype(np.float32)
+    swirl = np.sin(x / 7 + 3 * np.sin(y / 23)) * np.cos(y / 9 + 2 * np.sin(x / 31))
+    base = textured(256, 256, seed=11, smooth=1.0).astype(np.float32)
+    blue = np.array([40, 70, 160], np.float32)
+    yellow = np.array([230, 200, 60], np.float32)
+    colour = np.where(swirl[..., None] > 0, yellow, blue)
+    return np.clip(0.6 * colour + 0.4 * base, 0, 255).astype(np.uint8)

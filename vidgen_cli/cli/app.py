@@ -63,6 +63,9 @@ def main(args: list[str] | None = None) -> None:
     from typer import _click as click
     from typer.main import get_command
 
+    from vidgen_cli.runtime import interrupt
+
+    interrupt.install()
     command = get_command(app)
     try:
         code = command.main(args=args, prog_name="vidgen", standalone_mode=False)

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from vidgen_cli.runtime.interrupt import raise_if_requested
 from vidgen_cli.runtime.processor import Mark
 
 _DONE = object()
@@ -115,6 +116,7 @@ def run_pipeline(frames: Iterable[np.ndarray], sink: FrameSink, process: Process
     try:
         stream: Iterable[np.ndarray] = state.drain(decoded)  # type: ignore[assignment]
         for frame in (process(stream) if process else stream):
+            raise_if_requested()
             if not state.put(processed, frame):
                 break
         else:

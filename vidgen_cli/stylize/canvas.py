@@ -27,8 +27,17 @@ as a clamped border row or column of an old key (a streak; tests/test_stylize_ed
 
 The network's receptive field is large: an object changes the stylization of its surroundings (a
 pale halo). A key made while the object was in view would keep that halo after the object left,
-although the input there never changed. So the output's coarse tone (cells of `tone_cell` pixels)
-is always the current stylization's: the key supplies the brush strokes, the frame its colour field.
+although the input there never changed; and near a moving object the flow bleeds, so the keys'
+coordinates drift there while the colour check still passes. Two defences:
+- Tone: the output's coarse tone (cells of `tone_cell` pixels) is the current stylization's, carried
+  along the motion with a temporal low-pass (`tone_rate`: an exponential moving average, reset where
+  the motion is inconsistent or the input's own coarse tone changed): the key supplies the brush
+  strokes, the frames their colour field, and the network's coarse-tone flicker is averaged out.
+- Busy pixels: each key marks, in the current frame, where moving content passed near it
+  (within `halo_radius` of forward-backward failures: occlusion edges of moving content).
+  When more than `calm_above` of the frame is shown from busy pixels whose motion has gone, the
+  current stylization (made with the motion gone: no halo) becomes a new key and the older keys
+  fade their busy pixels out over `fade_frames`, so the new key shows there.
 """
 
 from __future__ import annotations
@@ -45,7 +54,7 @@ from vidgen_cli.vision.flow import forward_backward_mask, pixel_grid, to_gray
 
 @dataclass
 class CanvasSettings:
-    """Knobs of the flow canvas (defaults tuned on ../shared/data/video-train, see bench/stylize.py)."""
+    """Knobs of the flow canvas (defaults tuned on ../shared/data/video-train with bench/stylize_canvas.py)."""
 
     flow_preset: str = "fast"  # DIS preset, on processing-size frames (medium: smoother flow, fewer disocclusions found: ghosts)
     fb_tolerance: float = 0.01  # forward-backward check: |f + b|^2 < tol * (|f|^2 + |b|^2) + slack
@@ -59,14 +68,24 @@ class CanvasSettings:
     feather: float = 2.0  # pixels: Gaussian sigma of the mask edges (at processing size)
     speck: int = 5  # pixels: invalid specks and valid islands smaller than this are ignored
     tone_cell: int = 16  # pixels: the output's tone at this scale follows the current stylization (0: off)
+    tone_rate: float = 0.35  # per frame, how far the carried tone moves to the current one (1: no memory)
+    tone_reset: float = 12.0  # grey levels: where the input's coarse tone changed more, the tone is the current one
+    halo_radius: int = 16  # pixels: a key's pixels this near to moving content may hold its halo or drifted coordinates (0: off)
+    key_interp: int = cv2.INTER_LANCZOS4  # how a key is resampled (one resampling per output frame)
+    calm_above: float = 0.1  # re-key when this fraction of the frame shows such pixels with the motion gone
+    calm_after: int = 6  # frames: such a re-key waits this long after the last key
 
 
 class _Key:
     """One key: a stylized frame, its input, and where each current pixel lies in it."""
 
-    def __init__(self, gray: np.ndarray, image: np.ndarray) -> None:
+    def __init__(self, gray: np.ndarray, image: np.ndarray, busy: np.ndarray | None = None) -> None:
         h, w = gray.shape
         self.gray = gray
+        # uint8 0-255, current frame: moving content passed near since the key was made (its halo, or
+        # drifted coordinates, may be there)
+        self.busy = np.zeros((h, w), np.uint8) if busy is None else busy
+        self.shed = 0  # frames since the key began shedding its busy pixels (0: not shedding)
         self.image = np.clip(image + 0.5, 0, 255).astype(np.uint8)  # uint8: fast Lanczos remaps
         self.coords = pixel_grid(h, w).copy()
         self.valid = np.ones((h, w), np.float32)
@@ -76,16 +95,17 @@ class _Key:
         self.share = 1.0  # fraction of the last output it supplied
 
     def arrays(self) -> dict[str, np.ndarray]:
-        meta = np.array([self.age, self.fade, float(self.retired)], np.float64)
-        return {"gray": self.gray, "image": self.image, "coords": self.coords, "valid": self.valid, "meta": meta}
+        meta = np.array([self.age, self.fade, float(self.retired), self.shed], np.float64)
+        return {"gray": self.gray, "image": self.image, "coords": self.coords, "valid": self.valid, "busy": self.busy, "meta": meta}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "_Key":
         key = cls.__new__(cls)
         key.gray, key.image = np.array(arrays["gray"]), np.array(arrays["image"])
         key.coords, key.valid = np.array(arrays["coords"]), np.array(arrays["valid"])
-        age, fade, retired = (float(v) for v in arrays["meta"])
-        key.age, key.fade, key.retired, key.share = int(age), fade, bool(retired), 1.0
+        key.busy = np.array(arrays["busy"]) if "busy" in arrays else np.zeros(key.gray.shape, np.uint8)
+        age, fade, retired, shed = (list(float(v) for v in arrays["meta"]) + [0.0])[:4]
+        key.age, key.fade, key.retired, key.share, key.shed = int(age), fade, bool(retired), 1.0, int(shed)
         return key
 
 
@@ -96,6 +116,10 @@ class _Advance:
     shown: np.ndarray  # H x W x 3 float32: the keys' contribution, each pixel from the oldest key valid there
     rest: np.ndarray  # H x W x 1 float32: the share no key claims (the current stylization's)
     uncovered: float  # fraction of the frame no live key covers
+    stale: float  # fraction of the frame shown from keys' busy pixels now far from any motion
+    busy: np.ndarray | None  # H x W uint8 0-255: near moving content now (None: halo_radius 0)
+    tone_step: tuple | None  # on the tone grid: where each cell was one frame ago (x, y) and where it
+    # settled (1: the motion explains it and its input tone held); None without tone memory
 
 
 class FlowCanvas:
@@ -109,6 +133,7 @@ class FlowCanvas:
         self.reset()
         self.keys_made = 0  # how many keys were made (diagnostics)
         self.uncovered = 0.0  # fraction of the last frame shown from the current stylization alone
+        self.last_rest: np.ndarray | None = None  # H x W x 1: the last output's share from the current stylization
 
     @property
     def keys(self) -> int:
@@ -117,6 +142,7 @@ class FlowCanvas:
     def reset(self) -> None:
         self._prev_in: np.ndarray | None = None
         self._keys: list[_Key] = []  # oldest first
+        self._tone: np.ndarray | None = None  # float32 tone grid (cells of tone_cell) x 3: the carried coarse tone
         self._pending: tuple[np.ndarray, np.ndarray, Future[_Advance]] | None = None  # content, its grey, the move
 
     # -- state, for resuming a stream ------------------------------------------------------
@@ -126,6 +152,8 @@ class FlowCanvas:
         if self._prev_in is None:
             return {}
         state = {"prev_in": self._prev_in, "key_count": np.array(len(self._keys))}
+        if self._tone is not None:
+            state["tone"] = self._tone
         for i, key in enumerate(self._keys):
             state.update({f"key{i}_{name}": value for name, value in key.arrays().items()})
         return state
@@ -135,9 +163,11 @@ class FlowCanvas:
         if "prev_in" not in state:
             return
         self._prev_in = np.array(state["prev_in"])
-        names = ("gray", "image", "coords", "valid", "meta")
+        self._tone = np.array(state["tone"]) if "tone" in state else None
+        names = ("gray", "image", "coords", "valid", "busy", "meta")
         count = int(state["key_count"])
-        self._keys = [_Key.from_arrays({n: state[f"key{i}_{n}"] for n in names}) for i in range(count)]
+        self._keys = [_Key.from_arrays({n: state[f"key{i}_{n}"] for n in names if f"key{i}_{n}" in state})
+                      for i in range(count)]
 
     # -- moving the keys -------------------------------------------------------------------
 
@@ -163,14 +193,15 @@ class FlowCanvas:
             back, fwd = self._flow.both(gray, prev_gray)  # current -> previous, previous -> current
         else:
             back, fwd = self._flow(gray, prev_gray), self._flow(prev_gray, gray)
-        ok = forward_backward_mask(back, fwd, s.fb_tolerance, s.fb_slack).astype(np.uint8)
-        ok = cv2.erode(ok, np.ones((3, 3), np.uint8))  # motion edges are unreliable
+        consistent = forward_backward_mask(back, fwd, s.fb_tolerance, s.fb_slack).astype(np.uint8)
+        ok = cv2.erode(consistent, np.ones((3, 3), np.uint8))  # motion edges are unreliable
         h, w = gray.shape
         grid = pixel_grid(h, w)
         map_x, map_y = grid[..., 0] + back[..., 0], grid[..., 1] + back[..., 1]
         # content entering at the frame edges has no history: a source more than half a pixel
         # outside the frame is outside (within half a pixel it is the border pixel's own footprint)
-        ok &= _within(map_x, map_y, w, h).astype(np.uint8)
+        source_inside = _within(map_x, map_y, w, h).astype(np.uint8)
+        ok &= source_inside
         ok_f = ok.astype(np.float32)
         step_maps = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)  # fixed point: ~2x faster remaps
         radius = max(1, round(s.feather))
@@ -198,28 +229,53 @@ class FlowCanvas:
             clean = cv2.morphologyEx(cv2.morphologyEx(key.valid, cv2.MORPH_CLOSE, speck), cv2.MORPH_OPEN, speck)
             clean *= inside * ok_f
             soft = cv2.GaussianBlur(cv2.erode(clean, shrink), (0, 0), s.feather)
-            weights.append((soft, key_maps))
-        return self._compose(weights, (h, w))
+            weights.append((soft, key_maps, None))
+        busy = _near((1 - consistent) & source_inside, s.halo_radius) if s.halo_radius > 0 else None
+        for i, key in enumerate(self._keys if busy is not None else []):
+            key.busy = np.maximum(_pull(key.busy, step_maps), busy)
+            busy_here = key.busy.astype(np.float32) / 255
+            soft = weights[i][0]
+            if key.shed:  # its busy pixels fade out: the newer key made with the motion gone shows there
+                key.shed += 1
+                soft = soft * (1.0 - busy_here * min(1.0, key.shed / max(1, s.fade_frames)))
+                if key.shed > s.fade_frames:  # shed: those pixels are invalid now, and the key takes new ones
+                    key.valid *= (busy_here < 0.5)
+                    key.busy[:], key.shed = 0, 0
+            weights[i] = (soft, weights[i][1], busy_here)
+        tone_step = None
+        if s.tone_rate < 1.0 and s.tone_cell > 1:  # the motion on the tone grid; where the input tone changed, no memory
+            size = _cells(w, h, s.tone_cell)
+            cx = (cv2.resize(map_x, size, interpolation=cv2.INTER_AREA) + 0.5) * (size[0] / w) - 0.5
+            cy = (cv2.resize(map_y, size, interpolation=cv2.INTER_AREA) + 0.5) * (size[1] / h) - 0.5
+            tone_in = cv2.resize(gray.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+            tone_prev = cv2.resize(prev_gray.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+            held = np.abs(tone_in - cv2.remap(tone_prev, cx, cy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)) < s.tone_reset
+            tone_step = (cx, cy, cv2.resize(ok_f, size, interpolation=cv2.INTER_AREA) * held)
+        return self._compose(weights, (h, w), busy, tone_step)
 
-    def _compose(self, weights: list[tuple[np.ndarray, tuple]], size: tuple[int, int]) -> _Advance:
+    def _compose(self, weights: list[tuple], size: tuple[int, int], busy: np.ndarray | None,
+                 tone_step: tuple | None) -> _Advance:
         """Retire keys, then show each pixel from the oldest key valid there (see step)."""
         alive = self._retire()
         h, w = size
         shown = np.zeros((h, w, 3), np.float32)
         rest = np.ones((h, w), np.float32)  # what no key claims yet
         live_rest = np.ones((h, w), np.float32)  # the same, counting live keys only
-        for key, (weight, key_maps) in zip(self._keys, [wm for wm, keep in zip(weights, alive) if keep]):
+        stale = 0.0
+        for key, (weight, key_maps, busy_here) in zip(self._keys, [wm for wm, keep in zip(weights, alive) if keep]):
             claim = weight * key.fade * rest
             key.share = float(claim.mean())
             box = _box(claim > 1e-3)
             if box is not None:  # one Lanczos resampling from the key (sharp), only where it shows
                 ys, xs = box
-                image = _pull(key.image, (key_maps[0][ys, xs], key_maps[1][ys, xs]), cv2.INTER_LANCZOS4)
+                image = _pull(key.image, (key_maps[0][ys, xs], key_maps[1][ys, xs]), self.settings.key_interp)
                 shown[ys, xs] += claim[ys, xs, None] * image
             rest -= claim
+            if busy_here is not None and not key.shed:  # busy when made, calm now: may show a stale halo
+                stale += float((claim * busy_here * (1.0 - busy.astype(np.float32) / 255)).mean())
             if not key.retired:
                 live_rest *= 1.0 - weight
-        return _Advance(shown, rest[..., None], float((live_rest > 0.5).mean()))
+        return _Advance(shown, rest[..., None], float((live_rest > 0.5).mean()), stale, busy, tone_step)
 
     # -- the output ------------------------------------------------------------------------
 
@@ -232,26 +288,49 @@ class FlowCanvas:
             self._keys = []
             self._new_key(gray, stylized)
             self._prev_in = gray
-            self.uncovered = 1.0
+            self.uncovered, self.last_rest = 1.0, None
+            self._tone = None
             return stylized
         # step() without prepare() for this frame: move the canvas here
         moved = pending[2].result() if prepared else self._advance(gray, self._prev_in)
         out = moved.shown + moved.rest * stylized
         if self.settings.tone_cell > 1:
-            out += _coarse(stylized - out, self.settings.tone_cell)
+            h, w = gray.shape
+            size = _cells(w, h, self.settings.tone_cell)
+            tone = self._tone_of(cv2.resize(stylized, size, interpolation=cv2.INTER_AREA), moved.tone_step)
+            out += cv2.resize(tone - cv2.resize(out, size, interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_LINEAR)
         np.clip(out, 0, 255, out=out)
         self._prev_in = gray
-        self.uncovered = moved.uncovered
-        if self.uncovered > self.settings.new_key_above:
-            self._new_key(gray, stylized)
+        self.uncovered, self.last_rest = moved.uncovered, moved.rest
+        s = self.settings
+        if moved.busy is not None and moved.stale > s.calm_above and min((k.age for k in self._keys), default=0) >= s.calm_after:
+            for key in self._keys:  # the motion near their busy pixels is gone: a fresh key takes those over
+                key.shed = max(key.shed, 1) if key.busy.any() else key.shed
+            self._new_key(gray, stylized, moved.busy)
+        elif self.uncovered > s.new_key_above:
+            self._new_key(gray, stylized, moved.busy)
         return out
 
-    def _new_key(self, gray: np.ndarray, stylized: np.ndarray) -> None:
+    def _tone_of(self, current: np.ndarray, tone_step: tuple | None) -> np.ndarray:
+        """The output's coarse tone on the tone grid: the current stylization's (`current`), or with
+        `tone_rate` < 1 an exponential moving average of it carried along the motion (reset where
+        the motion or the input tone changed)."""
+        s = self.settings
+        if tone_step is None or self._tone is None or self._tone.shape != current.shape:
+            self._tone = current if s.tone_rate < 1.0 else None
+            return current
+        cx, cy, settled = tone_step
+        carried = cv2.remap(self._tone, cx, cy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        rate = (s.tone_rate + (1.0 - s.tone_rate) * (1.0 - settled))[..., None]
+        self._tone = carried + rate * (current - carried)
+        return self._tone
+
+    def _new_key(self, gray: np.ndarray, stylized: np.ndarray, busy: np.ndarray | None = None) -> None:
         """The current stylization becomes a key (it is what uncovered pixels showed: no pop)."""
         live = [k for k in self._keys if not k.retired]
         if len(live) >= self.settings.max_keys:
             min(live, key=lambda k: k.share).retired = True  # the least visible makes room, fading out
-        self._keys.append(_Key(gray, stylized))
+        self._keys.append(_Key(gray, stylized, busy))
         self.keys_made += 1
 
     def _retire(self) -> list[bool]:
@@ -269,6 +348,17 @@ class FlowCanvas:
         return alive
 
 
+def _near(mask: np.ndarray, radius: int) -> np.ndarray:
+    """uint8 0-255 H x W: how near each pixel is to `mask` (bool-like uint8), 255 within about `radius`
+    pixels, soft beyond; isolated specks (under ~4x4 pixels) ignored. Computed at quarter size."""
+    h, w = mask.shape
+    small = cv2.resize(mask.astype(np.float32), (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    r = max(1, radius // 4)
+    small = cv2.dilate((small > 0.25).astype(np.float32), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    small = cv2.GaussianBlur(small, (0, 0), max(0.5, r / 2))
+    return cv2.resize(np.clip(small * 255 + 0.5, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def _mismatch(gray: np.ndarray, carried: np.ndarray, s: CanvasSettings) -> np.ndarray:
     """How far the carried key input is from the current input (5x5 mean abs grey difference),
     after taking out a smooth difference of up to `exposure_allowance` grey levels."""
@@ -277,10 +367,15 @@ def _mismatch(gray: np.ndarray, carried: np.ndarray, s: CanvasSettings) -> np.nd
     return cv2.blur(np.abs(diff - smooth), (5, 5))
 
 
+def _cells(w: int, h: int, cell: int) -> tuple[int, int]:
+    """(width, height) of the grid of `cell`-pixel cells over a w x h frame."""
+    return max(1, round(w / cell)), max(1, round(h / cell))
+
+
 def _coarse(image: np.ndarray, cell: int) -> np.ndarray:
     """`image` low-passed at `cell` pixels: cell means, upsampled smoothly (same size, float32)."""
     h, w = image.shape[:2]
-    small = cv2.resize(image, (max(1, round(w / cell)), max(1, round(h / cell))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(image, _cells(w, h, cell), interpolation=cv2.INTER_AREA)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
