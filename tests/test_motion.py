@@ -119,6 +119,9 @@ def test_tracking_lost_names_the_frame_of_a_cut(tmp_path):
     clip = write(frames, tmp_path / "cut.mp4")
     result = run("motion", "stabilize", clip, "-o", tmp_path / "s.mp4")
     assert result.exit_code == 3 and "tracking lost at frame 8 (0.32 s)" in result.output
+    for command in ("capture", "stabilize"):  # from --start: still the file's frame number and time, as --start reads them
+        result = run("motion", command, clip, "-o", tmp_path / ("m.json" if command == "capture" else "t.mp4"), "--start", "0.12")
+        assert result.exit_code == 3 and "tracking lost at frame 8 (0.32 s)" in result.output, result.output
 
 
 def test_replay_animates_a_still_with_the_motion(pan, tmp_path):

@@ -89,8 +89,8 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
     decoder, _ = decode_options(info.pixels, info.codec, deinterlace=False)  # libvpx for VP8/VP9 alpha
-    command = [*ffmpeg.base_command(), "-loglevel", "info", *decoder, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}",
-               "-vf", _filters(options, info), "-fps_mode", "passthrough", *quality,
+    command = [*ffmpeg.base_command(), "-loglevel", "info", *decoder, *ffmpeg.file_timeline(info.demuxer, info.file_start),
+               "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", "-vf", _filters(options, info), "-fps_mode", "passthrough", *quality,
                "-f", "image2", "-start_number", "1", ffmpeg.sequence(temporary, f"%06d.{image_format}")]
     times: list[float] = []
     time_base: Fraction | None = None

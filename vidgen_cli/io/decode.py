@@ -143,8 +143,10 @@ class FFmpegReader(FrameReader):
     def _command(self, source: str) -> list[str]:
         stream = f"0:{self.info.video_stream}" if self.info.kind == "video" else "0:v:0"
         decoder, _ = self._decode_options()
-        return [*ffmpeg.base_command(), "-nostats", "-loglevel", "info", *decoder, "-i", ffmpeg.url(source), "-map", stream, "-an", "-sn",
-                "-vf", ",".join(self.filters()), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", self.raw_format, "pipe:1"]
+        # The file's timeline whichever stream is read (an MPEG-TS video-only read otherwise starts at the video).
+        timeline = ffmpeg.file_timeline(self.info.demuxer, self.info.file_start) if self.info.kind == "video" else []
+        return [*ffmpeg.base_command(), "-nostats", "-loglevel", "info", *decoder, *timeline, "-i", ffmpeg.url(source), "-map", stream,
+                "-an", "-sn", "-vf", ",".join(self.filters()), "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", self.raw_format, "pipe:1"]
 
     def _decode_options(self) -> tuple[list[str], list[str]]:
         return decode_options(self.info.pixels, self.info.codec, self.deinterlace)

@@ -50,6 +50,7 @@ class MediaSource:
     metadata: bool = False  # the video's own source: carry its metadata, dispositions and attachments too
     video: StreamInfo | None = None  # its video stream (metadata and dispositions for the output's video)
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
+    mapped_origin: bool = False  # ffmpeg times this input from its earliest mapped stream (MPEG-TS/PS), not its file start
 
     @classmethod
     def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
@@ -57,7 +58,8 @@ class MediaSource:
         `audio` is False), metadata, dispositions, attachments; `video_start` from its video stream."""
         video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
         return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
-                   duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments)
+                   duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments,
+                   mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS)
 
 
 WarnFn = Callable[[str], None]
@@ -108,18 +110,19 @@ def _media_args(source: MediaSource | None, container: Container, input_index: i
     """Input args for the source and the map/codec args that copy its audio and subtitles."""
     if source is None or not (source.audio or source.subtitles or source.metadata):
         return [], []
-    inputs = []
-    if source.start > 0:
-        inputs += ["-ss", f"{source.start:.6f}"]
+    subtitles = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
+    inputs = _cut_args(source, [*source.audio, *subtitles])
     if source.duration is not None:
         inputs += ["-t", f"{source.duration:.6f}"]
     inputs += ["-i", ffmpeg.url(source.path)]
     maps: list[str] = []
     for n, stream in enumerate(source.audio):
         maps += ["-map", f"{input_index}:{stream.index}"]
-        maps += [f"-c:a:{n}", "copy" if container.copies_audio(stream.codec) else container.audio_codec]
+        copied = container.copies_audio(stream.codec)
+        maps += [f"-c:a:{n}", "copy" if copied else container.audio_codec]
+        if copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
+            maps += [f"-copypriorss:a:{n}", "0"]
     muxer = container.muxer
-    subtitles = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
     for n, stream in enumerate(subtitles):
         maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
         maps += _disposition_args("s", n, stream)
@@ -129,6 +132,17 @@ def _media_args(source: MediaSource | None, container: Container, input_index: i
         (warn or (lambda message: None))(f"{muxer} turns on (default) the first subtitle track whatever the source says; write .mkv to keep it off")
     kept = [("a", n, stream) for n, stream in enumerate(source.audio)] + [("s", n, stream) for n, stream in enumerate(subtitles)]
     return inputs, maps + _container_args(source, muxer, input_index, kept)
+
+
+def _cut_args(source: MediaSource, mapped: list[StreamInfo]) -> list[str]:
+    """-ss/-itsoffset that make the source's mapped streams start at `source.start` on its file's
+    timeline. ffmpeg times an MPEG-TS/PS input from its earliest mapped stream where that starts
+    after the cut (`mapped_origin`; ffmpeg's correct_input_start_times), so audio that starts
+    after the file does would lose its offset: -itsoffset puts it back."""
+    offset = 0.0
+    if source.mapped_origin and mapped:
+        offset = max(0.0, min(stream.start_time for stream in mapped) - source.start)
+    return (["-ss", f"{source.start:.6f}"] if source.start > 0 else []) + start_offset(offset)
 
 
 def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn) -> list[str]:

@@ -25,6 +25,21 @@ def base_command() -> list[str]:
     return [executable(), "-hide_banner", "-nostdin", "-y"]
 
 
+# Demuxers flagged AVFMT_TS_DISCONT: ffmpeg times such an input from the earliest of the streams a
+# command maps, not from the file's start, so a video-only read of a .ts whose audio starts first
+# would lose the video's offset.
+MAPPED_ORIGIN_DEMUXERS = frozenset({"mpegts", "mpegtsraw", "mpeg", "hls"})
+
+
+def file_timeline(demuxer: str, file_start: float) -> list[str]:
+    """Input options (global -copyts: for a command with this one input) that put every stream of
+    an input read by `demuxer` on the file's timeline (its 'start:' at 0 s) whichever streams the
+    command maps; [] where ffmpeg already does (demuxers outside MAPPED_ORIGIN_DEMUXERS)."""
+    if demuxer not in MAPPED_ORIGIN_DEMUXERS:
+        return []
+    return ["-copyts", *(["-itsoffset", f"{-file_start:.6f}"] if file_start else [])]
+
+
 def run(args: Sequence[str], timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg to completion, capturing stdout and stderr."""
     return subprocess.run([*base_command(), *args], capture_output=True, timeout=timeout, check=False)

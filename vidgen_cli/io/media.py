@@ -75,6 +75,7 @@ class VideoInfo:
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attached files (Matroska)
     ends_early: str | None = None  # a file cut short: what ffmpeg said and what is kept (one line, for a warning)
     file_start: float = 0.0  # where the file's own timeline begins in PTS seconds (ffmpeg's 'start:'; 1.4 for most .ts)
+    demuxer: str = ""  # ffmpeg's input format ('mpegts', 'matroska,webm', ...): how ffmpeg times a partial read
 
     @property
     def dar(self) -> Fraction | None:

@@ -68,6 +68,7 @@ def parse_header(stderr: str) -> Header:
     """Parse the 'Input #0' banner. Used for files and for streams read from stdin."""
     header = Header()
     in_input = False
+    file_start = 0.0  # ffmpeg prints each stream's own start in PTS seconds: made relative to the file's
     last_video = False
     last: StreamInfo | None = None  # the stream whose metadata lines follow
     for line in stderr.splitlines():
@@ -79,6 +80,8 @@ def parse_header(stderr: str) -> Header:
         if not in_input:
             continue
         match = _STREAM.match(line)
+        if not match and (start := _FILE_START.match(line)):
+            file_start = float(start.group(1))
         if not match:
             if last is not None and (title := _TITLE.match(line)):
                 last.title = title.group(1)
@@ -95,10 +98,10 @@ def parse_header(stderr: str) -> Header:
             header.video = _parse_video(index, codec, description)
             last_video = True
         elif kind == "Audio":
-            last = StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description))
+            last = StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description, file_start))
             header.audio.append(last)
         elif kind == "Subtitle":
-            last = StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description))
+            last = StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description, file_start))
             header.subtitles.append(last)
         elif kind == "Attachment":
             header.attachments.append(StreamInfo(index, "attachment", codec, language, description))
@@ -119,10 +122,11 @@ def parse_output_video(stderr: str) -> dict | None:
     return None
 
 
-def _stream_start(description: str) -> float:
-    """The stream's start on the file's timeline: ffmpeg prints ', start S' only where it differs from the file's."""
+def _stream_start(description: str, file_start: float = 0.0) -> float:
+    """The stream's start on the file's timeline (seconds after the file's 'start:'): ffmpeg prints
+    ', start S' in PTS seconds wherever S is not 0 (every stream of a .ts, whose file starts at 1.4 s)."""
     match = _STREAM_START.search(description)
-    return float(match.group(1)) if match else 0.0
+    return round(float(match.group(1)) - file_start, 6) if match else 0.0
 
 
 def _parse_video(index: int, codec: str, description: str) -> dict:
@@ -147,7 +151,7 @@ def _parse_video(index: int, codec: str, description: str) -> dict:
     return info
 
 
-def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndarray, str | None]:
+def _packet_times(path: str, stream: int, timeline: list[str] | None = None) -> tuple[np.ndarray, Fraction, np.ndarray, str | None]:
     """Presentation timestamps of the packets that play (sorted, in time-base units, on the file's
     timeline: ffmpeg subtracts the file's start), the time base, durations, and ffmpeg's line
     saying the file ends early (cut short) or None.
@@ -157,9 +161,9 @@ def _packet_times(path: str, stream: int) -> tuple[np.ndarray, Fraction, np.ndar
 
     Packets without a PTS (AVI with packed B-frames: DivX/Xvid) are timed by decoding instead,
     which gives the times and count of the frames ffmpeg plays."""
-    times = _frame_times(path, stream, ["-c", "copy"])
+    times = _frame_times(path, stream, ["-c", "copy"], timeline or [])
     if times is None:
-        times = _frame_times(path, stream, [])
+        times = _frame_times(path, stream, [], timeline or [])
     return times or (np.zeros(0, dtype=np.int64), Fraction(1, 1), np.zeros(0, dtype=np.int64), None)
 
 
@@ -167,11 +171,11 @@ _NOPTS = -(2 ** 63)
 _ENDS_EARLY = ("File ended prematurely", "partial file")  # ffmpeg's Matroska/WebM and MP4/MOV demuxers on a cut file
 
 
-def _frame_times(path: str, stream: int, codec: list[str]) -> tuple[np.ndarray, Fraction, np.ndarray, str | None] | None:
+def _frame_times(path: str, stream: int, codec: list[str], timeline: list[str]) -> tuple[np.ndarray, Fraction, np.ndarray, str | None] | None:
     """(sorted PTS, time base, durations, ffmpeg's 'ends early' line or None) from ffmpeg's framecrc
     of stream `stream`, of its packets (`codec` ["-c", "copy"]) or its decoded frames ([]); None
     when a packet has no PTS."""
-    result = ffmpeg.run(["-i", ffmpeg.url(path), "-map", f"0:{stream}", *codec, "-f", "framecrc", "-"])
+    result = ffmpeg.run([*timeline, "-i", ffmpeg.url(path), "-map", f"0:{stream}", *codec, "-f", "framecrc", "-"])
     text = result.stdout.decode("utf-8", "replace")
     errors = result.stderr.decode("utf-8", "replace").splitlines()
     cut = next((line.split("] ", 1)[-1].strip() for line in errors if any(marker in line for marker in _ENDS_EARLY)), None)
@@ -267,7 +271,9 @@ def _probe_video(path: str) -> VideoInfo:
         raise InputError(f"{path}: declares a frame size of {video['width']}x{video['height']}, larger than vidgen handles (8192x8192)")
     if not video["width"] or not video["height"]:
         raise InputError(f"{path}: the video stream has no frame size; the file is probably corrupt")
-    pts, time_base, durations, cut = _packet_times(path, video["index"])
+    demuxer = container.group(1) if container else ""
+    file_start = float(begins.group(1)) if (begins := _FILE_START.search(stderr)) else 0.0
+    pts, time_base, durations, cut = _packet_times(path, video["index"], ffmpeg.file_timeline(demuxer, file_start))
     if len(pts) == 0:
         raise InputError(f"{path}: the video stream holds no frames; the file is empty or truncated")
     # A cut file loses the B-frames of its last group (a gap before the last frame or two): its
@@ -306,7 +312,8 @@ def _probe_video(path: str) -> VideoInfo:
         pixels=video["pixels"],
         video_description=video["description"],
         attachments=header.attachments,
-        file_start=float(file_start.group(1)) if (file_start := _FILE_START.search(stderr)) else 0.0,
+        file_start=file_start,
+        demuxer=demuxer,
         ends_early=_ends_early_note(cut, len(pts), float(seconds[-1]) + tail, stderr),
     )
 

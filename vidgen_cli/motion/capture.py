@@ -73,6 +73,7 @@ def capture(source: str, info: VideoInfo | None = None, settings: TrackerSetting
     """The camera path of a video file, frames folder or '-'; `span` (runtime/span.py, from
     --start/--end): only those frames, times from the span's first frame. Raises InputError
     (TrackingLost names the frame and time) when the video is too short or too featureless to track."""
+    whole = info  # a file's own frame numbers and times, which an error names (as --start reads them)
     if not span.whole and info is not None:
         reader = _SpanFrames(span_reader(info, span), trim_info(info, span))
     else:
@@ -87,10 +88,12 @@ def capture(source: str, info: VideoInfo | None = None, settings: TrackerSetting
         with reader:
             H = track(reader, settings, on_frame, temporary)
     except TrackingLost as lost:
-        times = frame_times(info, lost.frame + 1)
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
-        raise TrackingLost(lost.frame, lost.points, float(times[lost.frame])) from None
+        frame = lost.frame + (0 if span.whole else span.first)
+        source = whole if whole is not None and not span.whole else info
+        when = source.time_of(frame) if source.kind == "video" else float(frame_times(info, lost.frame + 1)[lost.frame])
+        raise TrackingLost(frame, lost.points, when) from None
     except BaseException:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)

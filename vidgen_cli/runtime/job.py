@@ -26,6 +26,7 @@ from vidgen_cli.io.encode import (
     WarnFn,
     constant_rate_warning,
     default_codec,
+    start_offset,
 )
 from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for
 from vidgen_cli.io.image_writers import ImageFileWriter
@@ -125,6 +126,10 @@ def input_clock(info: VideoInfo, reader: object, first_input: int = 0, first_fra
             when = reported(index - first_input)
             if when is not None:
                 return Fraction(when)
+            known = getattr(reader, "times", None)
+            if info.kind == "stream" and known:  # past a stream's end: its last frame lasts as long as the one before it
+                step = known[-1] - known[-2] if len(known) > 1 and known[-1] > known[-2] else 1 / Fraction(info.fps or 25)
+                return Fraction(known[-1]) + (index - first_input - len(known) + 1) * Fraction(step)
         return Fraction(info.time_of(first_frame + index)).limit_denominator(10**9)
 
     return time_of
@@ -261,7 +266,9 @@ class RemuxedStreamWriter:
         try:
             self.video.close()
             width, height = self.video.size or (0, 0)
-            self.final.encode_external(["-i", str(self.folder / "video.nut")], width, height, self.video.frames_written)
+            # ffmpeg starts the remuxed video at 0: -itsoffset keeps its first frame's time (a late video stream)
+            video_input = [*start_offset(self.video.first_time), "-i", str(self.folder / "video.nut")]
+            self.final.encode_external(video_input, width, height, self.video.frames_written)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
