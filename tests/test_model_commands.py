@@ -47,6 +47,16 @@ def test_interpolate_to_any_fps_keeps_duration(clips, tmp_path):
     assert abs(info.duration - 1.0) < 1 / 24
 
 
+def test_interpolate_without_factor_or_fps_doubles_the_frames(clips, tmp_path):
+    """No --factor and no --fps: 2x, as RIFE and video2x default (it was a usage error)."""
+    out = tmp_path / "o.mkv"
+    invoke("interpolate", clips["plain"], "-o", out, "--model", "blend", "--codec", "ffv1", "-q")
+    info = probe(out)
+    assert info.frame_count == 48 and info.fps == 48
+    both = runner.invoke(app, ["interpolate", str(clips["plain"]), "-o", str(tmp_path / "b.mkv"), "--factor", "2", "--fps", "60"])
+    assert both.exit_code == 2 and "not both" in both.output
+
+
 @pytest.mark.parametrize("how", [["--factor", "2"], ["--factor", "4"], ["--fps", "60"], ["--fps", "30000/1001"]])
 def test_interpolate_output_lasts_exactly_as_long_as_the_input(clips, tmp_path, how):
     """24 frames at 24 fps (1.000 s): the last frame keeps its own duration, so the output lasts

@@ -19,14 +19,16 @@ from vidgen_cli.runtime.timeline import factor_times, rate_times
 def interpolate(
     inputs: opt.MediaInputs,
     common: opt.Common,
-    factor: Annotated[Optional[int], typer.Option("--factor", "-x", metavar="N", help="N-1 new frames between each pair (N >= 2); the frame rate is multiplied by N and the duration kept (the last frame holds for its own duration).")] = None,
+    factor: Annotated[Optional[int], typer.Option("--factor", "-x", metavar="N", help="N-1 new frames between each pair (N >= 2; default 2 when --fps is not given); the frame rate is multiplied by N and the duration kept (the last frame holds for its own duration).")] = None,
     fps: Annotated[Optional[str], typer.Option("--fps", metavar="FPS", help="Target frame rate (any, e.g. 60 or 59.94); the duration is kept.")] = None,
     model: Annotated[str, typer.Option("--model", metavar="MODEL", help="flow (DIS optical flow with occlusion reasoning, default), fusion (plus the small learned fusion network), blend (cross-fade), or a .pt file from `vidgen train interpolate`.")] = "flow",
     scene_threshold: Annotated[float, typer.Option("--scene-threshold", metavar="SCORE", help="Cut score (0-1) above which two frames belong to different shots and are never morphed.")] = 0.25,
 ) -> None:
     """Add frames between frames (slow motion, a higher frame rate) with DIS optical flow and occlusion reasoning by default; shot cuts are never morphed."""
-    if (factor is None) == (fps is None):
-        raise UsageError("pass exactly one of --factor N or --fps F")
+    if factor is not None and fps is not None:
+        raise UsageError("pass one of --factor N or --fps F, not both")
+    if factor is None and fps is None:
+        factor = 2  # twice the frames, as RIFE's and video2x's interpolation default
     if factor is not None and not 2 <= factor <= 64:
         raise UsageError(f"--factor {factor}: use a whole number from 2 to 64")
     target = opt.parse_rate(fps)
