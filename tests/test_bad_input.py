@@ -297,7 +297,7 @@ BAD_OPTIONS = [
     ("interpolate", ["--factor", "1"], "--factor"),
     ("interpolate", ["--factor", "100000"], "--factor"),
     ("interpolate", ["--fps", "0"], "--fps"),
-    ("interpolate", ["--factor", "2", "--fps", "60"], "exactly one"),
+    ("interpolate", ["--factor", "2", "--fps", "60"], "not both"),
     ("interpolate", ["--factor", "2", "--model", "nonsense"], "nonsense"),
     ("interpolate", ["--factor", "2", "--device", "tpu"], "tpu"),
     ("interpolate", ["--factor", "2", "--device", "cuda:99"], "cuda:99"),
