@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
+from vidgen_cli.convert.shot_subtitles import add_shot_subtitles, text_subtitles
 from vidgen_cli.errors import DecodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import FFmpegReader, decode_options
@@ -181,7 +182,9 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         if cuts:
             segment += ["-segment_times", times, "-force_key_frames", times]
         filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
-        streams = source_stream_args(info, CONTAINERS[muxer], str(output), warn or (lambda message: None))
+        cut_subtitles = text_subtitles(info.subtitles, CONTAINERS[muxer])  # cut per shot below, not by the segment muxer
+        rest = replace(info, subtitles=[s for s in info.subtitles if s not in cut_subtitles])
+        streams = source_stream_args(rest, CONTAINERS[muxer], str(output), warn or (lambda message: None))
         result = ffmpeg.run([*span, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", *streams, *filters, *encode_args,
                              *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
         if result.returncode != 0:
@@ -190,6 +193,8 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         for path in sorted(temporary.iterdir(), reverse=True):
             number = int(path.stem.rsplit("shot", 1)[1])
             path.rename(path.with_name(f"{stem}-shot{number + 1:03d}{extension}"))
+        add_shot_subtitles(sorted(temporary.iterdir()), [0.0, *(t - origin for t in cuts)], info.path, cut_subtitles,
+                           CONTAINERS[muxer], info.start_time + origin)
         commit(temporary, output)
     except BaseException:
         discard(temporary)

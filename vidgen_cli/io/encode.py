@@ -18,6 +18,7 @@ import numpy as np
 
 from vidgen_cli.errors import EncodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg, timed_pipe
+from vidgen_cli.io.encoders import priming_trim
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
@@ -103,7 +104,13 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
         args += ["-preset", options.preset]
     elif codec.startswith("libvpx"):
         args += ["-deadline", "good", "-cpu-used", "4", "-row-mt", "1"]
-    return args + list(options.extra)
+    return args + reorder_args(CONTAINERS[muxer], codec) + list(options.extra)
+
+
+def reorder_args(container: Container, codec: str) -> list[str]:
+    """-bf 0 where `container` has no edit lists (AVI): B-frames' reorder delay would start the
+    picture late. Also for segments that are later copied into such a container (runtime/resume.py)."""
+    return ["-bf", "0"] if not container.edit_lists and codec != "copy" else []
 
 
 def _media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
@@ -120,6 +127,8 @@ def _media_args(source: MediaSource | None, container: Container, input_index: i
         maps += ["-map", f"{input_index}:{stream.index}"]
         copied = container.copies_audio(stream.codec)
         maps += [f"-c:a:{n}", "copy" if copied else container.audio_codec]
+        if not copied and not container.edit_lists and (trim := priming_trim(stream, container.audio_codec)):
+            maps += [f"-filter:a:{n}", ",".join(trim)]
         if copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
             maps += [f"-copypriorss:a:{n}", "0"]
     muxer = container.muxer
@@ -196,6 +205,8 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
         also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
         warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
              "write .mkv to keep them")
+    if not container.languages and (tagged := sorted({s.language for s in audio if s.language and s.language != "und"})):
+        warn(f"{output}: {container.muxer} does not keep stream languages ({', '.join(tagged)}); write .mkv to keep them")
     recoded = [stream for stream in audio if not container.copies_audio(stream.codec)]
     if recoded:
         codecs = ", ".join(sorted({stream.codec for stream in recoded}))
@@ -270,6 +281,8 @@ class VideoWriter:
         container = ["-movflags", "+faststart"] if self.container.faststart and not self.to_stdout else []
         if self.container.faststart and self.to_stdout:  # a pipe cannot be sought back into: fragmented MP4/MOV
             container = ["-movflags", "frag_keyframe+empty_moov+delay_moov"]  # delay_moov: edit lists, so B-frame delay and AAC priming keep sync
+        if not self.container.edit_lists:  # keep the video at 0 when a primed audio encoder's packets start before it
+            container += ["-avoid_negative_ts", "disabled"]
         if self.muxer == "yuv4mpegpipe":  # 10/12-bit and 4:4:4 with alpha are not "official" y4m formats, but readers take them
             container += ["-strict", "-1"]
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,

@@ -12,6 +12,7 @@ import tempfile
 from vidgen_cli.errors import EncodeError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.formats import CONTAINERS, STREAM_FORMATS, WRITABLE_SUFFIXES
+from vidgen_cli.io.media import StreamInfo
 
 _SUGGESTED_CODECS = "libx264, libx265, libvpx-vp9, ffv1, prores_ks"
 _EXTENSION = {muxer: suffix for suffix, muxer in reversed(list(WRITABLE_SUFFIXES.items()))}
@@ -88,3 +89,19 @@ def check_encoding(codec: str | None, pix_fmt: str | None, muxer: str | None) ->
             where = _EXTENSION.get(muxer, muxer)
             raise EncodeError(f"--codec {chosen} cannot be written to {where} (ffmpeg: {complaint}); "
                              f"drop --codec for the container's default ({CONTAINERS[muxer].video_codec}) or write another container")
+
+
+# Samples an audio encoder puts before the first input sample (ffmpeg's initial_padding); a container
+# without edit lists (AVI) cannot say to skip them, so the sound would start this much late.
+_PRIMING_SAMPLES = {"libmp3lame": 1105, "ac3": 256, "aac": 1024, "libopus": 312}
+
+
+def priming_trim(stream: StreamInfo, codec: str) -> list[str]:
+    """An audio filter that drops the first samples of the source as long as `codec`'s priming lasts,
+    so that in a container without edit lists the priming takes their place and the sound plays on
+    time (the first ~23 ms of an MP3 track are lost instead of the sync)."""
+    rate = re.search(r"(\d+) Hz", stream.description)
+    samples = _PRIMING_SAMPLES.get(codec)
+    if not samples or not rate:
+        return []
+    return [f"atrim=start={samples / int(rate.group(1)):.6f}", "asetpts=PTS-STARTPTS"]

@@ -40,6 +40,7 @@ from vidgen_cli.io.encode import (
     constant_rate_warning,
     default_codec,
     media_for,
+    reorder_args,
     start_offset,
 )
 from vidgen_cli.io.formats import container_for
@@ -136,6 +137,7 @@ class SegmentedVideoWriter:
         self.warn = warn or (lambda message: None)
         container = container_for(self.output)
         options = replace(options, codec=options.codec or default_codec(container.muxer, bool(pixels and pixels.alpha)))
+        options = replace(options, extra=[*reorder_args(container, str(options.codec)), *options.extra])  # no B-frames for AVI
         self.fps, self.options, self.key = fps, options, key
         self.media = media_for(container, media, str(self.output), self.warn)
         self.resample = timed and not container.frame_times

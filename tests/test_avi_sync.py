@@ -1,0 +1,37 @@
+"""AVI has no edit lists: B-frame reorder delay and an audio encoder's priming would start the
+picture or the sound late. Every writer to .avi keeps them on the source's timeline, and says in
+one line what AVI cannot keep (stream languages)."""
+
+import pytest
+from conftest import ff, invoke
+from sync import beep_onsets, flash_times, make_sync_clip
+
+EVENTS = (1.0,)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_sync_clip(tmp_path_factory.mktemp("avi") / "sync.mp4", rate=25, seconds=2.0, events=EVENTS)
+
+
+def test_split_stitch_to_avi_keeps_picture_and_sound_on_time(clip, tmp_path):
+    invoke("split", clip, "-o", tmp_path / "frames")
+    invoke("stitch", tmp_path / "frames", "-o", tmp_path / "out.avi")
+    assert flash_times(tmp_path / "out.avi", 1) == pytest.approx(list(EVENTS), abs=0.005)  # was 1.08: B-frame delay
+    assert beep_onsets(tmp_path / "out.avi") == pytest.approx(list(EVENTS), abs=0.004)  # was 1.023: MP3 priming
+
+
+def test_interpolate_to_avi_keeps_picture_and_sound_on_time(clip, tmp_path):
+    out = tmp_path / "x2.avi"
+    invoke("interpolate", clip, "-o", out, "--factor", "2", "--model", "blend")
+    assert flash_times(out, 1) == pytest.approx(list(EVENTS), abs=0.021)  # a blended neighbour may be as bright
+    assert beep_onsets(out) == pytest.approx(list(EVENTS), abs=0.004)
+
+
+def test_avi_names_the_audio_languages_it_drops(clip, tmp_path):
+    source = tmp_path / "two.mkv"
+    ff("-i", clip, "-i", clip, "-map", "0:v", "-map", "0:a", "-map", "1:a", "-c", "copy",
+       "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fra", source)
+    invoke("split", source, "-o", tmp_path / "frames")
+    result = invoke("stitch", tmp_path / "frames", "-o", tmp_path / "out.avi")
+    assert "does not keep stream languages (eng, fra)" in result.output
