@@ -24,6 +24,7 @@ from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, format_loss, output_pix_fmt, raw_format_of
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
+_ODD_SIZE_SUBSAMPLED = frozenset({"libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1", "ffv1", "mpeg4"})  # chroma rounds up; x264/x265 refuse odd sizes
 _ALPHA_CODEC = {"mov": "prores_ks", "webm": "libvpx-vp9"}  # where the default codec drops alpha but the container holds it
 
 
@@ -33,7 +34,7 @@ class EncodeOptions:
     codec: str | None = None  # None: libx264, or what the container needs (webm: VP9)
     crf: int | None = 18
     preset: str | None = "medium"
-    pix_fmt: str | None = None  # None: the source's chroma and depth where the codec takes them, else yuv420p (yuv444p when the size is odd)
+    pix_fmt: str | None = None  # None: the source's chroma and depth where the codec takes them, else yuv420p (yuv444p at an odd size where the codec needs even)
     extra: list[str] = field(default_factory=list)
 
 
@@ -83,7 +84,7 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     if codec == "prores_ks" and alpha:
         args += ["-profile:v", "4444"]
     pix_fmt = options.pix_fmt or (output_pix_fmt(codec, pixels, alpha) if codec != "copy" else None) or ("yuv420p" if delivery else None)
-    if pix_fmt and pix_fmt.startswith(_CHROMA_SUBSAMPLED) and (width % 2 or height % 2):
+    if pix_fmt and pix_fmt.startswith(_CHROMA_SUBSAMPLED) and (width % 2 or height % 2) and codec not in _ODD_SIZE_SUBSAMPLED:
         if options.pix_fmt:
             raise UsageError(f"--pix-fmt {pix_fmt} needs an even width and height but frames are {width}x{height}; use --pix-fmt yuv444p")
         full = "yuv444p" + pix_fmt.split("p", 1)[1] if pix_fmt.startswith("yuv4") else "yuv444p"  # keeps a 10-bit depth
