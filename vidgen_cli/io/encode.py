@@ -21,7 +21,7 @@ from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, format_loss, output_pix_fmt, raw_format_of
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _ODD_SIZE_SUBSAMPLED = frozenset({"libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1", "ffv1", "mpeg4"})  # chroma rounds up; x264/x265 refuse odd sizes
@@ -96,6 +96,7 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
              "--codec libx264, libx265 or ffv1 keep 4:2:2/4:4:4 and 10-bit")
     if pix_fmt:
         args += ["-pix_fmt", pix_fmt]
+    args += range_signal_args(codec, pixels)
     if options.crf is not None and codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}:
         args += ["-crf", str(options.crf)]
         if codec.startswith("libvpx"):

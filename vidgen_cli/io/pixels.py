@@ -146,6 +146,16 @@ def colour_args(pixels: PixelInfo | None) -> tuple[list[str], list[str]]:
     return ([f"setparams={':'.join(params)}"] if params else []), options
 
 
+def range_signal_args(codec: str, pixels: PixelInfo | None) -> list[str]:
+    """Output options that store a limited ("tv") range tag where the encoder leaves it out: libx264
+    signals the range in the H.264 VUI only when it is full, so outside Matroska (which tags it in
+    the container) an mp4/mov/avi/ts/nut would read back untagged. The h264_metadata bitstream filter
+    writes the flag."""
+    if codec == "libx264" and pixels is not None and pixels.range == "tv":
+        return ["-bsf:v", "h264_metadata=video_full_range_flag=0"]
+    return []
+
+
 def keep_yuv(codec: str, pixels: PixelInfo | None) -> str | None:
     """The planar YUV format of `codec` nearest the source's chroma and bit depth: its chroma (else
     the next coarser one `codec` takes), at the smallest depth not below the source's (else the

@@ -1,0 +1,30 @@
+"""What an output container keeps of the source's tags, or says in one line it cannot."""
+
+import pytest
+from conftest import ff, invoke
+
+from vidgen_cli.io.probe import probe
+
+BLEND = ("--factor", "2", "--model", "blend", "--preset", "ultrafast")
+
+
+@pytest.fixture(scope="module")
+def tagged(tmp_path_factory):
+    """An mkv whose video is tagged limited range, with a titled audio track and a titled,
+    language-tagged subtitle track."""
+    root = tmp_path_factory.mktemp("tagged")
+    (root / "s.srt").write_text("1\n00:00:00,000 --> 00:00:00,400\nhello\n")
+    path = root / "src.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=25:d=0.4", "-f", "lavfi", "-i", "sine=d=0.4", "-i", root / "s.srt",
+       "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-color_range", "tv",
+       "-c:a", "aac", "-c:s", "srt", "-metadata:s:a:0", "title=Commentary", "-metadata:s:s:0", "language=deu",
+       "-metadata:s:s:0", "title=Deutsch", path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mov", ".avi", ".ts", ".nut", ".mkv"])
+def test_limited_range_tag_is_kept(tagged, tmp_path, suffix):
+    assert probe(tagged).pixels.range == "tv"
+    out = tmp_path / f"out{suffix}"
+    invoke("interpolate", tagged, "-o", out, *BLEND)
+    assert probe(out).pixels.range == "tv"
