@@ -28,3 +28,10 @@ def test_limited_range_tag_is_kept(tagged, tmp_path, suffix):
     out = tmp_path / f"out{suffix}"
     invoke("interpolate", tagged, "-o", out, *BLEND)
     assert probe(out).pixels.range == "tv"
+
+
+@pytest.mark.parametrize("suffix", [".ts", ".mp4", ".mov"])
+def test_containers_without_stream_titles_say_so(tagged, tmp_path, suffix):
+    result = invoke("interpolate", tagged, "-o", tmp_path / f"out{suffix}", *BLEND)
+    lines = [line for line in result.output.splitlines() if "stream titles" in line]
+    assert len(lines) == 1 and "'Commentary'" in lines[0], result.output

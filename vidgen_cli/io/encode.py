@@ -193,7 +193,7 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
     if lost:
         warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
              "them (use .mkv to keep every stream)")
-    if container.muxer in ("mp4", "mov") and (titled := [s for s in (*audio, *subtitles) if s.title]):
+    if container.muxer in ("mp4", "mov", "mpegts") and (titled := [s for s in (*audio, *subtitles) if s.title]):
         marks = ", ".join(sorted({d for s in (*audio, *subtitles) for d in s.dispositions if d != "default"}))
         also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
         warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
