@@ -35,3 +35,11 @@ def test_containers_without_stream_titles_say_so(tagged, tmp_path, suffix):
     result = invoke("interpolate", tagged, "-o", tmp_path / f"out{suffix}", *BLEND)
     lines = [line for line in result.output.splitlines() if "stream titles" in line]
     assert len(lines) == 1 and "'Commentary'" in lines[0], result.output
+
+
+def test_gif_from_a_10_bit_source_says_it_goes_to_8_bit(tmp_path):
+    source = tmp_path / "s10.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=25:d=0.4", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le", source)
+    result = invoke("interpolate", source, "-o", tmp_path / "o.gif", *BLEND)
+    lines = [line for line in result.output.splitlines() if "10-bit becomes 8-bit" in line]
+    assert len(lines) == 1 and "gif" in lines[0] and ".mkv" in lines[0], result.output

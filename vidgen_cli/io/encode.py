@@ -21,7 +21,7 @@ from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _ODD_SIZE_SUBSAMPLED = frozenset({"libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1", "ffv1", "mpeg4"})  # chroma rounds up; x264/x265 refuse odd sizes
@@ -90,10 +90,11 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
         full = "yuv444p" + pix_fmt.split("p", 1)[1] if pix_fmt.startswith("yuv4") else "yuv444p"  # keeps a 10-bit depth
         warn(f"frames are {width}x{height} (odd), which {pix_fmt} cannot store without resizing; writing {full} instead")
         pix_fmt = full
-    loss = format_loss(pixels, pix_fmt) if codec != "copy" and not options.pix_fmt and not alpha else None
+    written = pix_fmt or ONLY_PIX_FMT.get(codec)
+    loss = format_loss(pixels, written) if codec != "copy" and not options.pix_fmt and not alpha else None
     if loss:
-        warn(f"{codec} cannot keep the source's pixel format: {loss} (writing {pix_fmt}); "
-             "--codec libx264, libx265 or ffv1 keep 4:2:2/4:4:4 and 10-bit")
+        warn(f"{codec} cannot keep the source's pixel format: {loss} (writing {written}); " + ("write .mkv or .mp4 to keep it" if codec == "gif"
+             else "--codec libx264, libx265 or ffv1 keep 4:2:2/4:4:4 and 10-bit"))
     if pix_fmt:
         args += ["-pix_fmt", pix_fmt]
     args += range_signal_args(codec, pixels)
