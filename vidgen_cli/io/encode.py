@@ -19,6 +19,7 @@ import numpy as np
 from vidgen_cli.errors import EncodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
+from vidgen_cli.io.languages import lost_languages
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
@@ -199,6 +200,9 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
         also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
         warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
              "write .mkv to keep them")
+    if dropped := lost_languages(container.muxer, (*audio, *subtitles)):
+        warn(f"{output}: {container.muxer} cannot store the language tag(s) {', '.join(dropped)} of the source's streams; "
+             "write .mkv or .mp4 to keep them")
     recoded = [stream for stream in audio if not container.copies_audio(stream.codec)]
     if recoded:
         codecs = ", ".join(sorted({stream.codec for stream in recoded}))
