@@ -19,13 +19,12 @@ import numpy as np
 from vidgen_cli.errors import EncodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
-from vidgen_cli.io.languages import lost_languages
+from vidgen_cli.io.languages import language_note
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
-_ODD_SIZE_SUBSAMPLED = frozenset({"libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1", "ffv1", "mpeg4"})  # chroma rounds up; x264/x265 refuse odd sizes
 _ALPHA_CODEC = {"mov": "prores_ks", "webm": "libvpx-vp9"}  # where the default codec drops alpha but the container holds it
 
 
@@ -85,7 +84,7 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     if codec == "prores_ks" and alpha:
         args += ["-profile:v", "4444"]
     pix_fmt = options.pix_fmt or (output_pix_fmt(codec, pixels, alpha) if codec != "copy" else None) or ("yuv420p" if delivery else None)
-    if pix_fmt and pix_fmt.startswith(_CHROMA_SUBSAMPLED) and (width % 2 or height % 2) and codec not in _ODD_SIZE_SUBSAMPLED:
+    if pix_fmt and pix_fmt.startswith(_CHROMA_SUBSAMPLED) and (width % 2 or height % 2) and codec not in ODD_SIZE_SUBSAMPLED:
         if options.pix_fmt:
             raise UsageError(f"--pix-fmt {pix_fmt} needs an even width and height but frames are {width}x{height}; use --pix-fmt yuv444p")
         full = "yuv444p" + pix_fmt.split("p", 1)[1] if pix_fmt.startswith("yuv4") else "yuv444p"  # keeps a 10-bit depth
@@ -200,9 +199,8 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
         also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
         warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
              "write .mkv to keep them")
-    if dropped := lost_languages(container.muxer, (*audio, *subtitles)):
-        warn(f"{output}: {container.muxer} cannot store the language tag(s) {', '.join(dropped)} of the source's streams; "
-             "write .mkv or .mp4 to keep them")
+    if note := language_note(container.muxer, (*audio, *subtitles)):
+        warn(f"{output}: {note}")
     recoded = [stream for stream in audio if not container.copies_audio(stream.codec)]
     if recoded:
         codecs = ", ".join(sorted({stream.codec for stream in recoded}))

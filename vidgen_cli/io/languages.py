@@ -27,6 +27,13 @@ def lost_languages(muxer: str, streams: Iterable[StreamInfo]) -> list[str]:
     return []
 
 
+def language_note(muxer: str, streams: Iterable[StreamInfo]) -> str | None:
+    """One line naming the language tags `muxer` drops, or None."""
+    if dropped := lost_languages(muxer, streams):
+        return f"{muxer} cannot store the language tag(s) {', '.join(dropped)} of the source's streams; write .mkv or .mp4 to keep them"
+    return None
+
+
 @functools.lru_cache(maxsize=None)
 def _mov_keeps(code: str) -> bool:
     """Whether ffmpeg's mov muxer writes language `code` (True when the check itself fails)."""

@@ -52,6 +52,9 @@ DEEP_PIX_FMT = {"libx264": "yuv420p10le", "libx265": "yuv420p10le", "libvpx-vp9"
                 "libaom-av1": "yuv420p10le", "libsvtav1": "yuv420p10le", "prores_ks": "yuv422p10le",
                 "ffv1": "yuv420p10le", "png": "rgb48be"}
 
+# Encoders that take an odd width or height in subsampled chroma (the chroma plane rounds up);
+# libx264/libx265 refuse it and libopenh264 crops a row and a column.
+ODD_SIZE_SUBSAMPLED = frozenset({"libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1", "ffv1", "mpeg4"})
 # Encoders with a single 8-bit pixel format, which ffmpeg converts to when none is asked for.
 ONLY_PIX_FMT = {"gif": "pal8", "mpeg4": "yuv420p", "libvpx": "yuv420p", "libopenh264": "yuv420p"}
 
