@@ -34,4 +34,4 @@ def test_avi_names_the_audio_languages_it_drops(clip, tmp_path):
        "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fra", source)
     invoke("split", source, "-o", tmp_path / "frames")
     result = invoke("stitch", tmp_path / "frames", "-o", tmp_path / "out.avi")
-    assert "does not keep stream languages (eng, fra)" in result.output
+    assert "avi cannot store the language tag(s) eng, fra" in result.output

@@ -147,3 +147,15 @@ def test_subtitles_are_carried_into_mp4(clips, tmp_path):
     writer = VideoWriter(out, info.fps, EncodeOptions(preset="ultrafast"), media=MediaSource(str(source), subtitles=info.subtitles))
     _write(writer, decode_all(source))
     assert [s.codec for s in probe(out).subtitles] == ["mov_text"]
+
+
+@pytest.mark.parametrize("codec,suffix", [("libvpx-vp9", ".webm"), ("libaom-av1", ".mkv"), ("mpeg4", ".avi")])
+def test_writer_keeps_420_at_odd_size_where_the_encoder_takes_it(tmp_path, codec, suffix):
+    warnings = []
+    out = tmp_path / f"odd{suffix}"
+    frames = [np.random.default_rng(i).integers(0, 255, (41, 63, 3), dtype=np.uint8) for i in range(3)]
+    options = EncodeOptions(codec=codec, extra=["-cpu-used", "8"] if codec == "libaom-av1" else [])
+    _write(VideoWriter(out, Fraction(25), options, warn=warnings.append), frames)
+    info = probe(out)
+    assert (info.width, info.height, info.pix_fmt) == (63, 41, "yuv420p") and info.frame_count == 3
+    assert not [w for w in warnings if "odd" in w], warnings

@@ -20,9 +20,10 @@ from vidgen_cli.errors import EncodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.encoders import priming_trim
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
+from vidgen_cli.io.languages import language_note
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, colour_args, format_loss, output_pix_fmt, raw_format_of
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _ALPHA_CODEC = {"mov": "prores_ks", "webm": "libvpx-vp9"}  # where the default codec drops alpha but the container holds it
@@ -34,7 +35,7 @@ class EncodeOptions:
     codec: str | None = None  # None: libx264, or what the container needs (webm: VP9)
     crf: int | None = 18
     preset: str | None = "medium"
-    pix_fmt: str | None = None  # None: the source's chroma and depth where the codec takes them, else yuv420p (yuv444p when the size is odd)
+    pix_fmt: str | None = None  # None: the source's chroma and depth where the codec takes them, else yuv420p (yuv444p at an odd size where the codec needs even)
     extra: list[str] = field(default_factory=list)
 
 
@@ -84,18 +85,20 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     if codec == "prores_ks" and alpha:
         args += ["-profile:v", "4444"]
     pix_fmt = options.pix_fmt or (output_pix_fmt(codec, pixels, alpha) if codec != "copy" else None) or ("yuv420p" if delivery else None)
-    if pix_fmt and pix_fmt.startswith(_CHROMA_SUBSAMPLED) and (width % 2 or height % 2):
+    if pix_fmt and pix_fmt.startswith(_CHROMA_SUBSAMPLED) and (width % 2 or height % 2) and codec not in ODD_SIZE_SUBSAMPLED:
         if options.pix_fmt:
             raise UsageError(f"--pix-fmt {pix_fmt} needs an even width and height but frames are {width}x{height}; use --pix-fmt yuv444p")
         full = "yuv444p" + pix_fmt.split("p", 1)[1] if pix_fmt.startswith("yuv4") else "yuv444p"  # keeps a 10-bit depth
         warn(f"frames are {width}x{height} (odd), which {pix_fmt} cannot store without resizing; writing {full} instead")
         pix_fmt = full
-    loss = format_loss(pixels, pix_fmt) if codec != "copy" and not options.pix_fmt and not alpha else None
+    written = pix_fmt or ONLY_PIX_FMT.get(codec)
+    loss = format_loss(pixels, written) if codec != "copy" and not options.pix_fmt and not alpha else None
     if loss:
-        warn(f"{codec} cannot keep the source's pixel format: {loss} (writing {pix_fmt}); "
-             "--codec libx264, libx265 or ffv1 keep 4:2:2/4:4:4 and 10-bit")
+        warn(f"{codec} cannot keep the source's pixel format: {loss} (writing {written}); " + ("write .mkv or .mp4 to keep it" if codec == "gif"
+             else "--codec libx264, libx265 or ffv1 keep 4:2:2/4:4:4 and 10-bit"))
     if pix_fmt:
         args += ["-pix_fmt", pix_fmt]
+    args += range_signal_args(codec, pixels)
     if options.crf is not None and codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}:
         args += ["-crf", str(options.crf)]
         if codec.startswith("libvpx"):
@@ -200,13 +203,13 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
     if lost:
         warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
              "them (use .mkv to keep every stream)")
-    if container.muxer in ("mp4", "mov") and (titled := [s for s in (*audio, *subtitles) if s.title]):
+    if container.muxer in ("mp4", "mov", "mpegts") and (titled := [s for s in (*audio, *subtitles) if s.title]):
         marks = ", ".join(sorted({d for s in (*audio, *subtitles) for d in s.dispositions if d != "default"}))
         also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
         warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
              "write .mkv to keep them")
-    if not container.languages and (tagged := sorted({s.language for s in audio if s.language and s.language != "und"})):
-        warn(f"{output}: {container.muxer} does not keep stream languages ({', '.join(tagged)}); write .mkv to keep them")
+    if note := language_note(container.muxer, (*audio, *subtitles)):
+        warn(f"{output}: {note}")
     recoded = [stream for stream in audio if not container.copies_audio(stream.codec)]
     if recoded:
         codecs = ", ".join(sorted({stream.codec for stream in recoded}))

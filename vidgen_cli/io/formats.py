@@ -37,7 +37,6 @@ class Container:
     # encoded without B-frames (their reorder delay would start the picture late) and a re-encoded audio
     # stream loses its encoder's priming samples (which would start the sound late).
     edit_lists: bool = True
-    languages: bool = True  # False: stream language tags are not stored (AVI)
 
     def copies_audio(self, codec: str) -> bool:
         return self.audio_copy == ANY_CODEC or codec in self.audio_copy
@@ -52,7 +51,7 @@ CONTAINERS: dict[str, Container] = {c.muxer: c for c in (
     Container("matroska", audio_copy=ANY_CODEC, subtitle_codec="copy"),
     Container("webm", video_codec="libvpx-vp9", audio_copy=frozenset({"opus", "vorbis"}), audio_codec="libopus", subtitle_codec="webvtt"),
     Container("avi", audio_copy=frozenset({"mp3", "ac3", "pcm_s16le"}), audio_codec="libmp3lame", frame_times=False,
-              edit_lists=False, languages=False),
+              edit_lists=False),
     Container("nut", audio_copy=ANY_CODEC),
     Container("mpegts", audio_copy=frozenset({"aac", "mp3", "ac3", "eac3", "opus"})),
     Container("yuv4mpegpipe", video_codec="rawvideo", audio=False, frame_times=False),

@@ -72,6 +72,24 @@ def _first_video_rate(data: bytes, start: int, end: int) -> Fraction | None:
         nanoseconds = int.from_bytes(fields.get(_DEFAULT_DURATION, b""), "big")
         if not nanoseconds:
             return None
-        rate = Fraction(10**9, nanoseconds).limit_denominator(1001)
-        return rate if abs(10**9 / rate - nanoseconds) < 1 else Fraction(10**9, nanoseconds)  # muxers round or truncate
+        return rate_from_nanoseconds(nanoseconds)
     return None
+
+
+_PREFERRED_DENOMINATORS = (1, 2, 1001, 4, 5, 100, 1000)  # 25, 25/2, the NTSC family n*1000/1001, 2997/100
+
+
+def rate_from_nanoseconds(nanoseconds: int) -> Fraction:
+    """The rate (frames/s) whose frame duration rounds or truncates to `nanoseconds`, trying the
+    usual denominators first: above ~100 fps several fractions fit within a nanosecond (120000/1001
+    and 111009/926 both give 8341666 ns), so the closest one with a small denominator is not the
+    one the file was written at. Falls back to the closest fraction with denominator <= 1001."""
+    def fits(rate: Fraction) -> bool:
+        return rate > 0 and abs(10**9 / rate - nanoseconds) < 1  # muxers round or truncate
+
+    for denominator in _PREFERRED_DENOMINATORS:
+        rate = Fraction(round(Fraction(10**9 * denominator, nanoseconds)), denominator)
+        if fits(rate):
+            return rate
+    rate = Fraction(10**9, nanoseconds).limit_denominator(1001)
+    return rate if fits(rate) else Fraction(10**9, nanoseconds)

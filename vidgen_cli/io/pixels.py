@@ -52,6 +52,12 @@ DEEP_PIX_FMT = {"libx264": "yuv420p10le", "libx265": "yuv420p10le", "libvpx-vp9"
                 "libaom-av1": "yuv420p10le", "libsvtav1": "yuv420p10le", "prores_ks": "yuv422p10le",
                 "ffv1": "yuv420p10le", "png": "rgb48be"}
 
+# Encoders that take an odd width or height in subsampled chroma (the chroma plane rounds up);
+# libx264/libx265 refuse it and libopenh264 crops a row and a column.
+ODD_SIZE_SUBSAMPLED = frozenset({"libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1", "ffv1", "mpeg4"})
+# Encoders with a single 8-bit pixel format, which ffmpeg converts to when none is asked for.
+ONLY_PIX_FMT = {"gif": "pal8", "mpeg4": "yuv420p", "libvpx": "yuv420p", "libopenh264": "yuv420p"}
+
 
 def bit_depth(pix_fmt: str) -> int:
     """Bits per component of an ffmpeg pixel format name (8 when it names none)."""
@@ -144,6 +150,16 @@ def colour_args(pixels: PixelInfo | None) -> tuple[list[str], list[str]]:
     if pixels.range:
         options += ["-color_range", pixels.range]
     return ([f"setparams={':'.join(params)}"] if params else []), options
+
+
+def range_signal_args(codec: str, pixels: PixelInfo | None) -> list[str]:
+    """Output options that store a limited ("tv") range tag where the encoder leaves it out: libx264
+    signals the range in the H.264 VUI only when it is full, so outside Matroska (which tags it in
+    the container) an mp4/mov/avi/ts/nut would read back untagged. The h264_metadata bitstream filter
+    writes the flag."""
+    if codec == "libx264" and pixels is not None and pixels.range == "tv":
+        return ["-bsf:v", "h264_metadata=video_full_range_flag=0"]
+    return []
 
 
 def keep_yuv(codec: str, pixels: PixelInfo | None) -> str | None:

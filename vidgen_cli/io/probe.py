@@ -160,10 +160,11 @@ def _packet_times(path: str, stream: int, timeline: list[str] | None = None) -> 
     the discard flag; they are decoded but never shown, so they are not frames of the video.
 
     Packets without a PTS (AVI with packed B-frames: DivX/Xvid) are timed by decoding instead,
-    which gives the times and count of the frames ffmpeg plays."""
+    which gives the times and count of the frames ffmpeg plays. So are the packets of a file that
+    ends early: its last packets can be cut or lack their reference, and decode to nothing."""
     times = _frame_times(path, stream, ["-c", "copy"], timeline or [])
-    if times is None:
-        times = _frame_times(path, stream, [], timeline or [])
+    if times is None or times[3] is not None:
+        times = _frame_times(path, stream, [], timeline or []) or times
     return times or (np.zeros(0, dtype=np.int64), Fraction(1, 1), np.zeros(0, dtype=np.int64), None)
 
 
