@@ -100,8 +100,8 @@ def priming_trim(stream: StreamInfo, codec: str) -> list[str]:
     """An audio filter that drops the first samples of the source as long as `codec`'s priming lasts,
     so that in a container without edit lists the priming takes their place and the sound plays on
     time (the first ~23 ms of an MP3 track are lost instead of the sync)."""
-    rate = re.search(r"(\d+) Hz", stream.description)
+    rate = stream.sample_rate
     samples = _PRIMING_SAMPLES.get(codec)
     if not samples or not rate:
         return []
-    return [f"atrim=start={samples / int(rate.group(1)):.6f}", "asetpts=PTS-STARTPTS"]
+    return [f"atrim=start={samples / rate:.6f}", "asetpts=PTS-STARTPTS"]

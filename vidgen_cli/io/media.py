@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
-
 _DISPOSITIONS = ("default", "dub", "original", "comment", "lyrics", "karaoke", "forced", "hearing impaired",
                  "visual impaired", "clean effects", "captions", "descriptions", "dependent", "still image")
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split ffmpeg's stream description on commas that are not inside parentheses."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        if char == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts
 
 
 @dataclass
@@ -26,6 +43,11 @@ class StreamInfo:
     def dispositions(self) -> list[str]:
         """ffmpeg disposition names from the banner's '(default) (forced)' flags."""
         return [name.replace(" ", "_") for name in _DISPOSITIONS if f"({name})" in self.description]
+
+    @property
+    def sample_rate(self) -> int | None:
+        """An audio stream's sample rate (Hz) from ffmpeg's description; None when it names none."""
+        return next((int(p.split()[0]) for p in split_top_level(self.description) if re.fullmatch(r"\d+ Hz", p)), None)
 
 
 @dataclass

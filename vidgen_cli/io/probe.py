@@ -20,7 +20,7 @@ from vidgen_cli.errors import InputError
 from vidgen_cli.io import ffmpeg, matroska
 from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.formats import IMAGE_SUFFIXES
-from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
+from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo, split_top_level
 from vidgen_cli.io.paths import is_image_file
 from vidgen_cli.io.pixels import parse_pixels
 from vidgen_cli.io.rates import fits_rate, frame_rate as _frame_rate, snap_rate as _snap_rate
@@ -35,23 +35,6 @@ _TITLE = re.compile(r"^\s{4,}title\s*: (.*)$", re.IGNORECASE)  # a stream's meta
 _STREAM_START = re.compile(r",\s*start (-?[\d.]+)")
 _FILE_START = re.compile(r"^\s*Duration: .*?, start: (-?[\d.]+)", re.MULTILINE)
 _DISCARD = 0x4  # AV_PKT_FLAG_DISCARD: a packet an edit list cuts away (decoded, never shown)
-
-
-def _split_top_level(text: str) -> list[str]:
-    """Split ffmpeg's stream description on commas that are not inside parentheses."""
-    parts, depth, current = [], 0, []
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)
-        if char == "," and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current).strip())
-    return parts
 
 
 @dataclass
@@ -132,7 +115,7 @@ def _stream_start(description: str, file_start: float = 0.0) -> float:
 def _parse_video(index: int, codec: str, description: str) -> dict:
     info: dict = {"index": index, "codec": codec, "pix_fmt": "", "width": 0, "height": 0, "sar": Fraction(1), "rotation": 0, "fps": None}
     info["description"] = description
-    parts = _split_top_level(description)
+    parts = split_top_level(description)
     if len(parts) > 1:
         info["pix_fmt"] = re.split(r"[(\s]", parts[1])[0]
     info["pixels"] = parse_pixels(parts[1] if len(parts) > 1 else "")
@@ -237,8 +220,8 @@ def audio_record(path: str, stderr: str, header: Header) -> dict:
     start = _FILE_START.search(stderr)
     streams = []
     for stream in header.audio:
-        parts = _split_top_level(stream.description)
-        rate = next((int(p.split()[0]) for p in parts if re.fullmatch(r"\d+ Hz", p)), None)
+        parts = split_top_level(stream.description)
+        rate = stream.sample_rate
         layout = parts[parts.index(f"{rate} Hz") + 1] if rate is not None and parts.index(f"{rate} Hz") + 1 < len(parts) else None
         streams.append({**stream.__dict__, "sample_rate": rate, "channel_layout": layout})
     return {"path": path, "kind": "audio",
