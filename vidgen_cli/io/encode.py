@@ -235,6 +235,7 @@ class VideoWriter:
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
         self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
+        self.video_offset = Fraction(0)  # where the video input starts (seconds): video_start_args
         self._last_time: Fraction | None = None
         self.pixels = pixels
         self.fps = Fraction(fps)
@@ -271,7 +272,9 @@ class VideoWriter:
         colour_filters, colour_options = colour_args(self.pixels)
         video += colour_options
         copy = "copy" in video
-        chain = [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
+        shift_input, chain, shift_options = video_start_args(self.video_offset, self.fps, self.container, copy)
+        video_input, video = [*shift_input, *video_input], video + shift_options
+        chain += [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
         chain += colour_filters if not copy else []
         filters = ["-vf", ",".join(chain)] if chain else []
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
@@ -293,11 +296,11 @@ class VideoWriter:
 
     def _start(self, width: int, height: int, time: Fraction | None, raw_format: str = "rgb24") -> None:
         self.first_time = Fraction(time) if time is not None else Fraction(0)
-        offset = start_offset(self.first_time)
-        if self.timed:
-            raw = [*offset, "-f", "matroska", "-i", "pipe:0"]
+        if self.timed:  # microsecond times: -itsoffset is exact
+            raw = [*start_offset(self.first_time), "-f", "matroska", "-i", "pipe:0"]
         else:
-            raw = [*offset, "-f", "rawvideo", "-pix_fmt", raw_format, "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+            self.video_offset = self.first_time
+            raw = ["-f", "rawvideo", "-pix_fmt", raw_format, "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
         alpha = raw_format in ("rgba", "rgba64le")
         # Its own session: a Ctrl-C in the terminal reaches vidgen, which finishes this file itself.
         self._process = subprocess.Popen(self.command(raw, width, height, alpha), stdin=subprocess.PIPE,
@@ -412,6 +415,25 @@ def check_sar(path: str, sar: Fraction | None, container: str, warn: WarnFn) -> 
 def constant_rate_warning(container: str, fps: Fraction) -> str:
     return (f"{container} holds only a constant frame rate: frames are repeated or dropped to keep the variable-rate "
             f"timeline at {float(fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
+
+
+_OFFSET_TICKS = 90000  # at least this many ticks a second for a start kept off the frame grid
+
+
+def video_start_args(time: Fraction | float, fps: Fraction, container: Container, copy: bool = False) -> tuple[list[str], list[str], list[str]]:
+    """(input options, filters, encoder options) that start a constant-rate video input at `time`
+    seconds. -itsoffset is rounded to the input's time base, 1/fps for raw frames and image
+    sequences: a .ts video that starts 23 ms after its audio (the AAC priming comes first) came
+    back at 33 ms at 30 fps. Off the frame grid, where the container keeps per-frame times, the
+    offset is added in the filter graph on a time base of 1/(k x the rate's numerator) ticks
+    (>= 90 kHz, so every frame stays a whole number of ticks and the rate exact) that the encoder
+    keeps. A stream copy, AVI and Y4M (one rate, no edit lists) keep -itsoffset, on the grid."""
+    time, fps = Fraction(time), Fraction(fps)
+    on_grid = abs(time - round(time * fps) / fps) < Fraction(1, 2_000_000)
+    if time <= 0 or on_grid or copy or not (container.frame_times and container.audio):
+        return start_offset(time), [], []
+    ticks = fps.numerator * -(-_OFFSET_TICKS // fps.numerator)
+    return [], [f"settb=1/{ticks}", f"setpts=PTS+{round(time * ticks)}"], ["-enc_time_base:v", f"1/{ticks}"]
 
 
 def start_offset(time: Fraction | float | None) -> list[str]:
