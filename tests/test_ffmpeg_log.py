@@ -13,7 +13,6 @@ import io
 import re
 import subprocess
 from fractions import Fraction
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest

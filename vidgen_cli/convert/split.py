@@ -17,11 +17,12 @@ from vidgen_cli.convert.shot_subtitles import add_shot_subtitles, text_subtitles
 from vidgen_cli.errors import DecodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import FFmpegReader, decode_options
-from vidgen_cli.io.encode import EncodeOptions, WarnFn, source_stream_args, video_codec_args
+from vidgen_cli.io.encode import EncodeOptions, video_codec_args
 from vidgen_cli.io.ffmpeg_log import ShowinfoClock
 from vidgen_cli.io.formats import CONTAINERS, WRITABLE_SUFFIXES, clip_suffix, frame_format
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.io.media_source import WarnFn, source_stream_args
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import DEINTERLACE
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, SceneDetector

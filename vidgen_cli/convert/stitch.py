@@ -17,8 +17,9 @@ from pathlib import Path
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter
+from vidgen_cli.io.encode import EncodeOptions, VideoWriter
 from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
+from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.probe import audio_streams, check_frames, folder_pixels, probe
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times

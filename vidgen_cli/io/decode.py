@@ -21,12 +21,13 @@ import numpy as np
 
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.encode import MediaSource
+from vidgen_cli.io.banner import parse_header, parse_output_video
 from vidgen_cli.io.ffmpeg_log import ShowinfoClock, banner_start, stream_line
 from vidgen_cli.io.manifest import folder_frames
 from vidgen_cli.io.media import PixelInfo, VideoInfo
+from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.pixels import DEINTERLACE, DEINTERLACE_FLAGGED, raw_format
-from vidgen_cli.io.probe import MAX_PIXELS, parse_header, parse_output_video, probe
+from vidgen_cli.io.probe import MAX_PIXELS, probe
 
 
 def read_image(path: Path, pixels: PixelInfo | None = None) -> np.ndarray:
