@@ -17,7 +17,7 @@ from vidgen_cli.convert.shot_subtitles import add_shot_subtitles, text_subtitles
 from vidgen_cli.errors import DecodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import FFmpegReader, decode_options
-from vidgen_cli.io.encode import EncodeOptions, video_codec_args
+from vidgen_cli.io.encode import EncodeOptions, fine_time_base, video_codec_args
 from vidgen_cli.io.ffmpeg_log import ShowinfoClock
 from vidgen_cli.io.formats import CONTAINERS, WRITABLE_SUFFIXES, clip_suffix, frame_format
 from vidgen_cli.io.manifest import Manifest, write_manifest
@@ -171,7 +171,12 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         span = (["-ss", f"{start:.6f}"] if start else []) + (["-to", f"{end:.6f}"] if end is not None else [])
     try:
         times = ",".join(f"{t - origin:.6f}" for t in cuts)
-        segment = ["-f", "segment", "-segment_format", muxer, "-reset_timestamps", "1"]
+        # -avoid_negative_ts disabled: the segment muxer would otherwise shift every stream by the
+        # B-frame delay (first shot at 0.08 s); each clip's own muxer keeps it (edit list, or DTS < 0).
+        segment = ["-f", "segment", "-segment_format", muxer, "-reset_timestamps", "1", "-avoid_negative_ts", "disabled"]
+        # Each frame keeps its time: the segment muxer's constant rate moved a video that starts off
+        # the grid (a .ts's, after the AAC priming) by a duplicated first frame, 17 ms out of sync.
+        timing = ["-fps_mode", "passthrough", "-enc_time_base:v", f"1/{fine_time_base(info.fps or Fraction(25))}"]
         if cuts:
             segment += ["-segment_times", times, "-force_key_frames", times]
         filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
@@ -179,7 +184,7 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         rest = replace(info, subtitles=[s for s in info.subtitles if s not in cut_subtitles])
         streams = source_stream_args(rest, CONTAINERS[muxer], str(output), warn or (lambda message: None))
         result = ffmpeg.run([*span, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", *streams, *filters, *encode_args,
-                             *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
+                             *timing, *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
         if result.returncode != 0:
             raise DecodeError(f"{info.path}: ffmpeg failed while cutting shots ({ffmpeg.last_error_line(result.stderr)})")
         # ffmpeg numbers segments from 0; people count shots from 1.

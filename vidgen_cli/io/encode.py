@@ -298,5 +298,12 @@ def video_start_args(time: Fraction | float, fps: Fraction, container: Container
     on_grid = abs(time - round(time * fps) / fps) < Fraction(1, 2_000_000)
     if time <= 0 or on_grid or copy or not (container.frame_times and container.audio):
         return start_offset(time), [], []
-    ticks = fps.numerator * -(-_OFFSET_TICKS // fps.numerator)
+    ticks = fine_time_base(fps)
     return [], [f"settb=1/{ticks}", f"setpts=PTS+{round(time * ticks)}"], ["-enc_time_base:v", f"1/{ticks}"]
+
+
+def fine_time_base(fps: Fraction) -> int:
+    """Ticks a second (k x the rate's numerator, at least 90 kHz) for an encoder time base in which
+    every frame of `fps` is a whole number of ticks and a time off that grid is kept to 11 us."""
+    fps = Fraction(fps)
+    return fps.numerator * -(-_OFFSET_TICKS // fps.numerator)
