@@ -43,6 +43,13 @@ class MediaSource:
 
 WarnFn = Callable[[str], None]
 
+# A container without edit lists (AVI) cannot say to skip a copied track's priming (an MP3 encoder's
+# 1105 samples, 25 ms, sit before the first sample at 0 and would start the sound late): a copied
+# packet that lies mostly before 0 is dropped, so the sound starts on the nearest packet boundary
+# (MP3: 1 ms early instead of 25 ms late; AC3's 256 samples are less than half its first packet:
+# that stays, 6 ms late at 44.1 kHz).
+PRIMING_DROP = "noise=drop=lt(pts+duration/2\\,0)"
+
 
 def media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
     """Input args for the source and the map/codec args that copy its audio and subtitles."""
@@ -60,6 +67,8 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
         maps += [f"-c:a:{n}", "copy" if copied else container.audio_codec]
         if not copied and not container.edit_lists and (trim := priming_trim(stream, container.audio_codec)):
             maps += [f"-filter:a:{n}", ",".join(trim)]
+        if copied and not container.edit_lists:  # a copied track's priming (packets before 0) cannot be skipped here
+            maps += [f"-bsf:a:{n}", PRIMING_DROP]
         if copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
             maps += [f"-copypriorss:a:{n}", "0"]
     muxer = container.muxer
