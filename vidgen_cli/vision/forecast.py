@@ -62,11 +62,11 @@ from vidgen_cli.vision.sizes import fit_image
 # --points 2`, which records them with its data (tests/test_forecast_fit.py checks they match).
 HORIZONS = (1, 2, 3, 5, 10)
 WEIGHTS = np.array([
-    [0.07, 0.06, 0.19, 0.05, 0.18, 0.45],
-    [0.10, 0.01, 0.11, 0.15, 0.32, 0.31],
-    [0.11, 0.04, 0.05, 0.21, 0.30, 0.29],
-    [0.17, 0.07, 0.00, 0.31, 0.19, 0.26],
-    [0.26, 0.04, 0.00, 0.29, 0.16, 0.25],
+    [0.07, 0.07, 0.17, 0.07, 0.18, 0.44],
+    [0.10, 0.02, 0.10, 0.16, 0.33, 0.29],
+    [0.12, 0.05, 0.05, 0.22, 0.30, 0.26],
+    [0.18, 0.08, 0.00, 0.31, 0.20, 0.23],
+    [0.26, 0.05, 0.00, 0.31, 0.18, 0.20],
 ], np.float32)
 PARTS = ("still", "half", "crossed", "fast", "splatted", "steady")
 SPEEDS = (0.5, 1.0, 1.5)  # of the damped steps, for half, crossed and fast
@@ -148,7 +148,7 @@ def part(index: int, last: np.ndarray, small_last: np.ndarray, latest_full: np.n
     if index == 4:
         return splat_at_flow_resolution(last, small_last, smoothed, scale, float(steps))
     motion, confidence = steady
-    warped = backward_warp(last, -steps * motion).astype(np.float32)
+    warped = backward_warp(last, -steps * motion, interpolation=cv2.INTER_CUBIC).astype(np.float32)
     still = last.astype(np.float32)
     return np.clip(still + confidence * (warped - still) + 0.5, 0, 255).astype(np.uint8)
 
