@@ -70,8 +70,7 @@ def forecast_parts(context: list[np.ndarray], flow) -> Callable[[int], list[np.n
     latest, smoothed, scale = estimate_motion(context, flow)
     latest_full = to_frame_grid(latest, *last.shape[:2], scale)
     small_last = fit_image(last, FLOW_MAX_SIDE)
-    steady = forecast.steady_motion(context, flow, latest, smoothed, scale)
-    return lambda k: [forecast.part(i, last, small_last, latest_full, smoothed, scale, k, steady) for i in range(len(forecast.PARTS))]
+    return lambda k: [forecast.part(i, last, small_last, latest_full, smoothed, scale, k) for i in range(len(forecast.PARTS))]
 
 
 def point_statistics(context: list[np.ndarray], truths: dict[int, np.ndarray], flow, naive_flow: DISFlow,

@@ -89,11 +89,10 @@ def naive_extrapolation(context: list[np.ndarray], n: int, dis: DISFlow) -> list
     return [backward_warp(context[-1], k * back) for k in range(1, n + 1)]
 
 
-ABLATION = {  # weights (still, half, crossed, fast, splatted, steady), or None for the default mixture
-    "crossed": (0, 0, 1, 0, 0, 0),
-    "splatted": (0, 0, 0, 0, 1, 0),
-    "steady": (0, 0, 0, 0, 0, 1),
-    "crossed+splatted": (0, 0, 0.5, 0, 0.5, 0),
+ABLATION = {  # weights (still, half, crossed, fast, splatted), or None for the default mixture
+    "crossed": (0, 0, 1, 0, 0),
+    "splatted": (0, 0, 0, 0, 1),
+    "crossed+splatted": (0, 0, 0.5, 0, 0.5),
     "mixture_without_still": "no-still",
     "mixture": None,
 }
@@ -102,24 +101,22 @@ ABLATION = {  # weights (still, half, crossed, fast, splatted, steady), or None 
 def ablation_predictions(context: list[np.ndarray], n: int, dis: DISFlow) -> dict[str, list[np.ndarray]]:
     """Each ABLATION variant's n frames after `context` (the `flow` predictor's motion, damping and parts)."""
     from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, estimate_motion, to_frame_grid
-    from vidgen_cli.vision.forecast import forecast, mixture_weights, steady_motion
+    from vidgen_cli.vision.forecast import forecast, mixture_weights
     from vidgen_cli.vision.sizes import fit_image
 
     last = context[-1]
     latest, smoothed, scale = estimate_motion(context, dis)
     latest_full = to_frame_grid(latest, *last.shape[:2], scale)
     small_last = fit_image(last, FLOW_MAX_SIDE)
-    steady = steady_motion(context, dis, latest, smoothed, scale)
     out = {}
     for name, weights in ABLATION.items():
         frames = []
         for k in range(1, n + 1):
             w = weights
             if w == "no-still":
-                w = mixture_weights(k) * np.array([0, 1, 1, 1, 1, 1], np.float32)
+                w = mixture_weights(k) * np.array([0, 1, 1, 1, 1], np.float32)
                 w = w / w.sum()
-            frames.append(forecast(last, small_last, latest_full, smoothed, scale, k, steady,
-                                   None if w is None else np.asarray(w, np.float32)))
+            frames.append(forecast(last, small_last, latest_full, smoothed, scale, k, None if w is None else np.asarray(w, np.float32)))
         out[name] = frames
     return out
 

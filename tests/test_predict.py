@@ -232,7 +232,7 @@ def test_default_prediction_has_no_hard_edged_blocks_and_settles() -> None:
 
 def test_forecast_splats_at_flow_resolution_on_frames_larger_than_it() -> None:
     from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, estimate_motion, to_frame_grid
-    from vidgen_cli.vision.forecast import forecast, mixture_weights, steady_motion
+    from vidgen_cli.vision.forecast import forecast, mixture_weights
     from vidgen_cli.vision.sizes import fit_image
 
     assert all(abs(mixture_weights(k).sum() - 1) < 1e-5 for k in range(1, 30))
@@ -250,9 +250,8 @@ def test_forecast_splats_at_flow_resolution_on_frames_larger_than_it() -> None:
     assert scale == 0.5 and latest.shape == (h // 2, w // 2, 2)
     assert np.allclose(np.median(smoothed[30:44, 60:70], axis=(0, 1)), (2, 0), atol=0.4)  # 4 frame pixels a frame
     latest_full = to_frame_grid(latest, h, w, scale)
-    steady = steady_motion(frames[:3], DISFlow("medium"), latest, smoothed, scale)
-    splatted = forecast(frames[2], fit_image(frames[2], FLOW_MAX_SIDE), latest_full, smoothed, scale, 1, steady,
-                        np.array([0, 0, 0, 0, 1, 0], np.float32))
+    splatted = forecast(frames[2], fit_image(frames[2], FLOW_MAX_SIDE), latest_full, smoothed, scale, 1,
+                        np.array([0, 0, 0, 0, 1], np.float32))
     assert splatted.shape == frames[3].shape and splatted.dtype == np.uint8
     # the square moved on by a whole step, and its wake shows the background, not the square
     moved = metrics.psnr(splatted[50:98, 112:160], frames[3][50:98, 112:160])

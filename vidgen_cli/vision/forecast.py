@@ -4,38 +4,23 @@ A frame k steps ahead is not known, only guessed; the guess that scores best aga
 follows (least squared error, highest PSNR) is the *mean* over what could happen, not the single
 most likely frame. Measured on held-out frames of ../shared/data/video-train, no one-motion warp
 beats the naive one-step extrapolation by more than a few hundredths of a dB at horizon 1; what
-gains is hedging. So frame k is a fixed weighted mean of six extrapolations of the last frame:
+gains is hedging. So frame k is a fixed weighted mean of five extrapolations of the last frame:
 
 - `still`: the last frame itself (the motion stops);
 - `half`, `crossed`, `fast`: the last frame sampled at x - s * steps * latest velocity(x), for
   s = 0.5, 1, 1.5 (bilinear backward warps: sharp, no holes, but a moving object drags its
   background along);
 - `splatted`: the motion forward-splatted at flow resolution (objects keep their shape and move
-  over the background; disocclusions filled from the background with soft edges);
-- `steady`: the last frame sampled at x - steps * v(x) with a steadier, checked motion v
-  (`steady_motion`): per pixel the median of three estimates of the latest velocity (the last
-  step's flow, half the flow over the last two steps, and the step before carried along the last
-  motion), which cancels much of DIS's noise where the motion is steady; bicubic, so the texture
-  keeps more of its detail than in a bilinear warp; and shrunk toward the still frame, per pixel,
-  where the last step's backward flow disagrees with its forward flow (occlusions, unreliable
-  matches), with a soft (blurred) confidence.
+  over the background; disocclusions filled from the background with soft edges).
 
 `steps` is damped (`damped_steps`), and the weights move from the motion toward the still frame as
 the horizon grows, so long horizons fade into a soft, steady picture instead of tearing apart.
 The weights were fitted per horizon (1, 2, 3, 5, 10; linear in between) by bench/fit_forecast.py:
 maximising the mean PSNR over 73 held-out points of 37 video-train clips, cross-checked by fitting
-on half the clips and scoring the other half (weights/forecast-mixture.json records the data, the
-command and the figures). With the five parts before `steady` the cross-checked gain over the
-naive extrapolation was +0.25 dB at horizon 1 and +1.24 at horizon 10; with `steady` it is about
-+0.41 and +1.27. 4 of the 73 points have a next frame that repeats the last (rate-converted sources).
-
-Measured on the same points for `steady` (cross-checked gain at horizon 1 with it added to the five):
-the median alone +0.27, the forward-backward shrink alone +0.27, both +0.41; bilinear instead of
-bicubic +0.39; a tighter or looser consistency tolerance +0.41 / +0.39; the three motions'
-agreement as the confidence instead of the forward-backward check +0.36; a median that uses the
-forward flow in place of the step before +0.36; bicubic warps for all the parts and no `steady`
-+0.22 (bicubic on the splat loses); `half` and `fast` with the steady motion too +0.38; a seventh,
-splatted part with the steady motion +0.43 (+0.015 for a second splat per frame: not kept).
+on half the clips and scoring the other half (horizon 1: +0.25 dB over the naive extrapolation,
+horizon 10: +1.24). weights/forecast-mixture.json records the data, the command and the figures.
+4 of the 73 points have a next frame that repeats the last (rate-converted sources); without them
+the cross-checked gain at horizon 1 is +0.15.
 
 Tried on the same points and not kept (bench/results/README.md): a second, `steady` table blended
 in by how much the motion changed over the last step (cross-checked +0.19 dB over this one at
@@ -48,67 +33,32 @@ the source (-0.15 and -0.37 dB against this one); per-pixel weights by the chang
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
-
 import cv2
 import numpy as np
 
-from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, damped_steps, push_pull, soft_hole_alpha, splat_displacement, to_frame_grid
+from vidgen_cli.vision.extrapolate import damped_steps, push_pull, soft_hole_alpha, splat_displacement, to_frame_grid
 from vidgen_cli.vision.flow import backward_warp
-from vidgen_cli.vision.sizes import fit_image
 
-# Mixture weights (still, half, crossed, fast, splatted, steady) at horizons 1, 2, 3, 5 and 10; each row sums to 1.
+# Mixture weights (still, half, crossed, fast, splatted) at horizons 1, 2, 3, 5 and 10; each row sums to 1.
 # Fitted by `python bench/fit_forecast.py --data ../shared/data/video-train -o weights/forecast-mixture.json
 # --points 2`, which records them with its data (tests/test_forecast_fit.py checks they match).
 HORIZONS = (1, 2, 3, 5, 10)
 WEIGHTS = np.array([
-    [0.07, 0.07, 0.17, 0.07, 0.18, 0.44],
-    [0.10, 0.02, 0.10, 0.16, 0.33, 0.29],
-    [0.12, 0.05, 0.05, 0.22, 0.30, 0.26],
-    [0.18, 0.08, 0.00, 0.31, 0.20, 0.23],
-    [0.26, 0.05, 0.00, 0.31, 0.18, 0.20],
+    [0.09, 0.09, 0.34, 0.06, 0.42],
+    [0.12, 0.04, 0.22, 0.16, 0.46],
+    [0.14, 0.08, 0.15, 0.22, 0.41],
+    [0.20, 0.12, 0.02, 0.34, 0.32],
+    [0.29, 0.10, 0.00, 0.33, 0.28],
 ], np.float32)
-PARTS = ("still", "half", "crossed", "fast", "splatted", "steady")
+PARTS = ("still", "half", "crossed", "fast", "splatted")
 SPEEDS = (0.5, 1.0, 1.5)  # of the damped steps, for half, crossed and fast
 FEATHER = 2.0  # Gaussian sigma (frame pixels) of the soft edge around filled disocclusions
-# `steady`'s confidence: exp(-|b + f(x + b)|^2 / (TOLERANCE * (|b|^2 + |f(x + b)|^2) + SLACK)) for the
-# backward flow b (last -> previous) and forward flow f (previous -> last), flow-grid pixels, then
-# blurred by CONFIDENCE_SIGMA flow-grid pixels (chosen on the fit's points; see the docstring).
-TOLERANCE, SLACK, CONFIDENCE_SIGMA = 0.05, 1.0, 2.0
 
 
 def mixture_weights(k: int) -> np.ndarray:
-    """The six weights (PARTS) for frame k (1-based), summing to 1."""
+    """The five weights (still, half, crossed, fast, splatted) for frame k (1-based), summing to 1."""
     row = np.array([np.interp(k, HORIZONS, WEIGHTS[:, j]) for j in range(WEIGHTS.shape[1])], np.float32)
     return row / row.sum()
-
-
-def steady_motion(context: Sequence[np.ndarray], flow: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                  latest: np.ndarray, smoothed: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """The `steady` part's motion and confidence on the frame's grid: (H x W x 2 float32 pixels per
-    frame, H x W x 1 float32 in 0-1).
-
-    context: the frames (oldest first, at least 2, H x W x 3 uint8); flow: the estimator that gave
-    `estimate_motion`'s (latest, smoothed, scale), which are passed in. Two more flows are
-    estimated on the flow grid: previous -> last (for the forward-backward check of the latest
-    motion) and, with 3 frames, previous -> the one before (the step before, carried to the last
-    frame's pixels along the latest motion). With 2 frames the motion is the latest one.
-    """
-    h, w = context[-1].shape[:2]
-    small = [fit_image(f, FLOW_MAX_SIDE) for f in context[-3:]]
-    back = -latest  # last -> previous
-    forward_at = backward_warp(flow(small[-2], small[-1]), back)  # previous -> last, where each pixel came from
-    motion = latest
-    if len(small) >= 3:
-        before = backward_warp(-flow(small[-2], small[-3]), back)  # the step before, at the last frame's pixels
-        two_steps = 2 * smoothed - latest  # half the two-step displacement (estimate_motion's average)
-        motion = np.median(np.stack([latest, two_steps, before]), axis=0)
-    error = ((back + forward_at) ** 2).sum(-1)
-    size = (back**2).sum(-1) + (forward_at**2).sum(-1)
-    confidence = cv2.GaussianBlur(np.exp(-error / (TOLERANCE * size + SLACK)).astype(np.float32), (0, 0), CONFIDENCE_SIGMA)
-    if scale != 1.0:
-        confidence = cv2.resize(confidence, (w, h), interpolation=cv2.INTER_LINEAR)
-    return to_frame_grid(motion.astype(np.float32), h, w, scale), confidence[..., None]
 
 
 def splat_at_flow_resolution(last: np.ndarray, small_last: np.ndarray, velocity: np.ndarray, scale: float,
@@ -137,7 +87,7 @@ def splat_at_flow_resolution(last: np.ndarray, small_last: np.ndarray, velocity:
 
 
 def part(index: int, last: np.ndarray, small_last: np.ndarray, latest_full: np.ndarray, smoothed: np.ndarray,
-         scale: float, k: int, steady: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+         scale: float, k: int) -> np.ndarray:
     """Extrapolation PARTS[index] of frame k (1-based) after `last` (H x W x 3 uint8 RGB); the
     arguments are `forecast`'s. bench/fit_forecast.py fits the weights on these same parts."""
     steps = np.float32(damped_steps(k))
@@ -145,26 +95,21 @@ def part(index: int, last: np.ndarray, small_last: np.ndarray, latest_full: np.n
         return last
     if index < 4:
         return backward_warp(last, -(np.float32(SPEEDS[index - 1]) * steps) * latest_full)
-    if index == 4:
-        return splat_at_flow_resolution(last, small_last, smoothed, scale, float(steps))
-    motion, confidence = steady
-    warped = backward_warp(last, -steps * motion, interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    still = last.astype(np.float32)
-    return np.clip(still + confidence * (warped - still) + 0.5, 0, 255).astype(np.uint8)
+    return splat_at_flow_resolution(last, small_last, smoothed, scale, float(steps))
 
 
 def forecast(last: np.ndarray, small_last: np.ndarray, latest_full: np.ndarray, smoothed: np.ndarray, scale: float,
-             k: int, steady: tuple[np.ndarray, np.ndarray], weights: np.ndarray | None = None) -> np.ndarray:
+             k: int, weights: np.ndarray | None = None) -> np.ndarray:
     """The `flow` predictor's frame k (1-based) after `last` (H x W x 3 uint8 RGB).
 
     latest_full: the latest motion of `estimate_motion` on the frame's grid (`to_frame_grid`,
     H x W x 2 float32); smoothed: the smoothed one on the flow grid (H' x W' x 2 float32);
-    small_last: `last` fitted to that grid; scale: H' / H; steady: `steady_motion`'s (motion,
-    confidence). weights: six to use instead of `mixture_weights(k)` (bench/predict.py's ablation).
+    small_last: `last` fitted to that grid; scale: H' / H. weights: five to use instead of
+    `mixture_weights(k)` (bench/predict.py's ablation).
     """
     weights = mixture_weights(k) if weights is None else np.asarray(weights, np.float32)
     total = last.astype(np.float32) * weights[0]
     for index in range(1, len(PARTS)):
         if weights[index] > 0:
-            total += part(index, last, small_last, latest_full, smoothed, scale, k, steady).astype(np.float32) * weights[index]
+            total += part(index, last, small_last, latest_full, smoothed, scale, k).astype(np.float32) * weights[index]
     return np.clip(total + 0.5, 0, 255).astype(np.uint8)
