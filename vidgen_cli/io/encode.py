@@ -20,7 +20,7 @@ from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
 from vidgen_cli.io.media import PixelInfo
-from vidgen_cli.io.media_source import MediaSource, WarnFn, media_args, media_for
+from vidgen_cli.io.media_source import MediaSource, WarnFn, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
@@ -112,6 +112,7 @@ class VideoWriter:
         self.container = stream_container(stream_format) if self.to_stdout else container_for(self.output)
         self.muxer = self.container.muxer
         self.media = media_for(self.container, media, self.output, self.warn)
+        self._cues: dict[int, Path] | None = None  # a cut's text subtitles, clipped to it (temporary .ass files)
         self.temporary: Path | None = None if self.to_stdout else temporary_sibling(Path(self.output))
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []
@@ -133,7 +134,9 @@ class VideoWriter:
                 self.warn("alpha dropped: y4m cannot store it; use --format nut or matroska with --codec ffv1 to keep it")
         else:
             video = video_codec_args(self.options, self.muxer, width, height, self.warn, self.pixels, alpha)
-        media_inputs, media_maps = media_args(self.media, self.container, 1, self.warn)
+        if self._cues is None:
+            self._cues = clipped_cues(self.media, self.container)
+        media_inputs, media_maps = media_args(self.media, self.container, 1, self.warn, self._cues)
         target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
         colour_filters, colour_options = colour_args(self.pixels)
         video += colour_options
@@ -183,7 +186,10 @@ class VideoWriter:
         command = self.command([*video_input], width, height)
         if frames is not None:
             command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
-        result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        try:
+            result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        finally:
+            self._drop_cues()
         if result.returncode != 0:
             self.abort()
             raise EncodeError(f"ffmpeg could not write {self.output}: {ffmpeg.last_error_line(result.stderr)}")
@@ -242,6 +248,7 @@ class VideoWriter:
         except OSError:
             pass
         returncode = self._process.wait()
+        self._drop_cues()
         if returncode != 0:
             discard(self.temporary)
             raise EncodeError(f"ffmpeg could not write {self.output}: {self._error_line()}")
@@ -255,7 +262,12 @@ class VideoWriter:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+        self._drop_cues()
         discard(self.temporary)
+
+    def _drop_cues(self) -> None:
+        for path in (self._cues or {}).values():
+            path.unlink(missing_ok=True)
 
 
 def sar_filter(sar: Fraction) -> str:
