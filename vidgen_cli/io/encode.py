@@ -143,6 +143,9 @@ class VideoWriter:
         copy = "copy" in video
         shift_input, chain, shift_options = video_start_args(self.video_offset, self.fps, self.container, copy)
         video_input, video = [*shift_input, *video_input], video + shift_options
+        resampled = self.timed and (self.resample or not self.container.frame_times)
+        if resampled and not copy:  # each tick of the grid shows the frame nearest in time
+            chain.insert(0, nearest_frame_filter(self.fps))
         chain += [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
         chain += colour_filters if not copy else []
         filters = ["-vf", ",".join(chain)] if chain else []
@@ -291,8 +294,16 @@ def check_sar(path: str, sar: Fraction | None, container: str, warn: WarnFn) -> 
 
 
 def constant_rate_warning(container: str, fps: Fraction) -> str:
-    return (f"{container} holds only a constant frame rate: frames are repeated or dropped to keep the variable-rate "
-            f"timeline at {float(fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
+    return (f"{container} holds only a constant frame rate: the variable-rate timeline is put on a {float(fps):.3f} fps grid "
+            "(the source's fastest stretch, so no frame of it is dropped; each tick shows the frame nearest in time, "
+            "slower stretches repeat frames); use .mkv, .mp4 or .mov to keep every frame's time")
+
+
+def nearest_frame_filter(fps: Fraction) -> str:
+    """The filter that puts timed frames on a `fps` grid, each tick showing the frame nearest in time
+    (error at most half a tick). ffmpeg's -fps_mode cfr lets a frame drift 1.1 frames before it
+    drops or repeats one: a VFR flash landed 81 ms late at 20.3 fps."""
+    return f"fps=fps={Fraction(fps).numerator}/{Fraction(fps).denominator}:round=near"
 
 
 _OFFSET_TICKS = 90000  # at least this many ticks a second for a start kept off the frame grid
