@@ -187,7 +187,10 @@ class VideoWriter:
     def encode_external(self, video_input: list[str], width: int, height: int, frames: int | None) -> None:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
         command = self.command([*video_input], width, height)
-        if frames is not None:
+        # -frames:v ends the whole file at the last frame's start: audio that runs on (to the end of
+        # that frame, or further as in the source) lost its last 20-40 ms. The inputs given here hold
+        # exactly `frames` frames (a numbered sequence, the resume segments), so with audio it is left out.
+        if frames is not None and not (self.media is not None and self.media.audio):
             command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
         try:
             result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
