@@ -3,7 +3,9 @@ begins at 0 and one that spans the end stops there, and the picture still starts
 kept the cue before the cut with a negative time, so Matroska shifted every stream by it)."""
 
 import re
+import struct
 import subprocess
+from fractions import Fraction
 
 import pytest
 from conftest import ff, invoke
@@ -67,3 +69,62 @@ def test_image_subtitles_of_a_range_are_kept_whole_from_0_and_named():
     said.clear()
     _, whole = media_args(MediaSource("a.mkv", subtitles=[pgs]), CONTAINERS["matroska"], 1, said.append)
     assert "-bsf:s:0" not in whole and not said
+
+
+def _pgs(path, cues: list[tuple[float, float]]) -> None:
+    """A PGS (.sup) file: a 16x8 white box shown from each cue's start, cleared at its end."""
+    def segment(kind, pts, data):
+        return b"PG" + struct.pack(">IIBH", round(pts * 90000), 0, kind, len(data)) + data
+
+    out, number = b"", 0
+    for start, end in cues:
+        rle = (bytes([1]) * 16 + b"\x00\x00") * 8
+        window = segment(0x17, start, struct.pack(">BBHHHH", 1, 0, 8, 8, 16, 8))
+        out += segment(0x16, start, struct.pack(">HHBHBBBBHBBHH", 64, 48, 0x10, number, 0x80, 0, 0, 1, 0, 0, 0, 8, 8)) + window
+        out += segment(0x14, start, bytes([0, 0, 1, 235, 128, 128, 255]))
+        out += segment(0x15, start, struct.pack(">HBB", 0, 0, 0xC0) + (len(rle) + 4).to_bytes(3, "big") + struct.pack(">HH", 16, 8) + rle)
+        out += segment(0x80, start, b"")
+        out += segment(0x16, end, struct.pack(">HHBHBBBB", 64, 48, 0x10, number + 1, 0, 0, 0, 0))
+        out += segment(0x17, end, struct.pack(">BBHHHH", 1, 0, 8, 8, 16, 8)) + segment(0x80, end, b"")
+        number += 2
+    path.write_bytes(out)
+
+
+@pytest.fixture(scope="module")
+def pgs_source(tmp_path_factory):
+    """3 s at 25 fps with sound and PGS cues at 0.5-1.5 and 1.8-2.6 s."""
+    folder = tmp_path_factory.mktemp("pgs")
+    _pgs(folder / "s.sup", [(0.5, 1.5), (1.8, 2.6)])
+    source = folder / "pgs.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=25:d=3", "-f", "lavfi", "-i", "sine=d=3", "-itsoffset", "0.5", "-i", folder / "s.sup",
+       "-map", "0:v", "-map", "1:a", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-c:s", "copy", source)
+    return source
+
+
+def _packet_times(path) -> list[int]:
+    """The first subtitle stream's packet times, ms on the file's timeline."""
+    packets = subprocess.run([ffmpeg.executable(), "-v", "error", "-copyts", "-i", str(path), "-map", "0:s", "-c", "copy",
+                              "-f", "framecrc", "-"], capture_output=True, text=True, check=True).stdout
+    return [int(line.split(",")[2]) for line in packets.splitlines() if line.startswith("0,")]
+
+
+@pytest.mark.parametrize("command", ["interpolate", "split --scenes"])
+def test_image_subtitles_of_a_range_start_at_0_whole_and_are_named(pgs_source, tmp_path, command):
+    if command == "interpolate":
+        out = tmp_path / "cut.mkv"
+        result = invoke("interpolate", pgs_source, "-o", out, "--start", "1", "--end", "2", "--model", "blend")
+    else:
+        result = invoke("split", pgs_source, "-o", tmp_path / "shots", "--scenes", "--start", "1", "--end", "2")
+        (out,) = sorted((tmp_path / "shots").iterdir())
+    assert "image subtitles (hdmv_pgs_subtitle) cannot be cut" in result.output
+    assert frame_times(out)[0] == pytest.approx(0.0, abs=1e-3)  # was 0.5 (split: 1.0): shifted by packets before the cut
+    assert audio_start(out) < 0.05  # the sound starts with the picture (split kept it from 1 s before the cut)
+    assert _packet_times(out) == [0, 500, 800]  # the cue from before the cut at 0, its clear at 0.5, the next cue at 0.8
+
+
+def audio_start(path) -> float:
+    """When the first audio stream starts, seconds on the file's timeline."""
+    text = subprocess.run([ffmpeg.executable(), "-hide_banner", "-copyts", "-i", str(path), "-map", "0:a:0", "-c", "copy",
+                           "-f", "framecrc", "-"], capture_output=True, text=True, check=True).stdout
+    base = next(Fraction(line.split(":", 1)[1].strip()) for line in text.splitlines() if line.startswith("#tb 0"))
+    return float(next(int(line.split(",")[2]) for line in text.splitlines() if line.startswith("0,")) * base)

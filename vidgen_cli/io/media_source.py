@@ -144,11 +144,14 @@ def _cut_args(source: MediaSource, mapped: list[StreamInfo]) -> list[str]:
     return (["-ss", f"{source.start:.6f}"] if source.start > 0 else []) + start_offset(offset)
 
 
-def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn) -> list[str]:
+def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn,
+                       start: float = 0.0, duration: float | None = None) -> list[str]:
     """Map, codec, metadata and disposition args that carry the audio, subtitles, metadata and
     attachments of `info` (ffmpeg's input #0) into `container`, as a model command's output keeps
-    them; names in one line what the container cannot hold or copy (media_for)."""
-    media = media_for(container, MediaSource.of_video(info), output, warn)
+    them; names in one line what the container cannot hold or copy (media_for). `start`,
+    `duration`: the input is read from -ss `start` (for `duration`): copied packets from before the
+    cut are dropped (audio) or start at 0 (image subtitles), so they do not shift the other streams."""
+    media = media_for(container, MediaSource.of_video(info, start=start, duration=duration), output, warn)
     return media_args(media, container, 0, warn)[1] if media is not None else []
 
 
