@@ -20,7 +20,7 @@ from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
 from vidgen_cli.io.media import PixelInfo
-from vidgen_cli.io.media_source import MediaSource, WarnFn, media_args, media_for
+from vidgen_cli.io.media_source import MediaSource, WarnFn, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
@@ -112,6 +112,7 @@ class VideoWriter:
         self.container = stream_container(stream_format) if self.to_stdout else container_for(self.output)
         self.muxer = self.container.muxer
         self.media = media_for(self.container, media, self.output, self.warn)
+        self._cues: dict[int, Path] | None = None  # a cut's text subtitles, clipped to it (temporary .ass files)
         self.temporary: Path | None = None if self.to_stdout else temporary_sibling(Path(self.output))
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []
@@ -133,13 +134,18 @@ class VideoWriter:
                 self.warn("alpha dropped: y4m cannot store it; use --format nut or matroska with --codec ffv1 to keep it")
         else:
             video = video_codec_args(self.options, self.muxer, width, height, self.warn, self.pixels, alpha)
-        media_inputs, media_maps = media_args(self.media, self.container, 1, self.warn)
+        if self._cues is None:
+            self._cues = clipped_cues(self.media, self.container)
+        media_inputs, media_maps = media_args(self.media, self.container, 1, self.warn, self._cues)
         target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
         colour_filters, colour_options = colour_args(self.pixels)
         video += colour_options
         copy = "copy" in video
         shift_input, chain, shift_options = video_start_args(self.video_offset, self.fps, self.container, copy)
         video_input, video = [*shift_input, *video_input], video + shift_options
+        resampled = self.timed and (self.resample or not self.container.frame_times)
+        if resampled and not copy:  # each tick of the grid shows the frame nearest in time
+            chain.insert(0, nearest_frame_filter(self.fps))
         chain += [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
         chain += colour_filters if not copy else []
         filters = ["-vf", ",".join(chain)] if chain else []
@@ -181,9 +187,15 @@ class VideoWriter:
     def encode_external(self, video_input: list[str], width: int, height: int, frames: int | None) -> None:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
         command = self.command([*video_input], width, height)
-        if frames is not None:
+        # -frames:v ends the whole file at the last frame's start: audio that runs on (to the end of
+        # that frame, or further as in the source) lost its last 20-40 ms. The inputs given here hold
+        # exactly `frames` frames (a numbered sequence, the resume segments), so with audio it is left out.
+        if frames is not None and not (self.media is not None and self.media.audio):
             command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
-        result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        try:
+            result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        finally:
+            self._drop_cues()
         if result.returncode != 0:
             self.abort()
             raise EncodeError(f"ffmpeg could not write {self.output}: {ffmpeg.last_error_line(result.stderr)}")
@@ -242,6 +254,7 @@ class VideoWriter:
         except OSError:
             pass
         returncode = self._process.wait()
+        self._drop_cues()
         if returncode != 0:
             discard(self.temporary)
             raise EncodeError(f"ffmpeg could not write {self.output}: {self._error_line()}")
@@ -255,7 +268,12 @@ class VideoWriter:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+        self._drop_cues()
         discard(self.temporary)
+
+    def _drop_cues(self) -> None:
+        for path in (self._cues or {}).values():
+            path.unlink(missing_ok=True)
 
 
 def sar_filter(sar: Fraction) -> str:
@@ -279,8 +297,16 @@ def check_sar(path: str, sar: Fraction | None, container: str, warn: WarnFn) -> 
 
 
 def constant_rate_warning(container: str, fps: Fraction) -> str:
-    return (f"{container} holds only a constant frame rate: frames are repeated or dropped to keep the variable-rate "
-            f"timeline at {float(fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
+    return (f"{container} holds only a constant frame rate: the variable-rate timeline is put on a {float(fps):.3f} fps grid "
+            "(the source's fastest stretch, so no frame of it is dropped; each tick shows the frame nearest in time, "
+            "slower stretches repeat frames); use .mkv, .mp4 or .mov to keep every frame's time")
+
+
+def nearest_frame_filter(fps: Fraction) -> str:
+    """The filter that puts timed frames on a `fps` grid, each tick showing the frame nearest in time
+    (error at most half a tick). ffmpeg's -fps_mode cfr lets a frame drift 1.1 frames before it
+    drops or repeats one: a VFR flash landed 81 ms late at 20.3 fps."""
+    return f"fps=fps={Fraction(fps).numerator}/{Fraction(fps).denominator}:round=near"
 
 
 _OFFSET_TICKS = 90000  # at least this many ticks a second for a start kept off the frame grid

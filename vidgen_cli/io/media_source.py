@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.encoders import priming_trim
 from vidgen_cli.io.ffmpeg import start_offset
-from vidgen_cli.io.formats import Container
+from vidgen_cli.io.formats import TEXT_SUBTITLES, Container
 from vidgen_cli.io.languages import language_note
 from vidgen_cli.io.media import StreamInfo, VideoInfo
+from vidgen_cli.io.subtitle_cues import subtitle_encoder, write_clipped_cues
 
 @dataclass
 class MediaSource:
@@ -51,15 +53,52 @@ WarnFn = Callable[[str], None]
 PRIMING_DROP = "noise=drop=lt(pts+duration/2\\,0)"
 
 
-def media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
-    """Input args for the source and the map/codec args that copy its audio and subtitles."""
+def is_cut(source: MediaSource) -> bool:
+    """Whether `source` is a time range of its file (--start/--end), not the whole of it."""
+    return source.start > 0 or source.duration is not None
+
+
+def clipped_cues(source: MediaSource | None, container: Container) -> dict[int, Path]:
+    """For a time-range cut: each text subtitle stream of `source` that `container` keeps, its cues
+    cut to the range (a cue that spans --start starts at 0, one that spans the end ends there), in
+    a temporary .ass file, by source stream index (io/subtitle_cues.py). The caller deletes the
+    files. Raises DecodeError when ffmpeg cannot read a stream."""
+    if source is None or not is_cut(source):
+        return {}
+    end = None if source.duration is None else source.start + source.duration
+    files: dict[int, Path] = {}
+    try:
+        for stream in source.subtitles:
+            if stream.codec in TEXT_SUBTITLES and container.keeps_subtitle(stream.codec):
+                files[stream.index] = write_clipped_cues(source.path, stream, source.start, end)
+    except BaseException:
+        for path in files.values():
+            path.unlink(missing_ok=True)
+        raise
+    return files
+
+
+# After -ss, ffmpeg keeps a copied subtitle packet that began before the cut with a negative time,
+# and Matroska then shifts every stream by it (the picture started 0.5 s late): such a cue starts at 0.
+CUE_FROM_CUT = "setts=pts=max(PTS\\,0):dts=max(DTS\\,0)"
+
+
+def media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None,
+               cues: dict[int, Path] | None = None) -> tuple[list[str], list[str]]:
+    """Input args for the source and the map/codec args that copy its audio and subtitles. `cues`:
+    text subtitle streams (by source stream index) taken from these files instead, already cut to
+    the source's range (clipped_cues); they become the inputs after the source's."""
     if source is None or not (source.audio or source.subtitles or source.metadata):
         return [], []
+    cues = cues or {}
     subtitles = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
-    inputs = _cut_args(source, [*source.audio, *subtitles])
+    inputs = _cut_args(source, [*source.audio, *(s for s in subtitles if s.index not in cues)])
     if source.duration is not None:
         inputs += ["-t", f"{source.duration:.6f}"]
     inputs += ["-i", ffmpeg.url(source.path)]
+    cue_inputs = {index: input_index + 1 + k for k, index in enumerate(cues)}
+    for path in cues.values():
+        inputs += ["-i", ffmpeg.url(path)]
     maps: list[str] = []
     for n, stream in enumerate(source.audio):
         maps += ["-map", f"{input_index}:{stream.index}"]
@@ -72,9 +111,20 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
         if copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
             maps += [f"-copypriorss:a:{n}", "0"]
     muxer = container.muxer
+    uncut: list[str] = []  # image subtitles of a cut: their cues cannot be cut
     for n, stream in enumerate(subtitles):
-        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
+        if stream.index in cues:
+            maps += ["-map", f"{cue_inputs[stream.index]}:0", f"-c:s:{n}", subtitle_encoder(stream, str(container.subtitle_codec))]
+        else:
+            maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
+            if is_cut(source) and stream.codec not in TEXT_SUBTITLES:
+                uncut.append(stream.codec)
+                maps += [f"-bsf:s:{n}", CUE_FROM_CUT] if source.start > 0 else []
         maps += _disposition_args("s", n, stream)
+    if uncut:
+        (warn or (lambda message: None))(
+            f"image subtitles ({', '.join(sorted(set(uncut)))}) cannot be cut: a cue that spans the start or end of the range is "
+            "kept whole (one that began before the start shows from 0)")
     for n, stream in enumerate(source.audio):
         maps += _disposition_args("a", n, stream)
     if muxer in ("mp4", "mov") and subtitles and not all("default" in s.dispositions for s in subtitles):
@@ -94,11 +144,14 @@ def _cut_args(source: MediaSource, mapped: list[StreamInfo]) -> list[str]:
     return (["-ss", f"{source.start:.6f}"] if source.start > 0 else []) + start_offset(offset)
 
 
-def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn) -> list[str]:
+def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn,
+                       start: float = 0.0, duration: float | None = None) -> list[str]:
     """Map, codec, metadata and disposition args that carry the audio, subtitles, metadata and
     attachments of `info` (ffmpeg's input #0) into `container`, as a model command's output keeps
-    them; names in one line what the container cannot hold or copy (media_for)."""
-    media = media_for(container, MediaSource.of_video(info), output, warn)
+    them; names in one line what the container cannot hold or copy (media_for). `start`,
+    `duration`: the input is read from -ss `start` (for `duration`): copied packets from before the
+    cut are dropped (audio) or start at 0 (image subtitles), so they do not shift the other streams."""
+    media = media_for(container, MediaSource.of_video(info, start=start, duration=duration), output, warn)
     return media_args(media, container, 0, warn)[1] if media is not None else []
 
 
