@@ -35,3 +35,18 @@ def test_avi_names_the_audio_languages_it_drops(clip, tmp_path):
     invoke("split", source, "-o", tmp_path / "frames")
     result = invoke("stitch", tmp_path / "frames", "-o", tmp_path / "out.avi")
     assert "avi cannot store the language tag(s) eng, fra" in result.output
+
+
+@pytest.mark.parametrize("codec,late", [("libmp3lame", 0.002), ("ac3", 0.007)])
+def test_copied_audio_into_avi_drops_its_priming_to_the_nearest_packet(clip, tmp_path, codec, late):
+    """MP3 and AC3 are copied into AVI, which cannot say to skip their priming: an MP3 track's
+    sound started 25 ms late. A packet that lies mostly in the priming is dropped (MP3: 1105 of
+    1152 samples, now 1 ms early); AC3's 256 samples are under half a packet and stay (6 ms)."""
+    source = tmp_path / "source.mkv"
+    ff("-i", clip, "-map", "0", "-c:v", "copy", "-c:a", codec, source)
+    assert beep_onsets(source) == pytest.approx(list(EVENTS), abs=0.001)  # the source plays on time (it skips the priming)
+    invoke("split", source, "-o", tmp_path / "frames")
+    for out, command in ((tmp_path / "stitched.avi", ["stitch", tmp_path / "frames"]), (tmp_path / "x2.avi", ["interpolate", source])):
+        result = invoke(*command, "-o", out, *(["--factor", "2", "--model", "blend"] if command[0] == "interpolate" else []))
+        assert "re-encoding" not in result.output  # copied, as AVI holds the codec
+        assert beep_onsets(out)[0] - EVENTS[0] == pytest.approx(0.0, abs=late), out.name

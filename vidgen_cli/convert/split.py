@@ -7,7 +7,6 @@ the temporary-folder-then-rename safety, which keeps `split` as fast as the plai
 
 from __future__ import annotations
 
-import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,16 +17,16 @@ from vidgen_cli.convert.shot_subtitles import add_shot_subtitles, text_subtitles
 from vidgen_cli.errors import DecodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import FFmpegReader, decode_options
-from vidgen_cli.io.encode import EncodeOptions, WarnFn, source_stream_args, video_codec_args
+from vidgen_cli.io.encode import EncodeOptions, fine_time_base, video_codec_args
+from vidgen_cli.io.ffmpeg_log import ShowinfoClock
 from vidgen_cli.io.formats import CONTAINERS, WRITABLE_SUFFIXES, clip_suffix, frame_format
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.io.media_source import WarnFn, source_stream_args
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import DEINTERLACE
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, SceneDetector
 
-_PTS_TIME = re.compile(rb"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+)")
-_TIME_BASE = re.compile(rb"config in time_base: (\d+)/(\d+)")  # pts_time has 6 significant digits: exact from pts
 
 ProgressFn = Callable[[int], None]
 
@@ -93,29 +92,23 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
     command = [*ffmpeg.base_command(), "-loglevel", "info", *decoder, *ffmpeg.file_timeline(info.demuxer, info.file_start),
                "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", "-vf", _filters(options, info), "-fps_mode", "passthrough", *quality,
                "-f", "image2", "-start_number", "1", ffmpeg.sequence(temporary, f"%06d.{image_format}")]
-    times: list[float] = []
-    time_base: Fraction | None = None
+    clock = ShowinfoClock()  # frame times read wherever ffmpeg's threads put them in its log (io/ffmpeg_log.py)
     tail: list[bytes] = []
     try:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert process.stderr
         for line in iter(process.stderr.readline, b""):
-            match = _PTS_TIME.search(line)
-            base = None if match else _TIME_BASE.search(line)
-            if base and int(base.group(2)):
-                time_base = Fraction(int(base.group(1)), int(base.group(2)))
-            if match:
-                times.append(float(int(match.group(2)) * time_base) if time_base else float(match.group(3)))
-                if progress:
-                    progress(len(times))
-            else:
+            known = len(clock.times)
+            if not clock.read(line):
                 tail = (tail + [line])[-30:]
+            if progress and len(clock.times) > known:
+                progress(len(clock.times))
         if process.wait() != 0:
             raise DecodeError(f"{info.path}: ffmpeg failed while splitting ({ffmpeg.last_error_line(b''.join(tail))})")
         names = sorted(p.name for p in temporary.iterdir())
         if not names:
             raise NoFramesError(output, f"no frames of {info.path} were selected; check --start/--end against the clip's {info.duration:.2f} s")
-        times = times[: len(names)]
+        times = [float(time) for time in clock.times[: len(names)]]
         fps = options.fps or (info.fps / options.every if info.fps else Fraction(25))
         start = times[0] if times else 0.0
         write_manifest(temporary, Manifest(fps=fps, width=info.width, height=info.height, frames=names, times=times,
@@ -178,7 +171,12 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         span = (["-ss", f"{start:.6f}"] if start else []) + (["-to", f"{end:.6f}"] if end is not None else [])
     try:
         times = ",".join(f"{t - origin:.6f}" for t in cuts)
-        segment = ["-f", "segment", "-segment_format", muxer, "-reset_timestamps", "1"]
+        # -avoid_negative_ts disabled: the segment muxer would otherwise shift every stream by the
+        # B-frame delay (first shot at 0.08 s); each clip's own muxer keeps it (edit list, or DTS < 0).
+        segment = ["-f", "segment", "-segment_format", muxer, "-reset_timestamps", "1", "-avoid_negative_ts", "disabled"]
+        # Each frame keeps its time: the segment muxer's constant rate moved a video that starts off
+        # the grid (a .ts's, after the AAC priming) by a duplicated first frame, 17 ms out of sync.
+        timing = ["-fps_mode", "passthrough", "-enc_time_base:v", f"1/{fine_time_base(info.fps or Fraction(25))}"]
         if cuts:
             segment += ["-segment_times", times, "-force_key_frames", times]
         filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
@@ -186,7 +184,7 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         rest = replace(info, subtitles=[s for s in info.subtitles if s not in cut_subtitles])
         streams = source_stream_args(rest, CONTAINERS[muxer], str(output), warn or (lambda message: None))
         result = ffmpeg.run([*span, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", *streams, *filters, *encode_args,
-                             *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
+                             *timing, *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
         if result.returncode != 0:
             raise DecodeError(f"{info.path}: ffmpeg failed while cutting shots ({ffmpeg.last_error_line(result.stderr)})")
         # ffmpeg numbers segments from 0; people count shots from 1.

@@ -17,8 +17,9 @@ from pathlib import Path
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
-from vidgen_cli.io.encode import EncodeOptions, MediaSource, VideoWriter, start_offset
+from vidgen_cli.io.encode import EncodeOptions, VideoWriter
 from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
+from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.probe import audio_streams, check_frames, folder_pixels, probe
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times
@@ -167,7 +168,8 @@ def _stitch_with_ffmpeg(folder: Path, pattern: tuple[str, int], count: int, size
                         progress: ProgressFn | None, offset: Fraction = Fraction(0)) -> None:
     """Let ffmpeg read the numbered images directly, with the writer's own encode settings."""
     name, start = pattern
-    video_input = [*start_offset(offset), "-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", ffmpeg.sequence(folder, name)]
+    writer.video_offset = offset  # not -itsoffset: that rounds to the sequence's 1/fps time base
+    video_input = ["-xerror", "-framerate", str(writer.fps), "-start_number", str(start), "-i", ffmpeg.sequence(folder, name)]
     writer.encode_external(video_input, size[0], size[1], count)
     if progress:
         progress(count)

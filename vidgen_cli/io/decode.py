@@ -8,7 +8,6 @@ decoding off the main thread.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -22,14 +21,13 @@ import numpy as np
 
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.encode import MediaSource
+from vidgen_cli.io.banner import parse_header, parse_output_video
+from vidgen_cli.io.ffmpeg_log import ShowinfoClock, banner_start, stream_line
 from vidgen_cli.io.manifest import folder_frames
 from vidgen_cli.io.media import PixelInfo, VideoInfo
+from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.pixels import DEINTERLACE, DEINTERLACE_FLAGGED, raw_format
-from vidgen_cli.io.probe import MAX_PIXELS, parse_header, parse_output_video, probe
-
-_SHOWINFO_PTS = re.compile(rb"\bn:\s*\d+\s+pts:\s*(-?\d+)")
-_SHOWINFO_TIME_BASE = re.compile(rb"config in time_base: (\d+)/(\d+)")
+from vidgen_cli.io.probe import MAX_PIXELS, probe
 
 
 def read_image(path: Path, pixels: PixelInfo | None = None) -> np.ndarray:
@@ -123,8 +121,8 @@ class FFmpegReader(FrameReader):
         self.deinterlace = deinterlace
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []
-        self.times: list[Fraction] = []
-        self._time_base = Fraction(1, 1)
+        self._clock = ShowinfoClock()
+        self.times: list[Fraction] = self._clock.times
         self._output_lines: list[str] | None = None  # the rawvideo output's banner, once it starts
         self._banner_done = threading.Event()
         self._timing = threading.Condition()
@@ -166,39 +164,32 @@ class FFmpegReader(FrameReader):
     def _drain_stderr(self) -> None:
         assert self._process and self._process.stderr
         for line in iter(self._process.stderr.readline, b""):
-            if self._timing_line(line):
-                continue
-            self._stderr.append(line)
-            if len(self._stderr) > 400:  # keep memory bounded on chatty corrupt inputs
-                del self._stderr[50:150]
-            self._banner_line(line)
+            self._log_line(line)
         with self._timing:
             self._stderr_closed = True
             self._timing.notify_all()
         self._banner_done.set()
 
-    def _timing_line(self, line: bytes) -> bool:
-        """Take a frame's time (or the time base) from a showinfo line; False for other lines."""
-        if b"Parsed_showinfo" not in line:
-            return False
-        frame = _SHOWINFO_PTS.search(line)
-        if frame:
-            with self._timing:
-                self.times.append(Fraction(int(frame.group(1))) * self._time_base)
-                self._timing.notify_all()
-        elif base := _SHOWINFO_TIME_BASE.search(line):
-            if int(base.group(2)):
-                self._time_base = Fraction(int(base.group(1)), int(base.group(2)))
-        return True
+    def _log_line(self, line: bytes) -> None:
+        """One line of ffmpeg's log: frame times and the output banner are taken from anywhere in
+        it (ffmpeg's threads glue messages together: io/ffmpeg_log.py); the rest is kept for errors."""
+        with self._timing:
+            showinfo = self._clock.read(line)
+            self._timing.notify_all()
+        if not showinfo:
+            self._stderr.append(line)
+            if len(self._stderr) > 400:  # keep memory bounded on chatty corrupt inputs
+                del self._stderr[50:150]
+        self._banner_line(line)
 
     def _banner_line(self, line: bytes) -> None:
         """Collect the output banner; it is complete at its first stream line."""
-        if line.startswith(b"Output #0"):  # stdin's side-streams file is Output #1
-            self._output_lines = [line.decode("utf-8", "replace")]
+        if (start := banner_start(line)) is not None:  # stdin's side-streams file is Output #1
+            self._output_lines = [start.decode("utf-8", "replace")]
         elif self._output_lines is not None and not self._banner_done.is_set():
-            text = line.decode("utf-8", "replace")
-            self._output_lines.append(text)
-            if text.lstrip().startswith("Stream #"):
+            stream = stream_line(line)
+            self._output_lines.append((stream or line).decode("utf-8", "replace"))
+            if stream is not None:
                 self._banner_done.set()
 
     def time_of(self, index: int) -> Fraction | None:

@@ -1,6 +1,6 @@
 """Video writers: a video file or a stream on stdout through the bundled ffmpeg (audio and subtitles
-muxed from a source without re-encoding where the container allows). Image folders and single
-images: io/image_writers.py.
+muxed from a source without re-encoding where the container allows: io/media_source.py). Image
+folders and single images: io/image_writers.py.
 
 Video files are written to a temporary sibling and renamed only when ffmpeg finished cleanly.
 """
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,16 +17,15 @@ import numpy as np
 
 from vidgen_cli.errors import EncodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg, timed_pipe
-from vidgen_cli.io.encoders import priming_trim
+from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
-from vidgen_cli.io.languages import language_note
-from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
+from vidgen_cli.io.media import PixelInfo
+from vidgen_cli.io.media_source import MediaSource, WarnFn, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _ALPHA_CODEC = {"mov": "prores_ks", "webm": "libvpx-vp9"}  # where the default codec drops alpha but the container holds it
-
 
 
 @dataclass
@@ -37,34 +35,6 @@ class EncodeOptions:
     preset: str | None = "medium"
     pix_fmt: str | None = None  # None: the source's chroma and depth where the codec takes them, else yuv420p (yuv444p at an odd size where the codec needs even)
     extra: list[str] = field(default_factory=list)
-
-
-@dataclass
-class MediaSource:
-    """Where to take audio (and subtitles) from, and which slice of it."""
-
-    path: str
-    audio: list[StreamInfo] = field(default_factory=list)
-    subtitles: list[StreamInfo] = field(default_factory=list)
-    start: float = 0.0
-    duration: float | None = None
-    video_start: float = 0.0  # where the source's video stream starts (after its audio, for a late video)
-    metadata: bool = False  # the video's own source: carry its metadata, dispositions and attachments too
-    video: StreamInfo | None = None  # its video stream (metadata and dispositions for the output's video)
-    attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
-    mapped_origin: bool = False  # ffmpeg times this input from its earliest mapped stream (MPEG-TS/PS), not its file start
-
-    @classmethod
-    def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
-        """Everything of a probed video that rides along with its picture: audio and subtitles (unless
-        `audio` is False), metadata, dispositions, attachments; `video_start` from its video stream."""
-        video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
-        return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
-                   duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments,
-                   mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS)
-
-
-WarnFn = Callable[[str], None]
 
 
 def default_codec(muxer: str, alpha: bool = False) -> str:
@@ -116,110 +86,6 @@ def reorder_args(container: Container, codec: str) -> list[str]:
     return ["-bf", "0"] if not container.edit_lists and codec != "copy" else []
 
 
-def _media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
-    """Input args for the source and the map/codec args that copy its audio and subtitles."""
-    if source is None or not (source.audio or source.subtitles or source.metadata):
-        return [], []
-    subtitles = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
-    inputs = _cut_args(source, [*source.audio, *subtitles])
-    if source.duration is not None:
-        inputs += ["-t", f"{source.duration:.6f}"]
-    inputs += ["-i", ffmpeg.url(source.path)]
-    maps: list[str] = []
-    for n, stream in enumerate(source.audio):
-        maps += ["-map", f"{input_index}:{stream.index}"]
-        copied = container.copies_audio(stream.codec)
-        maps += [f"-c:a:{n}", "copy" if copied else container.audio_codec]
-        if not copied and not container.edit_lists and (trim := priming_trim(stream, container.audio_codec)):
-            maps += [f"-filter:a:{n}", ",".join(trim)]
-        if copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
-            maps += [f"-copypriorss:a:{n}", "0"]
-    muxer = container.muxer
-    for n, stream in enumerate(subtitles):
-        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
-        maps += _disposition_args("s", n, stream)
-    for n, stream in enumerate(source.audio):
-        maps += _disposition_args("a", n, stream)
-    if muxer in ("mp4", "mov") and subtitles and not all("default" in s.dispositions for s in subtitles):
-        (warn or (lambda message: None))(f"{muxer} turns on (default) the first subtitle track whatever the source says; write .mkv to keep it off")
-    kept = [("a", n, stream) for n, stream in enumerate(source.audio)] + [("s", n, stream) for n, stream in enumerate(subtitles)]
-    return inputs, maps + _container_args(source, muxer, input_index, kept)
-
-
-def _cut_args(source: MediaSource, mapped: list[StreamInfo]) -> list[str]:
-    """-ss/-itsoffset that make the source's mapped streams start at `source.start` on its file's
-    timeline. ffmpeg times an MPEG-TS/PS input from its earliest mapped stream where that starts
-    after the cut (`mapped_origin`; ffmpeg's correct_input_start_times), so audio that starts
-    after the file does would lose its offset: -itsoffset puts it back."""
-    offset = 0.0
-    if source.mapped_origin and mapped:
-        offset = max(0.0, min(stream.start_time for stream in mapped) - source.start)
-    return (["-ss", f"{source.start:.6f}"] if source.start > 0 else []) + start_offset(offset)
-
-
-def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn) -> list[str]:
-    """Map, codec, metadata and disposition args that carry the audio, subtitles, metadata and
-    attachments of `info` (ffmpeg's input #0) into `container`, as a model command's output keeps
-    them; names in one line what the container cannot hold or copy (media_for)."""
-    media = media_for(container, MediaSource.of_video(info), output, warn)
-    return _media_args(media, container, 0, warn)[1] if media is not None else []
-
-
-def _disposition_args(kind: str, n: int, stream: StreamInfo) -> list[str]:
-    """The source stream's dispositions, set explicitly: otherwise ffmpeg marks the first stream of
-    each kind default (a subtitle track would switch itself on)."""
-    return [f"-disposition:{kind}:{n}", "+".join(stream.dispositions) or "0"]
-
-
-def _container_args(source: MediaSource, muxer: str, input_index: int, kept: list[tuple[str, int, StreamInfo]]) -> list[str]:
-    """Global metadata (title...), the video stream's own metadata and dispositions, and (Matroska)
-    attachments such as subtitle fonts, all from the source. Naming one stream's metadata source
-    turns off ffmpeg's automatic per-stream copy, so every kept stream's is named."""
-    if not source.metadata:
-        return []
-    args = ["-map_metadata", str(input_index)]
-    if muxer == "matroska":
-        for n, stream in enumerate(source.attachments):
-            args += ["-map", f"{input_index}:{stream.index}"]
-            kept = kept + [("t", n, stream)]
-        args += ["-c:t", "copy"] if source.attachments else []
-    if source.video is not None:
-        args += ["-map_metadata:s:v:0", f"{input_index}:s:{source.video.index}"]
-        args += _disposition_args("v", 0, source.video)
-    for kind, n, stream in kept:
-        args += [f"-map_metadata:s:{kind}:{n}", f"{input_index}:s:{stream.index}"]
-    return args
-
-
-def media_for(container: Container, media: MediaSource | None, output: str, warn: WarnFn) -> MediaSource | None:
-    """The part of `media` that `container` can hold; says in one line what it cannot (audio in a
-    GIF or Y4M, image subtitles in MP4, any subtitles in AVI) instead of failing at the end."""
-    if media is None:
-        return None
-    audio = media.audio if container.audio else []
-    subtitles = [s for s in media.subtitles if container.keeps_subtitle(s.codec)]
-    lost = ([f"{len(media.audio)} audio stream(s)"] if len(audio) < len(media.audio) else []) + \
-        ([f"{len(media.subtitles) - len(subtitles)} subtitle stream(s)"] if len(subtitles) < len(media.subtitles) else [])
-    if lost:
-        warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
-             "them (use .mkv to keep every stream)")
-    if container.muxer in ("mp4", "mov", "mpegts") and (titled := [s for s in (*audio, *subtitles) if s.title]):
-        marks = ", ".join(sorted({d for s in (*audio, *subtitles) for d in s.dispositions if d != "default"}))
-        also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
-        warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
-             "write .mkv to keep them")
-    if note := language_note(container.muxer, (*audio, *subtitles)):
-        warn(f"{output}: {note}")
-    recoded = [stream for stream in audio if not container.copies_audio(stream.codec)]
-    if recoded:
-        codecs = ", ".join(sorted({stream.codec for stream in recoded}))
-        warn(f"{output}: the {container.muxer} container cannot hold {codecs} audio; re-encoding {len(recoded)} audio "
-             f"stream(s) to {container.audio_codec} (use .mkv to copy every stream as it is)")
-    if not (audio or subtitles or media.metadata):
-        return None
-    return replace(media, audio=audio, subtitles=subtitles)
-
-
 class VideoWriter:
     """Pipe raw RGB frames into ffmpeg. Started on the first frame, when the size is known."""
 
@@ -235,6 +101,7 @@ class VideoWriter:
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
         self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
+        self.video_offset = Fraction(0)  # where the video input starts (seconds): video_start_args
         self._last_time: Fraction | None = None
         self.pixels = pixels
         self.fps = Fraction(fps)
@@ -266,12 +133,14 @@ class VideoWriter:
                 self.warn("alpha dropped: y4m cannot store it; use --format nut or matroska with --codec ffv1 to keep it")
         else:
             video = video_codec_args(self.options, self.muxer, width, height, self.warn, self.pixels, alpha)
-        media_inputs, media_maps = _media_args(self.media, self.container, 1, self.warn)
+        media_inputs, media_maps = media_args(self.media, self.container, 1, self.warn)
         target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
         colour_filters, colour_options = colour_args(self.pixels)
         video += colour_options
         copy = "copy" in video
-        chain = [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
+        shift_input, chain, shift_options = video_start_args(self.video_offset, self.fps, self.container, copy)
+        video_input, video = [*shift_input, *video_input], video + shift_options
+        chain += [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
         chain += colour_filters if not copy else []
         filters = ["-vf", ",".join(chain)] if chain else []
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
@@ -293,11 +162,11 @@ class VideoWriter:
 
     def _start(self, width: int, height: int, time: Fraction | None, raw_format: str = "rgb24") -> None:
         self.first_time = Fraction(time) if time is not None else Fraction(0)
-        offset = start_offset(self.first_time)
-        if self.timed:
-            raw = [*offset, "-f", "matroska", "-i", "pipe:0"]
+        if self.timed:  # microsecond times: -itsoffset is exact
+            raw = [*start_offset(self.first_time), "-f", "matroska", "-i", "pipe:0"]
         else:
-            raw = [*offset, "-f", "rawvideo", "-pix_fmt", raw_format, "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
+            self.video_offset = self.first_time
+            raw = ["-f", "rawvideo", "-pix_fmt", raw_format, "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
         alpha = raw_format in ("rgba", "rgba64le")
         # Its own session: a Ctrl-C in the terminal reaches vidgen, which finishes this file itself.
         self._process = subprocess.Popen(self.command(raw, width, height, alpha), stdin=subprocess.PIPE,
@@ -400,7 +269,7 @@ def check_sar(path: str, sar: Fraction | None, container: str, warn: WarnFn) -> 
     and WebM store a display size in whole pixels, GIF none). Reads the file's header only."""
     if not sar or sar == 1:
         return
-    from vidgen_cli.io.probe import parse_header
+    from vidgen_cli.io.banner import parse_header
 
     video = parse_header(ffmpeg.run(["-i", ffmpeg.url(path)]).stderr.decode("utf-8", "replace")).video
     stored = video["sar"] if video else None
@@ -414,7 +283,27 @@ def constant_rate_warning(container: str, fps: Fraction) -> str:
             f"timeline at {float(fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
 
 
-def start_offset(time: Fraction | float | None) -> list[str]:
-    """Input options that make the next input start at `time` seconds (a stream that starts after
-    the file's other streams keeps its offset)."""
-    return ["-itsoffset", f"{float(time):.6f}"] if time is not None and abs(float(time)) > 5e-7 else []
+_OFFSET_TICKS = 90000  # at least this many ticks a second for a start kept off the frame grid
+
+
+def video_start_args(time: Fraction | float, fps: Fraction, container: Container, copy: bool = False) -> tuple[list[str], list[str], list[str]]:
+    """(input options, filters, encoder options) that start a constant-rate video input at `time`
+    seconds. -itsoffset is rounded to the input's time base, 1/fps for raw frames and image
+    sequences: a .ts video that starts 23 ms after its audio (the AAC priming comes first) came
+    back at 33 ms at 30 fps. Off the frame grid, where the container keeps per-frame times, the
+    offset is added in the filter graph on a time base of 1/(k x the rate's numerator) ticks
+    (>= 90 kHz, so every frame stays a whole number of ticks and the rate exact) that the encoder
+    keeps. A stream copy, AVI and Y4M (one rate, no edit lists) keep -itsoffset, on the grid."""
+    time, fps = Fraction(time), Fraction(fps)
+    on_grid = abs(time - round(time * fps) / fps) < Fraction(1, 2_000_000)
+    if time <= 0 or on_grid or copy or not (container.frame_times and container.audio):
+        return start_offset(time), [], []
+    ticks = fine_time_base(fps)
+    return [], [f"settb=1/{ticks}", f"setpts=PTS+{round(time * ticks)}"], ["-enc_time_base:v", f"1/{ticks}"]
+
+
+def fine_time_base(fps: Fraction) -> int:
+    """Ticks a second (k x the rate's numerator, at least 90 kHz) for an encoder time base in which
+    every frame of `fps` is a whole number of ticks and a time off that grid is kept to 11 us."""
+    fps = Fraction(fps)
+    return fps.numerator * -(-_OFFSET_TICKS // fps.numerator)

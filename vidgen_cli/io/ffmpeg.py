@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
+from fractions import Fraction
 
 from vidgen_cli.errors import InputError
 
@@ -112,3 +113,9 @@ def check_input_path(path: str) -> None:
             raise InputError(f"{path}: not readable (permission denied); fix its permissions")
         if os.path.getsize(path) == 0:
             raise InputError(f"{path}: the file is empty (0 bytes); pass a real video or image")
+
+
+def start_offset(time: Fraction | float | None) -> list[str]:
+    """Input options that make the next input start at `time` seconds (a stream that starts after
+    the file's other streams keeps its offset)."""
+    return ["-itsoffset", f"{float(time):.6f}"] if time is not None and abs(float(time)) > 5e-7 else []

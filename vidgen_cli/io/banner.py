@@ -1,0 +1,123 @@
+"""ffmpeg's stream banner ('Input #0' / 'Output #0' and their 'Stream #' lines) parsed into stream
+facts: codec, size, SAR, rotation, rate, pixel format, language, title, each stream's start.
+
+imageio-ffmpeg ships no ffprobe: this banner, printed by `ffmpeg -i`, is where vidgen reads what a
+file (or a pipe) holds. io/probe.py adds the packet times; io/decode.py reads the banner of a
+running decode (what it actually writes, after autorotation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from vidgen_cli.io.media import StreamInfo, split_top_level
+from vidgen_cli.io.pixels import parse_pixels
+from vidgen_cli.io.rates import snap_rate as _snap_rate
+
+STREAM_LINE = re.compile(r"^\s*Stream #0:(\d+)(?:\[0x[0-9a-f]+\])?(?:\(([^)]*)\))?: (Video|Audio|Subtitle|Data|Attachment): (.*)$")
+_OUTPUT_STREAM = re.compile(r"^\s*Stream #0:(\d+)(?:\([^)]*\))?: Video: (.*)$")
+_SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})")
+_SAR = re.compile(r"SAR (\d+):(\d+)")
+_ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
+_TITLE = re.compile(r"^\s{4,}title\s*: (.*)$", re.IGNORECASE)  # a stream's metadata line (indented under it)
+_STREAM_START = re.compile(r",\s*start (-?[\d.]+)")
+FILE_START = re.compile(r"^\s*Duration: .*?, start: (-?[\d.]+)", re.MULTILINE)
+
+
+@dataclass
+class Header:
+    """What ffmpeg's input banner says about the streams of input #0."""
+
+    video: dict | None = None
+    audio: list[StreamInfo] = field(default_factory=list)
+    subtitles: list[StreamInfo] = field(default_factory=list)
+    attachments: list[StreamInfo] = field(default_factory=list)
+
+
+def parse_header(stderr: str) -> Header:
+    """Parse the 'Input #0' banner. Used for files and for streams read from stdin."""
+    header = Header()
+    in_input = False
+    file_start = 0.0  # ffmpeg prints each stream's own start in PTS seconds: made relative to the file's
+    last_video = False
+    last: StreamInfo | None = None  # the stream whose metadata lines follow
+    for line in stderr.splitlines():
+        if line.startswith("Input #"):
+            in_input = line.startswith("Input #0")
+            continue
+        if line.startswith(("Output #", "Stream mapping")):
+            in_input = False
+        if not in_input:
+            continue
+        match = STREAM_LINE.match(line)
+        if not match and (start := FILE_START.match(line)):
+            file_start = float(start.group(1))
+        if not match:
+            if last is not None and (title := _TITLE.match(line)):
+                last.title = title.group(1)
+            rotation = _ROTATION.search(line)
+            if rotation and last_video and header.video is not None:
+                header.video["rotation"] = int(round(float(rotation.group(1))))
+            if last_video and header.video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line, re.IGNORECASE):
+                header.video["pixels"].alpha = True
+            continue
+        index, language, kind, description = int(match.group(1)), match.group(2), match.group(3), match.group(4)
+        codec = description.split()[0].rstrip(",") if description else "unknown"
+        last_video, last = False, None
+        if kind == "Video" and header.video is None and "(attached pic)" not in description:
+            header.video = _parse_video(index, codec, description)
+            last_video = True
+        elif kind == "Audio":
+            last = StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description, file_start))
+            header.audio.append(last)
+        elif kind == "Subtitle":
+            last = StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description, file_start))
+            header.subtitles.append(last)
+        elif kind == "Attachment":
+            header.attachments.append(StreamInfo(index, "attachment", codec, language, description))
+    return header
+
+
+def parse_output_video(stderr: str) -> dict | None:
+    """The first video stream of ffmpeg's 'Output #0' banner: what ffmpeg actually writes (size
+    after autorotation and scaling, SAR), as the same dict `parse_header` gives for an input."""
+    in_output = False
+    for line in stderr.splitlines():
+        if line.startswith(("Output #", "Input #")):
+            in_output = line.startswith("Output #0")
+            continue
+        match = _OUTPUT_STREAM.match(line) if in_output else None
+        if match:
+            return _parse_video(int(match.group(1)), match.group(2).split()[0].rstrip(","), match.group(2))
+    return None
+
+
+def _stream_start(description: str, file_start: float = 0.0) -> float:
+    """The stream's start on the file's timeline (seconds after the file's 'start:'): ffmpeg prints
+    ', start S' in PTS seconds wherever S is not 0 (every stream of a .ts, whose file starts at 1.4 s)."""
+    match = _STREAM_START.search(description)
+    return round(float(match.group(1)) - file_start, 6) if match else 0.0
+
+
+def _parse_video(index: int, codec: str, description: str) -> dict:
+    info: dict = {"index": index, "codec": codec, "pix_fmt": "", "width": 0, "height": 0, "sar": Fraction(1), "rotation": 0, "fps": None}
+    info["description"] = description
+    parts = split_top_level(description)
+    if len(parts) > 1:
+        info["pix_fmt"] = re.split(r"[(\s]", parts[1])[0]
+    info["pixels"] = parse_pixels(parts[1] if len(parts) > 1 else "")
+    for part in parts:
+        size = _SIZE.match(part)
+        if size and not info["width"]:
+            info["width"], info["height"] = int(size.group(1)), int(size.group(2))
+        sar = _SAR.search(part)
+        if sar and int(sar.group(2)):
+            info["sar"] = Fraction(int(sar.group(1)), int(sar.group(2)))
+        fps = re.match(r"^([\d.]+)(k?) (?:fps|tbr)$", part)
+        if fps and info["fps"] is None:
+            value = float(fps.group(1)) * (1000 if fps.group(2) else 1)
+            if value > 0:
+                info["fps"] = _snap_rate(value, None)
+    return info

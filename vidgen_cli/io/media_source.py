@@ -1,0 +1,157 @@
+"""What rides along with the picture from a source: its audio, subtitles, metadata, dispositions and
+attachments, and the ffmpeg input, map and codec options that carry them into an output
+container (copied where the container holds the codec; what it cannot hold is named in one line).
+io/encode.py's writers add these to their video encode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.encoders import priming_trim
+from vidgen_cli.io.ffmpeg import start_offset
+from vidgen_cli.io.formats import Container
+from vidgen_cli.io.languages import language_note
+from vidgen_cli.io.media import StreamInfo, VideoInfo
+
+@dataclass
+class MediaSource:
+    """Where to take audio (and subtitles) from, and which slice of it."""
+
+    path: str
+    audio: list[StreamInfo] = field(default_factory=list)
+    subtitles: list[StreamInfo] = field(default_factory=list)
+    start: float = 0.0
+    duration: float | None = None
+    video_start: float = 0.0  # where the source's video stream starts (after its audio, for a late video)
+    metadata: bool = False  # the video's own source: carry its metadata, dispositions and attachments too
+    video: StreamInfo | None = None  # its video stream (metadata and dispositions for the output's video)
+    attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
+    mapped_origin: bool = False  # ffmpeg times this input from its earliest mapped stream (MPEG-TS/PS), not its file start
+
+    @classmethod
+    def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
+        """Everything of a probed video that rides along with its picture: audio and subtitles (unless
+        `audio` is False), metadata, dispositions, attachments; `video_start` from its video stream."""
+        video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
+        return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
+                   duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments,
+                   mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS)
+
+
+WarnFn = Callable[[str], None]
+
+# A container without edit lists (AVI) cannot say to skip a copied track's priming (an MP3 encoder's
+# 1105 samples, 25 ms, sit before the first sample at 0 and would start the sound late): a copied
+# packet that lies mostly before 0 is dropped, so the sound starts on the nearest packet boundary
+# (MP3: 1 ms early instead of 25 ms late; AC3's 256 samples are less than half its first packet:
+# that stays, 6 ms late at 44.1 kHz).
+PRIMING_DROP = "noise=drop=lt(pts+duration/2\\,0)"
+
+
+def media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
+    """Input args for the source and the map/codec args that copy its audio and subtitles."""
+    if source is None or not (source.audio or source.subtitles or source.metadata):
+        return [], []
+    subtitles = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
+    inputs = _cut_args(source, [*source.audio, *subtitles])
+    if source.duration is not None:
+        inputs += ["-t", f"{source.duration:.6f}"]
+    inputs += ["-i", ffmpeg.url(source.path)]
+    maps: list[str] = []
+    for n, stream in enumerate(source.audio):
+        maps += ["-map", f"{input_index}:{stream.index}"]
+        copied = container.copies_audio(stream.codec)
+        maps += [f"-c:a:{n}", "copy" if copied else container.audio_codec]
+        if not copied and not container.edit_lists and (trim := priming_trim(stream, container.audio_codec)):
+            maps += [f"-filter:a:{n}", ",".join(trim)]
+        if copied and not container.edit_lists:  # a copied track's priming (packets before 0) cannot be skipped here
+            maps += [f"-bsf:a:{n}", PRIMING_DROP]
+        if copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
+            maps += [f"-copypriorss:a:{n}", "0"]
+    muxer = container.muxer
+    for n, stream in enumerate(subtitles):
+        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
+        maps += _disposition_args("s", n, stream)
+    for n, stream in enumerate(source.audio):
+        maps += _disposition_args("a", n, stream)
+    if muxer in ("mp4", "mov") and subtitles and not all("default" in s.dispositions for s in subtitles):
+        (warn or (lambda message: None))(f"{muxer} turns on (default) the first subtitle track whatever the source says; write .mkv to keep it off")
+    kept = [("a", n, stream) for n, stream in enumerate(source.audio)] + [("s", n, stream) for n, stream in enumerate(subtitles)]
+    return inputs, maps + _container_args(source, muxer, input_index, kept)
+
+
+def _cut_args(source: MediaSource, mapped: list[StreamInfo]) -> list[str]:
+    """-ss/-itsoffset that make the source's mapped streams start at `source.start` on its file's
+    timeline. ffmpeg times an MPEG-TS/PS input from its earliest mapped stream where that starts
+    after the cut (`mapped_origin`; ffmpeg's correct_input_start_times), so audio that starts
+    after the file does would lose its offset: -itsoffset puts it back."""
+    offset = 0.0
+    if source.mapped_origin and mapped:
+        offset = max(0.0, min(stream.start_time for stream in mapped) - source.start)
+    return (["-ss", f"{source.start:.6f}"] if source.start > 0 else []) + start_offset(offset)
+
+
+def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn) -> list[str]:
+    """Map, codec, metadata and disposition args that carry the audio, subtitles, metadata and
+    attachments of `info` (ffmpeg's input #0) into `container`, as a model command's output keeps
+    them; names in one line what the container cannot hold or copy (media_for)."""
+    media = media_for(container, MediaSource.of_video(info), output, warn)
+    return media_args(media, container, 0, warn)[1] if media is not None else []
+
+
+def _disposition_args(kind: str, n: int, stream: StreamInfo) -> list[str]:
+    """The source stream's dispositions, set explicitly: otherwise ffmpeg marks the first stream of
+    each kind default (a subtitle track would switch itself on)."""
+    return [f"-disposition:{kind}:{n}", "+".join(stream.dispositions) or "0"]
+
+
+def _container_args(source: MediaSource, muxer: str, input_index: int, kept: list[tuple[str, int, StreamInfo]]) -> list[str]:
+    """Global metadata (title...), the video stream's own metadata and dispositions, and (Matroska)
+    attachments such as subtitle fonts, all from the source. Naming one stream's metadata source
+    turns off ffmpeg's automatic per-stream copy, so every kept stream's is named."""
+    if not source.metadata:
+        return []
+    args = ["-map_metadata", str(input_index)]
+    if muxer == "matroska":
+        for n, stream in enumerate(source.attachments):
+            args += ["-map", f"{input_index}:{stream.index}"]
+            kept = kept + [("t", n, stream)]
+        args += ["-c:t", "copy"] if source.attachments else []
+    if source.video is not None:
+        args += ["-map_metadata:s:v:0", f"{input_index}:s:{source.video.index}"]
+        args += _disposition_args("v", 0, source.video)
+    for kind, n, stream in kept:
+        args += [f"-map_metadata:s:{kind}:{n}", f"{input_index}:s:{stream.index}"]
+    return args
+
+
+def media_for(container: Container, media: MediaSource | None, output: str, warn: WarnFn) -> MediaSource | None:
+    """The part of `media` that `container` can hold; says in one line what it cannot (audio in a
+    GIF or Y4M, image subtitles in MP4, any subtitles in AVI) instead of failing at the end."""
+    if media is None:
+        return None
+    audio = media.audio if container.audio else []
+    subtitles = [s for s in media.subtitles if container.keeps_subtitle(s.codec)]
+    lost = ([f"{len(media.audio)} audio stream(s)"] if len(audio) < len(media.audio) else []) + \
+        ([f"{len(media.subtitles) - len(subtitles)} subtitle stream(s)"] if len(subtitles) < len(media.subtitles) else [])
+    if lost:
+        warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
+             "them (use .mkv to keep every stream)")
+    if container.muxer in ("mp4", "mov", "mpegts") and (titled := [s for s in (*audio, *subtitles) if s.title]):
+        marks = ", ".join(sorted({d for s in (*audio, *subtitles) for d in s.dispositions if d != "default"}))
+        also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
+        warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
+             "write .mkv to keep them")
+    if note := language_note(container.muxer, (*audio, *subtitles)):
+        warn(f"{output}: {note}")
+    recoded = [stream for stream in audio if not container.copies_audio(stream.codec)]
+    if recoded:
+        codecs = ", ".join(sorted({stream.codec for stream in recoded}))
+        warn(f"{output}: the {container.muxer} container cannot hold {codecs} audio; re-encoding {len(recoded)} audio "
+             f"stream(s) to {container.audio_codec} (use .mkv to copy every stream as it is)")
+    if not (audio or subtitles or media.metadata):
+        return None
+    return replace(media, audio=audio, subtitles=subtitles)
