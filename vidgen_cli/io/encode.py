@@ -20,7 +20,7 @@ from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
 from vidgen_cli.io.media import PixelInfo
-from vidgen_cli.io.media_source import MediaSource, WarnFn, media_args, media_for
+from vidgen_cli.io.media_source import MediaSource, WarnFn, attached_pic_args, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
@@ -142,7 +142,7 @@ class VideoWriter:
         video_input, video = [*shift_input, *video_input], video + shift_options
         chain += [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
         chain += colour_filters if not copy else []
-        filters = ["-vf", ",".join(chain)] if chain else []
+        filters = ["-filter:v:0", ",".join(chain)] if chain else []  # v:0: cover art after it is copied
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed and not self.container.frame_times:
@@ -158,7 +158,7 @@ class VideoWriter:
         if self.muxer == "yuv4mpegpipe":  # 10/12-bit and 4:4:4 with alpha are not "official" y4m formats, but readers take them
             container += ["-strict", "-1"]
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
-                *filters, *video, *container, "-f", self.muxer, target]
+                *filters, *video, *attached_pic_args(self.media, 1), *container, "-f", self.muxer, target]
 
     def _start(self, width: int, height: int, time: Fraction | None, raw_format: str = "rgb24") -> None:
         self.first_time = Fraction(time) if time is not None else Fraction(0)
@@ -182,7 +182,7 @@ class VideoWriter:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
         command = self.command([*video_input], width, height)
         if frames is not None:
-            command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
+            command[-3:-3] = ["-frames:v:0", str(frames)]  # before "-f MUXER TARGET"; v:0: not the cover art
         result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
         if result.returncode != 0:
             self.abort()

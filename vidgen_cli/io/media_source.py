@@ -6,6 +6,7 @@ io/encode.py's writers add these to their video encode.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -30,6 +31,8 @@ class MediaSource:
     video: StreamInfo | None = None  # its video stream (metadata and dispositions for the output's video)
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
     mapped_origin: bool = False  # ffmpeg times this input from its earliest mapped stream (MPEG-TS/PS), not its file start
+    other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides the processed one (named, not carried)
+    attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art, copied where the container holds it (MP4)
 
     @classmethod
     def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
@@ -38,7 +41,8 @@ class MediaSource:
         video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
         return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
                    duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments,
-                   mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS)
+                   mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS, other_video=info.other_video,
+                   attached_pics=info.attached_pics)
 
 
 WarnFn = Callable[[str], None]
@@ -99,6 +103,8 @@ def source_stream_args(info: VideoInfo, container: Container, output: str, warn:
     attachments of `info` (ffmpeg's input #0) into `container`, as a model command's output keeps
     them; names in one line what the container cannot hold or copy (media_for)."""
     media = media_for(container, MediaSource.of_video(info), output, warn)
+    if media is not None and media.attached_pics:
+        warn(f"{output}: the source's cover art (attached picture) is not carried into the shots")
     return media_args(media, container, 0, warn)[1] if media is not None else []
 
 
@@ -152,6 +158,43 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
         codecs = ", ".join(sorted({stream.codec for stream in recoded}))
         warn(f"{output}: the {container.muxer} container cannot hold {codecs} audio; re-encoding {len(recoded)} audio "
              f"stream(s) to {container.audio_codec} (use .mkv to copy every stream as it is)")
+    pictures = other_streams_note(container, media, output, warn)
     if not (audio or subtitles or media.metadata):
         return None
-    return replace(media, audio=audio, subtitles=subtitles)
+    return replace(media, audio=audio, subtitles=subtitles, attached_pics=pictures, other_video=[],
+                   attachments=media.attachments if container.muxer == "matroska" else [])
+
+
+_COVER_CODECS = ("png", "mjpeg", "bmp")  # what the MP4 muxer stores as cover art
+
+
+def other_streams_note(container: Container, media: MediaSource, output: str, warn: WarnFn) -> list[StreamInfo]:
+    """Name in one line each kind of source stream that is not carried: video streams besides the
+    processed one (vidgen makes one picture: ffmpeg's pick, the largest), cover art outside MP4,
+    attachments (fonts) outside Matroska. Returns the attached pictures the container keeps."""
+    if media.other_video:
+        sizes = ", ".join(f"#{s.index} {s.codec}" + (f" {m.group(0)}" if (m := _SIZE.search(s.description)) else "") for s in media.other_video)
+        picked = f" #{media.video.index}" if media.video is not None else ""
+        warn(f"{output}: the source has {len(media.other_video) + 1} video streams; vidgen processes one, stream{picked} (the "
+             f"largest, as ffmpeg picks), and does not carry the other(s): {sizes}")
+    kept = [s for s in media.attached_pics if container.muxer == "mp4" and s.codec in _COVER_CODECS]
+    if len(kept) < len(media.attached_pics):
+        warn(f"{output}: vidgen carries cover art (attached pictures) only into .mp4; writing {container.muxer} without the "
+             f"source's {len(media.attached_pics) - len(kept)} cover picture(s)")
+    if media.attachments and container.muxer != "matroska":
+        kinds = ", ".join(sorted({s.codec for s in media.attachments}))
+        warn(f"{output}: the {container.muxer} container cannot hold attachments; writing without the source's "
+             f"{len(media.attachments)} attached file(s) ({kinds}); write .mkv to keep them")
+    return kept
+
+
+_SIZE = re.compile(r"\b\d{1,5}x\d{1,5}\b")
+
+
+def attached_pic_args(source: MediaSource | None, input_index: int) -> list[str]:
+    """Map and copy args for the source's cover art as the output's video streams after the first;
+    given after the main video's codec options, which they override for these streams."""
+    args: list[str] = []
+    for n, stream in enumerate(source.attached_pics if source is not None else [], start=1):
+        args += ["-map", f"{input_index}:{stream.index}", f"-c:v:{n}", "copy", f"-disposition:v:{n}", "attached_pic"]
+    return args
