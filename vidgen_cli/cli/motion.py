@@ -41,7 +41,7 @@ def _analyse(reporter: Reporter, source: str, info: Any, label: str, span: Any =
 
     span = span or WHOLE
     with reporter.progress(f"{label} {Path(source).name}", (info.frame_count if span.whole else span.count) or None) as update:
-        return capture_path(source, info, on_frame=update, span=span)
+        return capture_path(source, info, on_frame=update, span=span, warn=reporter.warn)
 
 
 @motion_app.command("capture")
@@ -79,7 +79,8 @@ def capture(
         span = resolve_span(info, start, end) if info is not None else None
         total = (info.frame_count if span is None or span.whole else span.count) if info else None
         with reporter.progress(f"capture {Path(job.input).name}", total) as update:
-            motion = capture_path(job.input, info, on_frame=update, dense=flows, **({"span": span} if span is not None else {}))
+            motion = capture_path(job.input, info, on_frame=update, dense=flows, warn=reporter.warn,
+                                  **({"span": span} if span is not None else {}))
         motion.save(job.output)
         part = f" (input frames {span.first}-{span.first + len(motion) - 1})" if span is not None and not span.whole else ""
         reporter.note(f"{job.input}{part} -> {job.output}: camera path of {len(motion)} frames")
