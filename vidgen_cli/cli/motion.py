@@ -132,6 +132,9 @@ def replay(
         warps, zoom = plan_warps(path, size, crop)
         open_frames = None
         if info.kind == "image":
+            if (info.width, info.height) != tuple(size):
+                reporter.warn(f"{info.path}: the still is {info.width}x{info.height}; the output takes the motion's frame size, "
+                              f"{size[0]}x{size[1]} (the still is scaled and centre-cropped to it)")
             still = fit_still(read_image(Path(info.path), info.pixels), size)  # as info.pixels says: run_job fits it to the processor
             open_frames = lambda start: repeat_still(still, frames, start)  # noqa: E731
         # one target frame per motion frame, on the motion's even grid (a VFR target's own times are not kept)

@@ -51,7 +51,9 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     args = ["-c:v", codec]
     delivery = codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}
     if alpha and codec != "copy" and codec not in ALPHA_PIX_FMT and not options.pix_fmt:
-        warn(f"alpha dropped: {codec} cannot store it; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
+        lost = ("gif's on/off transparency is not written either (transparent pixels come out opaque)" if codec == "gif"
+                else f"{codec} cannot store it")
+        warn(f"alpha dropped: {lost}; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
     if codec == "prores_ks" and alpha:
         args += ["-profile:v", "4444"]
     pix_fmt = options.pix_fmt or (output_pix_fmt(codec, pixels, alpha) if codec != "copy" else None) or ("yuv420p" if delivery else None)
@@ -99,6 +101,9 @@ class VideoWriter:
         self.output = str(output)
         self.timed = timed
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
+        # Said (once; the list may be shared by several writers) when a timed frame lands off the
+        # 1/fps grid, where the resampling drops or repeats frames: not for a constant-rate input.
+        self.rate_note: list[str] = []
         self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
         self.video_offset = Fraction(0)  # where the video input starts (seconds): video_start_args
@@ -146,7 +151,7 @@ class VideoWriter:
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed and not self.container.frame_times:
-            self.warn(constant_rate_warning(self.muxer, self.fps))
+            self.rate_note[:] = self.rate_note or [constant_rate_warning(self.muxer, self.fps)]
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
             filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
@@ -216,6 +221,8 @@ class VideoWriter:
             when = Fraction(time) if time is not None else self.first_time + self.frames_written / self.fps
             if self._last_time is not None and when <= self._last_time:  # two frames at one instant: keep both, in order
                 when = self._last_time + timed_pipe.TIME_BASE
+            if self.rate_note and abs(when - self.first_time - self.frames_written / self.fps) > 1 / (2 * self.fps):
+                self.warn(self.rate_note.pop())  # off the constant-rate grid: resampling changes the timeline
             self._last_time = when
             self._send(timed_pipe.frame_header(max(Fraction(0), when - self.first_time), len(pixels)))
         self._send(pixels)

@@ -166,6 +166,8 @@ def _probe_video(path: str) -> VideoInfo:
     last_duration = durations[-1] if len(durations) and durations[-1] > 0 else None
     tail = float(last_duration * time_base) if last_duration else (1 / float(fps) if fps else 0.0)
     audio, lost = _readable_audio(path, header.audio, timeline) if cut else (header.audio, "")
+    if video["pixels"].alpha and video["codec"] in ALWAYS_ALPHA and _opaque(path, video["index"]):
+        video["pixels"].alpha = False  # decoded with an alpha plane that holds no transparency
     width, height = video["width"], video["height"]
     rotation = video["rotation"] % 360
     sar = video["sar"]
@@ -209,6 +211,31 @@ def _readable_audio(path: str, audio: list[StreamInfo], timeline: list[str]) -> 
         return audio, ""
     streams = ", ".join(f"#{s.index}" for s in audio if s not in readable)
     return readable, f"; audio stream(s) {streams} could not be read (the file is cut before their first packet): writing without them"
+
+
+# Codecs whose decoder gives an alpha plane whether or not a frame has a transparent pixel (GIF:
+# bgra for every file): their alpha is kept only when some pixel is not opaque.
+ALWAYS_ALPHA = ("gif", "apng", "webp")
+
+
+def _opaque(path: str, stream: int) -> bool:
+    """Whether every decoded pixel of stream `stream` is fully opaque: its alpha plane, read in
+    1 MiB chunks, stops at the first pixel under 255."""
+    import subprocess
+
+    command = [*ffmpeg.base_command(), "-loglevel", "error", "-i", ffmpeg.url(path), "-map", f"0:{stream}", "-vf",
+               "alphaextract,format=gray", "-f", "rawvideo", "-"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    opaque = True
+    try:
+        while opaque and (chunk := process.stdout.read(1 << 20)):
+            opaque = min(chunk) == 255
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    return opaque
 
 
 def _ends_early_note(cut: str | None, frames: int, kept: float, stderr: str) -> str | None:
