@@ -59,7 +59,28 @@ def test_cover_art_is_carried_into_mp4(cover, tmp_path):
     assert probe(out).frame_count == 20
 
 
-@pytest.mark.parametrize("suffix", [".mkv", ".mov"])
+def test_cover_art_and_fonts_are_carried_into_mkv(base, cover, tmp_path):
+    """ffmpeg would write a copied cover as a second video track of an .mkv: it becomes an
+    attachment (cover.png), beside the source's own attachments."""
+    font = tmp_path / "font.ttf"
+    font.write_bytes(b"\0\1\0\0fake font")
+    source = tmp_path / "both.mkv"
+    ff("-i", base, "-map", "0", "-c", "copy", "-attach", font, "-attach", cover.parent / "img.png", "-metadata:s:t:0",
+       "mimetype=application/x-truetype-font", "-metadata:s:t:1", "mimetype=image/png", "-metadata:s:t:1", "filename=cover.png", source)
+    assert len(header(source).attached_pics) == 1 and len(header(source).attachments) == 1
+    for start, out in ((cover, tmp_path / "a.mkv"), (source, tmp_path / "b.mkv")):
+        result = invoke("interpolate", start, "-o", out, *BLEND)
+        assert "cover art" not in result.output, result.output
+        found = header(out)
+        assert found.video is not None and found.video["codec"] == "h264" and not found.other_video
+        assert [s.codec for s in found.attached_pics] == ["png"] and len(found.audio) == 1
+        banner = ffmpeg.run(["-i", str(out)]).stderr.decode()
+        assert "filename        : cover.png" in banner and "mimetype        : image/png" in banner
+    assert len(header(tmp_path / "b.mkv").attachments) == 1
+    assert "mimetype        : application/x-truetype-font" in ffmpeg.run(["-i", str(tmp_path / "b.mkv")]).stderr.decode()
+
+
+@pytest.mark.parametrize("suffix", [".avi", ".mov"])
 def test_cover_art_not_carried_is_named(cover, tmp_path, suffix):
     result = invoke("interpolate", cover, "-o", tmp_path / f"o{suffix}", *BLEND)
     lines = [line for line in result.output.splitlines() if "cover art" in line]

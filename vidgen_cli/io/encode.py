@@ -7,6 +7,7 @@ Video files are written to a temporary sibling and renamed only when ffmpeg fini
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -123,6 +124,7 @@ class VideoWriter:
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
         self.raw_format = "rgb24"
+        self._side: Path | None = None  # _side_folder
 
     def command(self, video_input: list[str], width: int, height: int, alpha: bool | None = None) -> list[str]:
         """The ffmpeg command that encodes `video_input` (input #0) with this writer's settings.
@@ -163,7 +165,21 @@ class VideoWriter:
         if self.muxer == "yuv4mpegpipe":  # 10/12-bit and 4:4:4 with alpha are not "official" y4m formats, but readers take them
             container += ["-strict", "-1"]
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
-                *filters, *video, *attached_pic_args(self.media, 1), *container, "-f", self.muxer, target]
+                *filters, *video, *attached_pic_args(self.media, 1, self.container, self._side_folder()), *container, "-f", self.muxer, target]
+
+    def _side_folder(self) -> Path:
+        """A temporary folder for files the encode reads besides its inputs (Matroska cover art),
+        removed when the writer finishes or aborts."""
+        if self._side is None:
+            import tempfile
+
+            self._side = Path(tempfile.mkdtemp(prefix="vidgen-side-"))
+        return self._side
+
+    def _remove_side(self) -> None:
+        if self._side is not None:
+            shutil.rmtree(self._side, ignore_errors=True)
+            self._side = None
 
     def _start(self, width: int, height: int, time: Fraction | None, raw_format: str = "rgb24") -> None:
         self.first_time = Fraction(time) if time is not None else Fraction(0)
@@ -189,6 +205,7 @@ class VideoWriter:
         if frames is not None:
             command[-3:-3] = ["-frames:v:0", str(frames)]  # before "-f MUXER TARGET"; v:0: not the cover art
         result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        self._remove_side()
         if result.returncode != 0:
             self.abort()
             raise EncodeError(f"ffmpeg could not write {self.output}: {ffmpeg.last_error_line(result.stderr)}")
@@ -249,6 +266,7 @@ class VideoWriter:
         except OSError:
             pass
         returncode = self._process.wait()
+        self._remove_side()
         if returncode != 0:
             discard(self.temporary)
             raise EncodeError(f"ffmpeg could not write {self.output}: {self._error_line()}")
@@ -262,6 +280,7 @@ class VideoWriter:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+        self._remove_side()
         discard(self.temporary)
 
 

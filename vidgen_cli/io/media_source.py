@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.encoders import priming_trim
@@ -165,7 +166,7 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
                    attachments=media.attachments if container.muxer == "matroska" else [])
 
 
-_COVER_CODECS = ("png", "mjpeg", "bmp")  # what the MP4 muxer stores as cover art
+_COVER_CODECS = {"png": ("image/png", "png"), "mjpeg": ("image/jpeg", "jpg"), "bmp": ("image/bmp", "bmp")}  # MIME type, extension
 
 
 def other_streams_note(container: Container, media: MediaSource, output: str, warn: WarnFn) -> list[StreamInfo]:
@@ -177,10 +178,10 @@ def other_streams_note(container: Container, media: MediaSource, output: str, wa
         picked = f" #{media.video.index}" if media.video is not None else ""
         warn(f"{output}: the source has {len(media.other_video) + 1} video streams; vidgen processes one, stream{picked} (the "
              f"largest, as ffmpeg picks), and does not carry the other(s): {sizes}")
-    kept = [s for s in media.attached_pics if container.muxer == "mp4" and s.codec in _COVER_CODECS]
+    kept = [s for s in media.attached_pics if container.muxer in ("mp4", "matroska") and s.codec in _COVER_CODECS]
     if len(kept) < len(media.attached_pics):
-        warn(f"{output}: vidgen carries cover art (attached pictures) only into .mp4; writing {container.muxer} without the "
-             f"source's {len(media.attached_pics) - len(kept)} cover picture(s)")
+        warn(f"{output}: vidgen carries cover art (attached pictures: PNG, JPEG, BMP) only into .mp4 and .mkv; writing "
+             f"{container.muxer} without the source's {len(media.attached_pics) - len(kept)} cover picture(s)")
     if media.attachments and container.muxer != "matroska":
         kinds = ", ".join(sorted({s.codec for s in media.attachments}))
         warn(f"{output}: the {container.muxer} container cannot hold attachments; writing without the source's "
@@ -191,10 +192,32 @@ def other_streams_note(container: Container, media: MediaSource, output: str, wa
 _SIZE = re.compile(r"\b\d{1,5}x\d{1,5}\b")
 
 
-def attached_pic_args(source: MediaSource | None, input_index: int) -> list[str]:
-    """Map and copy args for the source's cover art as the output's video streams after the first;
-    given after the main video's codec options, which they override for these streams."""
+def attached_pic_args(source: MediaSource | None, input_index: int, container: Container, folder: Path) -> list[str]:
+    """Args that carry the source's cover art (`media_for` kept only what `container` holds). MP4:
+    map and copy it as the video streams after the first (given after the main video's codec
+    options, which they override for these streams). Matroska: ffmpeg would write a copied
+    attached picture as a second video track, so each is extracted into `folder` (which the caller
+    removes after the encode) and attached as cover.EXT, the name Matroska players look for."""
+    if source is None or not source.attached_pics:
+        return []
+    if container.muxer == "matroska":
+        return _cover_attachments(source, folder)
     args: list[str] = []
-    for n, stream in enumerate(source.attached_pics if source is not None else [], start=1):
+    for n, stream in enumerate(source.attached_pics, start=1):
         args += ["-map", f"{input_index}:{stream.index}", f"-c:v:{n}", "copy", f"-disposition:v:{n}", "attached_pic"]
+    return args
+
+
+def _cover_attachments(source: MediaSource, folder: Path) -> list[str]:
+    """-attach args for each cover picture of `source`, extracted into `folder`; attachment
+    streams come after the mapped ones (t:0... are the source's own attachments)."""
+    args: list[str] = []
+    for n, stream in enumerate(source.attached_pics):
+        mime, extension = _COVER_CODECS[stream.codec]
+        picture = folder / f"{'cover' if n == 0 else f'cover{n + 1}'}.{extension}"
+        ffmpeg.run(["-i", ffmpeg.url(source.path), "-map", f"0:{stream.index}", "-c", "copy", "-frames:v", "1", "-f", "image2",
+                    ffmpeg.url(picture)])
+        if picture.is_file():
+            at = len(source.attachments) + n
+            args += ["-attach", str(picture), f"-metadata:s:t:{at}", f"mimetype={mime}", f"-metadata:s:t:{at}", f"filename={picture.name}"]
     return args
