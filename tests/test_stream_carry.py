@@ -109,3 +109,34 @@ def test_stitch_audio_carries_every_track(base, tmp_path):
     out = tmp_path / "o.mkv"
     invoke("stitch", frames, "-o", out, "--audio", multi)
     assert [s.language for s in probe(out).audio] == ["eng", "deu"]
+
+
+@pytest.mark.parametrize("default", [None, 0, 1])
+def test_the_processed_video_stream_is_the_one_ffmpeg_picks(base, tmp_path, default):
+    """ffmpeg's pick (fftools map_auto_video): the largest, a default-disposition stream first."""
+    source = tmp_path / "twov.mkv"
+    marks = [] if default is None else ["-disposition:v:0", "default" if default == 0 else "0",
+                                        "-disposition:v:1", "default" if default == 1 else "0"]
+    ff("-i", base, "-f", "lavfi", "-i", "testsrc=s=32x24:r=10:d=0.4", "-map", "0:v", "-map", "1:v", "-c:v", "libx264",
+       "-preset", "ultrafast", *marks, source)
+    mapping = ffmpeg.run(["-i", str(source), "-t", "0.1", "-f", "null", "-"]).stderr.decode()
+    picked = int(mapping.split("Stream mapping:")[1].split("Stream #0:")[1].split(" ")[0])
+    assert probe(source).video_stream == picked
+
+
+def test_a_pipe_with_two_video_streams_names_the_other(base, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    source = tmp_path / "twov.mkv"
+    ff("-f", "lavfi", "-i", "testsrc=s=32x24:r=10:d=0.4", "-i", base, "-map", "0:v", "-map", "1:v", "-map", "1:a",
+       "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "copy", source)
+    out = tmp_path / "o.mkv"
+    result = subprocess.run([str(Path(sys.executable).with_name("vidgen")), "interpolate", "-", "-o", out, *BLEND],
+                            input=source.read_bytes(), capture_output=True)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.decode().splitlines() if "2 video streams" in line]
+    assert len(lines) == 1 and "96x64" in lines[0], result.stderr
+    info = probe(out)
+    assert (info.width, info.height, info.fps, info.frame_count) == (32, 24, 20, 8) and len(info.audio) == 1

@@ -35,13 +35,15 @@ class Header:
     subtitles: list[StreamInfo] = field(default_factory=list)
     attachments: list[StreamInfo] = field(default_factory=list)
     other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides `video` (not processed)
+    videos: list[dict] = field(default_factory=list)  # every video stream but cover art, in file order
     attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art: a video stream of one still picture
 
 
 def parse_header(stderr: str) -> Header:
     """Parse the 'Input #0' banner. Used for files and for streams read from stdin. Of several video
-    streams, `video` is the one ffmpeg itself picks: the largest (width x height; the first of equal
-    ones), attached pictures (cover art) excluded; the others are listed in `other_video`."""
+    streams, `video` is the one ffmpeg itself picks (fftools' map_auto_video): the largest in
+    width x height, a default-disposition stream counting 5,000,000 pixels more, the first of
+    equal ones, attached pictures (cover art) excluded; the others are listed in `other_video`."""
     header = Header()
     candidates: list[dict] = []
     in_input = False
@@ -85,7 +87,8 @@ def parse_header(stderr: str) -> Header:
         elif kind == "Attachment":
             header.attachments.append(StreamInfo(index, "attachment", codec, language, description))
     if candidates:
-        header.video = max(candidates, key=lambda video: video["width"] * video["height"])  # ffmpeg's choice; first of equals
+        header.videos = candidates
+        header.video = max(candidates, key=lambda video: video["width"] * video["height"] + 5_000_000 * ("(default)" in video["description"]))
         header.other_video = [StreamInfo(video["index"], "video", video["codec"], description=video["description"])
                               for video in candidates if video is not header.video]
     return header

@@ -175,9 +175,9 @@ def other_streams_note(container: Container, media: MediaSource, output: str, wa
     attachments (fonts) outside Matroska. Returns the attached pictures the container keeps."""
     if media.other_video:
         sizes = ", ".join(f"#{s.index} {s.codec}" + (f" {m.group(0)}" if (m := _SIZE.search(s.description)) else "") for s in media.other_video)
-        picked = f" #{media.video.index}" if media.video is not None else ""
-        warn(f"{output}: the source has {len(media.other_video) + 1} video streams; vidgen processes one, stream{picked} (the "
-             f"largest, as ffmpeg picks), and does not carry the other(s): {sizes}")
+        picked = f", #{media.video.index}" if media.video is not None else ""
+        warn(f"{output}: the source has {len(media.other_video) + 1} video streams; vidgen processes one{picked} (a file: the "
+             f"one ffmpeg picks; a pipe: the first), and does not carry the other(s): {sizes}")
     kept = [s for s in media.attached_pics if container.muxer in ("mp4", "matroska") and s.codec in _COVER_CODECS]
     if len(kept) < len(media.attached_pics):
         warn(f"{output}: vidgen carries cover art (attached pictures: PNG, JPEG, BMP) only into .mp4 and .mkv; writing "
