@@ -68,3 +68,10 @@ def test_the_fit_finds_the_mixture_that_scores_best():
         assert best >= fitter.psnr_of_mse(fitter.mixture_mse(stats, np.array(other, float))).mean() - 1e-9
     rounded = fitter.round_weights(np.array([0.333, 0.333, 0.334]))
     assert rounded.sum() == pytest.approx(1) and rounded.tolist() == [0.33, 0.33, 0.34]
+
+
+def test_the_cross_check_reports_how_a_mean_gain_is_spread_over_the_points():
+    fitter = _fitter()
+    # one point with a broken baseline carries a mean gain that the other points do not share
+    spread = fitter.point_spread(np.array([6.0, -0.2, -0.1, 0.005, -0.3]))
+    assert spread == {"median_db": -0.1, "gains": 1, "losses": 3, "points": 5}

@@ -29,6 +29,16 @@ estimated on frames enlarged up to 2x, with bicubic warps (+0.06 cross-checked, 
 lost 0.2-0.7 dB on 6 of 7 evaluation clips); the last 2-3 frames motion-compensated and averaged as
 the source (-0.15 and -0.37 dB against this one); per-pixel weights by the change of motion
 (overfitted: cross-checked +0.13 dB over the naive extrapolation, against +0.25 for this one).
+A sixth part, `steady` (commit f40c276 on branch `forecast`): the last frame warped by the per-pixel
+median of three estimates of the latest velocity (the last step, half the last two steps, the step
+before carried along the last motion) and shrunk toward the still frame where the backward and
+forward flows of the last step disagree. Cross-checked +0.39 dB over the naive extrapolation at
+horizon 1 (+0.25 for this one), but the mean was carried by a few points with a broken motion
+estimate (repeated frames): per point the gain over this one was a coin flip (34 gained, 36 lost,
+median -0.001 dB). On the evaluation clips (bench/results/predict_steady.json, main beside it) it
+scored -0.02 dB at horizon 1 (8 clips gained, 7 lost), +0.07 at 2, +0.05 at 3, +0.02 at 10. Bicubic
+or Lanczos instead of bilinear warps lose on 61-64 of the 73 points at horizon 1 (median -0.13 to
+-0.17 dB): the real next frame is no sharper than a bilinear warp of an uncertain motion.
 """
 
 from __future__ import annotations
