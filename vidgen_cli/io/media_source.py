@@ -33,7 +33,7 @@ class MediaSource:
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
     mapped_origin: bool = False  # ffmpeg times this input from its earliest mapped stream (MPEG-TS/PS), not its file start
     other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides the processed one (named, not carried)
-    attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art, copied where the container holds it (MP4)
+    attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art, carried where the container holds it (MP4, Matroska)
 
     @classmethod
     def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
@@ -171,7 +171,7 @@ _COVER_CODECS = {"png": ("image/png", "png"), "mjpeg": ("image/jpeg", "jpg"), "b
 
 def other_streams_note(container: Container, media: MediaSource, output: str, warn: WarnFn) -> list[StreamInfo]:
     """Name in one line each kind of source stream that is not carried: video streams besides the
-    processed one (vidgen makes one picture: ffmpeg's pick, the largest), cover art outside MP4,
+    processed one (vidgen makes one picture: ffmpeg's pick), cover art outside MP4 and Matroska,
     attachments (fonts) outside Matroska. Returns the attached pictures the container keeps."""
     if media.other_video:
         sizes = ", ".join(f"#{s.index} {s.codec}" + (f" {m.group(0)}" if (m := _SIZE.search(s.description)) else "") for s in media.other_video)
