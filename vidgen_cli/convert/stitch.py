@@ -64,7 +64,7 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         streams = audio_streams(audio)
         if not streams:
             raise InputError(f"{audio}: has no audio stream; pass a file with audio or drop --audio")
-        return MediaSource(audio, audio=streams[:1], duration=duration)
+        return MediaSource(audio, audio=streams, duration=duration)  # every track, as the source-audio path carries
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
         return MediaSource.of_video(info, start=manifest.start, duration=duration)

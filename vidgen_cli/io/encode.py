@@ -7,6 +7,7 @@ Video files are written to a temporary sibling and renamed only when ffmpeg fini
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
 from vidgen_cli.io.media import PixelInfo
-from vidgen_cli.io.media_source import MediaSource, WarnFn, clipped_cues, media_args, media_for
+from vidgen_cli.io.media_source import MediaSource, WarnFn, attached_pic_args, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
@@ -51,7 +52,9 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     args = ["-c:v", codec]
     delivery = codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}
     if alpha and codec != "copy" and codec not in ALPHA_PIX_FMT and not options.pix_fmt:
-        warn(f"alpha dropped: {codec} cannot store it; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
+        lost = ("gif's on/off transparency is not written either (transparent pixels come out opaque)" if codec == "gif"
+                else f"{codec} cannot store it")
+        warn(f"alpha dropped: {lost}; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
     if codec == "prores_ks" and alpha:
         args += ["-profile:v", "4444"]
     pix_fmt = options.pix_fmt or (output_pix_fmt(codec, pixels, alpha) if codec != "copy" else None) or ("yuv420p" if delivery else None)
@@ -99,6 +102,9 @@ class VideoWriter:
         self.output = str(output)
         self.timed = timed
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
+        # Said (once; the list may be shared by several writers) when a timed frame lands off the
+        # 1/fps grid, where the resampling drops or repeats frames: not for a constant-rate input.
+        self.rate_note: list[str] = []
         self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
         self.video_offset = Fraction(0)  # where the video input starts (seconds): video_start_args
@@ -119,6 +125,7 @@ class VideoWriter:
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
         self.raw_format = "rgb24"
+        self._side: Path | None = None  # _side_folder
 
     def command(self, video_input: list[str], width: int, height: int, alpha: bool | None = None) -> list[str]:
         """The ffmpeg command that encodes `video_input` (input #0) with this writer's settings.
@@ -148,11 +155,11 @@ class VideoWriter:
             chain.insert(0, nearest_frame_filter(self.fps))
         chain += [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
         chain += colour_filters if not copy else []
-        filters = ["-vf", ",".join(chain)] if chain else []
+        filters = ["-filter:v:0", ",".join(chain)] if chain else []  # v:0: cover art after it is copied
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed and not self.container.frame_times:
-            self.warn(constant_rate_warning(self.muxer, self.fps))
+            self.rate_note[:] = self.rate_note or [constant_rate_warning(self.muxer, self.fps)]
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
             filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
@@ -164,7 +171,21 @@ class VideoWriter:
         if self.muxer == "yuv4mpegpipe":  # 10/12-bit and 4:4:4 with alpha are not "official" y4m formats, but readers take them
             container += ["-strict", "-1"]
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
-                *filters, *video, *container, "-f", self.muxer, target]
+                *filters, *video, *attached_pic_args(self.media, 1, self.container, self._side_folder()), *container, "-f", self.muxer, target]
+
+    def _side_folder(self) -> Path:
+        """A temporary folder for files the encode reads besides its inputs (Matroska cover art),
+        removed when the writer finishes or aborts."""
+        if self._side is None:
+            import tempfile
+
+            self._side = Path(tempfile.mkdtemp(prefix="vidgen-side-"))
+        return self._side
+
+    def _remove_side(self) -> None:
+        if self._side is not None:
+            shutil.rmtree(self._side, ignore_errors=True)
+            self._side = None
 
     def _start(self, width: int, height: int, time: Fraction | None, raw_format: str = "rgb24") -> None:
         self.first_time = Fraction(time) if time is not None else Fraction(0)
@@ -191,11 +212,12 @@ class VideoWriter:
         # that frame, or further as in the source) lost its last 20-40 ms. The inputs given here hold
         # exactly `frames` frames (a numbered sequence, the resume segments), so with audio it is left out.
         if frames is not None and not (self.media is not None and self.media.audio):
-            command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
+            command[-3:-3] = ["-frames:v:0", str(frames)]  # before "-f MUXER TARGET"; v:0: not the cover art
         try:
             result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
         finally:
             self._drop_cues()
+            self._remove_side()
         if result.returncode != 0:
             self.abort()
             raise EncodeError(f"ffmpeg could not write {self.output}: {ffmpeg.last_error_line(result.stderr)}")
@@ -228,6 +250,8 @@ class VideoWriter:
             when = Fraction(time) if time is not None else self.first_time + self.frames_written / self.fps
             if self._last_time is not None and when <= self._last_time:  # two frames at one instant: keep both, in order
                 when = self._last_time + timed_pipe.TIME_BASE
+            if self.rate_note and abs(when - self.first_time - self.frames_written / self.fps) > 1 / (2 * self.fps):
+                self.warn(self.rate_note.pop())  # off the constant-rate grid: resampling changes the timeline
             self._last_time = when
             self._send(timed_pipe.frame_header(max(Fraction(0), when - self.first_time), len(pixels)))
         self._send(pixels)
@@ -255,6 +279,7 @@ class VideoWriter:
             pass
         returncode = self._process.wait()
         self._drop_cues()
+        self._remove_side()
         if returncode != 0:
             discard(self.temporary)
             raise EncodeError(f"ffmpeg could not write {self.output}: {self._error_line()}")
@@ -269,6 +294,7 @@ class VideoWriter:
             self._process.kill()
             self._process.wait()
         self._drop_cues()
+        self._remove_side()
         discard(self.temporary)
 
     def _drop_cues(self) -> None:

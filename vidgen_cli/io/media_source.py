@@ -6,6 +6,7 @@ io/encode.py's writers add these to their video encode.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +33,8 @@ class MediaSource:
     video: StreamInfo | None = None  # its video stream (metadata and dispositions for the output's video)
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
     mapped_origin: bool = False  # ffmpeg times this input from its earliest mapped stream (MPEG-TS/PS), not its file start
+    other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides the processed one (named, not carried)
+    attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art, carried where the container holds it (MP4, Matroska)
 
     @classmethod
     def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
@@ -40,7 +43,8 @@ class MediaSource:
         video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
         return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
                    duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments,
-                   mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS)
+                   mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS, other_video=info.other_video,
+                   attached_pics=info.attached_pics)
 
 
 WarnFn = Callable[[str], None]
@@ -152,6 +156,8 @@ def source_stream_args(info: VideoInfo, container: Container, output: str, warn:
     `duration`: the input is read from -ss `start` (for `duration`): copied packets from before the
     cut are dropped (audio) or start at 0 (image subtitles), so they do not shift the other streams."""
     media = media_for(container, MediaSource.of_video(info, start=start, duration=duration), output, warn)
+    if media is not None and media.attached_pics:
+        warn(f"{output}: the source's cover art (attached picture) is not carried into the shots")
     return media_args(media, container, 0, warn)[1] if media is not None else []
 
 
@@ -205,6 +211,65 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
         codecs = ", ".join(sorted({stream.codec for stream in recoded}))
         warn(f"{output}: the {container.muxer} container cannot hold {codecs} audio; re-encoding {len(recoded)} audio "
              f"stream(s) to {container.audio_codec} (use .mkv to copy every stream as it is)")
+    pictures = other_streams_note(container, media, output, warn)
     if not (audio or subtitles or media.metadata):
         return None
-    return replace(media, audio=audio, subtitles=subtitles)
+    return replace(media, audio=audio, subtitles=subtitles, attached_pics=pictures, other_video=[],
+                   attachments=media.attachments if container.muxer == "matroska" else [])
+
+
+_COVER_CODECS = {"png": ("image/png", "png"), "mjpeg": ("image/jpeg", "jpg"), "bmp": ("image/bmp", "bmp")}  # MIME type, extension
+
+
+def other_streams_note(container: Container, media: MediaSource, output: str, warn: WarnFn) -> list[StreamInfo]:
+    """Name in one line each kind of source stream that is not carried: video streams besides the
+    processed one (vidgen makes one picture: ffmpeg's pick), cover art outside MP4 and Matroska,
+    attachments (fonts) outside Matroska. Returns the attached pictures the container keeps."""
+    if media.other_video:
+        sizes = ", ".join(f"#{s.index} {s.codec}" + (f" {m.group(0)}" if (m := _SIZE.search(s.description)) else "") for s in media.other_video)
+        picked = f", #{media.video.index}" if media.video is not None else ""
+        warn(f"{output}: the source has {len(media.other_video) + 1} video streams; vidgen processes one{picked} (a file: the "
+             f"one ffmpeg picks; a pipe: the first), and does not carry the other(s): {sizes}")
+    kept = [s for s in media.attached_pics if container.muxer in ("mp4", "matroska") and s.codec in _COVER_CODECS]
+    if len(kept) < len(media.attached_pics):
+        warn(f"{output}: vidgen carries cover art (attached pictures: PNG, JPEG, BMP) only into .mp4 and .mkv; writing "
+             f"{container.muxer} without the source's {len(media.attached_pics) - len(kept)} cover picture(s)")
+    if media.attachments and container.muxer != "matroska":
+        kinds = ", ".join(sorted({s.codec for s in media.attachments}))
+        warn(f"{output}: the {container.muxer} container cannot hold attachments; writing without the source's "
+             f"{len(media.attachments)} attached file(s) ({kinds}); write .mkv to keep them")
+    return kept
+
+
+_SIZE = re.compile(r"\b\d{1,5}x\d{1,5}\b")
+
+
+def attached_pic_args(source: MediaSource | None, input_index: int, container: Container, folder: Path) -> list[str]:
+    """Args that carry the source's cover art (`media_for` kept only what `container` holds). MP4:
+    map and copy it as the video streams after the first (given after the main video's codec
+    options, which they override for these streams). Matroska: ffmpeg would write a copied
+    attached picture as a second video track, so each is extracted into `folder` (which the caller
+    removes after the encode) and attached as cover.EXT, the name Matroska players look for."""
+    if source is None or not source.attached_pics:
+        return []
+    if container.muxer == "matroska":
+        return _cover_attachments(source, folder)
+    args: list[str] = []
+    for n, stream in enumerate(source.attached_pics, start=1):
+        args += ["-map", f"{input_index}:{stream.index}", f"-c:v:{n}", "copy", f"-disposition:v:{n}", "attached_pic"]
+    return args
+
+
+def _cover_attachments(source: MediaSource, folder: Path) -> list[str]:
+    """-attach args for each cover picture of `source`, extracted into `folder`; attachment
+    streams come after the mapped ones (t:0... are the source's own attachments)."""
+    args: list[str] = []
+    for n, stream in enumerate(source.attached_pics):
+        mime, extension = _COVER_CODECS[stream.codec]
+        picture = folder / f"{'cover' if n == 0 else f'cover{n + 1}'}.{extension}"
+        ffmpeg.run(["-i", ffmpeg.url(source.path), "-map", f"0:{stream.index}", "-c", "copy", "-frames:v", "1", "-f", "image2",
+                    ffmpeg.url(picture)])
+        if picture.is_file():
+            at = len(source.attachments) + n
+            args += ["-attach", str(picture), f"-metadata:s:t:{at}", f"mimetype={mime}", f"-metadata:s:t:{at}", f"filename={picture.name}"]
+    return args

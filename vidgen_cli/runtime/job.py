@@ -159,10 +159,13 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         raise UsageError("--start/--end need a file input, not a stream from stdin")
     writer: Any
     warn = warn or (lambda message: None)
+    if kind == "frames" and not output.endswith(("/", os.sep)) and not Path(output).is_dir():
+        warn(f"{output}: has no extension: writing a folder of {settings.image_format} frames (end it with / to say so, or "
+             "add .mp4, .mkv ... for a video)")
     _warn_pixels(info, settings, warn)
     if info.ends_early:
         warn(f"{source}: {info.ends_early}")
-    pixels = info.pixels
+    pixels = _decoded_pixels(info)  # stdin's frames are 8-bit RGB: written as such, as its warning says
     timed = info.vfr and not is_constant_rate(clock)  # per-frame times; an even grid gets the exact rate's time base
     media = _media(info, settings, span, reader)
     if info.kind == "images" and (line := unlisted_line(Path(info.path), folder_frames(Path(info.path))[1])):
@@ -275,7 +278,7 @@ class RemuxedStreamWriter:
         self.video = VideoWriter(self.folder / "video.nut", fps, replace(options, codec=codec), warn=warn, pixels=pixels,
                                  sar=sar, timed=timed)
         if timed and not self.final.container.frame_times:  # y4m on stdout: the video is resampled once, here
-            warn(constant_rate_warning(self.final.muxer, fps))
+            self.video.rate_note = [constant_rate_warning(self.final.muxer, fps)]  # said if a frame is off the grid
             self.video.resample = True
 
     def write(self, frame: Any, time: Fraction | None = None) -> None:
