@@ -72,11 +72,16 @@ def replay(stylized: list[np.ndarray], frames: list[np.ndarray], settings) -> tu
     from vidgen_cli.stylize.processor import StylizeStream
 
     stream = StylizeStream(_Cached(stylized, settings))
+    replay.trust = []
     outs, fresh = [], []
     for frame in frames:
         outs.extend(stream.push(frame))
         rest = getattr(stream.canvas, "last_rest", None)
         fresh.append(np.ones(frame.shape[:2], np.float32) if rest is None else rest[..., 0].copy())
+        trust = getattr(stream.canvas, "last_trust", None)
+        if trust is not None and rest is not None:
+            replay.trust.append(float((trust * rest[..., 0]).sum() / max(1e-6, rest.sum())))
+    replay.keys_made = (getattr(stream.canvas, "keys_made", 0), getattr(stream.canvas, "calm_keys", 0))
     return outs, fresh
 
 
@@ -84,7 +89,7 @@ def graded(outputs, flows, fresh) -> dict:
     """Warping error (as vidgen_cli.vision.metrics), and its split by fresh vs keyed pixels."""
     from vidgen_cli.vision.flow import backward_warp
 
-    errs, fresh_sum, key_sum, fresh_n, key_n = [], 0.0, 0.0, 0, 0
+    errs, fresh_sum, key_sum, fresh_n, key_n, still_sum = [], 0.0, 0.0, 0, 0, 0.0
     for (back, mask), prev, cur, share in zip(flows, outputs[:-1], outputs[1:], fresh[1:]):
         diff = ((cur.astype(np.float32) - backward_warp(prev.astype(np.float32), back)) ** 2).mean(-1)
         if not mask.any():
@@ -93,10 +98,12 @@ def graded(outputs, flows, fresh) -> dict:
         is_fresh = (share > 0.5) & mask
         fresh_sum += float(diff[is_fresh].sum()) / mask.sum()
         key_sum += float(diff[mask & ~is_fresh].sum()) / mask.sum()
+        still = mask & ~is_fresh & ((back ** 2).sum(-1) < 0.3 ** 2)  # keyed, where the scene holds still
+        still_sum += float(diff[still].sum()) / mask.sum()
         fresh_n += int(is_fresh.sum())
         key_n += int((mask & ~is_fresh).sum())
     n = max(1, len(errs))
-    return {"warping_error": float(np.mean(errs)), "from_fresh": fresh_sum / n, "from_keys": key_sum / n,
+    return {"warping_error": float(np.mean(errs)), "from_fresh": fresh_sum / n, "from_keys": key_sum / n, "from_still_keys": still_sum / n,
             "fresh_fraction": fresh_n / max(1, fresh_n + key_n)}
 
 
@@ -171,9 +178,12 @@ def main() -> int:
                 "warping_error_vs_off": round(g["warping_error"] / off_error, 3),
                 "from_fresh_vs_off": round(g["from_fresh"] / off_error, 3),
                 "from_keys_vs_off": round(g["from_keys"] / off_error, 3),
+                "from_still_keys_vs_off": round(g["from_still_keys"] / off_error, 3),
                 "fresh_fraction": round(g["fresh_fraction"], 3),
                 "sharpness_vs_off": round(metrics.sharpness(outs) / off_sharp, 3),
                 "canvas_ms_per_frame": round(1000 * seconds / len(frames), 1),
+                "keys_made": replay.keys_made,
+                "fresh_trusted": round(float(np.mean(replay.trust)), 3) if replay.trust else None,
             }
             if args.frames_png >= 0:
                 stem = str(args.out.with_suffix(""))

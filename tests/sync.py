@@ -95,3 +95,10 @@ def beep_onsets(path: Path, separation: float = 0.3) -> list[float]:
 
 def frame_times(path: Path) -> np.ndarray:
     return frame_times_and_brightness(path)[0]
+
+
+def audio_end(path: Path) -> float:
+    """When the first audio stream's last sample ends, seconds on the file's timeline."""
+    result = _run(["-i", str(path), "-map", "0:a:0", "-af", "aresample=async=1:first_pts=0", "-ac", "1", "-ar", str(SAMPLE_RATE),
+                   "-f", "f32le", "-"])
+    return len(result.stdout) / 4 / SAMPLE_RATE

@@ -42,6 +42,29 @@ def test_timestamp_matching_pairs_nearest_frames_and_refuses_gaps() -> None:
         match_indices(ref, double)
 
 
+def test_each_reference_frame_pairs_with_its_nearest_test_frame() -> None:
+    # a 2x-rate test: every other test frame lies exactly half a reference interval away, and the
+    # time bases' rounding puts some of them a hair nearer; the frame at the same time must win
+    ref = _video([k * 0.04 for k in range(50)], fps=25)
+    test = _video([j * 0.02 + (1e-7 if j % 2 else 0.0) for j in range(100)], fps=50)
+    assert match_indices(ref, test, partial=True) == [(k, 2 * k) for k in range(50)]
+    # a test frame halfway between two reference frames is nobody's partner
+    halfway = _video([k * 0.04 + 0.02 for k in range(50)], fps=25)
+    with pytest.raises(InputError, match="timelines offset"):
+        match_indices(ref, halfway)
+    # the same duration at another rate: say so, not "lengths differ"
+    with pytest.raises(InputError, match=r"frame rates \(frame counts\) differ over the same 2.000 s.*--partial"):
+        match_indices(ref, test)
+
+
+def test_a_video_at_twice_the_rate_pairs_each_frame_with_the_one_at_its_time(tmp_path: Path) -> None:
+    base = make_clip(tmp_path / "base.mp4", size="64x48", rate="25", seconds=2.0)
+    double = make_clip(tmp_path / "double.mp4", size="64x48", rate="25", seconds=2.0, extra_video=["-vf", "fps=50"])
+    frames = compare(str(base), str(double), partial=True, vmaf=False).frames
+    assert [(f.reference_index, f.test_index) for f in frames] == [(k, 2 * k) for k in range(50)]
+    assert min(f.psnr for f in frames) > 30  # the same picture, not its neighbour
+
+
 def _write_frames(folder: Path, frames: list[np.ndarray]) -> Path:
     folder.mkdir()
     for i, frame in enumerate(frames):

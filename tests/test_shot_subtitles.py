@@ -8,7 +8,7 @@ import pytest
 from conftest import ff, invoke
 from sync import frame_times
 
-from vidgen_cli.convert.shot_subtitles import clip_cues
+from vidgen_cli.io.subtitle_cues import clip_cues
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.probe import probe
 

@@ -64,6 +64,20 @@ def test_flow_consistency_cuts_flicker_and_keeps_detail(scene):
     assert metrics.sharpness(flow) > 0.7 * metrics.sharpness(off)
 
 
+def test_crisp_consistency_is_the_canvas_with_its_carried_blend(scene):
+    """--consistency crisp: the flow canvas with canvas.CARRIED_BLEND (sharper than flow, as steady)."""
+    from vidgen_cli.stylize.canvas import CARRIED_BLEND
+
+    crisp = Stylizer([_style()], consistency="crisp")
+    assert all(getattr(crisp.canvas_settings, k) == v for k, v in CARRIED_BLEND.items())
+    assert Stylizer([_style()], consistency="flow").canvas_settings is None  # the default canvas
+    flows = metrics.pair_flows(scene)
+    off = list(Stylizer([_style()], consistency="off").run(scene))
+    out = list(crisp.run(scene))
+    assert metrics.warping_error(out, flows) < 0.6 * metrics.warping_error(off, flows)
+    assert metrics.sharpness(out) > 0.7 * metrics.sharpness(off)
+
+
 def test_cut_resets_temporal_state(scene):
     other = [(f // 4).astype(np.uint8) for f in _scene(seed=7)]  # another, darker shot
     video = scene[:4] + other[:3]

@@ -91,11 +91,12 @@ def expand_inputs(inputs: list[str], photos: bool = False, named: bool = False) 
 
 
 def output_for(source: str, output: str, batch: bool, suffix_for: Callable[[str], str]) -> str:
-    """Where one input's result goes. `suffix_for(input)` gives the extension ('' for a folder)."""
-    if not batch:
+    """Where one input's result goes. `suffix_for(input)` gives the extension ('' for a folder).
+    A template ({stem}...) is filled for one input as for several."""
+    if not batch and "{" not in output:
         return output
     path = Path(source)
-    stem = path.stem if path.is_file() else path.name
+    stem = "stdin" if source == "-" else path.stem if path.is_file() else path.name
     if "{" in output:
         try:
             return output.format(stem=stem, name=path.name, ext=suffix_for(source).lstrip("."))
@@ -159,7 +160,7 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             skipped += 1
             reporter.emit({"input": source, "output": destination, "skipped": True})
             continue
-        if batch and "{" in output and destination != "-":
+        if "{" in output and destination != "-":
             Path(destination).parent.mkdir(parents=True, exist_ok=True)  # a template may name new folders
         claim = None
         if part is not None and destination != "-":

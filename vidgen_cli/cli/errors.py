@@ -37,8 +37,7 @@ def exit_code_for(exc: BaseException) -> int:
         say_error(" ".join(exc.format_message().split()))
         return int(getattr(exc, "exit_code", 2))  # 2 for usage errors, as for vidgen's own
     if isinstance(exc, KeyboardInterrupt):
-        say_error(getattr(exc, "message", None) or "interrupted; no partial output was left; interpolate, stylize and predict "
-                  "kept their finished work: rerun with --resume to continue")
+        say_error(getattr(exc, "message", None) or "interrupted; no partial output was left")
         return INTERRUPTED
     if isinstance(exc, MemoryError):
         say_error("ran out of memory; try a smaller --max-side or a lower resolution")
@@ -68,6 +67,16 @@ def interrupted_stream(source: str, output: str) -> Interrupted | None:
         return Interrupted("interrupted; the video written to stdout so far is cut short and cannot be resumed (--resume "
                            "needs a file or folder output): run the command again from the start")
     return None
+
+
+def interrupted_file(command: str, kind: str) -> Interrupted:
+    """What to say when `command` (one that takes --resume) writing a file or folder of `kind`
+    ('video', 'frames', 'image') is interrupted: its finished work is kept for --resume, except
+    for a single image."""
+    if kind == "image":
+        return Interrupted("interrupted; no partial output was left")
+    return Interrupted(f"interrupted; no partial output was left; {command} kept its finished work: rerun the same "
+                       "command with --resume to continue")
 
 
 def handle_errors(function: F) -> F:

@@ -18,7 +18,7 @@ EXAMPLES: dict[str, list[str]] = {
     "stitch": [
         "vidgen stitch frames/ -o out.mp4                  # rate and audio from manifest.json",
         "vidgen stitch frames/ -o out.mp4 --fps 30000/1001 --audio music.m4a",
-        "vidgen stitch frames/ -o - --format nut | ffmpeg -i - out.webm",
+        "vidgen stitch frames/ -o - --format nut | ffmpeg -i - -map 0 -c:v libx265 -c:a copy out.mkv",
     ],
     "probe": [
         "vidgen probe in.mp4",

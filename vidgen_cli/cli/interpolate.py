@@ -40,9 +40,17 @@ def interpolate(
 
     interpolator = Interpolator(model, common.placement(), scene_threshold=scene_threshold)
 
+    from vidgen_cli.cli.report import Reporter
+
+    reporter = Reporter(common.quiet, common.json_out)
+
     def plan(info) -> Plan:
         source_fps = info.fps or Fraction(25)
         out_fps = source_fps * factor if factor else target
+        if info.fps is None and info.kind in ("image", "images"):
+            what = "a single image" if info.kind == "image" else "frames without a manifest.json"
+            reporter.warn(f"{info.path}: {what} {'has' if info.kind == 'image' else 'have'} no frame rate: assuming 25 fps" +
+                          (f", so the output plays at {float(out_fps):g} fps (pass --fps to choose it)" if factor else ""))
         n = info.frame_count
         expected = (n * factor if factor else max(1, round(n * target / source_fps))) if n else None
         return Plan(interpolator.processor(source_fps, factor, target), out_fps, expected,

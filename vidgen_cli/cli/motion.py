@@ -41,7 +41,7 @@ def _analyse(reporter: Reporter, source: str, info: Any, label: str, span: Any =
 
     span = span or WHOLE
     with reporter.progress(f"{label} {Path(source).name}", (info.frame_count if span.whole else span.count) or None) as update:
-        return capture_path(source, info, on_frame=update, span=span)
+        return capture_path(source, info, on_frame=update, span=span, warn=reporter.warn)
 
 
 @motion_app.command("capture")
@@ -79,7 +79,8 @@ def capture(
         span = resolve_span(info, start, end) if info is not None else None
         total = (info.frame_count if span is None or span.whole else span.count) if info else None
         with reporter.progress(f"capture {Path(job.input).name}", total) as update:
-            motion = capture_path(job.input, info, on_frame=update, dense=flows, **({"span": span} if span is not None else {}))
+            motion = capture_path(job.input, info, on_frame=update, dense=flows, warn=reporter.warn,
+                                  **({"span": span} if span is not None else {}))
         motion.save(job.output)
         part = f" (input frames {span.first}-{span.first + len(motion) - 1})" if span is not None and not span.whole else ""
         reporter.note(f"{job.input}{part} -> {job.output}: camera path of {len(motion)} frames")
@@ -131,6 +132,9 @@ def replay(
         warps, zoom = plan_warps(path, size, crop)
         open_frames = None
         if info.kind == "image":
+            if (info.width, info.height) != tuple(size):
+                reporter.warn(f"{info.path}: the still is {info.width}x{info.height}; the output takes the motion's frame size, "
+                              f"{size[0]}x{size[1]} (the still is scaled and centre-cropped to it)")
             still = fit_still(read_image(Path(info.path), info.pixels), size)  # as info.pixels says: run_job fits it to the processor
             open_frames = lambda start: repeat_still(still, frames, start)  # noqa: E731
         # one target frame per motion frame, on the motion's even grid (a VFR target's own times are not kept)

@@ -22,7 +22,7 @@ MediaInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_defau
 StylizeInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_default=False,
                           help="Videos, images, frame folders, folders of those, globs, or - for stdin. A folder of photos of different sizes, or any folder of images with a {stem} output template, is stylized photo by photo, each keeping its size and name.")]
 ProbeInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_default=False,
-                        help="Videos, frame folders or images (folders of those and globs too).")]
+                        help="Videos, frame folders or images (folders of those and globs too), or - for a stream on stdin (read to its end first).")]
 OUTPUT_HELP = ("Output: a video, an image (one frame in), a folder name ending in / for frames, or - for stdout. "
                "Several inputs: a folder, or a template such as 'out/{stem}.mp4' ({stem}, {name}, {ext}; missing folders are created).")
 

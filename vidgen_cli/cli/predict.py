@@ -11,7 +11,7 @@ from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.transform import Plan, reads_of, run_model_command
 from vidgen_cli.errors import UsageError
-from vidgen_cli.runtime.timeline import extend_times
+from vidgen_cli.runtime.timeline import extend_step, extend_times
 
 
 @handle_errors
@@ -45,8 +45,9 @@ def predict(
         processor = ExtendProcessor(predictor, frames, context or predictor.context_size, None, only_new)
         fps = info.fps or Fraction(25)
         expected = frames + (0 if only_new else used) if used else None
-        # the source's audio up to the end of the last kept frame (seconds from the first kept frame)
-        audio_end = info.time_of(used - 1) - info.start_time + 1 / float(fps) if used else None
+        # the source's audio up to the end of the last kept frame (seconds from the first kept frame),
+        # which lasts until the first new frame
+        audio_end = float(info.time_of(used - 1) - info.start_time + extend_step(used, fps, info.time_of)) if used else None
         return Plan(processor, fps, expected, {"model": model, "frames": frames, "only_new": only_new, "context": context,
                      **predictor.fingerprint()},
                     audio_duration=None if only_new else audio_end, audio=not only_new,

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -35,7 +42,7 @@ def probe(inputs: opt.ProbeInputs, json_out: opt.ProbeJson = False) -> None:
         try:
             if error is not None:
                 raise error
-            record = probe_one(source).to_json()
+            record = _probe_stdin(probe_one) if source == "-" else probe_one(source).to_json()
         except AudioOnlyError as audio_only:
             record = audio_only.record
         except VidgenError as exc:
@@ -48,3 +55,34 @@ def probe(inputs: opt.ProbeInputs, json_out: opt.ProbeJson = False) -> None:
     if json_out:  # the last line, as every command's --json
         typer.echo(json.dumps({"summary": True, "succeeded": len(sources) - failed, "failed": failed, "skipped": 0}))
     raise typer.Exit(first_error)
+
+
+@contextmanager
+def _spooled_stdin() -> Iterator[str]:
+    """stdin copied to a temporary file (in 1 MiB chunks: memory stays flat), removed afterwards:
+    counting a stream's frames and reading its timing needs the whole stream, read twice."""
+    folder = Path(tempfile.mkdtemp(prefix="vidgen-probe-"))
+    try:
+        spool = folder / "stdin"
+        with spool.open("wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+        yield str(spool)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _probe_stdin(probe_one: Callable[[str], Any]) -> dict:
+    """The record of the stream piped to stdin, read to its end first; its path and errors say '-'."""
+    from vidgen_cli.io.probe import AudioOnlyError
+
+    with _spooled_stdin() as spool:
+        try:
+            record = probe_one(spool).to_json()
+        except AudioOnlyError as exc:
+            exc.record["path"] = "-"
+            raise
+        except VidgenError as exc:
+            exc.args = tuple(str(arg).replace(spool, "-") for arg in exc.args)
+            raise
+    record["path"] = "-"
+    return record

@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from vidgen_cli.cli.batch import Job, run_jobs
-from vidgen_cli.cli.errors import interrupted_stream
+from vidgen_cli.cli.errors import interrupted_file, interrupted_stream
 from vidgen_cli.cli.options import Common
 from vidgen_cli.cli.report import Reporter, placement_line, placement_record
 from vidgen_cli.errors import UsageError
@@ -89,9 +89,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
                                  reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span,
                                  clock=chosen.clock, open_frames=chosen.open_frames)
             except KeyboardInterrupt:
-                hint = interrupted_stream(job.input, job.output)
-                if hint is None:
-                    raise
+                hint = interrupted_stream(job.input, job.output) or interrupted_file(_command_name(label), output_kind(job.output))
                 raise hint from None
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")
@@ -109,3 +107,8 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
     code = run_jobs(inputs, common.output, reporter, work, suffix_for, common.skip_existing, common.fail_fast,
                     photos=photos, summary={"placement": where} if where is not None else None, shard=common.shard)
     raise typer.Exit(code)
+
+
+def _command_name(label: str) -> str:
+    """The command as typed: 'interpolate', or 'motion stabilize' for the motion commands' labels."""
+    return label if label in ("interpolate", "stylize", "predict") else f"motion {label}"

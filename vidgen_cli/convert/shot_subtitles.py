@@ -4,9 +4,8 @@ cut in one clip and starts at 0 in the next).
 
 ffmpeg's segment muxer cannot do this: it puts a subtitle packet whole into the clip where it
 starts (running past that clip's end) and none into the next. Here each text subtitle stream is
-read once as ASS (ffmpeg converts SubRip, WebVTT and mov_text to it; times in centiseconds),
-its Dialogue lines are clipped to each shot, and the clips are remuxed with the result in the
-container's subtitle codec (the source's own codec in Matroska). Image subtitles (PGS, DVD) cannot
+read once as ASS, its Dialogue lines are clipped to each shot (io/subtitle_cues.py), and the clips
+are remuxed with the result in the container's subtitle codec (the source's own codec in Matroska). Image subtitles (PGS, DVD) cannot
 be cut this way and stay with the segment muxer.
 """
 
@@ -15,55 +14,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vidgen_cli.errors import DecodeError, EncodeError
+from vidgen_cli.errors import EncodeError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.formats import TEXT_SUBTITLES, Container
 from vidgen_cli.io.media import StreamInfo
 from vidgen_cli.io.probe import probe
+from vidgen_cli.io.subtitle_cues import clip_cues, read_as_ass, subtitle_encoder
 
 _FILE_START = re.compile(r"Duration: [^\n]*?, start: (-?[\d.]+)")
-_DIALOGUE = re.compile(r"^(Dialogue:\s*[^,]*,)(\d+:\d\d:\d\d\.\d\d),(\d+:\d\d:\d\d\.\d\d),(.*)$")
 
 
 def text_subtitles(subtitles: list[StreamInfo], container: Container) -> list[StreamInfo]:
     """The subtitle streams that are cut here: text ones the clips' container keeps."""
     return [s for s in subtitles if s.codec in TEXT_SUBTITLES and container.keeps_subtitle(s.codec)]
-
-
-def _seconds(stamp: str) -> float:
-    hours, minutes, seconds = stamp.split(":")
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
-
-
-def _stamp(seconds: float) -> str:
-    centis = max(0, round(seconds * 100))
-    return f"{centis // 360000}:{centis // 6000 % 60:02d}:{centis // 100 % 60:02d}.{centis % 100:02d}"
-
-
-def clip_cues(ass: str, start: float, end: float | None) -> str:
-    """The ASS script `ass` with only the cues (Dialogue lines) that play between `start` and `end`
-    seconds (None: to the end), each cut to that span and moved so that `start` is 0. Header,
-    styles and everything else are kept."""
-    lines = []
-    for line in ass.splitlines():
-        match = _DIALOGUE.match(line)
-        if not match:
-            lines.append(line)
-            continue
-        first, last = _seconds(match.group(2)), _seconds(match.group(3))
-        if last <= start or (end is not None and first >= end):
-            continue
-        last = last if end is None else min(last, end)
-        lines.append(f"{match.group(1)}{_stamp(max(first, start) - start)},{_stamp(last - start)},{match.group(4)}")
-    return "\n".join(lines) + "\n"
-
-
-def read_as_ass(path: str, stream: StreamInfo) -> str:
-    """Subtitle stream `stream` of `path` as an ASS script (times on the file's timeline)."""
-    result = ffmpeg.run(["-i", ffmpeg.url(path), "-map", f"0:{stream.index}", "-c:s", "ass", "-f", "ass", "-"])
-    if result.returncode != 0:
-        raise DecodeError(f"{path}: ffmpeg could not read subtitle stream {stream.index} ({ffmpeg.last_error_line(result.stderr)})")
-    return result.stdout.decode("utf-8", "replace")
 
 
 def add_shot_subtitles(clips: list[Path], bounds: list[float], source: str, streams: list[StreamInfo],
@@ -93,8 +56,7 @@ def add_shot_subtitles(clips: list[Path], bounds: list[float], source: str, stre
         kept = len(probe(str(clip)).subtitles)  # image subtitles the segment muxer carried come first
         for n, stream in enumerate(streams):
             out = kept + n
-            codec = stream.codec if container.subtitle_codec == "copy" else str(container.subtitle_codec)
-            args += [f"-c:s:{out}", "subrip" if codec in ("srt", "subrip") else codec,
+            args += [f"-c:s:{out}", subtitle_encoder(stream, str(container.subtitle_codec)),
                      f"-disposition:s:{out}", "+".join(stream.dispositions) or "0"]
             args += [arg for key, value in (("language", stream.language), ("title", stream.title)) if value
                      for arg in (f"-metadata:s:s:{out}", f"{key}={value}")]

@@ -182,7 +182,8 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
         cut_subtitles = text_subtitles(info.subtitles, CONTAINERS[muxer])  # cut per shot below, not by the segment muxer
         rest = replace(info, subtitles=[s for s in info.subtitles if s not in cut_subtitles])
-        streams = source_stream_args(rest, CONTAINERS[muxer], str(output), warn or (lambda message: None))
+        streams = source_stream_args(rest, CONTAINERS[muxer], str(output), warn or (lambda message: None), start or 0.0,
+                                     None if end is None else end - (start or 0.0))
         result = ffmpeg.run([*span, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", *streams, *filters, *encode_args,
                              *timing, *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
         if result.returncode != 0:

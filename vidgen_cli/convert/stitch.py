@@ -21,6 +21,7 @@ from vidgen_cli.io.encode import EncodeOptions, VideoWriter
 from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.probe import audio_streams, check_frames, folder_pixels, probe
+from vidgen_cli.io.rates import peak_rate
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times
 
@@ -63,7 +64,7 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         streams = audio_streams(audio)
         if not streams:
             raise InputError(f"{audio}: has no audio stream; pass a file with audio or drop --audio")
-        return MediaSource(audio, audio=streams[:1], duration=duration)
+        return MediaSource(audio, audio=streams, duration=duration)  # every track, as the source-audio path carries
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
         return MediaSource.of_video(info, start=manifest.start, duration=duration)
@@ -154,6 +155,9 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     pixels = folder_pixels(images[0], manifest.extra if manifest else {})  # colour tags from the manifest
     writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, sar=sar, timed=times is not None,
                          pixels=pixels)
+    resampled = times is not None and not writer.container.frame_times
+    if resampled and (peak := peak_rate(times)) and peak > fps:
+        writer.fps = fps = peak  # a one-rate container: a grid at the fastest stretch's rate drops no frame
     pattern = _sequence_pattern(images)
     if times is None and pattern and size != (0, 0) and output != "-":
         _stitch_with_ffmpeg(folder, pattern, len(images), size, writer, progress, offset)
@@ -161,7 +165,8 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
         info = probe(str(folder))
         sink = TimedSink(writer, same_times, lambda k: offset + (times[k] if times else k / fps))
         run_pipeline(ImageFolderReader(info), sink, on_frame=progress)
-    return StitchResult(output=output, frames=len(images), fps=fps, duration=duration, audio=media.path if writer.media is not None and writer.media.audio else None)  # what the container kept
+    frames = probe(output).frame_count if resampled and output != "-" else len(images)  # the grid's count
+    return StitchResult(output=output, frames=frames, fps=fps, duration=duration, audio=media.path if writer.media is not None and writer.media.audio else None)  # what the container kept
 
 
 def _stitch_with_ffmpeg(folder: Path, pattern: tuple[str, int], count: int, size: tuple[int, int], writer: VideoWriter,

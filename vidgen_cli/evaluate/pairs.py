@@ -71,22 +71,42 @@ def timeline(info: VideoInfo) -> np.ndarray | None:
     return None
 
 
+# Two timestamps this close (seconds) are the same instant: the rounding of the time bases
+# (a Matroska millisecond, 1/90000 s), never more than a tenth of a frame interval.
+_TIME_NOISE = 1e-3
+
+
+def _noise(step: float) -> float:
+    return min(_TIME_NOISE, 0.1 * step) if step > 0 else _TIME_NOISE
+
+
 def _pair_times(ref_t: np.ndarray, test_t: np.ndarray, step: float) -> list[tuple[int, int]]:
-    """Each test frame to the reference frame nearest in time, within half a reference interval;
-    two test frames on one reference frame: the first one counts."""
-    if len(ref_t) > 1:
-        nearest = np.clip(np.searchsorted(ref_t, test_t), 1, len(ref_t) - 1)
-        left_closer = np.abs(test_t - ref_t[nearest - 1]) <= np.abs(test_t - ref_t[nearest])
-        nearest = np.where(left_closer, nearest - 1, nearest)
-    else:
-        nearest = np.zeros(len(test_t), int)
-    ok = np.abs(test_t - ref_t[nearest]) <= 0.5 * step + 1e-6
-    pairs, used = [], set()
-    for ti in np.nonzero(ok)[0]:
-        ri = int(nearest[ti])
-        if ri not in used:
-            used.add(ri)
-            pairs.append((ri, int(ti)))
+    """Each reference frame to the test frame NEAREST in time, when that one lies less than half
+    a reference interval (`step`, seconds) away; both index sequences increase.
+
+    Ties within the time bases' rounding noise go to the earlier test frame (the one a player
+    shows at that instant). A test frame exactly half an interval away is no partner: it sits
+    between two reference frames (a 2x-rate test's in-between frame). A test frame nearest to two
+    reference frames (a variable-rate reference) stays with the nearer one.
+    """
+    if not len(ref_t) or not len(test_t):
+        return []
+    noise = _noise(step)
+    right = np.clip(np.searchsorted(test_t, ref_t), 0, len(test_t) - 1)
+    left = np.clip(right - 1, 0, len(test_t) - 1)
+    d_left, d_right = np.abs(ref_t - test_t[left]), np.abs(test_t[right] - ref_t)
+    nearest = np.where(d_right < d_left - noise, right, left)
+    distance = np.abs(test_t[nearest] - ref_t)
+    pairs: list[tuple[int, int]] = []
+    kept: list[float] = []
+    for ri in np.nonzero(distance < 0.5 * step - noise)[0]:
+        ti, d = int(nearest[ri]), float(distance[ri])
+        if pairs and pairs[-1][1] >= ti:  # the previous reference frame holds this test frame
+            if d < kept[-1] - noise:
+                pairs[-1], kept[-1] = (int(ri), ti), d
+            continue
+        pairs.append((int(ri), ti))
+        kept.append(d)
     return pairs
 
 
@@ -94,8 +114,8 @@ def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False) -
     """Pair the frames of two inputs.
 
     Inputs that both carry times (videos: PTS; frames folders: their manifest.json times) are matched
-    by timestamp: each test frame goes to the reference frame nearest in time, within half the
-    reference's frame interval (so a 2-frame offset or a different frame rate shows up as unmatched
+    by timestamp: each reference frame gets the test frame nearest in time, when that one lies less
+    than half the reference's frame interval away (so a 2-frame offset or a different frame rate shows up as unmatched
     frames, not as a silent shift). When the two timelines do not overlap at all (a .ts file's
     1.4 s mux offset against an .mp4), times are counted from each input's first frame. Inputs
     without times (a folder without a manifest, an image) are matched by position.
@@ -123,15 +143,23 @@ def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False) -
     return matching
 
 
+def _span(times: np.ndarray) -> float:
+    """How long a timeline plays, seconds: first frame to the end of the last (its median interval)."""
+    return float(times[-1] - times[0] + (np.median(np.diff(times)) if len(times) > 1 else 0.0))
+
+
 def _mismatch(reference: VideoInfo, test: VideoInfo, ref_t: np.ndarray | None, test_t: np.ndarray | None) -> str:
-    """Why frames went unmatched: a start-time offset (the same length, shifted), lengths that
-    differ, or both."""
+    """Why frames went unmatched: a start-time offset (the same length, shifted), frame rates that
+    differ over the same duration, lengths that differ, or both."""
     lengths = f"the reference has {_describe(reference)}, the test {_describe(test)}"
     if ref_t is None or test_t is None or not len(ref_t) or not len(test_t):
         return f"lengths differ: {lengths}"
     step = float(np.median(np.diff(ref_t))) if len(ref_t) > 1 else 0.0
     offset = float(test_t[0] - ref_t[0])
-    if abs(offset) <= 0.5 * step:
+    if abs(offset) < 0.5 * step - _noise(step):
+        if reference.frame_count != test.frame_count and abs(_span(ref_t) - _span(test_t)) < 0.5 * step:
+            return (f"frame rates (frame counts) differ over the same {_span(ref_t):.3f} s: {lengths}; only the test frames "
+                    "at a reference frame's time have a partner")
         return f"lengths differ: {lengths} (the reference starts at {ref_t[0]:.3f} s, the test at {test_t[0]:.3f} s)"
     shifted = f"the test starts {abs(offset):.3f} s {'after' if offset > 0 else 'before'} the reference (start-time offset)"
     if reference.frame_count == test.frame_count:

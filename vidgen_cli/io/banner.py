@@ -34,14 +34,21 @@ class Header:
     audio: list[StreamInfo] = field(default_factory=list)
     subtitles: list[StreamInfo] = field(default_factory=list)
     attachments: list[StreamInfo] = field(default_factory=list)
+    other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides `video` (not processed)
+    videos: list[dict] = field(default_factory=list)  # every video stream but cover art, in file order
+    attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art: a video stream of one still picture
 
 
 def parse_header(stderr: str) -> Header:
-    """Parse the 'Input #0' banner. Used for files and for streams read from stdin."""
+    """Parse the 'Input #0' banner. Used for files and for streams read from stdin. Of several video
+    streams, `video` is the one ffmpeg itself picks (fftools' map_auto_video): the largest in
+    width x height, a default-disposition stream counting 5,000,000 pixels more, the first of
+    equal ones, attached pictures (cover art) excluded; the others are listed in `other_video`."""
     header = Header()
+    candidates: list[dict] = []
     in_input = False
     file_start = 0.0  # ffmpeg prints each stream's own start in PTS seconds: made relative to the file's
-    last_video = False
+    last_video: dict | None = None  # the video stream whose side data lines follow
     last: StreamInfo | None = None  # the stream whose metadata lines follow
     for line in stderr.splitlines():
         if line.startswith("Input #"):
@@ -58,17 +65,19 @@ def parse_header(stderr: str) -> Header:
             if last is not None and (title := _TITLE.match(line)):
                 last.title = title.group(1)
             rotation = _ROTATION.search(line)
-            if rotation and last_video and header.video is not None:
-                header.video["rotation"] = int(round(float(rotation.group(1))))
-            if last_video and header.video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line, re.IGNORECASE):
-                header.video["pixels"].alpha = True
+            if rotation and last_video is not None:
+                last_video["rotation"] = int(round(float(rotation.group(1))))
+            if last_video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line, re.IGNORECASE):
+                last_video["pixels"].alpha = True
             continue
         index, language, kind, description = int(match.group(1)), match.group(2), match.group(3), match.group(4)
         codec = description.split()[0].rstrip(",") if description else "unknown"
-        last_video, last = False, None
-        if kind == "Video" and header.video is None and "(attached pic)" not in description:
-            header.video = _parse_video(index, codec, description)
-            last_video = True
+        last_video, last = None, None
+        if kind == "Video" and "(attached pic)" in description:
+            header.attached_pics.append(StreamInfo(index, "video", codec, language, description))
+        elif kind == "Video":
+            last_video = _parse_video(index, codec, description)
+            candidates.append(last_video)
         elif kind == "Audio":
             last = StreamInfo(index, "audio", codec, language, description, start_time=_stream_start(description, file_start))
             header.audio.append(last)
@@ -77,6 +86,11 @@ def parse_header(stderr: str) -> Header:
             header.subtitles.append(last)
         elif kind == "Attachment":
             header.attachments.append(StreamInfo(index, "attachment", codec, language, description))
+    if candidates:
+        header.videos = candidates
+        header.video = max(candidates, key=lambda video: video["width"] * video["height"] + 5_000_000 * ("(default)" in video["description"]))
+        header.other_video = [StreamInfo(video["index"], "video", video["codec"], description=video["description"])
+                              for video in candidates if video is not header.video]
     return header
 
 

@@ -24,7 +24,7 @@ from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.banner import parse_header, parse_output_video
 from vidgen_cli.io.ffmpeg_log import ShowinfoClock, banner_start, stream_line
 from vidgen_cli.io.manifest import folder_frames
-from vidgen_cli.io.media import PixelInfo, VideoInfo
+from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
 from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.pixels import DEINTERLACE, DEINTERLACE_FLAGGED, raw_format
 from vidgen_cli.io.probe import MAX_PIXELS, probe
@@ -301,7 +301,7 @@ class StdinReader(FFmpegReader):
         if header.video is None or not header.video["width"]:
             self._finish()
             raise InputError(f"stdin: no video stream could be read ({ffmpeg.last_error_line(stderr)}); pipe a video container such as nut, y4m, matroska or mpegts")
-        video = header.video
+        video = header.videos[0]  # the stream `-map 0:v:0` decodes (ffmpeg's pick is known only after it started)
         width, height = self._delivered_size()
         if not width or not height:  # no output banner: ffmpeg stopped before the first frame
             self._finish()
@@ -318,9 +318,11 @@ class StdinReader(FFmpegReader):
             rotation=rotation, sar=sar, vfr=True,  # a stream cannot be scanned ahead: keep each frame's own time
             pixels=video["pixels"],
         )
-        if self._side_dir is not None and (header.audio or header.subtitles or header.attachments):
+        others = [s for s in (*header.other_video, StreamInfo(header.video["index"], "video", header.video["codec"],
+                                                               description=header.video["description"])) if s.index != video["index"]]
+        if self._side_dir is not None and (header.audio or header.subtitles or header.attachments or others):
             self.side_media = MediaSource(str(self._side_dir / "streams.mkv"), audio=header.audio, subtitles=header.subtitles,
-                                          metadata=True, attachments=header.attachments)
+                                          metadata=True, attachments=header.attachments, other_video=others)
         return self.info
 
     @property

@@ -7,6 +7,7 @@ Video files are written to a temporary sibling and renamed only when ffmpeg fini
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
 from vidgen_cli.io.media import PixelInfo
-from vidgen_cli.io.media_source import MediaSource, WarnFn, media_args, media_for
+from vidgen_cli.io.media_source import MediaSource, WarnFn, attached_pic_args, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
 
@@ -51,7 +52,9 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     args = ["-c:v", codec]
     delivery = codec in {"libx264", "libx265", "libvpx-vp9", "libvpx", "libaom-av1", "libsvtav1"}
     if alpha and codec != "copy" and codec not in ALPHA_PIX_FMT and not options.pix_fmt:
-        warn(f"alpha dropped: {codec} cannot store it; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
+        lost = ("gif's on/off transparency is not written either (transparent pixels come out opaque)" if codec == "gif"
+                else f"{codec} cannot store it")
+        warn(f"alpha dropped: {lost}; write .webm (VP9), .mov (ProRes 4444) or a folder of PNG frames to keep it")
     if codec == "prores_ks" and alpha:
         args += ["-profile:v", "4444"]
     pix_fmt = options.pix_fmt or (output_pix_fmt(codec, pixels, alpha) if codec != "copy" else None) or ("yuv420p" if delivery else None)
@@ -99,6 +102,9 @@ class VideoWriter:
         self.output = str(output)
         self.timed = timed
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
+        # Said (once; the list may be shared by several writers) when a timed frame lands off the
+        # 1/fps grid, where the resampling drops or repeats frames: not for a constant-rate input.
+        self.rate_note: list[str] = []
         self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
         self.video_offset = Fraction(0)  # where the video input starts (seconds): video_start_args
@@ -112,12 +118,14 @@ class VideoWriter:
         self.container = stream_container(stream_format) if self.to_stdout else container_for(self.output)
         self.muxer = self.container.muxer
         self.media = media_for(self.container, media, self.output, self.warn)
+        self._cues: dict[int, Path] | None = None  # a cut's text subtitles, clipped to it (temporary .ass files)
         self.temporary: Path | None = None if self.to_stdout else temporary_sibling(Path(self.output))
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: list[bytes] = []
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
         self.raw_format = "rgb24"
+        self._side: Path | None = None  # _side_folder
 
     def command(self, video_input: list[str], width: int, height: int, alpha: bool | None = None) -> list[str]:
         """The ffmpeg command that encodes `video_input` (input #0) with this writer's settings.
@@ -133,20 +141,25 @@ class VideoWriter:
                 self.warn("alpha dropped: y4m cannot store it; use --format nut or matroska with --codec ffv1 to keep it")
         else:
             video = video_codec_args(self.options, self.muxer, width, height, self.warn, self.pixels, alpha)
-        media_inputs, media_maps = media_args(self.media, self.container, 1, self.warn)
+        if self._cues is None:
+            self._cues = clipped_cues(self.media, self.container)
+        media_inputs, media_maps = media_args(self.media, self.container, 1, self.warn, self._cues)
         target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
         colour_filters, colour_options = colour_args(self.pixels)
         video += colour_options
         copy = "copy" in video
         shift_input, chain, shift_options = video_start_args(self.video_offset, self.fps, self.container, copy)
         video_input, video = [*shift_input, *video_input], video + shift_options
+        resampled = self.timed and (self.resample or not self.container.frame_times)
+        if resampled and not copy:  # each tick of the grid shows the frame nearest in time
+            chain.insert(0, nearest_frame_filter(self.fps))
         chain += [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
         chain += colour_filters if not copy else []
-        filters = ["-vf", ",".join(chain)] if chain else []
+        filters = ["-filter:v:0", ",".join(chain)] if chain else []  # v:0: cover art after it is copied
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed and not self.container.frame_times:
-            self.warn(constant_rate_warning(self.muxer, self.fps))
+            self.rate_note[:] = self.rate_note or [constant_rate_warning(self.muxer, self.fps)]
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
             filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
@@ -158,7 +171,21 @@ class VideoWriter:
         if self.muxer == "yuv4mpegpipe":  # 10/12-bit and 4:4:4 with alpha are not "official" y4m formats, but readers take them
             container += ["-strict", "-1"]
         return [*ffmpeg.base_command(), "-loglevel", "error", *video_input, *media_inputs, "-map", "0:v:0", *media_maps,
-                *filters, *video, *container, "-f", self.muxer, target]
+                *filters, *video, *attached_pic_args(self.media, 1, self.container, self._side_folder()), *container, "-f", self.muxer, target]
+
+    def _side_folder(self) -> Path:
+        """A temporary folder for files the encode reads besides its inputs (Matroska cover art),
+        removed when the writer finishes or aborts."""
+        if self._side is None:
+            import tempfile
+
+            self._side = Path(tempfile.mkdtemp(prefix="vidgen-side-"))
+        return self._side
+
+    def _remove_side(self) -> None:
+        if self._side is not None:
+            shutil.rmtree(self._side, ignore_errors=True)
+            self._side = None
 
     def _start(self, width: int, height: int, time: Fraction | None, raw_format: str = "rgb24") -> None:
         self.first_time = Fraction(time) if time is not None else Fraction(0)
@@ -181,9 +208,16 @@ class VideoWriter:
     def encode_external(self, video_input: list[str], width: int, height: int, frames: int | None) -> None:
         """Encode an input ffmpeg reads itself (e.g. an image sequence), then move it into place."""
         command = self.command([*video_input], width, height)
-        if frames is not None:
-            command[-3:-3] = ["-frames:v", str(frames)]  # before "-f MUXER TARGET"
-        result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        # -frames:v ends the whole file at the last frame's start: audio that runs on (to the end of
+        # that frame, or further as in the source) lost its last 20-40 ms. The inputs given here hold
+        # exactly `frames` frames (a numbered sequence, the resume segments), so with audio it is left out.
+        if frames is not None and not (self.media is not None and self.media.audio):
+            command[-3:-3] = ["-frames:v:0", str(frames)]  # before "-f MUXER TARGET"; v:0: not the cover art
+        try:
+            result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        finally:
+            self._drop_cues()
+            self._remove_side()
         if result.returncode != 0:
             self.abort()
             raise EncodeError(f"ffmpeg could not write {self.output}: {ffmpeg.last_error_line(result.stderr)}")
@@ -216,6 +250,8 @@ class VideoWriter:
             when = Fraction(time) if time is not None else self.first_time + self.frames_written / self.fps
             if self._last_time is not None and when <= self._last_time:  # two frames at one instant: keep both, in order
                 when = self._last_time + timed_pipe.TIME_BASE
+            if self.rate_note and abs(when - self.first_time - self.frames_written / self.fps) > 1 / (2 * self.fps):
+                self.warn(self.rate_note.pop())  # off the constant-rate grid: resampling changes the timeline
             self._last_time = when
             self._send(timed_pipe.frame_header(max(Fraction(0), when - self.first_time), len(pixels)))
         self._send(pixels)
@@ -242,6 +278,8 @@ class VideoWriter:
         except OSError:
             pass
         returncode = self._process.wait()
+        self._drop_cues()
+        self._remove_side()
         if returncode != 0:
             discard(self.temporary)
             raise EncodeError(f"ffmpeg could not write {self.output}: {self._error_line()}")
@@ -255,7 +293,13 @@ class VideoWriter:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
+        self._drop_cues()
+        self._remove_side()
         discard(self.temporary)
+
+    def _drop_cues(self) -> None:
+        for path in (self._cues or {}).values():
+            path.unlink(missing_ok=True)
 
 
 def sar_filter(sar: Fraction) -> str:
@@ -279,8 +323,16 @@ def check_sar(path: str, sar: Fraction | None, container: str, warn: WarnFn) -> 
 
 
 def constant_rate_warning(container: str, fps: Fraction) -> str:
-    return (f"{container} holds only a constant frame rate: frames are repeated or dropped to keep the variable-rate "
-            f"timeline at {float(fps):.3f} fps; use .mkv, .mp4 or .mov to keep every frame's time")
+    return (f"{container} holds only a constant frame rate: the variable-rate timeline is put on a {float(fps):.3f} fps grid "
+            "(the source's fastest stretch, so no frame of it is dropped; each tick shows the frame nearest in time, "
+            "slower stretches repeat frames); use .mkv, .mp4 or .mov to keep every frame's time")
+
+
+def nearest_frame_filter(fps: Fraction) -> str:
+    """The filter that puts timed frames on a `fps` grid, each tick showing the frame nearest in time
+    (error at most half a tick). ffmpeg's -fps_mode cfr lets a frame drift 1.1 frames before it
+    drops or repeats one: a VFR flash landed 81 ms late at 20.3 fps."""
+    return f"fps=fps={Fraction(fps).numerator}/{Fraction(fps).denominator}:round=near"
 
 
 _OFFSET_TICKS = 90000  # at least this many ticks a second for a start kept off the frame grid

@@ -98,6 +98,8 @@ class VideoInfo:
     ends_early: str | None = None  # a file cut short: what ffmpeg said and what is kept (one line, for a warning)
     file_start: float = 0.0  # where the file's own timeline begins in PTS seconds (ffmpeg's 'start:'; 1.4 for most .ts)
     demuxer: str = ""  # ffmpeg's input format ('mpegts', 'matroska,webm', ...): how ffmpeg times a partial read
+    other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides the one processed (ffmpeg's pick: the largest)
+    attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art (attached picture streams)
 
     @property
     def dar(self) -> Fraction | None:

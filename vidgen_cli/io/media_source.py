@@ -6,15 +6,18 @@ io/encode.py's writers add these to their video encode.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.encoders import priming_trim
 from vidgen_cli.io.ffmpeg import start_offset
-from vidgen_cli.io.formats import Container
+from vidgen_cli.io.formats import TEXT_SUBTITLES, Container
 from vidgen_cli.io.languages import language_note
 from vidgen_cli.io.media import StreamInfo, VideoInfo
+from vidgen_cli.io.subtitle_cues import subtitle_encoder, write_clipped_cues
 
 @dataclass
 class MediaSource:
@@ -30,6 +33,8 @@ class MediaSource:
     video: StreamInfo | None = None  # its video stream (metadata and dispositions for the output's video)
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attachments (Matroska only)
     mapped_origin: bool = False  # ffmpeg times this input from its earliest mapped stream (MPEG-TS/PS), not its file start
+    other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides the processed one (named, not carried)
+    attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art, carried where the container holds it (MP4, Matroska)
 
     @classmethod
     def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
@@ -38,7 +43,8 @@ class MediaSource:
         video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
         return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
                    duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments,
-                   mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS)
+                   mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS, other_video=info.other_video,
+                   attached_pics=info.attached_pics)
 
 
 WarnFn = Callable[[str], None]
@@ -51,15 +57,52 @@ WarnFn = Callable[[str], None]
 PRIMING_DROP = "noise=drop=lt(pts+duration/2\\,0)"
 
 
-def media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None) -> tuple[list[str], list[str]]:
-    """Input args for the source and the map/codec args that copy its audio and subtitles."""
+def is_cut(source: MediaSource) -> bool:
+    """Whether `source` is a time range of its file (--start/--end), not the whole of it."""
+    return source.start > 0 or source.duration is not None
+
+
+def clipped_cues(source: MediaSource | None, container: Container) -> dict[int, Path]:
+    """For a time-range cut: each text subtitle stream of `source` that `container` keeps, its cues
+    cut to the range (a cue that spans --start starts at 0, one that spans the end ends there), in
+    a temporary .ass file, by source stream index (io/subtitle_cues.py). The caller deletes the
+    files. Raises DecodeError when ffmpeg cannot read a stream."""
+    if source is None or not is_cut(source):
+        return {}
+    end = None if source.duration is None else source.start + source.duration
+    files: dict[int, Path] = {}
+    try:
+        for stream in source.subtitles:
+            if stream.codec in TEXT_SUBTITLES and container.keeps_subtitle(stream.codec):
+                files[stream.index] = write_clipped_cues(source.path, stream, source.start, end)
+    except BaseException:
+        for path in files.values():
+            path.unlink(missing_ok=True)
+        raise
+    return files
+
+
+# After -ss, ffmpeg keeps a copied subtitle packet that began before the cut with a negative time,
+# and Matroska then shifts every stream by it (the picture started 0.5 s late): such a cue starts at 0.
+CUE_FROM_CUT = "setts=pts=max(PTS\\,0):dts=max(DTS\\,0)"
+
+
+def media_args(source: MediaSource | None, container: Container, input_index: int, warn: WarnFn | None = None,
+               cues: dict[int, Path] | None = None) -> tuple[list[str], list[str]]:
+    """Input args for the source and the map/codec args that copy its audio and subtitles. `cues`:
+    text subtitle streams (by source stream index) taken from these files instead, already cut to
+    the source's range (clipped_cues); they become the inputs after the source's."""
     if source is None or not (source.audio or source.subtitles or source.metadata):
         return [], []
+    cues = cues or {}
     subtitles = [stream for stream in source.subtitles if container.keeps_subtitle(stream.codec)]
-    inputs = _cut_args(source, [*source.audio, *subtitles])
+    inputs = _cut_args(source, [*source.audio, *(s for s in subtitles if s.index not in cues)])
     if source.duration is not None:
         inputs += ["-t", f"{source.duration:.6f}"]
     inputs += ["-i", ffmpeg.url(source.path)]
+    cue_inputs = {index: input_index + 1 + k for k, index in enumerate(cues)}
+    for path in cues.values():
+        inputs += ["-i", ffmpeg.url(path)]
     maps: list[str] = []
     for n, stream in enumerate(source.audio):
         maps += ["-map", f"{input_index}:{stream.index}"]
@@ -72,9 +115,20 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
         if copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
             maps += [f"-copypriorss:a:{n}", "0"]
     muxer = container.muxer
+    uncut: list[str] = []  # image subtitles of a cut: their cues cannot be cut
     for n, stream in enumerate(subtitles):
-        maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
+        if stream.index in cues:
+            maps += ["-map", f"{cue_inputs[stream.index]}:0", f"-c:s:{n}", subtitle_encoder(stream, str(container.subtitle_codec))]
+        else:
+            maps += ["-map", f"{input_index}:{stream.index}", f"-c:s:{n}", str(container.subtitle_codec)]
+            if is_cut(source) and stream.codec not in TEXT_SUBTITLES:
+                uncut.append(stream.codec)
+                maps += [f"-bsf:s:{n}", CUE_FROM_CUT] if source.start > 0 else []
         maps += _disposition_args("s", n, stream)
+    if uncut:
+        (warn or (lambda message: None))(
+            f"image subtitles ({', '.join(sorted(set(uncut)))}) cannot be cut: a cue that spans the start or end of the range is "
+            "kept whole (one that began before the start shows from 0)")
     for n, stream in enumerate(source.audio):
         maps += _disposition_args("a", n, stream)
     if muxer in ("mp4", "mov") and subtitles and not all("default" in s.dispositions for s in subtitles):
@@ -94,11 +148,16 @@ def _cut_args(source: MediaSource, mapped: list[StreamInfo]) -> list[str]:
     return (["-ss", f"{source.start:.6f}"] if source.start > 0 else []) + start_offset(offset)
 
 
-def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn) -> list[str]:
+def source_stream_args(info: VideoInfo, container: Container, output: str, warn: WarnFn,
+                       start: float = 0.0, duration: float | None = None) -> list[str]:
     """Map, codec, metadata and disposition args that carry the audio, subtitles, metadata and
     attachments of `info` (ffmpeg's input #0) into `container`, as a model command's output keeps
-    them; names in one line what the container cannot hold or copy (media_for)."""
-    media = media_for(container, MediaSource.of_video(info), output, warn)
+    them; names in one line what the container cannot hold or copy (media_for). `start`,
+    `duration`: the input is read from -ss `start` (for `duration`): copied packets from before the
+    cut are dropped (audio) or start at 0 (image subtitles), so they do not shift the other streams."""
+    media = media_for(container, MediaSource.of_video(info, start=start, duration=duration), output, warn)
+    if media is not None and media.attached_pics:
+        warn(f"{output}: the source's cover art (attached picture) is not carried into the shots")
     return media_args(media, container, 0, warn)[1] if media is not None else []
 
 
@@ -152,6 +211,65 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
         codecs = ", ".join(sorted({stream.codec for stream in recoded}))
         warn(f"{output}: the {container.muxer} container cannot hold {codecs} audio; re-encoding {len(recoded)} audio "
              f"stream(s) to {container.audio_codec} (use .mkv to copy every stream as it is)")
+    pictures = other_streams_note(container, media, output, warn)
     if not (audio or subtitles or media.metadata):
         return None
-    return replace(media, audio=audio, subtitles=subtitles)
+    return replace(media, audio=audio, subtitles=subtitles, attached_pics=pictures, other_video=[],
+                   attachments=media.attachments if container.muxer == "matroska" else [])
+
+
+_COVER_CODECS = {"png": ("image/png", "png"), "mjpeg": ("image/jpeg", "jpg"), "bmp": ("image/bmp", "bmp")}  # MIME type, extension
+
+
+def other_streams_note(container: Container, media: MediaSource, output: str, warn: WarnFn) -> list[StreamInfo]:
+    """Name in one line each kind of source stream that is not carried: video streams besides the
+    processed one (vidgen makes one picture: ffmpeg's pick), cover art outside MP4 and Matroska,
+    attachments (fonts) outside Matroska. Returns the attached pictures the container keeps."""
+    if media.other_video:
+        sizes = ", ".join(f"#{s.index} {s.codec}" + (f" {m.group(0)}" if (m := _SIZE.search(s.description)) else "") for s in media.other_video)
+        picked = f", #{media.video.index}" if media.video is not None else ""
+        warn(f"{output}: the source has {len(media.other_video) + 1} video streams; vidgen processes one{picked} (a file: the "
+             f"one ffmpeg picks; a pipe: the first), and does not carry the other(s): {sizes}")
+    kept = [s for s in media.attached_pics if container.muxer in ("mp4", "matroska") and s.codec in _COVER_CODECS]
+    if len(kept) < len(media.attached_pics):
+        warn(f"{output}: vidgen carries cover art (attached pictures: PNG, JPEG, BMP) only into .mp4 and .mkv; writing "
+             f"{container.muxer} without the source's {len(media.attached_pics) - len(kept)} cover picture(s)")
+    if media.attachments and container.muxer != "matroska":
+        kinds = ", ".join(sorted({s.codec for s in media.attachments}))
+        warn(f"{output}: the {container.muxer} container cannot hold attachments; writing without the source's "
+             f"{len(media.attachments)} attached file(s) ({kinds}); write .mkv to keep them")
+    return kept
+
+
+_SIZE = re.compile(r"\b\d{1,5}x\d{1,5}\b")
+
+
+def attached_pic_args(source: MediaSource | None, input_index: int, container: Container, folder: Path) -> list[str]:
+    """Args that carry the source's cover art (`media_for` kept only what `container` holds). MP4:
+    map and copy it as the video streams after the first (given after the main video's codec
+    options, which they override for these streams). Matroska: ffmpeg would write a copied
+    attached picture as a second video track, so each is extracted into `folder` (which the caller
+    removes after the encode) and attached as cover.EXT, the name Matroska players look for."""
+    if source is None or not source.attached_pics:
+        return []
+    if container.muxer == "matroska":
+        return _cover_attachments(source, folder)
+    args: list[str] = []
+    for n, stream in enumerate(source.attached_pics, start=1):
+        args += ["-map", f"{input_index}:{stream.index}", f"-c:v:{n}", "copy", f"-disposition:v:{n}", "attached_pic"]
+    return args
+
+
+def _cover_attachments(source: MediaSource, folder: Path) -> list[str]:
+    """-attach args for each cover picture of `source`, extracted into `folder`; attachment
+    streams come after the mapped ones (t:0... are the source's own attachments)."""
+    args: list[str] = []
+    for n, stream in enumerate(source.attached_pics):
+        mime, extension = _COVER_CODECS[stream.codec]
+        picture = folder / f"{'cover' if n == 0 else f'cover{n + 1}'}.{extension}"
+        ffmpeg.run(["-i", ffmpeg.url(source.path), "-map", f"0:{stream.index}", "-c", "copy", "-frames:v", "1", "-f", "image2",
+                    ffmpeg.url(picture)])
+        if picture.is_file():
+            at = len(source.attachments) + n
+            args += ["-attach", str(picture), f"-metadata:s:t:{at}", f"mimetype={mime}", f"-metadata:s:t:{at}", f"filename={picture.name}"]
+    return args

@@ -40,6 +40,9 @@ def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: b
         raise OutputError(f"{out}: the folder {parent} does not exist; create it first or choose another output")
     if not _can_create_in(parent):
         raise OutputError(f"{out}: the folder {parent} is not writable; choose another output")
+    if str(output).endswith(("/", os.sep)) and out.exists() and not out.is_dir():
+        raise OutputError(f"{output}: a file named {out.name} is in the way of this folder (--overwrite replaces a folder with "
+                          "a folder, not a file); remove it or choose another output")
     if out.exists() and not overwrite:
         raise OutputError(f"{out}: already exists; pass --overwrite to replace it")
     if out.is_dir() and not out.is_symlink():

@@ -151,7 +151,8 @@ def _probe_video(path: str) -> VideoInfo:
         raise InputError(f"{path}: the video stream has no frame size; the file is probably corrupt")
     demuxer = container.group(1) if container else ""
     file_start = float(begins.group(1)) if (begins := FILE_START.search(stderr)) else 0.0
-    pts, time_base, durations, cut = _packet_times(path, video["index"], ffmpeg.file_timeline(demuxer, file_start))
+    timeline = ffmpeg.file_timeline(demuxer, file_start)
+    pts, time_base, durations, cut = _packet_times(path, video["index"], timeline)
     if len(pts) == 0:
         raise InputError(f"{path}: the video stream holds no frames; the file is empty or truncated")
     # A cut file loses the B-frames of its last group (a gap before the last frame or two): its
@@ -164,6 +165,9 @@ def _probe_video(path: str) -> VideoInfo:
     seconds = (pts - start).astype(np.float64) * float(time_base)
     last_duration = durations[-1] if len(durations) and durations[-1] > 0 else None
     tail = float(last_duration * time_base) if last_duration else (1 / float(fps) if fps else 0.0)
+    audio, lost = _readable_audio(path, header.audio, timeline) if cut else (header.audio, "")
+    if video["pixels"].alpha and video["codec"] in ALWAYS_ALPHA and _opaque(path, video["index"]):
+        video["pixels"].alpha = False  # decoded with an alpha plane that holds no transparency
     width, height = video["width"], video["height"]
     rotation = video["rotation"] % 360
     sar = video["sar"]
@@ -183,17 +187,55 @@ def _probe_video(path: str) -> VideoInfo:
         sar=sar,
         video_stream=video["index"],
         start_time=float(start * time_base),
-        audio=header.audio,
+        audio=audio,
         subtitles=header.subtitles,
         vfr=vfr,
         timestamps=seconds,
         pixels=video["pixels"],
         video_description=video["description"],
         attachments=header.attachments,
+        other_video=header.other_video,
+        attached_pics=header.attached_pics,
         file_start=file_start,
         demuxer=demuxer,
-        ends_early=_ends_early_note(cut, len(pts), float(seconds[-1]) + tail, stderr),
+        ends_early=(_ends_early_note(cut, len(pts), float(seconds[-1]) + tail, stderr) or "") + lost if cut else None,
     )
+
+
+def _readable_audio(path: str, audio: list[StreamInfo], timeline: list[str]) -> tuple[list[StreamInfo], str]:
+    """The audio streams of a file that ends early that hold at least one packet, and the end of
+    the ends-early line naming those that hold none ('' when all do): a fragmented MP4 cut inside
+    its first fragment keeps the video's samples and loses the audio's, which come after them."""
+    readable = [s for s in audio if (times := _frame_times(path, s.index, ["-c", "copy"], timeline)) is None or len(times[0])]
+    if len(readable) == len(audio):
+        return audio, ""
+    streams = ", ".join(f"#{s.index}" for s in audio if s not in readable)
+    return readable, f"; audio stream(s) {streams} could not be read (the file is cut before their first packet): writing without them"
+
+
+# Codecs whose decoder gives an alpha plane whether or not a frame has a transparent pixel (GIF:
+# bgra for every file): their alpha is kept only when some pixel is not opaque.
+ALWAYS_ALPHA = ("gif", "apng", "webp")
+
+
+def _opaque(path: str, stream: int) -> bool:
+    """Whether every decoded pixel of stream `stream` is fully opaque: its alpha plane, read in
+    1 MiB chunks, stops at the first pixel under 255."""
+    import subprocess
+
+    command = [*ffmpeg.base_command(), "-loglevel", "error", "-i", ffmpeg.url(path), "-map", f"0:{stream}", "-vf",
+               "alphaextract,format=gray", "-f", "rawvideo", "-"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    opaque = True
+    try:
+        while opaque and (chunk := process.stdout.read(1 << 20)):
+            opaque = min(chunk) == 255
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    return opaque
 
 
 def _ends_early_note(cut: str | None, frames: int, kept: float, stderr: str) -> str | None:

@@ -59,3 +59,21 @@ def fits_rate(pts: np.ndarray, time_base: Fraction, rate: Fraction) -> bool:
         return True
     seconds = (pts - pts[0]).astype(np.float64) * float(time_base)
     return bool(np.abs(seconds - np.arange(len(pts)) / float(rate)).max() <= 1.01 * float(time_base) + 1e-9)
+
+
+def peak_rate(times: np.ndarray | list[float]) -> Fraction | None:
+    """The frame rate of a variable-rate timeline's fastest stretch (`times`: each frame's time in
+    seconds, increasing): 1 / its 10th-percentile frame interval, which a few jittered or glitched
+    intervals do not move, snapped to a standard rate within 5% (a phone's 30 fps that jitters
+    between 31 and 36 ms). None with fewer than two frames.
+
+    A constant-rate container (AVI, Y4M) written at this rate repeats frames in the slow stretches
+    and drops none of the fast ones; the average rate (what probe reports for VFR) drops one frame
+    in three of a 30 fps stretch in a clip that averages 20 fps."""
+    intervals = np.diff(np.asarray(times, np.float64))
+    intervals = intervals[intervals > 0]
+    if not len(intervals):
+        return None
+    rate = 1 / float(np.percentile(intervals, 10))
+    nearest = min(_STANDARD_RATES, key=lambda candidate: abs(float(candidate) - rate))
+    return nearest if abs(float(nearest) - rate) / rate < 0.05 else Fraction(rate).limit_denominator(1001)

@@ -49,9 +49,13 @@ def frame_times(info: VideoInfo, count: int) -> np.ndarray:
 
 
 def track(frames: Iterable[np.ndarray], settings: TrackerSettings | None = None,
-          on_frame: Callable[[int], None] | None = None, dense: Path | None = None) -> np.ndarray:
+          on_frame: Callable[[int], None] | None = None, dense: Path | None = None,
+          held: list[int] | None = None) -> np.ndarray:
     """N x 3 x 3 camera path of RGB frames. `dense`: a folder to receive flow_NNNNNN.npz files
-    (frame k-1 -> k DIS flow, float16 H x W x 2 pixels, key 'flow'; none for frame 0)."""
+    (frame k-1 -> k DIS flow, float16 H x W x 2 pixels, key 'flow'; none for frame 0). Frames the
+    camera cannot be followed into (a flash, a featureless frame) hold the path (KeyframeTracker);
+    their indices are appended to `held`. Raises TrackingLost, naming the first frame lost, when
+    tracking does not recover before the last frame."""
     tracker = KeyframeTracker(settings)
     flow = DISFlow("medium") if dense is not None else None
     path, previous = [], None
@@ -65,14 +69,22 @@ def track(frames: Iterable[np.ndarray], settings: TrackerSettings | None = None,
             on_frame(k + 1)
     if len(path) < 2:
         raise InputError(f"the video has {len(path)} frame(s); motion needs at least 2")
+    lost = tracker.held
+    if lost and lost[-1] == len(path) - 1:  # tracking never recovered: fail at the start of the last lost stretch
+        first = next(n for n in range(len(lost) - 1, -1, -1) if n == 0 or lost[n - 1] != lost[n] - 1)
+        raise TrackingLost(lost[first], tracker.held_points[first])
+    if held is not None:
+        held += tracker.held
     return np.stack(path)
 
 
 def capture(source: str, info: VideoInfo | None = None, settings: TrackerSettings | None = None,
-            on_frame: Callable[[int], None] | None = None, dense: str | Path | None = None, span: Span = WHOLE) -> MotionPath:
+            on_frame: Callable[[int], None] | None = None, dense: str | Path | None = None, span: Span = WHOLE,
+            warn: Callable[[str], None] | None = None) -> MotionPath:
     """The camera path of a video file, frames folder or '-'; `span` (runtime/span.py, from
     --start/--end): only those frames, times from the span's first frame. Raises InputError
-    (TrackingLost names the frame and time) when the video is too short or too featureless to track."""
+    (TrackingLost names the frame and time) when the video is too short or too featureless to track;
+    frames tracking is lost on (a flash, a cut) hold the path, said in one line to `warn`."""
     whole = info  # a file's own frame numbers and times, which an error names (as --start reads them)
     if not span.whole and info is not None:
         reader = _SpanFrames(span_reader(info, span), trim_info(info, span))
@@ -85,8 +97,9 @@ def capture(source: str, info: VideoInfo | None = None, settings: TrackerSetting
         temporary = temporary_sibling(folder, is_dir=True)
         temporary.mkdir()
     try:
+        held: list[int] = []
         with reader:
-            H = track(reader, settings, on_frame, temporary)
+            H = track(reader, settings, on_frame, temporary, held)
     except TrackingLost as lost:
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
@@ -100,5 +113,11 @@ def capture(source: str, info: VideoInfo | None = None, settings: TrackerSetting
         raise
     if folder is not None and temporary is not None:
         commit(temporary, folder)
+    if held and warn is not None:
+        first = held[0] + (0 if span.whole else span.first)
+        when = (whole if whole is not None and not span.whole else info)
+        seconds = when.time_of(first) if when.kind == "video" else float(frame_times(info, held[0] + 1)[held[0]])
+        warn(f"{Path(source).name}: tracking lost on {len(held)} frame(s), first at frame {first} ({seconds:.2f} s): featureless, "
+             "a flash or a cut; the camera path is held still over them")
     fps = info.fps or Fraction(25)
     return MotionPath((info.width, info.height), fps, frame_times(info, len(H)), H, Path(source).name)

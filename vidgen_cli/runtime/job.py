@@ -28,11 +28,12 @@ from vidgen_cli.io.encode import (
     default_codec,
     start_offset,
 )
-from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for
+from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for, stream_container
 from vidgen_cli.io.image_writers import ImageFileWriter
 from vidgen_cli.io.manifest import folder_frames, piped_streams_line, unlisted_line
 from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.probe import probe
+from vidgen_cli.io.rates import peak_rate
 from vidgen_cli.runtime.planes import fit_processor
 from vidgen_cli.runtime.processor import FrameProcessor, as_process
 from vidgen_cli.runtime.resume import (
@@ -158,14 +159,19 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         raise UsageError("--start/--end need a file input, not a stream from stdin")
     writer: Any
     warn = warn or (lambda message: None)
+    if kind == "frames" and not output.endswith(("/", os.sep)) and not Path(output).is_dir():
+        warn(f"{output}: has no extension: writing a folder of {settings.image_format} frames (end it with / to say so, or "
+             "add .mp4, .mkv ... for a video)")
     _warn_pixels(info, settings, warn)
     if info.ends_early:
         warn(f"{source}: {info.ends_early}")
-    pixels = info.pixels
+    pixels = _decoded_pixels(info)  # stdin's frames are 8-bit RGB: written as such, as its warning says
     timed = info.vfr and not is_constant_rate(clock)  # per-frame times; an even grid gets the exact rate's time base
     media = _media(info, settings, span, reader)
     if info.kind == "images" and (line := unlisted_line(Path(info.path), folder_frames(Path(info.path))[1])):
         warn(line)
+    grid_fps = _grid_rate(info, out_fps, output, kind, settings) if timed else None
+    out_fps = grid_fps or out_fps
     if info.kind == "stream" and kind == "frames" and settings.audio and (line := piped_streams_line(len(info.audio), len(info.subtitles))):
         warn(line)
     if info.kind == "images" and settings.audio:
@@ -219,7 +225,23 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         if cleanup is not None:
             cleanup()
     total = writer.outputs_done if resumable else written
+    if grid_fps is not None and kind == "video":  # resampled: the file holds its own count of frames
+        total = probe(output).frame_count
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)
+
+
+def _grid_rate(info: VideoInfo, out_fps: Fraction, output: str, kind: str, settings: OutputSettings) -> Fraction | None:
+    """The rate of the constant-rate grid a variable-rate output is put on when its container holds
+    one rate only (AVI, Y4M): the source's fastest stretch (io/rates.peak_rate), scaled as `out_fps`
+    scales the source's average rate (x2 for interpolate), so that no frame is dropped; None when
+    the container keeps each frame's time or the source's times are not known ahead (stdin)."""
+    if kind not in ("video", "stream") or info.timestamps is None or not info.fps:
+        return None
+    container = stream_container(settings.stream_format) if kind == "stream" else container_for(output)
+    peak = None if container.frame_times else peak_rate(info.timestamps)
+    if peak is None or peak <= info.fps:
+        return None
+    return (out_fps * peak / Fraction(info.fps)).limit_denominator(1001)
 
 
 def _decoded_pixels(info: VideoInfo) -> PixelInfo:
@@ -256,7 +278,7 @@ class RemuxedStreamWriter:
         self.video = VideoWriter(self.folder / "video.nut", fps, replace(options, codec=codec), warn=warn, pixels=pixels,
                                  sar=sar, timed=timed)
         if timed and not self.final.container.frame_times:  # y4m on stdout: the video is resampled once, here
-            warn(constant_rate_warning(self.final.muxer, fps))
+            self.video.rate_note = [constant_rate_warning(self.final.muxer, fps)]  # said if a frame is off the grid
             self.video.resample = True
 
     def write(self, frame: Any, time: Fraction | None = None) -> None:

@@ -141,8 +141,8 @@ class SegmentedVideoWriter:
         self.fps, self.options, self.key = fps, options, key
         self.media = media_for(container, media, str(self.output), self.warn)
         self.resample = timed and not container.frame_times
-        if self.resample:
-            self.warn(constant_rate_warning(self.output.suffix, fps))
+        # said once, by the segment writer that first gets a frame off the constant-rate grid
+        self.rate_note = [constant_rate_warning(self.output.suffix, fps)] if self.resample else []
         # At least 2 s of output per segment: each one starts a new GOP, and measured on a 720p clip
         # at CRF 18, 60-frame segments make the file 1.20x larger than 240-frame ones, 30-frame
         # ones 1.51x (bench/segments.py).
@@ -174,6 +174,7 @@ class SegmentedVideoWriter:
             self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar,
                                         pixels=self.pixels)
             self._current.resample = self.resample
+            self._current.rate_note = self.rate_note  # shared: said once for the whole output
             self._current.verify_sar = False
             self.starts.append(str(Fraction(time)))
         # Each segment starts at 0 (the concat listing places it): a segment's own start time is

@@ -67,10 +67,17 @@ def extend_times(used: int | None, fps: Fraction, only_new: bool = False) -> Clo
         if used is None or k < used:
             return time_of(k)
         last = time_of(used - 1)
-        step = last - time_of(used - 2) if used >= 2 else 1 / Fraction(fps)
-        return last + (k - used + 1) * (step if step > 0 else 1 / Fraction(fps))
+        return last + (k - used + 1) * extend_step(used, fps, time_of)
 
     return clock
+
+
+def extend_step(used: int, fps: Fraction, time_of: TimeOf) -> Fraction:
+    """How far apart extend_times puts the new frames after `used` input frames: the last two kept
+    frames' interval (1/fps with only one). The last kept frame lasts this long in the output, so
+    its sound runs to time_of(used - 1) + this (a VFR clip's 1/average rate cut it short)."""
+    step = time_of(used - 1) - time_of(used - 2) if used >= 2 else 1 / Fraction(fps)
+    return step if step > 0 else 1 / Fraction(fps)
 
 
 class TimedSink:

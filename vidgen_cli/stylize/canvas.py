@@ -21,6 +21,19 @@ nothing on screen. A key is resampled only over the bounding box of the pixels i
 key blends in rather than pops. All masks are feathered (eroded, then Gaussian-blurred), so no
 block of the flow's patch grid or mask border shows as a hard edge.
 
+Opt-in (`CARRIED_BLEND`; off by default: on the held-out clips it was sharper but no steadier):
+where no key shows (moving content, disocclusions: the larger share of the warping error on
+video-train), the output can be a temporal blend instead of the raw stylization (Bonneel et al.
+2015, Lai et al. 2018): the previous output carried one frame along the motion, moved `fresh_rate` of the way
+to the current stylization, where that one step is trusted (a looser forward-backward check,
+`fresh_slack`, and the input held within `fresh_match` grey levels; feathered). Averaging two stroke
+patterns lowers their contrast, so the blend's detail (above a Gaussian of `fresh_detail` pixels) is
+scaled back up to the current stylization's local detail energy (at most 2x; cf. Heitz & Neyret 2018,
+histogram-preserving blending). New keys take this blend, so a re-key still changes nothing on
+screen; a calm re-key (below) takes the raw stylization, which holds no carried halo. Last, wherever
+the output's detail is weaker than the current stylization's (key blends, fades, feathers, the
+resampling's high-frequency loss), `keep_detail` scales it up the same way by at most `keep_gain`.
+
 At the frame edges a key's coordinates are chained as displacements extended past the edge, and a
 source more than half a pixel outside the frame is outside: content that drifts in is never shown
 as a clamped border row or column of an old key (a streak; tests/test_stylize_edges.py).
@@ -49,7 +62,13 @@ import cv2
 import numpy as np
 
 from vidgen_cli import optical_flow
+from vidgen_cli.stylize import canvas_ops as ops
 from vidgen_cli.vision.flow import forward_backward_mask, pixel_grid, to_gray
+
+
+CARRIED_BLEND = {"fresh_rate": 0.5, "keep_detail": 1.5}  # opt-in: the carried blend and detail match
+# (tuned on video-train; on the held-out clips sharper, warping error equal or a little higher: see
+# CHANGELOG), as CanvasSettings(**CARRIED_BLEND)
 
 
 @dataclass
@@ -74,6 +93,12 @@ class CanvasSettings:
     key_interp: int = cv2.INTER_LANCZOS4  # how a key is resampled (one resampling per output frame)
     calm_above: float = 0.1  # re-key when this fraction of the frame shows such pixels with the motion gone
     calm_after: int = 6  # frames: such a re-key waits this long after the last key
+    fresh_rate: float = 1.0  # where no key shows: how far the output moves from the carried previous output to the current stylization (1: no memory)
+    fresh_match: float = 24.0  # grey levels: the carried previous output is trusted where the input held within this
+    fresh_slack: float = 8.0  # pixels^2: the forward-backward slack for carrying the previous output
+    fresh_detail: float = 1.5  # pixels: the carried blend's detail above this Gaussian sigma is brought back to the current stylization's local contrast (0: off)
+    keep_gain: float = 1.25  # the most keep_detail scales the detail up by
+    keep_detail: float = 0.0  # pixels: where sources blend, their detail above this Gaussian sigma keeps its contrast (0: off)
 
 
 class _Key:
@@ -118,6 +143,7 @@ class _Advance:
     uncovered: float  # fraction of the frame no live key covers
     stale: float  # fraction of the frame shown from keys' busy pixels now far from any motion
     busy: np.ndarray | None  # H x W uint8 0-255: near moving content now (None: halo_radius 0)
+    carry: tuple | None  # (remap maps to the previous frame, H x W float32 trust 0-1) for fresh_rate < 1
     tone_step: tuple | None  # on the tone grid: where each cell was one frame ago (x, y) and where it
     # settled (1: the motion explains it and its input tone held); None without tone memory
 
@@ -132,6 +158,7 @@ class FlowCanvas:
         self._worker: ThreadPoolExecutor | None = None
         self.reset()
         self.keys_made = 0  # how many keys were made (diagnostics)
+        self.calm_keys = 0  # how many of them were made because busy pixels calmed (diagnostics)
         self.uncovered = 0.0  # fraction of the last frame shown from the current stylization alone
         self.last_rest: np.ndarray | None = None  # H x W x 1: the last output's share from the current stylization
 
@@ -144,6 +171,7 @@ class FlowCanvas:
         self._keys: list[_Key] = []  # oldest first
         self._tone: np.ndarray | None = None  # float32 tone grid (cells of tone_cell) x 3: the carried coarse tone
         self._pending: tuple[np.ndarray, np.ndarray, Future[_Advance]] | None = None  # content, its grey, the move
+        self._prev_out: np.ndarray | None = None  # float32 H x W x 3: the last output (fresh_rate < 1)
 
     # -- state, for resuming a stream ------------------------------------------------------
 
@@ -154,6 +182,8 @@ class FlowCanvas:
         state = {"prev_in": self._prev_in, "key_count": np.array(len(self._keys))}
         if self._tone is not None:
             state["tone"] = self._tone
+        if self._prev_out is not None:
+            state["prev_out"] = self._prev_out
         for i, key in enumerate(self._keys):
             state.update({f"key{i}_{name}": value for name, value in key.arrays().items()})
         return state
@@ -164,6 +194,7 @@ class FlowCanvas:
             return
         self._prev_in = np.array(state["prev_in"])
         self._tone = np.array(state["tone"]) if "tone" in state else None
+        self._prev_out = np.array(state["prev_out"]) if "prev_out" in state else None
         names = ("gray", "image", "coords", "valid", "busy", "meta")
         count = int(state["key_count"])
         self._keys = [_Key.from_arrays({n: state[f"key{i}_{n}"] for n in names if f"key{i}_{n}" in state})
@@ -200,7 +231,7 @@ class FlowCanvas:
         map_x, map_y = grid[..., 0] + back[..., 0], grid[..., 1] + back[..., 1]
         # content entering at the frame edges has no history: a source more than half a pixel
         # outside the frame is outside (within half a pixel it is the border pixel's own footprint)
-        source_inside = _within(map_x, map_y, w, h).astype(np.uint8)
+        source_inside = ops.within(map_x, map_y, w, h).astype(np.uint8)
         ok &= source_inside
         ok_f = ok.astype(np.float32)
         step_maps = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)  # fixed point: ~2x faster remaps
@@ -217,10 +248,10 @@ class FlowCanvas:
             moved_by = cv2.remap(key.coords - grid, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             key.coords = moved_by + step_xy
             cx, cy = key.coords[..., 0], key.coords[..., 1]
-            inside = _within(cx, cy, w, h).astype(np.float32)
+            inside = ops.within(cx, cy, w, h).astype(np.float32)
             key_maps = cv2.convertMaps(cx, cy, cv2.CV_16SC2)
-            still_matches = (_mismatch(gray, _pull(key.gray, key_maps), s) < s.colour_tolerance).astype(np.float32)
-            moved = (_pull(key.valid, step_maps) > 0.5).astype(np.float32)
+            still_matches = (_mismatch(gray, ops.pull(key.gray, key_maps), s) < s.colour_tolerance).astype(np.float32)
+            moved = (ops.pull(key.valid, step_maps) > 0.5).astype(np.float32)
             key.valid = moved * ok_f * inside * still_matches
             key.age += 1
             # specks closed, islands opened, then feathered inside the valid area: soft edges that
@@ -230,9 +261,9 @@ class FlowCanvas:
             clean *= inside * ok_f
             soft = cv2.GaussianBlur(cv2.erode(clean, shrink), (0, 0), s.feather)
             weights.append((soft, key_maps, None))
-        busy = _near((1 - consistent) & source_inside, s.halo_radius) if s.halo_radius > 0 else None
+        busy = ops.near((1 - consistent) & source_inside, s.halo_radius) if s.halo_radius > 0 else None
         for i, key in enumerate(self._keys if busy is not None else []):
-            key.busy = np.maximum(_pull(key.busy, step_maps), busy)
+            key.busy = np.maximum(ops.pull(key.busy, step_maps), busy)
             busy_here = key.busy.astype(np.float32) / 255
             soft = weights[i][0]
             if key.shed:  # its busy pixels fade out: the newer key made with the motion gone shows there
@@ -244,17 +275,24 @@ class FlowCanvas:
             weights[i] = (soft, weights[i][1], busy_here)
         tone_step = None
         if s.tone_rate < 1.0 and s.tone_cell > 1:  # the motion on the tone grid; where the input tone changed, no memory
-            size = _cells(w, h, s.tone_cell)
+            size = ops.cells(w, h, s.tone_cell)
             cx = (cv2.resize(map_x, size, interpolation=cv2.INTER_AREA) + 0.5) * (size[0] / w) - 0.5
             cy = (cv2.resize(map_y, size, interpolation=cv2.INTER_AREA) + 0.5) * (size[1] / h) - 0.5
             tone_in = cv2.resize(gray.astype(np.float32), size, interpolation=cv2.INTER_AREA)
             tone_prev = cv2.resize(prev_gray.astype(np.float32), size, interpolation=cv2.INTER_AREA)
             held = np.abs(tone_in - cv2.remap(tone_prev, cx, cy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)) < s.tone_reset
             tone_step = (cx, cy, cv2.resize(ok_f, size, interpolation=cv2.INTER_AREA) * held)
-        return self._compose(weights, (h, w), busy, tone_step)
+        carry = None
+        if s.fresh_rate < 1.0:
+            held = cv2.blur(np.abs(gray.astype(np.float32) - ops.pull(prev_gray, step_maps).astype(np.float32)), (5, 5)) < s.fresh_match
+            loose = ok if s.fresh_slack <= s.fb_slack else (forward_backward_mask(back, fwd, s.fb_tolerance, s.fresh_slack) & source_inside.astype(bool)).astype(np.uint8)
+            trust = cv2.GaussianBlur(cv2.erode((loose & held).astype(np.float32), shrink), (0, 0), s.feather)
+            self.last_trust = trust
+            carry = (step_maps, trust)
+        return self._compose(weights, (h, w), busy, tone_step, carry)
 
     def _compose(self, weights: list[tuple], size: tuple[int, int], busy: np.ndarray | None,
-                 tone_step: tuple | None) -> _Advance:
+                 tone_step: tuple | None, carry: tuple | None = None) -> _Advance:
         """Retire keys, then show each pixel from the oldest key valid there (see step)."""
         alive = self._retire()
         h, w = size
@@ -265,17 +303,17 @@ class FlowCanvas:
         for key, (weight, key_maps, busy_here) in zip(self._keys, [wm for wm, keep in zip(weights, alive) if keep]):
             claim = weight * key.fade * rest
             key.share = float(claim.mean())
-            box = _box(claim > 1e-3)
+            box = ops.box(claim > 1e-3)
             if box is not None:  # one Lanczos resampling from the key (sharp), only where it shows
                 ys, xs = box
-                image = _pull(key.image, (key_maps[0][ys, xs], key_maps[1][ys, xs]), self.settings.key_interp)
+                image = ops.pull(key.image, (key_maps[0][ys, xs], key_maps[1][ys, xs]), self.settings.key_interp)
                 shown[ys, xs] += claim[ys, xs, None] * image
             rest -= claim
             if busy_here is not None and not key.shed:  # busy when made, calm now: may show a stale halo
                 stale += float((claim * busy_here * (1.0 - busy.astype(np.float32) / 255)).mean())
             if not key.retired:
                 live_rest *= 1.0 - weight
-        return _Advance(shown, rest[..., None], float((live_rest > 0.5).mean()), stale, busy, tone_step)
+        return _Advance(shown, rest[..., None], float((live_rest > 0.5).mean()), stale, busy, carry, tone_step)
 
     # -- the output ------------------------------------------------------------------------
 
@@ -290,25 +328,42 @@ class FlowCanvas:
             self._prev_in = gray
             self.uncovered, self.last_rest = 1.0, None
             self._tone = None
+            self._prev_out = stylized if self.settings.fresh_rate < 1.0 else None
             return stylized
         # step() without prepare() for this frame: move the canvas here
         moved = pending[2].result() if prepared else self._advance(gray, self._prev_in)
-        out = moved.shown + moved.rest * stylized
+        fresh = stylized
+        if moved.carry is not None and self._prev_out is not None and self._prev_out.shape == stylized.shape:
+            maps, trust = moved.carry
+            box = ops.box(moved.rest[..., 0] * trust > 1e-3)
+            if box is not None:
+                ys, xs = box
+                fresh = stylized.copy()
+                carried = ops.pull(self._prev_out, (maps[0][ys, xs], maps[1][ys, xs]))
+                keep = (1.0 - self.settings.fresh_rate) * trust[ys, xs, None]
+                fresh[ys, xs] += keep * (carried - stylized[ys, xs])
+                if self.settings.fresh_detail > 0:
+                    fresh[ys, xs] = ops.matched_detail(fresh[ys, xs], stylized[ys, xs], self.settings.fresh_detail)
+        out = moved.shown + moved.rest * fresh
+        if self.settings.keep_detail > 0:
+            out = ops.matched_detail(out, stylized, self.settings.keep_detail, self.settings.keep_gain)
         if self.settings.tone_cell > 1:
             h, w = gray.shape
-            size = _cells(w, h, self.settings.tone_cell)
+            size = ops.cells(w, h, self.settings.tone_cell)
             tone = self._tone_of(cv2.resize(stylized, size, interpolation=cv2.INTER_AREA), moved.tone_step)
             out += cv2.resize(tone - cv2.resize(out, size, interpolation=cv2.INTER_AREA), (w, h), interpolation=cv2.INTER_LINEAR)
         np.clip(out, 0, 255, out=out)
+        self._prev_out = out if self.settings.fresh_rate < 1.0 else None
         self._prev_in = gray
         self.uncovered, self.last_rest = moved.uncovered, moved.rest
         s = self.settings
         if moved.busy is not None and moved.stale > s.calm_above and min((k.age for k in self._keys), default=0) >= s.calm_after:
             for key in self._keys:  # the motion near their busy pixels is gone: a fresh key takes those over
                 key.shed = max(key.shed, 1) if key.busy.any() else key.shed
-            self._new_key(gray, stylized, moved.busy)
+            self._new_key(gray, stylized, moved.busy)  # not the carried blend: it may still hold the halo
+            self.calm_keys += 1
         elif self.uncovered > s.new_key_above:
-            self._new_key(gray, stylized, moved.busy)
+            self._new_key(gray, fresh, moved.busy)
         return out
 
     def _tone_of(self, current: np.ndarray, tone_step: tuple | None) -> np.ndarray:
@@ -348,51 +403,9 @@ class FlowCanvas:
         return alive
 
 
-def _near(mask: np.ndarray, radius: int) -> np.ndarray:
-    """uint8 0-255 H x W: how near each pixel is to `mask` (bool-like uint8), 255 within about `radius`
-    pixels, soft beyond; isolated specks (under ~4x4 pixels) ignored. Computed at quarter size."""
-    h, w = mask.shape
-    small = cv2.resize(mask.astype(np.float32), (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
-    r = max(1, radius // 4)
-    small = cv2.dilate((small > 0.25).astype(np.float32), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
-    small = cv2.GaussianBlur(small, (0, 0), max(0.5, r / 2))
-    return cv2.resize(np.clip(small * 255 + 0.5, 0, 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR)
-
-
 def _mismatch(gray: np.ndarray, carried: np.ndarray, s: CanvasSettings) -> np.ndarray:
     """How far the carried key input is from the current input (5x5 mean abs grey difference),
     after taking out a smooth difference of up to `exposure_allowance` grey levels."""
     diff = gray.astype(np.float32) - carried.astype(np.float32)
-    smooth = np.clip(_coarse(diff, 16), -s.exposure_allowance, s.exposure_allowance)
+    smooth = np.clip(ops.coarse(diff, 16), -s.exposure_allowance, s.exposure_allowance)
     return cv2.blur(np.abs(diff - smooth), (5, 5))
-
-
-def _cells(w: int, h: int, cell: int) -> tuple[int, int]:
-    """(width, height) of the grid of `cell`-pixel cells over a w x h frame."""
-    return max(1, round(w / cell)), max(1, round(h / cell))
-
-
-def _coarse(image: np.ndarray, cell: int) -> np.ndarray:
-    """`image` low-passed at `cell` pixels: cell means, upsampled smoothly (same size, float32)."""
-    h, w = image.shape[:2]
-    small = cv2.resize(image, _cells(w, h, cell), interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-
-
-def _pull(image: np.ndarray, maps: tuple, interp: int = cv2.INTER_LINEAR) -> np.ndarray:
-    """Sample `image` through fixed-point remap maps (mirrored borders: an interpolation kernel
-    reaching past the edge sees the image continue, not a replicated row or column)."""
-    return cv2.remap(image, maps[0], maps[1], interpolation=interp, borderMode=cv2.BORDER_REFLECT_101)
-
-
-def _box(mask: np.ndarray) -> tuple[slice, slice] | None:
-    """The bounding rows and columns of a bool H x W mask (None when empty)."""
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    if rows.size == 0:
-        return None
-    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
-
-
-def _within(x: np.ndarray, y: np.ndarray, w: int, h: int) -> np.ndarray:
-    """Bool mask: (x, y) lies on the w x h frame, counting each border pixel's half-pixel footprint."""
-    return (x >= -0.5) & (x <= w - 0.5) & (y >= -0.5) & (y <= h - 0.5)

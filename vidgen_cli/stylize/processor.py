@@ -11,8 +11,8 @@ import numpy as np
 
 from vidgen_cli.errors import InputError, UsageError
 
-from vidgen_cli.stylize import DEFAULT_MAX_SIDE
-from vidgen_cli.stylize.canvas import CanvasSettings, FlowCanvas
+from vidgen_cli.stylize import CONSISTENCY_MODES, DEFAULT_MAX_SIDE
+from vidgen_cli.stylize.canvas import CARRIED_BLEND, CanvasSettings, FlowCanvas
 from vidgen_cli.stylize.styles import style_images, style_square
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, cut_score
 from vidgen_cli.vision.sizes import fit_image
@@ -30,7 +30,8 @@ class Stylizer:
     preserve_color: keep the input's chroma, take only luminance from the stylization.
     max_side: processing resolution (longer side, pixels); None = the input's size. The output always
         has the input's size. This bounds memory and time at 4K.
-    consistency: "flow" (default, see the module docstring) or "off" (independent frames).
+    consistency: "flow" (default, see the module docstring), "crisp" (the flow canvas with its carried
+        blend and detail match, canvas.CARRIED_BLEND: sharper, no steadier, slower) or "off" (independent frames).
     cut_threshold: cut score (vision/scenes.py, 0..1) above which the temporal state is reset (a new shot).
     placement: vidgen_cli.device.Placement; default CPU float32.
     """
@@ -49,8 +50,8 @@ class Stylizer:
     ) -> None:
         if not 0.0 <= strength <= 1.0:
             raise UsageError(f"--strength must be between 0 and 1, got {strength}")
-        if consistency not in {"flow", "off"}:
-            raise UsageError(f"--consistency must be 'flow' or 'off', got '{consistency}'")
+        if consistency not in CONSISTENCY_MODES:
+            raise UsageError(f"--consistency must be 'flow', 'crisp' or 'off', got '{consistency}'")
         if max_side is not None and max_side < 32:
             raise UsageError(f"--max-side must be at least 32 pixels, got {max_side}")
         import torch
@@ -60,6 +61,8 @@ class Stylizer:
 
         self.placement = placement or choose("cpu")
         self.strength, self.preserve_color, self.max_side = strength, preserve_color, max_side
+        if consistency == "crisp" and canvas is None:
+            canvas = CanvasSettings(**CARRIED_BLEND)
         self.consistency, self.cut_threshold, self.canvas_settings = consistency, cut_threshold, canvas
         self._torch = torch
         self.predictor = magenta_onnx.load_predictor().to(self.placement.device)
@@ -91,7 +94,7 @@ class Stylizer:
 
         return {**self.placement.key(), "weights": self.weights_sha256,
                 "style_predictor": magenta_onnx.file_sha256(magenta_onnx.PREDICT_FILE),
-                "flow": optical_flow.kind(self.placement) if self.consistency == "flow" else None}
+                "flow": optical_flow.kind(self.placement) if self.consistency != "off" else None}
 
     def predict_style(self, images: Sequence[np.ndarray]) -> Any:
         """Mean style vector (1 x 100 tensor) of 256x256 RGB images."""
@@ -140,7 +143,7 @@ class StylizeStream:
 
     def __init__(self, stylizer: Stylizer) -> None:
         self.stylizer = stylizer
-        self.canvas = FlowCanvas(stylizer.canvas_settings, stylizer.placement) if stylizer.consistency == "flow" else None
+        self.canvas = FlowCanvas(stylizer.canvas_settings, stylizer.placement) if stylizer.consistency != "off" else None
         self.previous: np.ndarray | None = None
         self.vector = stylizer.style_vector
 

@@ -52,13 +52,19 @@ _LK = dict(winSize=(21, 21), maxLevel=4, criteria=(cv2.TERM_CRITERIA_EPS | cv2.T
 class KeyframeTracker:
     """Push grey frames (H x W uint8) in order; `push` returns H[k] (3 x 3 float64, frame 0 -> k).
 
-    Raises TrackingLost (an InputError) with the frame index when the camera cannot be followed.
+    A frame the camera cannot be followed into (a flash, a featureless or blurred frame, a cut)
+    holds the path: it gets the last frame's H (no motion; identity before the first trackable
+    frame), its index goes to `held`, and the next frame is tracked from the key again.
+    `push(..., hold=False)` raises TrackingLost (an InputError) with the frame index instead.
     """
 
     def __init__(self, settings: TrackerSettings | None = None) -> None:
         self.s = settings or TrackerSettings()
         self.index = -1
         self._key: np.ndarray | None = None
+        self._last_H = np.eye(3)
+        self.held: list[int] = []  # frames whose path was held (tracking lost there)
+        self.held_points: list[int] = []  # the scene points that could be followed into each of them
 
     def _mask(self, gray: np.ndarray) -> np.ndarray | None:
         if self.s.margin <= 0:
@@ -82,10 +88,20 @@ class KeyframeTracker:
         self._start_count = count
         self._previous = gray
 
-    def push(self, gray: np.ndarray) -> np.ndarray:
+    def push(self, gray: np.ndarray, hold: bool = True) -> np.ndarray:
         self.index += 1
+        try:
+            return self._push(gray)
+        except TrackingLost as lost:
+            if not hold:
+                raise
+            self.held.append(self.index)
+            self.held_points.append(lost.points)
+            return self._last_H.copy()
+
+    def _push(self, gray: np.ndarray) -> np.ndarray:
         if self._key is None:
-            H = np.eye(3)
+            H = self._last_H.copy()
             self._rekey(gray, H)
             self._last_H = H
             return H

@@ -1,0 +1,40 @@
+"""Audio that outlasts the video runs at least to the end of the last frame (or to its own end):
+`-frames:v` on the final mux ended the file at the last frame's start, so the sound stopped
+20-40 ms early; predict on a VFR clip cut the sound at 1 / the average rate after the last kept
+frame, not where that frame ends (the first predicted frame)."""
+
+import pytest
+from conftest import ff, invoke
+from sync import audio_end, frame_times, make_sync_clip
+
+
+@pytest.fixture(scope="module")
+def late(tmp_path_factory):
+    """25 fps video to 2.48 s, sound to 2.50 s."""
+    path = tmp_path_factory.mktemp("tail") / "late.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=25:d=2.48", "-f", "lavfi", "-i", "sine=f=440:d=2.5",
+       "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4", ".avi"])
+def test_a_model_command_keeps_the_sound_past_the_last_frame(late, tmp_path, suffix):
+    out = tmp_path / f"o{suffix}"
+    invoke("interpolate", late, "-o", out, "--model", "blend")
+    assert frame_times(out)[-1] == pytest.approx(2.46, abs=1e-3)  # the last frame ends at 2.48
+    assert audio_end(out) >= 2.5 - 0.002  # its own end (was 2.461)
+
+
+def test_stitch_keeps_the_sound_to_the_end_of_the_last_frame(late, tmp_path):
+    invoke("split", late, "-o", tmp_path / "f")
+    out = tmp_path / "o.mkv"
+    invoke("stitch", tmp_path / "f", "-o", out)
+    assert audio_end(out) >= 2.48 - 0.001  # cut to the frames' 2.48 s, not at the last one's start (2.44)
+
+
+def test_predict_on_a_variable_rate_clip_keeps_the_sound_of_the_last_kept_frame(tmp_path):
+    clip = make_sync_clip(tmp_path / "v.mp4", vfr=True)  # the last frame at 2.9 s, 10 fps there; sound to 3.0 s
+    out = tmp_path / "p.mkv"
+    invoke("predict", clip, "-o", out, "-n", "3")
+    assert frame_times(out)[-4:] == pytest.approx([2.9, 3.0, 3.1, 3.2], abs=1e-3)
+    assert audio_end(out) >= 3.0 - 0.001  # to where the first predicted frame starts (was 2.95: 1/20.3 fps after 2.9)
