@@ -7,7 +7,7 @@ import pytest
 from conftest import ff, invoke
 
 from vidgen_cli.io.decode import open_input
-from vidgen_cli.vision.scenes import find_cuts
+from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, cut_score, find_cuts
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,38 @@ def test_detector_flash_fade_and_cut():
     dip = [(shot_a[-1] * k).astype(np.uint8) for k in (0.6, 0.3, 0.05, 0.02)]
     assert find_cuts(shot_a + dip + shot_a[::-1]) == []  # a dip to black and back into the same shot
     assert find_cuts(shot_a + dip + [(f * 0.3).astype(np.uint8) for f in shot_b[:2]] + shot_b) == [15]  # A, black (14, 15), B: one cut in the black
+
+
+def _blocks(rng: np.random.Generator, height: int, width: int, cell: int) -> np.ndarray:
+    """A grey picture of random cell x cell squares: every shift of it changes most pixels."""
+    grey = cv2.resize(rng.integers(0, 256, (height // cell, width // cell), dtype=np.uint8), (width, height),
+                      interpolation=cv2.INTER_NEAREST)
+    return np.dstack([grey] * 3)
+
+
+def _pan_then_cut(step: int = 16) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """12 frames of a fast pan (`step` pixels per frame at 640x360, 2.5% of the width: a 5 fps clip of
+    a quick pan), then 12 frames of another shot panning the same way."""
+    rng = np.random.default_rng(0)
+    a, b = _blocks(rng, 360, 2400, 20), _blocks(rng, 360, 1200, 20)
+    return [a[:, i * step:i * step + 640] for i in range(12)], [b[:, i * step:i * step + 640] for i in range(12)]
+
+
+def test_fast_motion_at_a_low_frame_rate_is_not_a_cut_and_a_cut_still_is():
+    shot_a, shot_b = _pan_then_cut()
+    assert find_cuts(shot_a + shot_b) == [12]  # the plain mean difference also cut at 10 and 19
+    scores = [cut_score(p, q) for p, q in zip(shot_a, shot_a[1:])]
+    assert max(scores) < 0.8 * DEFAULT_THRESHOLD  # 0.17 (a 1.6-pixel shift on the thumbnail); the plain mean difference: 0.43
+    assert cut_score(shot_a[-1], shot_b[0]) > 1.4 * DEFAULT_THRESHOLD
+
+
+def test_split_scenes_cuts_a_low_frame_rate_pan_only_at_its_cut(tmp_path):
+    shot_a, shot_b = _pan_then_cut()
+    for i, frame in enumerate(shot_a + shot_b):
+        cv2.imwrite(str(tmp_path / f"{i:03d}.png"), frame)
+    clip = tmp_path / "pan5fps.mp4"
+    ff("-framerate", "5", "-i", tmp_path / "%03d.png", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12",
+       "-pix_fmt", "yuv420p", clip)
+    result = invoke("split", clip, "-o", tmp_path / "shots/", "--scenes", "--json", "--preset", "ultrafast")
+    assert len(list((tmp_path / "shots").glob("*.mp4"))) == 2, result.output
+    assert '"cuts": [2.4' in result.output.replace(" ", "").replace('"cuts":[', '"cuts": [')
