@@ -120,9 +120,12 @@ def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]
     from vidgen_cli.runtime.timeline import TimedSink, same_times
 
     from vidgen_cli.io.manifest import piped_streams_line
+    from vidgen_cli.io.pixels import piped_pixels_line
 
     reader = open_input("-")
     if line := piped_streams_line(len(reader.info.audio), len(reader.info.subtitles)):
+        reporter.warn(line)
+    if line := piped_pixels_line(reader.info.pixels):
         reporter.warn(line)
     writer = ImageFolderWriter(out, settings.image_format, settings.quality, fps=reader.info.fps, warn=reporter.warn, sar=reader.info.sar)
     with reporter.progress("split stdin") as update:

@@ -116,6 +116,15 @@ def _known(name: str) -> str | None:
     return None if name in ("unknown", "reserved", "") else name
 
 
+def piped_pixels_line(pixels: PixelInfo) -> str | None:
+    """The one line for a piped stream whose bit depth (> 8) or alpha the stdin reader drops: it
+    decodes to 8-bit RGB because ffmpeg starts before the stream's pixel format is known."""
+    lost = ([f"{pixels.bit_depth}-bit depth"] if pixels.bit_depth > 8 else []) + (["alpha"] if pixels.alpha else [])
+    if not lost:
+        return None
+    return f"stdin: {' and '.join(lost)} dropped: a piped stream is decoded to 8-bit RGB; pass the file by path to keep it"
+
+
 def raw_format(alpha: bool, deep: bool) -> str:
     """The rawvideo pixel format frames travel in between ffmpeg and vidgen."""
     return {(False, False): "rgb24", (True, False): "rgba", (False, True): "rgb48le", (True, True): "rgba64le"}[(alpha, deep)]

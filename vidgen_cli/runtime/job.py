@@ -32,6 +32,7 @@ from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for, stream_cont
 from vidgen_cli.io.image_writers import ImageFileWriter
 from vidgen_cli.io.manifest import folder_frames, piped_streams_line, unlisted_line
 from vidgen_cli.io.media import PixelInfo, VideoInfo
+from vidgen_cli.io.pixels import piped_pixels_line
 from vidgen_cli.io.probe import probe
 from vidgen_cli.io.rates import peak_rate
 from vidgen_cli.runtime.planes import fit_processor
@@ -255,10 +256,8 @@ def _warn_pixels(info: VideoInfo, settings: OutputSettings, warn: WarnFn) -> Non
         warn(f"input is interlaced ({info.pixels.field_order}) and --deinterlace off: fields are processed as progressive frames, combing stays")
     elif info.pixels.interlaced:
         warn(f"input is interlaced ({info.pixels.field_order}): deinterlaced with bwdif (one frame per frame); output is progressive")
-    if info.kind == "stream" and (info.pixels.bit_depth > 8 or info.pixels.alpha):
-        lost = [f"{info.pixels.bit_depth}-bit depth"] if info.pixels.bit_depth > 8 else []
-        lost += ["alpha"] if info.pixels.alpha else []
-        warn(f"stdin: {' and '.join(lost)} dropped: a piped stream is decoded to 8-bit RGB; pass the file by path to keep it")
+    if info.kind == "stream" and (line := piped_pixels_line(info.pixels)):
+        warn(line)
 
 
 class RemuxedStreamWriter:
