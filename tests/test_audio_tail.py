@@ -38,3 +38,22 @@ def test_predict_on_a_variable_rate_clip_keeps_the_sound_of_the_last_kept_frame(
     invoke("predict", clip, "-o", out, "-n", "3")
     assert frame_times(out)[-4:] == pytest.approx([2.9, 3.0, 3.1, 3.2], abs=1e-3)
     assert audio_end(out) >= 3.0 - 0.001  # to where the first predicted frame starts (was 2.95: 1/20.3 fps after 2.9)
+
+
+def test_stitch_keeps_sound_that_outlasts_the_video_as_the_model_commands_do(tmp_path):
+    """split -> stitch of a clip whose sound runs 1 s past its last frame ended the sound at the
+    frames' end (1.02 s of 2.0) where interpolate keeps it all; frames cut short still cut it."""
+    clip = tmp_path / "long_sound.mp4"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=25:d=1", "-f", "lavfi", "-i", "sine=d=2",
+       "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", clip)
+    invoke("interpolate", clip, "-o", tmp_path / "i.mp4", "--model", "blend")
+    invoke("split", clip, "-o", tmp_path / "f")
+    invoke("stitch", tmp_path / "f", "-o", tmp_path / "s.mp4")
+    assert audio_end(tmp_path / "s.mp4") == pytest.approx(audio_end(tmp_path / "i.mp4"), abs=0.03)
+    assert audio_end(tmp_path / "s.mp4") >= 2.0 - 0.002 and frame_times(tmp_path / "s.mp4")[-1] == pytest.approx(0.96, abs=1e-3)
+    invoke("split", clip, "-o", tmp_path / "e", "--end", "0.5")
+    invoke("stitch", tmp_path / "e", "-o", tmp_path / "e.mp4")
+    assert audio_end(tmp_path / "e.mp4") == pytest.approx(0.5, abs=0.05)  # --end: the sound ends with the frames
+    (tmp_path / "f" / "000025.png").unlink()  # the last frame deleted: the user trimmed the end
+    invoke("stitch", tmp_path / "f", "-o", tmp_path / "d.mp4")
+    assert audio_end(tmp_path / "d.mp4") == pytest.approx(0.96, abs=0.05)  # an AAC frame is 23 ms

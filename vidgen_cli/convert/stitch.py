@@ -19,6 +19,7 @@ from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, VideoWriter
 from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
+from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.probe import audio_streams, check_frames, folder_pixels, probe
 from vidgen_cli.io.rates import peak_rate
@@ -53,7 +54,9 @@ def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
 
 
 def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
-               warn: Callable[[str], None] | None = None) -> MediaSource | None:
+               warn: Callable[[str], None] | None = None, last_frame: str | None = None) -> MediaSource | None:
+    """The audio to carry: --audio FILE, else the manifest's source from the first frame's time, cut to
+    `duration` unless `last_frame` (the folder's last, None with --fps) ends the source's video."""
     manifest = read_manifest_if_any(folder)
     if no_audio:
         return None
@@ -67,8 +70,20 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         return MediaSource(audio, audio=streams, duration=duration)  # every track, as the source-audio path carries
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
-        return MediaSource.of_video(info, start=manifest.start, duration=duration)
+        tail = last_frame is not None and reaches_source_end(manifest, info, last_frame)
+        return MediaSource.of_video(info, start=manifest.start, duration=None if tail else duration)
     return None
+
+
+def reaches_source_end(manifest: Manifest, info: VideoInfo, last_frame: str) -> bool:
+    """Whether the folder's frames run to the end of the source's video (its last listed frame is
+    there and split took the video to its end): the source's audio is then kept to its own end, past
+    the last frame, as the model commands keep it; frames cut short (--end, frames deleted from the
+    end) cut the audio with them."""
+    if not manifest.frames or last_frame != manifest.frames[-1] or info.kind != "video":
+        return False
+    step = 1 / float(info.fps) if info.fps else 0.04
+    return manifest.start + manifest.duration >= info.start_time + info.duration - step / 2
 
 
 def _keep_offset(media: MediaSource | None, manifest: Manifest | None) -> Fraction:
@@ -144,7 +159,7 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
         warn(line)
     times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
     duration = float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
-    media = _audio_for(folder, audio, no_audio, duration, warn)
+    media = _audio_for(folder, audio, no_audio, duration, warn, last_frame=None if explicit_fps else images[-1].name)
     if explicit_fps and media is not None and not audio and manifest and manifest.times and warn:
         recorded = manifest.times[-1] - manifest.times[0] + (1 / float(manifest.fps) if manifest.fps else 0.0)
         if recorded > 0 and abs(duration - recorded) > max(0.02 * recorded, 1 / float(fps)):
