@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Annotated, Optional
 
 import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.transform import Plan, reads_of, run_model_command
+from vidgen_cli.cli.transform import Plan, reads_of, run_model_command, source_rate
 from vidgen_cli.errors import UsageError
 from vidgen_cli.runtime.timeline import factor_times, rate_times
 
@@ -45,12 +44,9 @@ def interpolate(
     reporter = Reporter(common.quiet, common.json_out)
 
     def plan(info) -> Plan:
-        source_fps = info.fps or Fraction(25)
+        source_fps = source_rate(info, reporter.warn, (lambda assumed: f", so the output plays at {float(assumed * factor):g} fps "
+                                                      "(pass --fps to choose it)") if factor else None)
         out_fps = source_fps * factor if factor else target
-        if info.fps is None and info.kind in ("image", "images"):
-            what = "a single image" if info.kind == "image" else "frames without a manifest.json"
-            reporter.warn(f"{info.path}: {what} {'has' if info.kind == 'image' else 'have'} no frame rate: assuming 25 fps" +
-                          (f", so the output plays at {float(out_fps):g} fps (pass --fps to choose it)" if factor else ""))
         n = info.frame_count
         expected = (n * factor if factor else max(1, round(n * target / source_fps))) if n else None
         return Plan(interpolator.processor(source_fps, factor, target), out_fps, expected,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -14,7 +13,7 @@ from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.batch import Job, expand_inputs, run_jobs
 from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.report import Reporter
-from vidgen_cli.cli.transform import Plan, reads_of, run_model_command
+from vidgen_cli.cli.transform import Plan, reads_of, run_model_command, source_rate
 from vidgen_cli.errors import UsageError
 from vidgen_cli.runtime.timeline import rate_times
 
@@ -167,7 +166,7 @@ def stabilize(
 
     def plan(info, source_info, span) -> Plan:  # the analysis reads the same frames the run renders
         path = _analyse(reporter, info.path, source_info, "analyse", span)
-        fps = info.fps or Fraction(25)
+        fps = source_rate(info, reporter.warn)
         chosen = plan_stabilization(path.H, path.size, fps, smoothing, crop)
         if chosen.uncovered:
             reporter.warn(f"the shake is too large to hide in {chosen.uncovered} frames without zooming past "
@@ -216,7 +215,7 @@ def propagate(
             with reporter.progress(f"prepass {Path(info.path).name}", keys[-1].index + 1) as update:
                 store = BackwardStore(info.path, info, keys, None, folder, on_frame=update, frames=frames)
             stores.append(store)
-        return Plan(PropagateStream(keys, store), info.fps or Fraction(25), info.frame_count or None, options)
+        return Plan(PropagateStream(keys, store), source_rate(info, reporter.warn), info.frame_count or None, options)
 
     try:
         run_model_command("propagate", inputs, common, plan, models=False, with_span=True, reads=reads_of("--key", *key))

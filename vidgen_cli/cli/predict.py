@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Annotated, Optional
 
 import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.transform import Plan, reads_of, run_model_command
+from vidgen_cli.cli.report import Reporter
+from vidgen_cli.cli.transform import Plan, reads_of, run_model_command, source_rate
 from vidgen_cli.errors import UsageError
 from vidgen_cli.runtime.timeline import extend_step, extend_times
 
@@ -40,10 +40,12 @@ def predict(
     placement = None if model in ("copy", "flow") else common.placement()  # no torch (260 MB) for flow
     predictor = Predictor(model, placement)
 
+    reporter = Reporter(common.quiet, common.json_out)
+
     def plan(info) -> Plan:
         used = info.frame_count  # the frames of --start/--end/--at only
         processor = ExtendProcessor(predictor, frames, context or predictor.context_size, None, only_new)
-        fps = info.fps or Fraction(25)
+        fps = source_rate(info, reporter.warn)
         expected = frames + (0 if only_new else used) if used else None
         # the source's audio up to the end of the last kept frame (seconds from the first kept frame),
         # which lasts until the first new frame

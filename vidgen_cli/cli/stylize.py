@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,8 @@ import typer
 
 from vidgen_cli.cli import options as opt
 from vidgen_cli.cli.errors import handle_errors
-from vidgen_cli.cli.transform import Plan, reads_of, run_model_command
+from vidgen_cli.cli.report import Reporter
+from vidgen_cli.cli.transform import Plan, reads_of, run_model_command, source_rate
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.stylize import CONSISTENCY_MODES, DEFAULT_MAX_SIDE
 
@@ -45,8 +45,10 @@ def stylize(
     stylizer = Stylizer(style, model=model, strength=strength, preserve_color=preserve_color, max_side=max_side,
                         consistency=consistency, cut_threshold=scene_threshold, placement=common.placement())
 
+    reporter = Reporter(common.quiet, common.json_out)
+
     def plan(info) -> Plan:
-        return Plan(stylizer.processor(), info.fps or Fraction(25), info.frame_count or None,
+        return Plan(stylizer.processor(), source_rate(info, reporter.warn, stills=False), info.frame_count or None,
                     {"style": [str(Path(s).resolve()) for s in style], "strength": strength, "preserve_color": preserve_color,
                      "max_side": max_side, "consistency": consistency, "model": model, "scene_threshold": scene_threshold,
                      **stylizer.fingerprint()})

@@ -36,6 +36,23 @@ class Plan:
     open_frames: Callable[[int], Any] | None = None  # frames from input frame N on, instead of decoding the input
 
 
+ASSUMED_FPS = Fraction(25)  # frames without a rate (a still, a folder without manifest.json): ffmpeg's image2 default
+
+
+def source_rate(info: VideoInfo, warn: Callable[[str], None], plays_at: Callable[[Fraction], str] | None = None,
+                stills: bool = True) -> Fraction:
+    """The input's frame rate, or ASSUMED_FPS for frames that have none, said in one line (every
+    command that times frames without a manifest says it the same way). `plays_at(25)`: what the
+    command adds to the line (interpolate: the output's rate); `stills=False`: a single image's
+    rate does not matter to the command (stylize writes one frame), so nothing is said for it."""
+    if info.fps:
+        return info.fps
+    if info.kind == "images" or (info.kind == "image" and stills):
+        what = "a single image has" if info.kind == "image" else "frames without a manifest.json have"
+        warn(f"{info.path}: {what} no frame rate: assuming {ASSUMED_FPS} fps" + (plays_at(ASSUMED_FPS) if plays_at else ""))
+    return ASSUMED_FPS
+
+
 def reads_of(option: str, *paths: str) -> list[tuple[str, str]]:
     """The (option, path) pairs of the paths that name an existing file or folder (a model name
     such as `flow` is not a path), for run_model_command's `reads`."""
