@@ -32,3 +32,51 @@ def test_split_from_a_pipe_says_it_drops_10_bit_depth(tmp_path):
     feed.wait()
     warnings = [line for line in run.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "stdin: 10-bit depth dropped" in warnings[0], run.stderr
+
+
+def _clip(tmp_path):
+    path = tmp_path / "t.mp4"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=12:d=0.5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path)
+    return path
+
+
+def test_a_file_where_a_folder_output_goes_is_refused_before_any_work(tmp_path):
+    """split -o v.txt --overwrite over a file ran the whole split and then failed 'Not a directory
+    (.v.vidgen-XXXX.part)'; interpolate -o name (a frames folder) over a file did the same."""
+    clip = _clip(tmp_path)
+    for command in (("split", clip), ("split", clip, "--scenes"), ("interpolate", clip, "--model", "blend")):
+        blocker = tmp_path / "v.txt" if command[0] == "split" else tmp_path / "frames"
+        blocker.write_bytes(b"notes")
+        result = invoke(*command, "-o", blocker, "--overwrite")
+        assert result.exit_code == 4 and f"a file named {blocker.name} is in the way of this folder" in result.output, result.output
+        assert blocker.read_bytes() == b"notes" and not list(tmp_path.glob(".*vidgen*")), command
+    folder = tmp_path / "d.mp4"
+    folder.mkdir()
+    for command in (("interpolate", clip, "--model", "blend"), ("split", clip, "-o", tmp_path / "f"), ("stitch", tmp_path / "f")):
+        if command[0] == "split":
+            assert invoke(*command).exit_code == 0
+            continue
+        result = invoke(*command, "-o", folder, "--overwrite")
+        assert result.exit_code == 4 and "d.mp4: is a folder; choose a file name" in result.output, result.output
+
+
+def test_stitch_to_a_folder_name_says_stitch_writes_a_video(tmp_path):
+    """stitch -o x/ said 'unknown video extension ''; use .mp4 ... or a folder name (ending in /)
+    for frames', which is what was given."""
+    clip = _clip(tmp_path)
+    assert invoke("split", clip, "-o", tmp_path / "g").exit_code == 0
+    for name in (f"{tmp_path / 'x'}/", str(tmp_path / "plain")):
+        result = invoke("stitch", tmp_path / "g", "-o", name)
+        assert result.exit_code == 2 and "stitch writes a video file, not a folder" in result.output, result.output
+        assert "folder name (ending in /) for frames" not in result.output
+
+
+def test_an_output_under_a_file_says_it_is_a_file(tmp_path):
+    """split -o blk/sub/ with blk a file said 'the folder blk does not exist; create it first'."""
+    clip = _clip(tmp_path)
+    (tmp_path / "blk").write_bytes(b"")
+    for output in (f"{tmp_path / 'blk' / 'sub'}/", f"{tmp_path / 'blk' / 'sub' / 'deeper'}/"):
+        result = invoke("split", clip, "-o", output)
+        assert result.exit_code == 4 and f"{tmp_path / 'blk'} is a file, not a folder" in result.output, result.output
+    result = invoke("split", clip, "-o", f"{tmp_path / 'none' / 'sub'}/")
+    assert result.exit_code == 4 and "does not exist; create it first" in result.output

@@ -54,7 +54,7 @@ def split(
     def work(job: Job) -> dict[str, Any]:
         from vidgen_cli.io.probe import probe
 
-        out = check_output(job.output, [job.input], common.overwrite)
+        out = check_output(job.output, [job.input], common.overwrite, folder=True)
         _refuse_file_name(job.output, scenes)
         if job.input == "-":
             return _split_stdin(out, settings, reporter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -43,7 +44,10 @@ def stitch(
         reads = [("--audio", audio)] if audio else []
         if manifest and manifest.audio_source:
             reads.append(("manifest.json source", manifest.audio_source))
-        check_output(job.output, [job.input], common.overwrite, reads)
+        if job.output != "-" and (job.output.endswith(("/", os.sep)) or not Path(job.output).suffix):
+            raise UsageError(f"-o {job.output}: stitch writes a video file, not a folder; give a name with a video extension "
+                             f"(e.g. -o {job.output.rstrip('/' + os.sep) or 'out'}.mp4)")
+        check_output(job.output, [job.input], common.overwrite, reads, folder=False)
         with reporter.progress(f"stitch {folder.name}", len(folder_frames(folder)[0])) as update:
             result = library_stitch(folder, job.output, rate, encode, audio, common.no_audio, update, reporter.warn, common.stream_format)
         reporter.note(f"{job.input} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps"

@@ -89,7 +89,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
                               stream_format=common.stream_format, resume=common.resume, deinterlace=common.deinterlace_on)
 
     def work(job: Job) -> dict[str, Any]:
-        check_output(job.output, [job.input], common.overwrite, reads)
+        check_output(job.output, [job.input], common.overwrite, reads, folder=output_kind(job.output) == "frames")
         reader, info = describe(job.input)
         span = resolve_span(info, start, end, last_frame)
         chosen = plan(trim_info(info, span), info, span) if with_span else plan(trim_info(info, span))

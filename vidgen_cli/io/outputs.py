@@ -21,8 +21,12 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: bool,
-                 reads: Sequence[tuple[str, str]] = ()) -> Path:
+                 reads: Sequence[tuple[str, str]] = (), folder: bool | None = None) -> Path:
     """Validate an output path before any work starts. '-' (stdout) always passes.
+
+    `folder`: the command writes a folder there (True: a file in the way is refused, even with
+    --overwrite) or a file (False: a folder in the way is refused); None: only a name ending in /
+    is known to be a folder.
 
     `inputs` are the command's main inputs; `reads` are the other files it reads, as
     (option, path) pairs such as ("--audio", "music.mp4"): the output may be none of them (the
@@ -37,17 +41,28 @@ def check_output(output: str | os.PathLike[str], inputs: list[str], overwrite: b
     check_not_read(out, reads)
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise OutputError(f"{out}: the folder {parent} does not exist; create it first or choose another output")
+        raise OutputError(_missing_parent(out, parent))
     if not _can_create_in(parent):
         raise OutputError(f"{out}: the folder {parent} is not writable; choose another output")
-    if str(output).endswith(("/", os.sep)) and out.exists() and not out.is_dir():
+    if (folder or str(output).endswith(("/", os.sep))) and out.exists() and not out.is_dir():
         raise OutputError(f"{output}: a file named {out.name} is in the way of this folder (--overwrite replaces a folder with "
                           "a folder, not a file); remove it or choose another output")
+    if folder is False and out.is_dir():
+        raise OutputError(f"{out}: is a folder; choose a file name for the output")
     if out.exists() and not overwrite:
         raise OutputError(f"{out}: already exists; pass --overwrite to replace it")
     if out.is_dir() and not out.is_symlink():
         _check_replaceable_folder(out, [*inputs, *(source for _, source in reads)])
     return out
+
+
+def _missing_parent(out: Path, parent: Path) -> str:
+    """What is wrong with an output's folder that is not a folder: a file stands at it or above it
+    (blk/sub/ where blk is a file), or it does not exist."""
+    for ancestor in (parent, *parent.parents):
+        if ancestor.exists() and not ancestor.is_dir():
+            return f"{out}: {ancestor} is a file, not a folder; choose another output"
+    return f"{out}: the folder {parent} does not exist; create it first or choose another output"
 
 
 def check_not_read(out: Path, reads: Sequence[tuple[str, str | os.PathLike[str]]]) -> None:
