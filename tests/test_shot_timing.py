@@ -69,3 +69,25 @@ def test_each_shot_starts_at_its_first_frame_in_sync(tmp_path, suffix):
         assert (_stored_start(shots[0], "v"), _stored_start(shots[0], "a")) == pytest.approx((0.0, 0.0), abs=0.001)
     if suffix == ".mp4":  # an edit list starts every shot's picture and sound at 0
         assert (_stored_start(shots[1], "v"), _stored_start(shots[1], "a")) == pytest.approx((0.0, 0.0), abs=0.001)
+
+
+def _frame_count(path: Path) -> int:
+    text = subprocess.run([ffmpeg.executable(), "-hide_banner", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
+                          capture_output=True, text=True, check=True).stderr
+    return int(text.rsplit("frame=", 1)[1].split()[0])
+
+
+@pytest.mark.parametrize("suffix,start,counts", [(".mp4", None, [43, 48]), (".ts", None, [43, 48]), (".mov", "0.5", [31, 48]),
+                                                 (".ts", "0.5", [31, 48])])
+def test_a_cut_between_milliseconds_starts_its_shot(tmp_path, suffix, start, counts):
+    """The cut at frame 43 of 24 fps (1.791666 s): its time rounded up to 1.791667 forced the key
+    frame, and the cut, onto frame 44 (mp4), or lost it (ts); a .ts read from --start 0.5 lost its
+    first shot (ffmpeg's inexact MPEG-TS seek)."""
+    source = tmp_path / f"d24{suffix}"
+    subprocess.run([ffmpeg.executable(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=160x120:r=24:d=3", "-f", "lavfi",
+                    "-i", "mandelbrot=s=160x120:r=24,trim=duration=2", "-f", "lavfi", "-i", "sine=d=4", "-filter_complex",
+                    "[0:v]trim=end_frame=43[a];[a][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]", "-map", "[v]", "-map", "2:a", "-shortest",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(source)], check=True)
+    result = CliRunner().invoke(app, ["split", str(source), "--scenes", "-o", str(tmp_path / "shots"), *(["--start", start] if start else [])])
+    assert result.exit_code == 0, result.output
+    assert [_frame_count(p) for p in sorted((tmp_path / "shots").iterdir())] == counts

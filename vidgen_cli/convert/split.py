@@ -170,7 +170,10 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         origin = info.time_of(first) - info.start_time
         span = (["-ss", f"{start:.6f}"] if start else []) + (["-to", f"{end:.6f}"] if end is not None else [])
     try:
-        times = ",".join(f"{t - origin:.6f}" for t in cuts)
+        # Each cut a little before its first frame: a time rounded up past that frame's own (1.791667
+        # for 43/24 s) forced the key frame, and the cut, onto the next frame.
+        early = min(0.001, 0.5 / float(info.fps or 25))
+        times = ",".join(f"{max(t - origin - early, 0.0):.6f}" for t in cuts)
         # -avoid_negative_ts disabled: the segment muxer would otherwise shift every stream by the
         # B-frame delay (first shot at 0.08 s); each clip's own muxer keeps it (edit list, or DTS < 0).
         segment = ["-f", "segment", "-segment_format", muxer, "-reset_timestamps", "1", "-avoid_negative_ts", "disabled"]
@@ -182,9 +185,14 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         filters = ["-vf", DEINTERLACE] if deinterlace and info.pixels.interlaced else []
         cut_subtitles = text_subtitles(info.subtitles, CONTAINERS[muxer])  # cut per shot below, not by the segment muxer
         rest = replace(info, subtitles=[s for s in info.subtitles if s not in cut_subtitles])
-        streams = source_stream_args(rest, CONTAINERS[muxer], str(output), warn or (lambda message: None), start or 0.0,
-                                     None if end is None else end - (start or 0.0))
-        result = ffmpeg.run([*span, "-i", ffmpeg.url(info.path), "-map", f"0:{info.video_stream}", *streams, *filters, *encode_args,
+        # An MPEG-TS/PS input seeks inexactly (-ss before -i landed on the key frame at the next cut:
+        # the first shot was lost): those are read from the start and cut on the output side, which
+        # also drops the copied packets before the cut.
+        output_seek = info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS
+        before, after = ([], span) if output_seek else (span, [])
+        streams = source_stream_args(rest, CONTAINERS[muxer], str(output), warn or (lambda message: None),
+                                     0.0 if output_seek else start or 0.0, None if end is None or output_seek else end - (start or 0.0))
+        result = ffmpeg.run([*before, "-i", ffmpeg.url(info.path), *after, "-map", f"0:{info.video_stream}", *streams, *filters, *encode_args,
                              *timing, *segment, ffmpeg.sequence(temporary, f"{ffmpeg.escape_percent(stem)}-shot%03d{extension}")])
         if result.returncode != 0:
             raise DecodeError(f"{info.path}: ffmpeg failed while cutting shots ({ffmpeg.last_error_line(result.stderr)})")
