@@ -55,3 +55,27 @@ def test_peak_rate_is_the_fastest_stretch_not_a_glitch_or_the_average():
     assert peak_rate(mostly_slow) == 30
     assert peak_rate(np.r_[0.0, 0.04, 0.0401, 0.08, 0.12, 0.16, 0.2, 0.24, 0.28, 0.32, 0.36, 0.4]) == 25  # one glitch
     assert peak_rate([0.0]) is None
+
+
+@pytest.mark.parametrize("target", ["file", "stdout"])
+def test_a_piped_vfr_source_says_its_one_rate_grid_is_the_average(vfr, tmp_path, target):
+    """A pipe's frame times are not known before the encode starts, so the grid is the stream's
+    average rate (below the 60 fps that the file by path gets): the line must say so, not claim
+    the fastest stretch keeps every frame."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from vidgen_cli.io import ffmpeg
+
+    piped = subprocess.run([ffmpeg.executable(), "-v", "error", "-i", str(vfr), "-map", "0:v", "-c", "copy", "-f", "matroska", "-"],
+                           capture_output=True, check=True).stdout
+    out = tmp_path / "o.y4m"
+    destination = [str(out)] if target == "file" else ["-", "--format", "y4m"]
+    result = subprocess.run([str(Path(sys.executable).with_name("vidgen")), "interpolate", "-", "-o", *destination, "--model", "blend"],
+                            input=piped, capture_output=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = next(line for line in result.stderr.decode().splitlines() if "holds only a constant frame rate" in line)
+    assert "the stream's average rate" in line and "so no frame of it is dropped" not in line, line
+    if target == "file":
+        assert probe(str(out)).fps < 60

@@ -123,3 +123,33 @@ def test_a_ts_video_that_starts_off_the_frame_grid_keeps_its_start_through_split
         assert probe(out).start_time == pytest.approx(start, abs=0.001), suffix
         if suffix != ".ts":  # (sync's readers time a .ts video from its own start)
             assert _offset(out) == pytest.approx(_offset(reference), abs=0.001), suffix
+
+
+@pytest.mark.parametrize("audio_from", ["source", "audio-only"])
+def test_stitch_audio_file_places_piped_frames_at_their_source_time(clips, tmp_path, audio_from):
+    """Frames split from a pipe (no audio source in the manifest) of a video 0.5 s after its audio,
+    stitched with --audio: the source itself keeps the offset (flashes 1.5/3.0 s, beeps 1.0/2.5 s);
+    its audio alone (starting at 0) is cut at the first frame, so each flash stays 0.5 s after its beep."""
+    source = clips["vlate.mkv"]
+    result = subprocess.run([VIDGEN, "split", "-", "-o", str(tmp_path / "frames"), "-q"], input=source.read_bytes(), capture_output=True)
+    assert result.returncode == 0, result.stderr
+    audio = source
+    if audio_from == "audio-only":
+        audio = tmp_path / "audio.mka"
+        subprocess.run([ffmpeg.executable(), "-v", "error", "-i", str(source), "-vn", "-c:a", "copy", str(audio)], check=True)
+    out = tmp_path / "out.mkv"
+    invoke("stitch", tmp_path / "frames", "-o", out, "--audio", audio, "-q")
+    flashes, beeps = flash_times(out), beep_onsets(out)
+    assert np.allclose(np.subtract(flashes, beeps), 0.5, atol=0.04), (flashes, beeps)
+    if audio_from == "source":
+        assert np.allclose(flashes, [1.5, 3.0], atol=0.04), flashes
+
+
+def test_stitch_audio_without_manifest_says_where_the_audio_starts(clips, tmp_path):
+    """Frames with no manifest.json have no source timeline: --audio starts with the first frame, said in one line."""
+    frames = tmp_path / "frames"
+    invoke("split", clips["vlate.mkv"], "-o", frames, "-q")
+    (frames / "manifest.json").unlink()
+    result = runner.invoke(app, ["stitch", str(frames), "-o", str(tmp_path / "out.mkv"), "--fps", "30", "--audio", str(clips["vlate.mkv"])])
+    assert result.exit_code == 0, result.output
+    assert "no manifest.json says where the frames lie" in result.output

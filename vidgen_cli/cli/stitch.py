@@ -23,7 +23,7 @@ def stitch(
     inputs: opt.FrameFolderInputs,
     common: opt.Common,
     fps: Annotated[Optional[str], typer.Option("--fps", metavar="FPS", help="Frame rate (default: from manifest.json; needed without one).")] = None,
-    audio: Annotated[Optional[str], typer.Option("--audio", metavar="FILE", help="Take the audio from this file instead of the manifest's source.")] = None,
+    audio: Annotated[Optional[str], typer.Option("--audio", metavar="FILE", help="Take the audio from this file instead of the manifest's source (on the source's timeline: the frames play where split found them).")] = None,
 ) -> None:
     """Encode folders of frames into videos, with the timing and audio that `split` recorded."""
     from vidgen_cli.convert.stitch import stitch as library_stitch

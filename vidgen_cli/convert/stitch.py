@@ -67,7 +67,14 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         streams = audio_streams(audio)
         if not streams:
             raise InputError(f"{audio}: has no audio stream; pass a file with audio or drop --audio")
-        return MediaSource(audio, audio=streams, duration=duration)  # every track, as the source-audio path carries
+        if manifest is None:
+            if warn:
+                warn(f"{folder}: no manifest.json says where the frames lie on the timeline of {audio}; its audio "
+                     "starts with the first frame")
+            return MediaSource(audio, audio=streams, duration=duration)  # every track, as the source-audio path carries
+        # The file shares the source's timeline: its audio is cut where the first frame lies, or, when
+        # that is where its own (late) video starts, kept from its start with the frames at that offset.
+        return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=_video_start(audio))
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
         tail = last_frame is not None and reaches_source_end(manifest, info, last_frame)
@@ -86,10 +93,18 @@ def reaches_source_end(manifest: Manifest, info: VideoInfo, last_frame: str) -> 
     return manifest.start + manifest.duration >= info.start_time + info.duration - step / 2
 
 
+def _video_start(path: str) -> float:
+    """Where the video stream of the media file `path` starts (seconds); 0 for an audio-only file."""
+    try:
+        return probe(path).start_time
+    except InputError:
+        return 0.0
+
+
 def _keep_offset(media: MediaSource | None, manifest: Manifest | None) -> Fraction:
     """Frames that begin where the source's video begins, after its other streams (a late video
     stream), keep that offset: the audio is then taken from the file's start, not cut."""
-    if media is None or manifest is None or media.path != manifest.audio_source:
+    if media is None or manifest is None:
         return Fraction(0)
     if manifest.start > 5e-4 and abs(manifest.start - media.video_start) < 5e-4:
         media.start = 0.0

@@ -105,6 +105,7 @@ class VideoWriter:
         # Said (once; the list may be shared by several writers) when a timed frame lands off the
         # 1/fps grid, where the resampling drops or repeats frames: not for a constant-rate input.
         self.rate_note: list[str] = []
+        self.average_grid = False  # a resampled grid at the average rate, not the peak (a pipe's times are not known ahead)
         self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
         self.video_offset = Fraction(0)  # where the video input starts (seconds): video_start_args
@@ -159,7 +160,7 @@ class VideoWriter:
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed and not self.container.frame_times:
-            self.rate_note[:] = self.rate_note or [constant_rate_warning(self.muxer, self.fps)]
+            self.rate_note[:] = self.rate_note or [constant_rate_warning(self.muxer, self.fps, self.average_grid)]
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]
         elif self.timed:  # keep each frame's own timestamp: no frame dropped or duplicated to a fixed rate
             filters += ["-fps_mode", "passthrough", "-enc_time_base", "demux"]
@@ -322,9 +323,14 @@ def check_sar(path: str, sar: Fraction | None, container: str, warn: WarnFn) -> 
              f"it plays as {stored.numerator}:{stored.denominator} (write .mp4 or .mov to keep it)")
 
 
-def constant_rate_warning(container: str, fps: Fraction) -> str:
+def constant_rate_warning(container: str, fps: Fraction, average: bool = False) -> str:
+    """The line for a variable-rate timeline put on a constant-rate grid; `average`: the grid is the
+    stream's average rate (a pipe, whose frame times are not known before the encode starts)."""
+    rate = ("the stream's average rate: a pipe's frame times are not known ahead, so faster stretches drop frames; "
+            "pass the file by path to use its fastest stretch" if average else
+            "the source's fastest stretch, so no frame of it is dropped")
     return (f"{container} holds only a constant frame rate: the variable-rate timeline is put on a {float(fps):.3f} fps grid "
-            "(the source's fastest stretch, so no frame of it is dropped; each tick shows the frame nearest in time, "
+            f"({rate}; each tick shows the frame nearest in time, "
             "slower stretches repeat frames); use .mkv, .mp4 or .mov to keep every frame's time")
 
 

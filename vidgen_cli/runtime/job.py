@@ -201,6 +201,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
                                            source=info.path if info.kind == "video" else None, start=span.start_time,
                                            audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None,
                                            sar=info.sar, pixels=pixels)
+    if timed and grid_fps is None and info.timestamps is None:
+        _say_average_grid(writer, out_fps)
     resumable = kind in {"video", "frames"}
     first_input, state = writer.resume_point() if resumable else (0, None)
     if state is not None:
@@ -243,6 +245,17 @@ def _grid_rate(info: VideoInfo, out_fps: Fraction, output: str, kind: str, setti
     if peak is None or peak <= info.fps:
         return None
     return (out_fps * peak / Fraction(info.fps)).limit_denominator(1001)
+
+
+def _say_average_grid(writer: Any, fps: Fraction) -> None:
+    """A pipe's frame times are not known before the encode starts, so a one-rate container's grid
+    is the stream's average rate (_grid_rate): the writer's constant-rate line says so."""
+    if isinstance(writer, VideoWriter):
+        writer.average_grid = True
+    elif isinstance(writer, RemuxedStreamWriter) and writer.video.rate_note:
+        writer.video.rate_note[:] = [constant_rate_warning(writer.final.muxer, fps, average=True)]
+    elif isinstance(writer, SegmentedVideoWriter) and writer.rate_note:
+        writer.rate_note[:] = [constant_rate_warning(writer.output.suffix, fps, average=True)]
 
 
 def _decoded_pixels(info: VideoInfo) -> PixelInfo:
