@@ -51,9 +51,23 @@ def test_stitch_keeps_sound_that_outlasts_the_video_as_the_model_commands_do(tmp
     invoke("stitch", tmp_path / "f", "-o", tmp_path / "s.mp4")
     assert audio_end(tmp_path / "s.mp4") == pytest.approx(audio_end(tmp_path / "i.mp4"), abs=0.03)
     assert audio_end(tmp_path / "s.mp4") >= 2.0 - 0.002 and frame_times(tmp_path / "s.mp4")[-1] == pytest.approx(0.96, abs=1e-3)
+    invoke("split", clip, "-o", tmp_path / "every", "--every", "2")  # the last kept frame (0.92 s) lasts to 1.0 s
+    invoke("stitch", tmp_path / "every", "-o", tmp_path / "every.mp4")
+    assert audio_end(tmp_path / "every.mp4") >= 2.0 - 0.002
     invoke("split", clip, "-o", tmp_path / "e", "--end", "0.5")
     invoke("stitch", tmp_path / "e", "-o", tmp_path / "e.mp4")
     assert audio_end(tmp_path / "e.mp4") == pytest.approx(0.5, abs=0.05)  # --end: the sound ends with the frames
     (tmp_path / "f" / "000025.png").unlink()  # the last frame deleted: the user trimmed the end
     invoke("stitch", tmp_path / "f", "-o", tmp_path / "d.mp4")
     assert audio_end(tmp_path / "d.mp4") == pytest.approx(0.96, abs=0.05)  # an AAC frame is 23 ms
+
+
+def test_stitch_keeps_the_sound_past_a_variable_rate_clip(tmp_path):
+    """A VFR source (30 fps, then every third frame): the frames' count over the average rate
+    falls short of the video's end, yet the folder holds its last frame, so the sound is kept."""
+    clip = tmp_path / "vfr.mp4"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=30:d=3", "-f", "lavfi", "-i", "sine=d=4", "-vf", "select='lt(t,1.5)+not(mod(n,3))'",
+       "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", clip)
+    invoke("split", clip, "-o", tmp_path / "f")
+    invoke("stitch", tmp_path / "f", "-o", tmp_path / "s.mkv")
+    assert audio_end(tmp_path / "s.mkv") >= 4.0 - 0.002

@@ -87,10 +87,14 @@ def reaches_source_end(manifest: Manifest, info: VideoInfo, last_frame: str) -> 
     there and split took the video to its end): the source's audio is then kept to its own end, past
     the last frame, as the model commands keep it; frames cut short (--end, frames deleted from the
     end) cut the audio with them."""
-    if not manifest.frames or last_frame != manifest.frames[-1] or info.kind != "video":
+    if not manifest.frames or not manifest.times or last_frame != manifest.frames[-1] or info.kind != "video":
         return False
-    step = 1 / float(info.fps) if info.fps else 0.04
-    return manifest.start + manifest.duration >= info.start_time + info.duration - step / 2
+    if info.timestamps is not None and len(info.timestamps):  # the source's last frame, on the file's timeline
+        source_last = info.start_time + float(info.timestamps[-1])
+    else:
+        source_last = info.start_time + info.duration - (1 / float(info.fps) if info.fps else 0.04)
+    step = 1 / float(manifest.fps) if manifest.fps else 0.0  # the last kept frame lasts this long (--every, --fps)
+    return manifest.times[-1] + step > source_last + 1e-4
 
 
 def _video_start(path: str) -> float:
