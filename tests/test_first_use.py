@@ -44,10 +44,11 @@ def test_a_file_where_a_folder_output_goes_is_refused_before_any_work(tmp_path):
     """split -o v.txt --overwrite over a file ran the whole split and then failed 'Not a directory
     (.v.vidgen-XXXX.part)'; interpolate -o name (a frames folder) over a file did the same."""
     clip = _clip(tmp_path)
-    for command in (("split", clip), ("split", clip, "--scenes"), ("interpolate", clip, "--model", "blend")):
-        blocker = tmp_path / "v.txt" if command[0] == "split" else tmp_path / "frames"
+    for command in (("split", clip), ("split", clip, "--scenes"), ("interpolate", clip, "--model", "blend"),
+                    ("motion", "capture", clip, "-o", tmp_path / "m.json", "--dense")):
+        blocker = tmp_path / ("frames" if command[0] == "interpolate" else "v.txt")
         blocker.write_bytes(b"notes")
-        result = invoke(*command, "-o", blocker, "--overwrite")
+        result = invoke(*command, *([] if command[0] == "motion" else ["-o"]), blocker, "--overwrite")
         assert result.exit_code == 4 and f"a file named {blocker.name} is in the way of this folder" in result.output, result.output
         assert blocker.read_bytes() == b"notes" and not list(tmp_path.glob(".*vidgen*")), command
     folder = tmp_path / "d.mp4"

@@ -69,7 +69,7 @@ def capture(
         flows = None
         if dense is not None:
             flows = Path(dense) / (Path(job.input).stem if several else "")
-            check_output(flows, [job.input], common.overwrite)
+            check_output(flows, [job.input], common.overwrite, folder=True)
         info = probe(job.input) if job.input != "-" else None  # stdin is probed by reading it
         if info is not None and info.ends_early:
             reporter.warn(f"{job.input}: {info.ends_early}")
