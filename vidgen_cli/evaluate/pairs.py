@@ -81,8 +81,9 @@ def _noise(step: float) -> float:
 
 
 def _pair_times(ref_t: np.ndarray, test_t: np.ndarray, step: float) -> list[tuple[int, int]]:
-    """Each reference frame to the test frame NEAREST in time, when that one lies less than half
-    a reference interval (`step`, seconds) away; both index sequences increase.
+    """Each frame of `ref_t` (match_frames passes the input with the longer interval first) to the
+    frame of `test_t` NEAREST in time, when that one lies less than half an interval (`step`,
+    seconds) away; both index sequences increase.
 
     Ties within the time bases' rounding noise go to the earlier test frame (the one a player
     shows at that instant). A test frame exactly half an interval away is no partner: it sits
@@ -114,21 +115,27 @@ def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False) -
     """Pair the frames of two inputs.
 
     Inputs that both carry times (videos: PTS; frames folders: their manifest.json times) are matched
-    by timestamp: each reference frame gets the test frame nearest in time, when that one lies less
-    than half the reference's frame interval away (so a 2-frame offset or a different frame rate shows up as unmatched
-    frames, not as a silent shift). When the two timelines do not overlap at all (a .ts file's
+    by timestamp, by one rule whichever input is the reference: each frame of the input with the
+    longer frame interval (the lower rate; the reference when both are the same) gets the frame of
+    the other input nearest in time, when that one lies less than half that interval away (so a
+    2-frame offset or a different frame rate shows up as unmatched frames, not as a silent shift;
+    24 against 60 fps pairs every 24 fps frame either way). When the two timelines do not overlap at all (a .ts file's
     1.4 s mux offset against an .mp4), times are counted from each input's first frame. Inputs
     without times (a folder without a manifest, an image) are matched by position.
     Raises InputError when frames are left without a partner and `partial` is False.
     """
     ref_t, test_t = timeline(reference), timeline(test)
     if ref_t is not None and test_t is not None and len(ref_t) and len(test_t):
-        step = float(np.median(np.diff(ref_t))) if len(ref_t) > 1 else (1 / float(reference.fps) if reference.fps else 1.0)
+        ref_step, test_step = _step(ref_t, reference), _step(test_t, test)
+        step = max(ref_step, test_step)
         how = "by timestamp"
         if test_t[0] > ref_t[-1] + 0.5 * step or ref_t[0] > test_t[-1] + 0.5 * step:
             ref_t, test_t = ref_t - ref_t[0], test_t - test_t[0]
             how = "by timestamp from each first frame (the timelines do not overlap)"
-        pairs = _pair_times(ref_t, test_t, step)
+        if test_step > ref_step + _noise(ref_step):  # the test has the longer interval: its frames pick their partners
+            pairs = [(ri, ti) for ti, ri in _pair_times(test_t, ref_t, step)]
+        else:
+            pairs = _pair_times(ref_t, test_t, step)
     else:
         n = min(reference.frame_count, test.frame_count)
         pairs = [(i, i) for i in range(n)]
@@ -143,6 +150,11 @@ def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False) -
     return matching
 
 
+def _step(times: np.ndarray, info: VideoInfo) -> float:
+    """An input's frame interval, seconds: its timestamps' median step (1/fps for one frame)."""
+    return float(np.median(np.diff(times))) if len(times) > 1 else (1 / float(info.fps) if info.fps else 1.0)
+
+
 def _span(times: np.ndarray) -> float:
     """How long a timeline plays, seconds: first frame to the end of the last (its median interval)."""
     return float(times[-1] - times[0] + (np.median(np.diff(times)) if len(times) > 1 else 0.0))
@@ -154,12 +166,12 @@ def _mismatch(reference: VideoInfo, test: VideoInfo, ref_t: np.ndarray | None, t
     lengths = f"the reference has {_describe(reference)}, the test {_describe(test)}"
     if ref_t is None or test_t is None or not len(ref_t) or not len(test_t):
         return f"lengths differ: {lengths}"
-    step = float(np.median(np.diff(ref_t))) if len(ref_t) > 1 else 0.0
+    step = max(float(np.median(np.diff(t))) if len(t) > 1 else 0.0 for t in (ref_t, test_t))  # as match_frames pairs
     offset = float(test_t[0] - ref_t[0])
     if abs(offset) < 0.5 * step - _noise(step):
         if reference.frame_count != test.frame_count and abs(_span(ref_t) - _span(test_t)) < 0.5 * step:
-            return (f"frame rates (frame counts) differ over the same {_span(ref_t):.3f} s: {lengths}; only the test frames "
-                    "at a reference frame's time have a partner")
+            return (f"frame rates (frame counts) differ over the same {_span(ref_t):.3f} s: {lengths}; only the frames "
+                    "nearest the lower rate's frames have a partner, whichever input is the reference")
         return f"lengths differ: {lengths} (the reference starts at {ref_t[0]:.3f} s, the test at {test_t[0]:.3f} s)"
     shifted = f"the test starts {abs(offset):.3f} s {'after' if offset > 0 else 'before'} the reference (start-time offset)"
     if reference.frame_count == test.frame_count:
