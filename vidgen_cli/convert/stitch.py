@@ -21,7 +21,7 @@ from vidgen_cli.io.encode import EncodeOptions, VideoWriter
 from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.media_source import MediaSource
-from vidgen_cli.io.probe import audio_streams, check_frames, folder_pixels, probe
+from vidgen_cli.io.probe import audio_and_video_start, audio_streams, check_frames, folder_pixels, probe
 from vidgen_cli.io.rates import peak_rate
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times
@@ -64,7 +64,7 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         warn(f"{folder}: the manifest's audio source {manifest.audio_source} no longer exists; writing video without audio "
              "(pass --audio FILE, or --no-audio to silence this)")
     if audio:
-        streams = audio_streams(audio)
+        streams, video_start = audio_and_video_start(audio) if manifest is not None else (audio_streams(audio), 0.0)
         if not streams:
             raise InputError(f"{audio}: has no audio stream; pass a file with audio or drop --audio")
         if manifest is None:
@@ -74,7 +74,7 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
             return MediaSource(audio, audio=streams, duration=duration)  # every track, as the source-audio path carries
         # The file shares the source's timeline: its audio is cut where the first frame lies, or, when
         # that is where its own (late) video starts, kept from its start with the frames at that offset.
-        return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=_video_start(audio))
+        return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=video_start)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
         tail = last_frame is not None and reaches_source_end(manifest, info, last_frame)
@@ -95,14 +95,6 @@ def reaches_source_end(manifest: Manifest, info: VideoInfo, last_frame: str) -> 
         source_last = info.start_time + info.duration - (1 / float(info.fps) if info.fps else 0.04)
     step = 1 / float(manifest.fps) if manifest.fps else 0.0  # the last kept frame lasts this long (--every, --fps)
     return manifest.times[-1] + step > source_last + 1e-4
-
-
-def _video_start(path: str) -> float:
-    """Where the video stream of the media file `path` starts (seconds); 0 for an audio-only file."""
-    try:
-        return probe(path).start_time
-    except InputError:
-        return 0.0
 
 
 def _keep_offset(media: MediaSource | None, manifest: Manifest | None) -> Fraction:

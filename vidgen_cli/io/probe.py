@@ -94,13 +94,28 @@ def audio_streams(path: str | os.PathLike[str]) -> list[StreamInfo]:
     return parse_header(result.stderr.decode("utf-8", "replace")).audio
 
 
+def audio_and_video_start(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], float]:
+    """The audio streams of any media file (audio-only ones included) and where its video stream
+    starts (seconds on the file's timeline; 0 without one), from one probe (`stitch --audio`).
+
+    Raises InputError when the file does not exist or ffmpeg cannot read it."""
+    try:
+        info = probe(path)
+    except AudioOnlyError as audio_only:
+        return audio_only.audio, 0.0
+    except InputError:  # no readable video (an image, an empty video stream): the audio alone, from 0
+        return audio_streams(path), 0.0
+    return info.audio, info.start_time
+
+
 class AudioOnlyError(InputError):
     """A media file with audio streams and no video: refused by the commands that need frames;
-    `record` describes it for `vidgen probe`."""
+    `record` describes it for `vidgen probe`, `audio` holds its streams."""
 
-    def __init__(self, message: str, record: dict) -> None:
+    def __init__(self, message: str, record: dict, audio: list[StreamInfo] | None = None) -> None:
         super().__init__(message)
         self.record = record
+        self.audio = audio or []
 
 
 _DURATION = re.compile(r"^\s*Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", re.MULTILINE)
@@ -130,7 +145,8 @@ def _probe_video(path: str) -> VideoInfo:
     header = parse_header(stderr)
     if header.video is None:
         if header.audio:
-            raise AudioOnlyError(f"{path}: has audio but no video stream; pass a video file", audio_record(path, stderr, header))
+            raise AudioOnlyError(f"{path}: has audio but no video stream; pass a video file", audio_record(path, stderr, header),
+                                 header.audio)
         if header.subtitles:
             raise InputError(f"{path}: is a subtitle file ({header.subtitles[0].codec}), not a video; pass a video file "
                              "(vidgen carries a video's own subtitle streams into its output)")
