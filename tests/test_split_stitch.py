@@ -82,6 +82,20 @@ def test_split_scenes_honours_start_and_end(clips, tmp_path, extra):
     assert len(shots) == 2 and all(abs(c - 12) <= 1 for c in counts), counts
 
 
+@pytest.mark.parametrize("extra", [["--preset", "ultrafast"], ["--format", "png"]], ids=["clips", "frames"])
+@pytest.mark.parametrize("span", [["--start", "0.8"], ["--start", "0.8", "--end", "1.5"], ["--start", "0.9"]])
+def test_split_scenes_keeps_a_cut_just_after_start(clips, tmp_path, extra, span):
+    """A real cut fewer than min_scene_len (8) frames after --start is a cut: the range's first
+    frame is not a shot boundary (the cut at 1.0 s was dropped, one shot straddled it)."""
+    result = invoke("split", clips["cut"], "-o", tmp_path / "s", "--scenes", "--json", *span, *extra)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[0])["cuts"] == [pytest.approx(1.0, abs=0.05)]
+    shots = sorted((tmp_path / "s").iterdir())
+    counts = [len(read_manifest_if_any(s).frames) if s.is_dir() else probe(s).frame_count for s in shots]
+    first = round((1.0 - float(span[1])) * 24)  # 5 (or 2) frames of the first shot
+    assert len(shots) == 2 and abs(counts[0] - first) <= 1, counts
+
+
 def test_split_scenes_into_frame_folders(clips, tmp_path):
     assert invoke("split", clips["cut"], "-o", tmp_path / "s", "--scenes", "--format", "png").exit_code == 0
     folders = sorted(p.name for p in (tmp_path / "s").iterdir())

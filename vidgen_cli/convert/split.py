@@ -129,7 +129,7 @@ def detect_cut_times(info: VideoInfo, threshold: float = DEFAULT_THRESHOLD, prog
     from a decode of the video between `start` and `end` (seconds; None: its start, its end), so a
     cut outside the span is never listed."""
     reader = FFmpegReader(info, start, end)
-    detector = SceneDetector(threshold)
+    detector = SceneDetector(threshold, video_start=-info.frames_before(start) if start else 0)
     found: list[int] = []
     for index, frame in enumerate(reader):
         found += detector.push(frame)

@@ -108,15 +108,21 @@ def cut_score(previous: np.ndarray, current: np.ndarray) -> float:
 class SceneDetector:
     """Feed frames in order with `push(frame)`; it returns the indices of the frames that start a
     new shot, once it is sure (up to FLASH_FRAMES frames later); `flush()` returns the rest.
-    Memory is a few thumbnails whatever the length."""
+    Memory is a few thumbnails whatever the length.
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_scene_len: int = 8, flash_frames: int = FLASH_FRAMES) -> None:
+    min_scene_len: a cut closer than this many frames to the previous one (or to the video's first
+    frame, as PySceneDetect counts) is dropped. video_start: index of the video's first frame
+    relative to the first frame pushed (<= 0; -N when the decode starts N frames into the video,
+    --start): a range's first frame is not a cut, so a real cut just after it is kept."""
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_scene_len: int = 8, flash_frames: int = FLASH_FRAMES,
+                 video_start: int = 0) -> None:
         self.threshold, self.min_scene_len, self.flash_frames = threshold, min_scene_len, flash_frames
         self.index = -1
         self._previous: np.ndarray | None = None  # the last frame that was not black
         self._dark_since: int | None = None  # first frame of the current run of black frames
         self._pending: tuple[int, np.ndarray] | None = None  # candidate cut: (index, last frame before it)
-        self._last_cut = 0
+        self._last_cut = min(0, video_start)
 
     def push(self, frame: np.ndarray) -> list[int]:
         self.index += 1
