@@ -97,6 +97,24 @@ def reaches_source_end(manifest: Manifest, info: VideoInfo, last_frame: str) -> 
     return manifest.times[-1] + step > source_last + 1e-4
 
 
+def last_frame_end(manifest: Manifest | None, names: list[str]) -> Fraction | None:
+    """When the folder's last frame ends, seconds from the manifest's first frame: where the source
+    frame after it starts (the source's end after its last frame), as many source frames on as lie
+    between the last two (`split --every N` kept every Nth). None without a manifest listing them or
+    a source video to read the times from. `names`: the folder's last two frames (or its one)."""
+    listed = dict(zip(manifest.frames, manifest.times)) if manifest and manifest.times else {}
+    if not listed or not all(name in listed for name in names) or not manifest.source or not Path(manifest.source).is_file():
+        return None
+    info = probe(manifest.source)
+    if info.kind != "video" or info.timestamps is None:
+        return None
+    last = info.frames_before(listed[names[-1]] + 1e-4) - 1  # the source frame the last one shows
+    step = last - (info.frames_before(listed[names[0]] + 1e-4) - 1) if len(names) > 1 else 1
+    end = Fraction(info.time_of(last + max(1, step))).limit_denominator(10**6)
+    origin = Fraction(manifest.times[0]).limit_denominator(10**6)
+    return end - origin if end > Fraction(listed[names[-1]]).limit_denominator(10**6) else None
+
+
 def _keep_offset(media: MediaSource | None, manifest: Manifest | None) -> Fraction:
     """Frames that begin where the source's video begins, after its other streams (a late video
     stream), keep that offset: the audio is then taken from the file's start, not cut."""
@@ -169,7 +187,8 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     if (line := unlisted_line(folder, folder_frames(folder)[1])) and warn:
         warn(line)
     times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
-    duration = float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
+    end = last_frame_end(manifest, [image.name for image in images[-2:]]) if times else None
+    duration = float(end if end is not None else times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
     media = _audio_for(folder, audio, no_audio, duration, warn, last_frame=None if explicit_fps else images[-1].name)
     if explicit_fps and media is not None and not audio and manifest and manifest.times and warn:
         recorded = manifest.times[-1] - manifest.times[0] + (1 / float(manifest.fps) if manifest.fps else 0.0)
@@ -181,6 +200,7 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     pixels = folder_pixels(images[0], manifest.extra if manifest else {})  # colour tags from the manifest
     writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, sar=sar, timed=times is not None,
                          pixels=pixels)
+    writer.end_time = None if end is None else offset + end
     resampled = times is not None and not writer.container.frame_times
     if resampled and (peak := peak_rate(times)) and peak > fps:
         writer.fps = fps = peak  # a one-rate container: a grid at the fastest stretch's rate drops no frame

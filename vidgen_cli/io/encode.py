@@ -110,6 +110,11 @@ class VideoWriter:
         self.first_time: Fraction | None = None
         self.video_offset = Fraction(0)  # where the video input starts (seconds): video_start_args
         self._last_time: Fraction | None = None
+        # Timed frames go out one behind: a frame's duration (to the next frame's time) is known
+        # only when that frame comes; the last one lasts until end_time (or as long as the one before it).
+        self._held: tuple[Fraction, bytes] | None = None  # (time from the first frame, pixels)
+        self._last_step: Fraction | None = None
+        self.end_time: Fraction | None = None  # when the last frame ends (seconds, on write's timeline); None: unknown
         self.pixels = pixels
         self.fps = Fraction(fps)
         self.options = options or EncodeOptions()
@@ -254,9 +259,26 @@ class VideoWriter:
             if self.rate_note and abs(when - self.first_time - self.frames_written / self.fps) > 1 / (2 * self.fps):
                 self.warn(self.rate_note.pop())  # off the constant-rate grid: resampling changes the timeline
             self._last_time = when
-            self._send(timed_pipe.frame_header(max(Fraction(0), when - self.first_time), len(pixels)))
-        self._send(pixels)
+            self._send_held(max(Fraction(0), when - self.first_time))
+            self._held = (max(Fraction(0), when - self.first_time), pixels)
+        else:
+            self._send(pixels)
         self.frames_written += 1
+
+    def _send_held(self, next_time: Fraction | None) -> None:
+        """Send the held timed frame, lasting until `next_time` (from the first frame); None: the
+        last frame, which lasts until end_time, else as long as the frame before it, else 1/fps."""
+        if self._held is None:
+            return
+        time, pixels = self._held
+        self._held = None
+        if next_time is None and self.end_time is not None and self.first_time is not None:
+            next_time = self.end_time - self.first_time if self.end_time - self.first_time > time else None
+        step = next_time - time if next_time is not None and next_time > time else (self._last_step or 1 / self.fps)
+        self._last_step = step
+        self._send(timed_pipe.frame_header(time, len(pixels), step))
+        self._send(pixels)
+        self._send(timed_pipe.frame_trailer(step))
 
     def _send(self, data: bytes) -> None:
         assert self._process is not None and self._process.stdin
@@ -274,6 +296,7 @@ class VideoWriter:
         if self._process is None:
             raise NoFramesError(self.output)
         assert self._process.stdin
+        self._send_held(None)
         try:
             self._process.stdin.close()
         except OSError:

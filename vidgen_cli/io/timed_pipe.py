@@ -8,7 +8,10 @@ cluster: 40 bytes of header per frame, no copy of the pixels beyond the pipe wri
 Layout (Matroska spec, RFC 9559): EBML header; Segment of unknown size; Info with a timestamp
 scale of one microsecond; one video track (V_UNCOMPRESSED, ColourSpace: the FourCC of ffmpeg's raw
 pixel-format tags, e.g. 'RGB\\x18' = rgb24, 'RGBA', 'RGB0' = rgb48le, 'RBA@' = rgba64le); then
-per frame a Cluster (Timestamp, SimpleBlock with relative time 0 and the key-frame flag).
+per frame a Cluster (Timestamp, SimpleBlock with relative time 0 and the key-frame flag), or, when
+the frame's duration is known, a BlockGroup (Block, BlockDuration): without it ffmpeg guesses each
+frame's duration from the stream's rate, so a VFR clip's last frame (100 ms at 10 fps) lasted
+1/30 s in the output and the video ended 67 ms early.
 """
 
 from __future__ import annotations
@@ -51,11 +54,28 @@ def stream_header(width: int, height: int, raw_format: str = "rgb24") -> bytes:
     return ebml + bytes.fromhex("18538067") + _UNKNOWN_SIZE + info + _element(0x1654AE6B, track)
 
 
-def frame_header(time: Fraction | float, frame_bytes: int) -> bytes:
-    """Everything before one frame's pixels: its Cluster (time in microseconds, >= 0) and SimpleBlock header."""
+def frame_header(time: Fraction | float, frame_bytes: int, duration: Fraction | float | None = None) -> bytes:
+    """Everything before one frame's pixels: its Cluster (time in microseconds, >= 0) and its
+    SimpleBlock header, or with `duration` (seconds, > 0) a BlockGroup whose BlockDuration follows
+    the pixels (`frame_trailer`)."""
     ticks = max(0, round(Fraction(time) * TICKS_PER_SECOND))
     timestamp = _uint(0xE7, ticks)
+    if duration is not None:
+        block_head = bytes([0x81]) + struct.pack(">h", 0) + bytes([0x00])  # track 1, +0 ticks (a Block has no key flag)
+        block = bytes([0xA1]) + _size(len(block_head) + frame_bytes) + block_head
+        trailer = frame_trailer(duration)
+        group = bytes([0xA0]) + _size(len(block) + frame_bytes + len(trailer)) + block
+        cluster_payload = len(timestamp) + len(group) + frame_bytes + len(trailer)
+        return bytes.fromhex("1F43B675") + _size(cluster_payload) + timestamp + group
     block_head = bytes([0x81]) + struct.pack(">h", 0) + bytes([0x80])  # track 1, +0 ticks, key frame
     block = bytes([0xA3]) + _size(len(block_head) + frame_bytes) + block_head
     cluster_payload = len(timestamp) + len(block) + frame_bytes
     return bytes.fromhex("1F43B675") + _size(cluster_payload) + timestamp + block
+
+
+def frame_trailer(duration: Fraction | float | None) -> bytes:
+    """What follows a frame's pixels: its BlockDuration (microseconds, at least 1) when
+    `frame_header` was given a duration, else nothing."""
+    if duration is None:
+        return b""
+    return _uint(0x9B, max(1, round(Fraction(duration) * TICKS_PER_SECOND)))

@@ -217,6 +217,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     # Frames folders keep the source's timeline (their manifest cuts the audio); a video cut from a span starts at 0.
     origin = Fraction(0) if span.whole or kind == "frames" else source_time(0)
     sink = TimedSink(writer, clock, lambda index: source_time(index) - origin)
+    if timed and hasattr(writer, "end_time") and (end := span_end(info, span)) is not None:
+        writer.end_time = end - origin  # the last frame lasts to the span's end, not 1/rate
     sink.written = getattr(writer, "outputs_done", 0) if resumable else 0
     time_aware = getattr(processor, "use_input_times", None)
     if time_aware is not None and info.vfr:
@@ -231,6 +233,18 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     if grid_fps is not None and kind == "video":  # resampled: the file holds its own count of frames
         total = probe(output).frame_count
     return JobResult(frames=total, fps=out_fps, duration=total / float(out_fps), resumed_from=first_input)
+
+
+def span_end(info: VideoInfo, span: Span) -> Fraction | None:
+    """Where the span's last frame ends on the file's timeline (seconds): the next frame's time,
+    --end, or the video's end; None for a stream (its end is not known ahead)."""
+    if info.kind != "video" or info.timestamps is None:
+        return None
+    if span.whole:
+        return Fraction(info.start_time + info.duration).limit_denominator(10**9)
+    if span.duration is None:
+        return None
+    return Fraction(info.start_time + span.start_time + span.duration).limit_denominator(10**9)
 
 
 def _grid_rate(info: VideoInfo, out_fps: Fraction, output: str, kind: str, settings: OutputSettings) -> Fraction | None:

@@ -158,6 +158,7 @@ class SegmentedVideoWriter:
         self.starts: list[str] = record.get("starts", [])  # each segment's first time (exact, as a fraction string)
         self._last_time: Fraction | None = Fraction(record["last_time"]) if record.get("last_time") else None
         self._current: VideoWriter | None = None
+        self.end_time: Fraction | None = None  # when the last frame ends (timed: seconds on write's timeline); None: unknown
         self._pending = 0
         self._last_mark: Mark | None = None
         self._since_mark = 0  # frames written after the last mark
@@ -216,6 +217,8 @@ class SegmentedVideoWriter:
 
     def close(self) -> None:
         if self._current is not None:
+            if self.end_time is not None:  # the last frame lasts to the end of the source's last frame used
+                self._current.end_time = self.end_time - Fraction(self.starts[-1])
             self._finish_segment()
         if not self.segments:
             raise NoFramesError(self.output)
@@ -227,7 +230,8 @@ class SegmentedVideoWriter:
         starts = [Fraction(t) for t in self.starts]
         durations = [count / self.fps for count in self.counts]
         if self.timed:
-            ends = starts[1:] + [(self._last_time or starts[-1]) + 1 / self.fps]
+            last = self._last_time or starts[-1]
+            ends = starts[1:] + [self.end_time if self.end_time is not None and self.end_time > last else last + 1 / self.fps]
             durations = [end - start for start, end in zip(starts, ends)]
         listing.write_text("".join(f"file {ffmpeg.concat_quote(ffmpeg.url((self.work / name).resolve()))}\n"
                                    f"duration {float(duration):.9f}\n"
@@ -236,6 +240,8 @@ class SegmentedVideoWriter:
         tag = ["-metadata:s:v:0", "alpha_mode=1"] if self._segment_suffix() == "mkv" else []
         if not self.timed or self.resample:  # the container's declared rate (Matroska's DefaultDuration), not ffmpeg's guess
             tag += ["-r", str(self.fps)]
+        elif self._last_time is not None and self.end_time is not None and self.end_time > self._last_time:
+            tag += last_frame_lasts(self._last_time, self.end_time)
         joined = VideoWriter(self.output, self.fps, EncodeOptions(codec="copy", crf=None, preset=None, extra=tag), media=self.media, warn=self.warn,
                              pixels=self.pixels, sar=self.sar)
         width, height = self.size or (0, 0)
@@ -318,3 +324,13 @@ class ResumableFramesWriter:
             self._save(self._last_mark)
         if self.folder.record is None:
             shutil.rmtree(self.folder.work, ignore_errors=True)
+
+
+def last_frame_lasts(last: Fraction, end: Fraction) -> list[str]:
+    """Output options for a stream copy of timed video whose last frame (the packet shown last,
+    at `last` seconds on the output's timeline) lasts until `end`. NUT segments keep no packet
+    durations, so the join gave it ffmpeg's 1/rate guess: a VFR clip's 100 ms last frame lasted
+    33 ms and the video (the MP4 edit list, Matroska's last block) ended 67 ms early. Every
+    packet keeps its PTS and DTS (setts rewrites both from TS otherwise)."""
+    threshold = float(last) - 5e-4  # frames are at least a millisecond apart (a microsecond when two share a time)
+    return ["-bsf:v:0", f"setts=pts=PTS:dts=DTS:duration=if(gte(PTS*TB\\,{threshold:.6f})\\,{float(end):.6f}/TB-PTS\\,DURATION)"]

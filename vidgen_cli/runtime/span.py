@@ -90,7 +90,10 @@ def resolve_span(info: VideoInfo, start: float | None = None, end: float | None 
         return Span(first=first, count=stop - first, start_time=0.0, duration=None)
     frame = 1 / float(info.fps)  # type: ignore[arg-type]
     start_time = float(times[first])
-    end_time = float(times[stop]) if stop < total else float(times[stop - 1]) + frame
+    if stop < total:
+        end_time = float(times[stop])
+    else:  # the last frame's own duration (a VFR clip's 1/average rate cut it short), else one frame
+        end_time = info.duration if info.timestamps is not None and info.duration > float(times[-1]) else float(times[-1]) + frame
     return Span(first=first, count=stop - first, start_time=start_time, duration=end_time - start_time)
 
 
