@@ -202,6 +202,22 @@ def test_stitch_with_another_fps_warns_that_the_source_audio_no_longer_lines_up(
     assert same.exit_code == 0 and "no longer lines up" not in same.output
 
 
+def test_stitch_fps_says_subtitles_are_not_retimed(tmp_path):
+    """--fps retimes the frames, not the subtitle cues: the line that names the audio names them too
+    (it named only the audio, and a cue past the new end was silently lost)."""
+    from conftest import ff
+
+    (tmp_path / "s.srt").write_text("1\n00:00:00,200 --> 00:00:00,600\nfirst\n\n2\n00:00:01,200 --> 00:00:01,600\nsecond\n")
+    source = tmp_path / "sub.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=25:d=2", "-f", "lavfi", "-i", "sine=d=2", "-i", tmp_path / "s.srt",
+       "-map", "0", "-map", "1", "-map", "2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-c:s", "srt", source)
+    assert invoke("split", source, "-o", tmp_path / "f").exit_code == 0
+    faster = invoke("stitch", tmp_path / "f", "-o", tmp_path / "fast.mkv", "--fps", "50")
+    assert faster.exit_code == 0, faster.output
+    line = next(line for line in faster.stderr.splitlines() if "--fps 50" in line)
+    assert "audio and subtitles no longer line up (subtitle cues are not retimed)" in line
+
+
 def test_stitch_takes_an_audio_only_file(tmp_path):
     """The README's `stitch frames/ -o out.mp4 --audio music.m4a`: an audio-only file is the usual case."""
     import imageio_ffmpeg

@@ -193,8 +193,11 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     if explicit_fps and media is not None and not audio and manifest and manifest.times and warn:
         recorded = manifest.times[-1] - manifest.times[0] + (1 / float(manifest.fps) if manifest.fps else 0.0)
         if recorded > 0 and abs(duration - recorded) > max(0.02 * recorded, 1 / float(fps)):
+            kept = [what for what, streams in (("audio", media.audio), ("subtitles", media.subtitles)) if streams]
+            agree = "no longer lines up" if kept == ["audio"] else "no longer line up"
+            retimed = " (subtitle cues are not retimed)" if media.subtitles else ""
             warn(f"--fps {fps} plays the frames in {duration:.3f} s where the source took {recorded:.3f} s, so the "
-                 "source's audio no longer lines up; pass --no-audio, or drop --fps to keep the manifest's times")
+                 f"source's {' and '.join(kept)} {agree}{retimed}; pass --no-audio, or drop --fps to keep the manifest's times")
     offset = _keep_offset(media, manifest)
     sar = manifest.sar if manifest else None
     pixels = folder_pixels(images[0], manifest.extra if manifest else {})  # colour tags from the manifest
