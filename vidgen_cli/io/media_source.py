@@ -56,6 +56,15 @@ WarnFn = Callable[[str], None]
 # that stays, 6 ms late at 44.1 kHz).
 PRIMING_DROP = "noise=drop=lt(pts+duration/2\\,0)"
 
+# After -ss, a copied track's packets from the seek point on arrive with times before the cut. Into
+# MP4/MOV those that end before it are dropped and the one that spans it is kept: the edit list then
+# starts the sound at the cut, with the first frame (dropping that packet too started AAC 11 ms and
+# Opus 14 ms late). Matroska, MPEG-TS and NUT would shift every stream by that packet's negative time
+# (a .ts source's picture started 21 ms late): there every packet before the cut is dropped and the
+# sound starts on the next packet boundary, in sync (late_copy_note says so).
+SPAN_KEEP = "noise=drop=lt(pts+duration\\,0)"
+EDIT_LIST_MUXERS = ("mp4", "mov")
+
 
 # A copied track is cut on a packet boundary (MP3: 26 ms, AC3: 32-35 ms, at 44.1 kHz): where the
 # container says where each stream starts (MP4 edit lists, Matroska, MPEG-TS, NUT), the first packet
@@ -97,6 +106,20 @@ def cut_reencode_note(container: Container, source: MediaSource) -> str | None:
     return (f"{container.muxer} cannot say where a copied audio track starts, and a copy cut at --start begins on a "
             f"packet boundary (up to a packet, 26-35 ms, off the first frame): re-encoding the {', '.join(recut)} audio "
             "with its own codec so it starts with the first frame (write .mkv or .mp4 to copy it)")
+
+
+def late_copy_note(container: Container, source: MediaSource) -> str | None:
+    """One line for the audio tracks a --start cut copies into a container without MP4's edit lists
+    (Matroska, MPEG-TS, NUT): the copy starts on a packet boundary, in sync but up to a packet
+    after the first frame; None where there are none."""
+    if source.start <= 0 or container.muxer in EDIT_LIST_MUXERS or not container.edit_lists:  # AVI re-encodes (cut_reencode_note)
+        return None
+    late = sorted({s.codec for s in source.audio if container.copies_audio(s.codec) and audio_encoder(container, source, s) is None})
+    if not late:
+        return None
+    return (f"{container.muxer} cannot start a copied audio track inside a packet: the {', '.join(late)} audio starts on a "
+            "packet boundary after --start, in sync but up to one packet (20-35 ms) after the first frame "
+            "(write .mp4 or .mov to start it with the first frame)")
 
 
 def is_cut(source: MediaSource) -> bool:
@@ -155,7 +178,9 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
             maps += [f"-filter:a:{n}", ",".join(trim)]
         if copied and not container.edit_lists:  # a copied track's priming (packets before 0) cannot be skipped here
             maps += [f"-bsf:a:{n}", PRIMING_DROP]
-        if copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
+        if copied and source.start > 0 and container.muxer in EDIT_LIST_MUXERS:  # the packet that spans the cut stays (SPAN_KEEP)
+            maps += [f"-bsf:a:{n}", SPAN_KEEP]
+        elif copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
             maps += [f"-copypriorss:a:{n}", "0"]
     muxer = container.muxer
     uncut: list[str] = []  # image subtitles of a cut: their cues cannot be cut
@@ -250,6 +275,8 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
     if note := language_note(container.muxer, (*audio, *subtitles)):
         warn(f"{output}: {note}")
     if note := cut_reencode_note(container, replace(media, audio=audio)):
+        warn(f"{output}: {note}")
+    if note := late_copy_note(container, replace(media, audio=audio)):
         warn(f"{output}: {note}")
     recoded = [stream for stream in audio if not container.copies_audio(stream.codec)]
     if recoded:
