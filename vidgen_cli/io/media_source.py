@@ -94,9 +94,9 @@ def cut_reencode_note(container: Container, source: MediaSource) -> str | None:
                     and not s.codec.startswith(_LOSSLESS)})
     if not recut:
         return None
-    return (f"{container.muxer} cannot say where a copied audio track starts, and a copy cut at --start begins on a "
-            f"packet boundary (up to a packet, 26-35 ms, off the first frame): re-encoding the {', '.join(recut)} audio "
-            "with its own codec so it starts with the first frame (write .mkv or .mp4 to copy it)")
+    return (f"{container.muxer} cannot say where a copied audio track starts, and a copy cut where the frames start "
+            f"(--start) begins on a packet boundary, up to a packet (26-35 ms) off the first frame: re-encoding the "
+            f"{', '.join(recut)} audio with its own codec so it starts with the first frame (write .mkv or .mp4 to copy it)")
 
 
 def is_cut(source: MediaSource) -> bool:
