@@ -74,7 +74,8 @@ def split(
         if info.pixels.interlaced:
             reporter.warn(f"{job.input}: interlaced ({info.pixels.field_order}); " + ("deinterlaced with bwdif" if settings.deinterlace
                           else "--deinterlace off: frames keep both fields (combing)"))
-        with reporter.progress(f"split {Path(job.input).name}", info.frame_count) as update:
+        total = library.expected_frames(info, settings, scenes_clips=scenes and image_format is None)
+        with reporter.progress(f"split {Path(job.input).name}", total) as update:
             if scenes and image_format is None:
                 result = library.split_scenes(info, out, threshold, EncodeOptions(codec=codec, crf=crf, preset=preset), update, reporter.warn,
                                               deinterlace=settings.deinterlace, start=start_s, end=end_s)

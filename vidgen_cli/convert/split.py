@@ -78,6 +78,24 @@ def _filters(options: SplitOptions, info: VideoInfo | None = None) -> str:
     return ",".join(chain)
 
 
+def expected_frames(info: VideoInfo, options: SplitOptions, scenes_clips: bool = False) -> int | None:
+    """How many frames a split writes (progress's total): the frames between options.start and
+    options.end, every `every`-th of them, or the span's duration at options.fps. `scenes_clips`:
+    split_scenes, whose progress counts the span's decoded frames. None when the probe gave no count."""
+    from vidgen_cli.runtime.span import resolve_span
+
+    span = resolve_span(info, options.start, options.end)
+    count = info.frame_count if span.whole else span.count
+    if not count:
+        return None
+    if scenes_clips:
+        return count
+    if options.fps:
+        seconds = info.duration if span.duration is None else span.duration
+        return max(1, round(seconds * float(options.fps))) if seconds else None
+    return -(-count // options.every)
+
+
 def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress: ProgressFn | None = None) -> SplitResult:
     """Write the selected frames of `info` as numbered images plus manifest.json into `output`."""
     image_format = frame_format(options.image_format)
