@@ -7,6 +7,7 @@ the temporary-folder-then-rename safety, which keeps `split` as fast as the plai
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -224,10 +225,23 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
     except BaseException:
         discard(temporary)
         raise
-    frames = info.frame_count
+    frames, duration = info.frame_count, info.duration
     if start or end is not None:
+        from vidgen_cli.runtime.span import resolve_span
+
         frames = (info.frames_before(end) if end is not None else info.frame_count) - (info.frames_before(start) if start else 0)
-    return SplitResult(output=output, frames=frames, fps=info.fps or Fraction(25), duration=info.duration, cuts=cuts)
+        duration = resolve_span(info, start, end).duration or duration
+    # The frames the encoder wrote, as the summary must say: where ffmpeg's cut at --start/--end
+    # lands a frame off the probe's count (an input -to keeps the frame the end falls in).
+    frames = encoded_frames(result.stderr) or frames
+    return SplitResult(output=output, frames=frames, fps=info.fps or Fraction(25), duration=duration, cuts=cuts)
+
+
+def encoded_frames(stderr: bytes) -> int | None:
+    """The frame count of ffmpeg's last progress line ('frame=  123 fps=...'): the video frames
+    the run encoded; None when the log has none."""
+    counts = re.findall(rb"frame=\s*(\d+)", stderr)
+    return int(counts[-1]) if counts else None
 
 
 
