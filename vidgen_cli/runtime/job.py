@@ -185,7 +185,7 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     elif kind == "image":
         if (span.count if span.count is not None else info.frame_count) != 1:
             raise UsageError(f"{output}: an image file holds one frame but {source} has more; write to a video or a folder (ending in /)")
-        writer = ImageFileWriter(output)
+        writer = ImageFileWriter(output, pixels=pixels, warn=warn)
     else:
         if not span.whole:
             options_key = {**options_key, "span": span.to_json()}
