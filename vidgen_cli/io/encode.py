@@ -97,17 +97,19 @@ class VideoWriter:
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions | None = None,
                  media: MediaSource | None = None, stream_format: str | None = None,
                  sar: Fraction | None = None, warn: WarnFn | None = None, timed: bool = False,
-                 pixels: PixelInfo | None = None) -> None:
+                 pixels: PixelInfo | None = None, average_grid: bool = False) -> None:
         """`timed`: every frame keeps the time given to `write` (variable frame rate, through a
         Matroska pipe); otherwise frames are 1/fps apart from the first frame's time.
-        `pixels`: the source's bit depth, colour tags and alpha, kept in the output where the codec allows."""
+        `pixels`: the source's bit depth, colour tags and alpha, kept in the output where the codec allows.
+        `average_grid`: `fps` is a pipe's average rate, not its peak (its times are not known ahead):
+        the constant-rate line says so."""
         self.output = str(output)
         self.timed = timed
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
         # Said (once; the list may be shared by several writers) when a timed frame lands off the
         # 1/fps grid, where the resampling drops or repeats frames: not for a constant-rate input.
         self.rate_note: list[str] = []
-        self.average_grid = False  # a resampled grid at the average rate, not the peak (a pipe's times are not known ahead)
+        self.average_grid = average_grid  # a resampled grid at the average rate, not the peak (a pipe's times are not known ahead)
         self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
         self.video_offset = Fraction(0)  # where the video input starts (seconds): video_start_args
