@@ -231,8 +231,8 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
 
         frames = (info.frames_before(end) if end is not None else info.frame_count) - (info.frames_before(start) if start else 0)
         duration = resolve_span(info, start, end).duration or duration
-    # The frames the encoder wrote, as the summary must say: where ffmpeg's cut at --start/--end
-    # lands a frame off the probe's count (an input -to keeps the frame the end falls in).
+    # The frames the encoder wrote, as the summary must say: ffmpeg's cut at --start/--end can land
+    # a frame off the probe's count (an input -to is counted from the first frame kept, not from -ss).
     frames = encoded_frames(result.stderr) or frames
     return SplitResult(output=output, frames=frames, fps=info.fps or Fraction(25), duration=duration, cuts=cuts)
 
