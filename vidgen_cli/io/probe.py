@@ -108,6 +108,15 @@ def audio_and_video_start(path: str | os.PathLike[str]) -> tuple[list[StreamInfo
     return info.audio, info.start_time
 
 
+def media_duration(path: str | os.PathLike[str]) -> float | None:
+    """How long any media file plays (seconds from its start, the container's Duration in ffmpeg's
+    banner; audio-only files too); None when ffmpeg prints N/A. Raises InputError when the file does
+    not exist or ffmpeg cannot read it."""
+    ffmpeg.check_input_path(str(path))
+    found = _DURATION.search(ffmpeg.run(["-i", ffmpeg.url(str(path))]).stderr.decode("utf-8", "replace"))
+    return int(found.group(1)) * 3600 + int(found.group(2)) * 60 + float(found.group(3)) if found else None
+
+
 class AudioOnlyError(InputError):
     """A media file with audio streams and no video: refused by the commands that need frames;
     `record` describes it for `vidgen probe`, `audio` holds its streams."""
