@@ -21,7 +21,7 @@ from vidgen_cli.io.encode import EncodeOptions, VideoWriter
 from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.media_source import MediaSource
-from vidgen_cli.io.probe import audio_and_video_start, audio_streams, check_frames, folder_pixels, media_duration, probe
+from vidgen_cli.io.probe import audio_file_facts, audio_streams, check_frames, folder_pixels, media_duration, probe
 from vidgen_cli.io.rates import peak_rate
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times
@@ -66,7 +66,7 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         warn(f"{folder}: the manifest's audio source {manifest.audio_source} no longer exists; writing video without audio "
              "(pass --audio FILE, or --no-audio to silence this)")
     if audio:
-        streams, video_start = audio_and_video_start(audio) if manifest is not None else (audio_streams(audio), 0.0)
+        streams, video_start, length = audio_file_facts(audio) if manifest is not None else (audio_streams(audio), 0.0, None)
         if not streams:
             raise InputError(f"{audio}: has no audio stream; pass a file with audio or drop --audio")
         if manifest is None or audio_from_start:
@@ -74,10 +74,10 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
                 warn(f"{folder}: no manifest.json says where the frames lie on the timeline of {audio}; its audio "
                      "starts with the first frame")
             if warn and audio_from_start:
-                _say_audio_placement(audio, 0.0, duration, warn)
+                _say_audio_placement(audio, 0.0, duration, warn, length)
             return MediaSource(audio, audio=streams, duration=duration)  # every track, as the source-audio path carries
         if warn and manifest.start > 5e-4 and abs(manifest.start - video_start) >= 5e-4:
-            _say_audio_placement(audio, manifest.start, duration, warn)
+            _say_audio_placement(audio, manifest.start, duration, warn, length)
         # The file shares the source's timeline: its audio is cut where the first frame lies, or, when
         # that is where its own (late) video starts, kept from its start with the frames at that offset.
         return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=video_start)
@@ -88,10 +88,12 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
     return None
 
 
-def _say_audio_placement(audio: str, start: float, duration: float, warn: Callable[[str], None]) -> None:
+def _say_audio_placement(audio: str, start: float, duration: float, warn: Callable[[str], None],
+                         length: float | None = None) -> None:
     """One line for --audio FILE: where its audio is cut (the manifest's first-frame time; said when
-    past 0) and how long before the picture's end it runs out (said when it does)."""
-    end = media_duration(audio)
+    past 0) and how long before the picture's end it runs out (said when it does). `length`: how
+    long FILE plays, when its probe said (else read here)."""
+    end = length if length is not None else media_duration(audio)
     short = end is not None and end - start < duration - 0.05
     ends = f"it ends {duration - (end - start):.3f} s before the picture" if short else ""
     if start > 0:

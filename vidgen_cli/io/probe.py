@@ -94,18 +94,20 @@ def audio_streams(path: str | os.PathLike[str]) -> list[StreamInfo]:
     return parse_header(result.stderr.decode("utf-8", "replace")).audio
 
 
-def audio_and_video_start(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], float]:
-    """The audio streams of any media file (audio-only ones included) and where its video stream
-    starts (seconds on the file's timeline; 0 without one), from one probe (`stitch --audio`).
+def audio_file_facts(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], float, float | None]:
+    """The audio streams of any media file (audio-only ones included), where its video stream starts
+    (seconds on the file's timeline; 0 without one) and, for an audio-only file, how long it plays
+    (seconds, the container's Duration; None for other files or when ffmpeg prints N/A: see
+    `media_duration`), from one probe (`stitch --audio`).
 
     Raises InputError when the file does not exist or ffmpeg cannot read it."""
     try:
         info = probe(path)
     except AudioOnlyError as audio_only:
-        return audio_only.audio, 0.0
+        return audio_only.audio, 0.0, audio_only.record.get("duration")
     except InputError:  # no readable video (an image, an empty video stream): the audio alone, from 0
-        return audio_streams(path), 0.0
-    return info.audio, info.start_time
+        return audio_streams(path), 0.0, None
+    return info.audio, info.start_time, None
 
 
 def media_duration(path: str | os.PathLike[str]) -> float | None:
