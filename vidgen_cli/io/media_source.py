@@ -94,9 +94,9 @@ def cut_reencode_note(container: Container, source: MediaSource) -> str | None:
                     and not s.codec.startswith(_LOSSLESS)})
     if not recut:
         return None
-    return (f"{container.muxer} cannot say where a copied audio track starts, and a copy cut at --start begins on a "
-            f"packet boundary (up to a packet, 26-35 ms, off the first frame): re-encoding the {', '.join(recut)} audio "
-            "with its own codec so it starts with the first frame (write .mkv or .mp4 to copy it)")
+    return (f"{container.muxer} cannot say where a copied audio track starts, and a copy cut where the frames start "
+            f"(--start) begins on a packet boundary, up to a packet (26-35 ms) off the first frame: re-encoding the "
+            f"{', '.join(recut)} audio with its own codec so it starts with the first frame (write .mkv or .mp4 to copy it)")
 
 
 def is_cut(source: MediaSource) -> bool:
@@ -280,9 +280,10 @@ def other_streams_note(container: Container, media: MediaSource, output: str, wa
         warn(f"{output}: vidgen carries cover art (attached pictures: PNG, JPEG, BMP) only into .mp4 and .mkv; writing "
              f"{container.muxer} without the source's {len(media.attached_pics) - len(kept)} cover picture(s)")
     if media.attachments and container.muxer != "matroska":
-        kinds = ", ".join(sorted({s.codec for s in media.attachments}))
+        names = [s.filename or f"#{s.index} {s.codec}" for s in media.attachments]  # the file name, as a font is known
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
         warn(f"{output}: the {container.muxer} container cannot hold attachments; writing without the source's "
-             f"{len(media.attachments)} attached file(s) ({kinds}); write .mkv to keep them")
+             f"{len(media.attachments)} attached file(s) ({shown}); write .mkv to keep them")
     return kept
 
 

@@ -66,7 +66,20 @@ def _rounded_rate(pts: np.ndarray, deltas: np.ndarray, time_base: Fraction, mean
     rate = snap_rate(mean, banner_fps)
     if resolution > Fraction(1, 10) / rate:
         return None
-    return rate if fits_rate(pts, time_base, rate, resolution) else None
+    if fits_rate(pts, time_base, rate, resolution):
+        return rate
+    # Not a declared or standard rate (179/6 for 29.83 fps): the simplest one the last frame's time allows
+    span, frames = int(pts[-1] - pts[0]) * time_base, len(pts) - 1
+    rate = _simplest_between(frames / (span + resolution), frames / (span - resolution))
+    return rate if rate.denominator <= 1001 and fits_rate(pts, time_base, rate, resolution) else None
+
+
+def _simplest_between(low: Fraction, high: Fraction) -> Fraction:
+    """The fraction with the smallest denominator in [low, high] (0 < low <= high), by continued fractions."""
+    whole = low.numerator // low.denominator
+    if whole == low or whole + 1 <= high:
+        return Fraction(whole if whole == low else whole + 1)
+    return whole + 1 / _simplest_between(1 / (high - whole), 1 / (low - whole))
 
 
 def fits_rate(pts: np.ndarray, time_base: Fraction, rate: Fraction, resolution: Fraction | None = None) -> bool:
