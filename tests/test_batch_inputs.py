@@ -149,3 +149,26 @@ def test_probe_of_a_piped_image_describes_it(tmp_path):
     record = json.loads(piped.stdout)
     from_file = json.loads(subprocess.run([VIDGEN, "probe", image], capture_output=True, check=True).stdout)
     assert record == {**from_file, "path": "-"}
+
+
+def test_a_command_that_takes_photos_takes_the_images_beside_the_videos(tmp_path, clips):
+    folder = tmp_path / "album"
+    folder.mkdir()
+    shutil.copy(clips["plain"], folder / "x.mp4")
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:d=0.04", "-frames:v", "1", folder / "cover.png")
+    result = run("stylize", folder, "-s", folder / "cover.png", "-o", tmp_path / "out", "--preset", "ultrafast")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cover.png", "x.mp4"]
+    assert "skipping" not in result.output
+
+
+def test_a_piped_image_is_stylized_into_an_image(tmp_path, clips):
+    image = tmp_path / "x.png"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:d=0.04", "-frames:v", "1", image)
+    one = subprocess.run([VIDGEN, "stylize", "-", "-s", image, "-o", tmp_path / "y.png"], input=image.read_bytes(), capture_output=True)
+    assert one.returncode == 0, one.stderr
+    assert json.loads(subprocess.run([VIDGEN, "probe", tmp_path / "y.png"], capture_output=True, check=True).stdout)["width"] == 64
+    many = subprocess.run([VIDGEN, "stylize", "-", "-s", image, "-o", tmp_path / "z.png"], input=Path(clips["webm"]).read_bytes(),
+                          capture_output=True)
+    assert many.returncode == 2 and b"holds one frame but more were produced" in many.stderr, many.stderr
+    assert not list(tmp_path.glob("*z.png*"))

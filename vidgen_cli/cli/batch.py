@@ -101,7 +101,7 @@ def expand_inputs(inputs: list[str], photos: bool = False, named: bool = False,
     """The concrete inputs, and whether this is a batch. With `photos`, a folder of images of
     different sizes (or any folder of images without manifest.json when `named`: the output is a
     {stem} template) is a batch of single images, not one frames folder. A folder that holds
-    videos beside images is a batch of its videos. `warn` gets one line for what a folder's batch
+    videos beside images is a batch of its videos (and, with `photos`, of its images). `warn` gets one line for what a folder's batch
     leaves out (its images, videos in its subfolders)."""
     if not inputs:
         raise UsageError("no input given; pass a video, a frames folder, a folder of those, or -")
@@ -119,9 +119,12 @@ def expand_inputs(inputs: list[str], photos: bool = False, named: bool = False,
                 entries = _batch_entries(path)
                 if not entries:
                     raise InputError(f"{item}: the folder holds no images, videos or frame folders; pass a video or a folder of frames")
+                skipped = mixed[1] if mixed and not photos else []  # a command that takes photos takes them too
                 if warn is not None:
-                    _folder_notes(item, entries, mixed[1] if mixed else [], warn)
+                    _folder_notes(item, entries, skipped, warn)
                 expanded.extend(str(e) for e in entries)
+                if mixed and photos:
+                    expanded.extend(str(p) for p in mixed[1])
                 batch = True
             else:
                 expanded.append(item)
