@@ -72,6 +72,8 @@ def test_a_folder_of_videos_and_an_image_batches_the_videos_and_names_the_image(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["x", "y"]
     lines = [line for line in result.output.splitlines() if "cover.png" in line]
     assert len(lines) == 1 and "skipping 1 image" in lines[0], result.output
+    described = subprocess.run([VIDGEN, "probe", folder], capture_output=True)
+    assert described.returncode == 0 and len(described.stdout.splitlines()) == 2 and b"cover.png" in described.stderr
 
 
 def test_videos_in_subfolders_are_named_in_one_line(tmp_path, clips):

@@ -72,7 +72,7 @@ def _folder_notes(item: str, entries: list[Path], images: list[Path], warn: Call
     """One line for each thing a batch over folder `item` leaves out: images beside its videos,
     videos in its subfolders."""
     if images:
-        warn(f"{item}: holds videos and images; batching its {len(entries)} video(s){' and frame folder(s)' if any(e.is_dir() for e in entries) else ''}, "
+        warn(f"{item}: holds videos and images; taking its {len(entries)} video(s){' and frame folder(s)' if any(e.is_dir() for e in entries) else ''}, "
              f"skipping {len(images)} image(s) ({_names(images)}); pass images (or a folder of frames) as inputs of their own")
     if nested := _videos_in_subfolders(Path(item), entries):
         example = os.path.join(item, "**", "*" + nested[0].suffix)

@@ -29,10 +29,13 @@ def probe(inputs: opt.ProbeInputs, json_out: opt.ProbeJson = False) -> None:
 
     if "-" in inputs and len(inputs) > 1:
         raise UsageError("- (stdin) cannot be combined with other inputs")
+    from vidgen_cli.cli.report import Reporter
+
+    warn = Reporter().warn  # what a folder's expansion leaves out (images beside videos, videos in subfolders)
     sources: list[tuple[str, VidgenError | None]] = []
     for item in inputs:  # a missing path is one failed input among several, as an unreadable file is
         try:
-            sources += [(source, None) for source in expand_inputs([item])[0]]
+            sources += [(source, None) for source in expand_inputs([item], warn=warn)[0]]
         except VidgenError as exc:
             if len(inputs) == 1:
                 raise
