@@ -128,7 +128,7 @@ def test_split_scenes_from_stdin_cuts_the_pipe_into_shots(tmp_path):
     frames = subprocess.run([VIDGEN, "split", "-", "--scenes", "--format", "png", "-o", tmp_path / "fr", "-q"],
                             input=source.read_bytes(), capture_output=True)
     assert frames.returncode == 0, frames.stderr
-    manifest = json.loads((tmp_path / "fr" / "shot002" / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "fr" / "stdin-shot002" / "manifest.json").read_text())
     assert manifest["source"] is None and manifest["audio_source"] is None  # the spool is gone: no dangling path
     assert len(manifest["frames"]) == 24
 

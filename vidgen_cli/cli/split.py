@@ -165,7 +165,7 @@ def _split_spooled_stdin(split_file: Callable[[str], dict[str, Any]], out: Path)
         except VidgenError as exc:
             exc.args = tuple(str(arg).replace(spool, "-") for arg in exc.args)
             raise
-    for folder in sorted(out.glob("shot*/")):
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):  # the shots ({stem}-shot001/, ...)
         manifest = read_manifest_if_any(folder)
         if manifest is not None and (manifest.source or manifest.audio_source):
             write_manifest(folder, replace(manifest, source=None, audio_source=None))
