@@ -32,9 +32,12 @@ from vidgen_cli.vision.sizes import fit_image
 # Longest side (pixels) at which motion is estimated and splatted; frames are still warped at full size.
 WORK_SIDE = 640
 # The `flow` model follows each pixel's path through the frames around a pair (measured: see CHANGELOG
-# and bench/interpolate.py --datasets clips); ONE_SIDED: also where only one neighbour exists.
+# and bench/interpolate.py --datasets clips). With the previous frame alone (the last pair before a
+# cut, a pause or the end) a quadratic through three frames: on held-out video-train quads
+# (bench/interp_motion_at_t.py --multiframe) +0.22 dB (frames 2 apart) and +0.33 (4 apart); with the
+# next frame alone +0.23 and -0.04, so there the path stays straight.
 MULTIFRAME = True
-ONE_SIDED = False
+PREVIOUS_ALONE = True
 
 
 def _up(image: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -69,14 +72,15 @@ class FlowEngine:
     weights_sha256: str | None = None
 
     def __init__(self, settings: FlowSettings | None = None, work_side: int = WORK_SIDE, placement=None,
-                 multiframe: bool = MULTIFRAME, one_sided: bool = ONE_SIDED, guard: Guard | None = None) -> None:
+                 multiframe: bool = MULTIFRAME, previous_alone: bool = PREVIOUS_ALONE, guard: Guard | None = None) -> None:
         """placement: where the models run; motion is estimated there too (vidgen_cli.optical_flow).
         multiframe: a stream processor hands `at` the motion of the frames around the pair and the
-        intermediate flows follow each pixel's curved path (vidgen_cli.vision.multiframe); one_sided:
-        also with one neighbour only (a quadratic through three frames); guard: its per-pixel limits."""
+        intermediate flows follow each pixel's curved path (vidgen_cli.vision.multiframe);
+        previous_alone: also with the previous frame only (a quadratic through three frames);
+        guard: its per-pixel limits."""
         self.settings = settings or FlowSettings(**FLOW_MODEL_SETTINGS)
         self.work_side = work_side
-        self.multiframe, self.one_sided = multiframe, one_sided
+        self.multiframe, self.previous_alone = multiframe, previous_alone
         self.guard = guard or Guard()
         s = self.settings
         self.flow_kind = optical_flow.kind(placement)
@@ -118,7 +122,7 @@ class FlowEngine:
         """(ft0, ft1, weight of frame 0) at work resolution, as the settings choose them; with the
         neighbours' motion (`before`, `after`: see `neighbours`), moved onto each pixel's path."""
         ft0, ft1, mask = self._two_frame_motion(state, t)
-        if not self.one_sided and (before is None or after is None):
+        if before is None or (after is None and not self.previous_alone):
             before = after = None
         offset = path_offset(ft0, ft1, t, before, after, self.guard) if self.multiframe else None
         if offset is not None:
