@@ -119,6 +119,15 @@ def media_duration(path: str | os.PathLike[str]) -> float | None:
     return int(found.group(1)) * 3600 + int(found.group(2)) * 60 + float(found.group(3)) if found else None
 
 
+class StillImageError(InputError):
+    """A still image read without an image extension (e.g. a spooled pipe): `kind` is ffmpeg's
+    name for its format ('png', 'jpeg', 'webp' ...)."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 class AudioOnlyError(InputError):
     """A media file with audio streams and no video: refused by the commands that need frames;
     `record` describes it for `vidgen probe`, `audio` holds its streams."""
@@ -170,7 +179,7 @@ def _probe_video(path: str) -> VideoInfo:
     container = re.search(r"^Input #0, ([\w,]+), from", stderr, re.MULTILINE)
     if container and (container.group(1).endswith("_pipe") or container.group(1) == "image2"):
         kind = container.group(1).removesuffix("_pipe").upper()
-        raise InputError(f"{path}: is a still image ({kind}), not a video; give it an image extension such as .png or .jpg")
+        raise StillImageError(f"{path}: is a still image ({kind}), not a video; give it an image extension such as .png or .jpg", kind.lower())
     video = header.video
     if video["width"] * video["height"] > MAX_PIXELS:
         raise InputError(f"{path}: declares a frame size of {video['width']}x{video['height']}, larger than vidgen handles (8192x8192)")
