@@ -172,20 +172,39 @@ def quads(stride: int, per_clip: int = 2) -> list:
     return out
 
 
+GUARDS = {"cubic, guard ratio 0.5 floor 1": (0.5, 1.0, True), "cubic, guard ratio 1 floor 2": (1.0, 2.0, True),
+          "cubic, guard ratio 2 floor 2": (2.0, 2.0, True), "cubic, guard ratio 1 floor 4": (1.0, 4.0, True),
+          "cubic, guard ratio 4 floor 4": (4.0, 4.0, True), "cubic, consistency guard only": (1e6, 1e6, True),
+          "cubic, size guard ratio 1 floor 2 only": (1.0, 2.0, False), "cubic, guard ratio 8 floor 8": (8.0, 8.0, True),
+          "cubic, size guard ratio 4 floor 4 only": (4.0, 4.0, False)}
+
+
 def multiframe(stride: int) -> dict:
+    """The chosen motion beside it corrected through four frames (vidgen_cli.vision.multiframe),
+    unguarded, with guard settings, and with one neighbour only (a quadratic through three frames)."""
+    from vidgen_cli.vision.multiframe import Guard, Neighbour, path_offset
+
     engine, scores, naive = FlowEngine(), {"naive_warp": []}, DISFlow("medium")
     for _, before, first, middle, last, after in quads(stride):
         scores["naive_warp"].append(psnr(naive_warp(first, last, naive), middle))
         state = engine.prepare(first, last)
         ft0, ft1, mask = engine.motion(state, 0.5)
         small = [fit_image(x, engine.work_side, minimum=8) for x in (before, after)]
-        back = engine.estimator(small[0], state.small0).f10  # 0 -> -1: the previous pair's backward flow
-        ahead = engine.estimator(state.small1, small[1]).f01  # 1 -> 2: the next pair's forward flow
-        shift = cubic_offset(ft0, ft1, back, ahead, 0.5)
+        previous = engine.estimator(small[0], state.small0)  # the previous pair: its f10 is 0 -> -1
+        following = engine.estimator(state.small1, small[1])  # the next pair: its f01 is 1 -> 2
+        back, ahead = Neighbour(previous.f10, previous.c1), Neighbour(following.f01, following.c0)
+        shift = cubic_offset(ft0, ft1, back.flow, ahead.flow, 0.5)
         overall = np.median(shift.reshape(-1, 2), axis=0)
-        for label, (f0, f1) in {"flow (chosen)": (ft0, ft1), "cubic, per pixel": (ft0 - shift, ft1 - shift),
-                                "cubic, one global shift": (ft0 - overall, ft1 - overall)}.items():
-            frame = engine._render(state, f0, f1, mask, interpolation=cv2.INTER_CUBIC)
+        offsets = {"flow (chosen)": 0.0, "cubic, per pixel": shift, "cubic, one global shift": overall,
+                   "quadratic, previous frame only": path_offset(ft0, ft1, 0.5, back, None, None),
+                   "quadratic, next frame only": path_offset(ft0, ft1, 0.5, None, ahead, None)}
+        for label, (ratio, floor, use) in GUARDS.items():
+            offsets[label] = path_offset(ft0, ft1, 0.5, back, ahead, Guard(ratio, floor, use))
+        chosen = Guard()
+        offsets["quadratic, previous frame only, default guard"] = path_offset(ft0, ft1, 0.5, back, None, chosen)
+        offsets["quadratic, next frame only, default guard"] = path_offset(ft0, ft1, 0.5, None, ahead, chosen)
+        for label, offset in offsets.items():
+            frame = engine._render(state, ft0 - offset, ft1 - offset, mask, interpolation=cv2.INTER_CUBIC)
             scores.setdefault(label, []).append(psnr(frame, middle))
     return summary(scores, {})
 

@@ -13,6 +13,11 @@ other direction's flow; the two averaged). Sizes: `native` (the sets' own resolu
 clip (native size up to 1280 px), the only set the `flow` model's choices were made on, and
 `heldout-wide`: the same clips with every other frame dropped (frames s, s+4 -> s+2: twice the
 motion, more occlusion). `--ablation` scores `flow` variants (one choice switched each) on both.
+`clips` (bench/interp_clips.py): the evaluation videos of ../shared/data/video at their own size,
+their first `--clip-seconds` with every other frame dropped (`--factor 2`) and three of every four
+(`--factor 4`), made again through `vidgen interpolate` on a PNG folder (one stream: the `flow`
+model follows each pixel's path through the neighbouring frames) and scored per dropped frame;
+`--baseline-code DIR` runs another checkout's default beside this code's in the same run.
 Speed: output fps doubling the rate of a 720p clip, the default model vs minterpolate in the same
 run and thread budget, as a ratio (> 1: vidgen faster); both include decoding.
 """
@@ -94,12 +99,13 @@ def heldout_triplets(side: int | None, every: int = 1, per_clip: int = 2, stride
     return out
 
 
-def naive_warp(first: np.ndarray, last: np.ndarray, dis: DISFlow) -> np.ndarray:
-    """The plain baseline: DIS medium both ways, each frame warped half-way by the other's flow, averaged."""
-    f01, f10 = dis(first, last), dis(last, first)
-    w0 = backward_warp(first.astype(np.float32), 0.5 * f10)
-    w1 = backward_warp(last.astype(np.float32), 0.5 * f01)
-    return np.clip(0.5 * (w0 + w1) + 0.5, 0, 255).astype(np.uint8)
+def naive_warp(first: np.ndarray, last: np.ndarray, dis: DISFlow, t: float = 0.5, flows: tuple | None = None) -> np.ndarray:
+    """The plain baseline: DIS medium both ways, each frame warped to t by the other's flow, time-weighted
+    (at t = 0.5: half-way, averaged). flows: (f01, f10) when already estimated."""
+    f01, f10 = flows or (dis(first, last), dis(last, first))
+    w0 = backward_warp(first.astype(np.float32), t * f10)
+    w1 = backward_warp(last.astype(np.float32), (1 - t) * f01)
+    return np.clip((1 - t) * w0 + t * w1 + 0.5, 0, 255).astype(np.uint8)
 
 
 def minterpolate_middle(first: np.ndarray, last: np.ndarray, threads: int) -> np.ndarray:
@@ -264,10 +270,13 @@ def main() -> None:
     parser.add_argument("--speed-frames", type=int, default=60, help="input frames for the speed test")
     parser.add_argument("--threads", type=int, default=1, help="threads for torch, OpenCV and ffmpeg alike")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--clip-seconds", type=float, default=3.0, help="`clips`: the first seconds of each evaluation clip")
+    parser.add_argument("--baseline-code", type=Path, help="`clips`: a checkout whose default `vidgen interpolate` runs beside this code's")
     parser.add_argument("--device", default="cpu", help="where vidgen's models run (cpu, cuda, cuda:N), as `vidgen --device`")
     args = parser.parse_args()
     DEVICE[:] = ["--device", args.device]
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/interp_clips.py
     if not (DATA / "interp").is_dir():
         sys.exit(f"benchmark data not found at {DATA}; it is expected in ../shared/data beside the repo")
     import torch
@@ -277,7 +286,15 @@ def main() -> None:
     models = [m for m in args.models.split(",") if m]
     report: dict = {"default_model": models[0], "threads": args.threads, "code": str(ROOT),
                     "machine": platform.processor() or platform.machine(), "command": " ".join(["python", *sys.argv])}
-    for dataset in args.datasets.split(","):
+    for dataset in filter(None, args.datasets.split(",")):
+        if dataset == "clips":
+            from interp_clips import clips_quality
+
+            codes = {"flow (this code)": ROOT, **({"flow (baseline code)": args.baseline_code.resolve()} if args.baseline_code else {})}
+            clips = sorted(p for p in (DATA / "video").iterdir() if p.is_file())[::args.every]
+            report["clips"] = {f"keep{keep}": clips_quality(clips, args.clip_seconds, keep, codes, args.threads, DEVICE,
+                                                            naive_warp, write_png) for keep in (2, 4)}
+            continue
         report[dataset] = {}
         for size in args.sizes.split(","):
             side = None if size == "native" else int(size)

@@ -84,9 +84,9 @@ def main(args: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):  # (typer's click has no exceptions.Abort: naming it broke every other exception)
         click.echo("vidgen: interrupted", err=True)
         sys.exit(130)
-    except BrokenPipeError:  # `vidgen --help | head`: the reader went away; nothing left to say
-        import os
+    except BrokenPipeError as error:  # `vidgen --help | head`: the reader went away; nothing left to say
+        from vidgen_cli.cli.errors import BROKEN_PIPE, quiet_broken_pipe
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
+        quiet_broken_pipe(error)
+        sys.exit(BROKEN_PIPE)
     sys.exit(code if isinstance(code, int) else 0)

@@ -38,6 +38,48 @@ def _batch_entries(folder: Path) -> list[Path]:
             ((p.is_file() and is_video_file(p)) or _is_frames_folder(p))]
 
 
+def _mixed_folder(folder: Path) -> tuple[list[Path], list[Path]] | None:
+    """A folder (without manifest.json) that holds videos beside images: (videos, images), the
+    videos being the batch. None for a frames folder (only images, or a manifest)."""
+    if (folder / "manifest.json").exists():
+        return None
+    files = sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")), key=natural_key)
+    videos = [p for p in files if is_video_file(p)]
+    images = [p for p in files if is_image_file(p)]
+    return (videos, images) if videos and images else None
+
+
+def _names(paths: list[Path], most: int = 3) -> str:
+    shown = ", ".join(p.name for p in paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
+def _videos_in_subfolders(folder: Path, entries: list[Path]) -> list[Path]:
+    """The videos under `folder`'s subfolders (hidden ones and the frame folders already in the
+    batch aside) that a batch over the folder does not include."""
+    taken = {p.resolve() for p in entries}
+    found: list[Path] = []
+    for sub in sorted(folder.iterdir(), key=natural_key):
+        if not sub.is_dir() or sub.name.startswith(".") or sub.resolve() in taken:
+            continue
+        for root, dirs, names in os.walk(sub):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not d.endswith(".vidgen-resume"))
+            found += [Path(root) / n for n in sorted(names) if not n.startswith(".") and is_video_file(Path(n))]
+    return found
+
+
+def _folder_notes(item: str, entries: list[Path], images: list[Path], warn: Callable[[str], None]) -> None:
+    """One line for each thing a batch over folder `item` leaves out: images beside its videos,
+    videos in its subfolders."""
+    if images:
+        warn(f"{item}: holds videos and images; taking its {len(entries)} video(s){' and frame folder(s)' if any(e.is_dir() for e in entries) else ''}, "
+             f"skipping {len(images)} image(s) ({_names(images)}); pass images (or a folder of frames) as inputs of their own")
+    if nested := _videos_in_subfolders(Path(item), entries):
+        example = os.path.join(item, "**", "*" + nested[0].suffix)
+        where = ", ".join(str(p.relative_to(item)) for p in nested[:3]) + (f" and {len(nested) - 3} more" if len(nested) > 3 else "")
+        warn(f"{item}: {len(nested)} video(s) in subfolders not included ({where}); pass them too, e.g. '{example}'")
+
+
 def _photos(folder: Path, named: bool = False) -> list[Path] | None:
     """The images of a folder that is a set of photos rather than frames of one video: no
     manifest.json, and either not all the same size or `named` (the output is a {stem} template,
@@ -54,10 +96,13 @@ def _photos(folder: Path, named: bool = False) -> list[Path] | None:
     return images if len(sizes) > 1 and None not in sizes else None  # an unreadable header: let probe name it
 
 
-def expand_inputs(inputs: list[str], photos: bool = False, named: bool = False) -> tuple[list[str], bool]:
+def expand_inputs(inputs: list[str], photos: bool = False, named: bool = False,
+                  warn: Callable[[str], None] | None = None) -> tuple[list[str], bool]:
     """The concrete inputs, and whether this is a batch. With `photos`, a folder of images of
     different sizes (or any folder of images without manifest.json when `named`: the output is a
-    {stem} template) is a batch of single images, not one frames folder."""
+    {stem} template) is a batch of single images, not one frames folder. A folder that holds
+    videos beside images is a batch of its videos (and, with `photos`, of its images). `warn` gets one line for what a folder's batch
+    leaves out (its images, videos in its subfolders)."""
     if not inputs:
         raise UsageError("no input given; pass a video, a frames folder, a folder of those, or -")
     expanded: list[str] = []
@@ -65,20 +110,26 @@ def expand_inputs(inputs: list[str], photos: bool = False, named: bool = False) 
     for item in inputs:
         if item == "-" or os.path.exists(item):
             path = Path(item)
-            images = _photos(path, named) if photos and item != "-" and _is_frames_folder(path) else None
+            mixed = _mixed_folder(path) if item != "-" and path.is_dir() else None
+            images = _photos(path, named) if photos and not mixed and item != "-" and _is_frames_folder(path) else None
             if images:
                 expanded.extend(str(p) for p in images)
                 batch = True
-            elif item != "-" and path.is_dir() and not _is_frames_folder(path):
+            elif item != "-" and path.is_dir() and (mixed or not _is_frames_folder(path)):
                 entries = _batch_entries(path)
                 if not entries:
                     raise InputError(f"{item}: the folder holds no images, videos or frame folders; pass a video or a folder of frames")
+                skipped = mixed[1] if mixed and not photos else []  # a command that takes photos takes them too
+                if warn is not None:
+                    _folder_notes(item, entries, skipped, warn)
                 expanded.extend(str(e) for e in entries)
+                if mixed and photos:
+                    expanded.extend(str(p) for p in mixed[1])
                 batch = True
             else:
                 expanded.append(item)
         elif glob.has_magic(item):
-            matches = sorted(glob.glob(item), key=lambda p: natural_key(Path(p)))
+            matches = sorted(glob.glob(item, recursive=True), key=lambda p: natural_key(Path(p)))  # '**' spans subfolders
             if not matches:
                 raise InputError(f"{item}: the pattern matches no files")
             expanded.extend(matches)
@@ -105,6 +156,36 @@ def output_for(source: str, output: str, batch: bool, suffix_for: Callable[[str]
     if output == "-":
         raise UsageError("several inputs cannot all be written to stdout; give -o a folder")
     return str(Path(output) / f"{stem}{suffix_for(source)}")
+
+
+def refuse_shared_outputs(sources: list[str], output: str, batch: bool, suffix_for: Callable[[str], str]) -> None:
+    """Refuse, before any work, a batch in which two inputs would write the same output (a.mp4
+    and a.mkv into 'out/{stem}.mp4', or into one frames folder out/a/): the second would replace
+    the first. The line names the inputs and a template that keeps them apart, where one does."""
+    if not batch or output == "-":
+        return
+
+    def collisions(template: str) -> dict[str, list[str]]:
+        seen: dict[str, dict[str, str]] = {}  # output -> {the input's real path: the input as given}
+        for source in sources:
+            where = os.path.normcase(os.path.abspath(output_for(source, template, True, suffix_for)))
+            seen.setdefault(where, {}).setdefault(os.path.realpath(source), source)
+        return {where: list(given.values()) for where, given in seen.items() if len(given) > 1}
+
+    shared = collisions(output)
+    if not shared:
+        return
+    names = next(iter(shared.values()))
+    clash = " and ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    more = f" (and {len(shared) - 1} more such outputs)" if len(shared) > 1 else ""
+    if "{" in output:
+        tried = [output.replace("{stem}", "{stem}_{ext}", 1), output.replace("{stem}", "{name}", 1)]
+    else:  # a folder: each input's name in it, or (frames folders) its whole name
+        tried = [os.path.join(output, "{name}") + "/"] if {suffix_for(s) for s in names} == {""} else []
+    fix = next((t for t in tried if t != output and not collisions(t)), None)
+    advice = f"use a template that keeps them apart, e.g. -o '{fix}'" if fix else "run them separately or give each its own output"
+    raise UsageError(f"-o {output}: {clash} would {'both' if len(names) == 2 else 'all'} be written to {output_for(names[0], output, True, suffix_for)}{more}; "
+                     f"nothing was done: {advice}")
 
 
 def make_folders(folder: Path) -> list[Path]:
@@ -162,7 +243,8 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
     from vidgen_cli.runtime.claims import try_claim
 
     part = parse_shard(shard)
-    sources, batch = expand_inputs(inputs, photos, named="{" in output)
+    sources, batch = expand_inputs(inputs, photos, named="{" in output, warn=reporter.warn)
+    refuse_shared_outputs(sources, output, batch, suffix_for)  # every worker's inputs: shards share the outputs
     sources = shard_of(sources, part)
     if batch and "{" not in output:
         file_like = (is_image_file(Path(output)) or is_video_file(Path(output))) and not Path(output).is_dir()
@@ -199,11 +281,13 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             remove_empty(made_here)  # kept work (a resume) keeps its folder
             raise
         except Exception as exc:  # noqa: BLE001 - reported per input, the batch goes on
-            from vidgen_cli.cli.errors import debug
+            from vidgen_cli.cli.errors import debug, quiet_broken_pipe
 
             if claim is not None:
                 claim.release(done=False)
             remove_empty(made_here)  # a failed input leaves no folder behind that only it made
+            if quiet_broken_pipe(exc):  # stdout's reader is gone: the whole run ends quietly (cli/errors.py)
+                raise BrokenPipeError(str(exc)) from exc
             if debug():
                 raise
             # one input fails as an input of a batch does: its record (with the error) and the summary

@@ -28,6 +28,36 @@ def say_error(message: str) -> None:
     sys.stderr.flush()
 
 
+BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head` (coreutils, ffmpeg killed by the signal)
+
+
+def stdout_closed() -> bool:
+    """Whether the reader of stdout went away (`vidgen ... -o - | head -c 300`): a pipe whose
+    read end is closed polls as an error. False for a terminal, a file, or an open pipe."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), stdout replaced (tests) or closed
+        return False
+
+
+def quiet_broken_pipe(exc: BaseException) -> bool:
+    """A closed downstream pipe ends the run silently, as coreutils and ffmpeg do under SIGPIPE:
+    True (stdout pointed at /dev/null, so that the interpreter's last flush says nothing either)
+    when `exc` is a broken pipe, or any failure while stdout's reader is gone (ffmpeg writing the
+    video to stdout stops with its own error)."""
+    if not (isinstance(exc, BrokenPipeError) or stdout_closed()):
+        return False
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return True
+
+
 def exit_code_for(exc: BaseException) -> int:
     """Report an exception in one line and return its exit code (re-raised with VIDGEN_DEBUG=1)."""
     if isinstance(exc, VidgenError):
@@ -89,6 +119,8 @@ def handle_errors(function: F) -> F:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except BaseException as exc:  # noqa: BLE001 - the point is to catch everything
+            if not isinstance(exc, KeyboardInterrupt) and quiet_broken_pipe(exc):
+                raise typer.Exit(BROKEN_PIPE) from None
             if debug() and not isinstance(exc, VidgenError):
                 raise  # an internal error: let it through to the debugger
             if debug():  # a typed error: its traceback, then the same line and exit code as without VIDGEN_DEBUG

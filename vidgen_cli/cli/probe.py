@@ -29,10 +29,13 @@ def probe(inputs: opt.ProbeInputs, json_out: opt.ProbeJson = False) -> None:
 
     if "-" in inputs and len(inputs) > 1:
         raise UsageError("- (stdin) cannot be combined with other inputs")
+    from vidgen_cli.cli.report import Reporter
+
+    warn = Reporter().warn  # what a folder's expansion leaves out (images beside videos, videos in subfolders)
     sources: list[tuple[str, VidgenError | None]] = []
     for item in inputs:  # a missing path is one failed input among several, as an unreadable file is
         try:
-            sources += [(source, None) for source in expand_inputs([item])[0]]
+            sources += [(source, None) for source in expand_inputs([item], warn=warn)[0]]
         except VidgenError as exc:
             if len(inputs) == 1:
                 raise
@@ -58,9 +61,10 @@ def probe(inputs: opt.ProbeInputs, json_out: opt.ProbeJson = False) -> None:
 
 
 @contextmanager
-def _spooled_stdin() -> Iterator[str]:
-    """stdin copied to a temporary file (in 1 MiB chunks: memory stays flat), removed afterwards:
-    counting a stream's frames and reading its timing needs the whole stream, read twice."""
+def spooled_stdin() -> Iterator[str]:
+    """stdin copied to a temporary file named 'stdin' (in 1 MiB chunks: memory stays flat), removed
+    afterwards: counting a stream's frames, reading its timing or finding its shots needs the whole
+    stream, read twice."""
     folder = Path(tempfile.mkdtemp(prefix="vidgen-probe-"))
     try:
         spool = folder / "stdin"
@@ -75,9 +79,9 @@ def _probe_stdin(probe_one: Callable[[str], Any]) -> dict:
     """The record of the stream piped to stdin, read to its end first; its path and errors say '-'."""
     from vidgen_cli.io.probe import AudioOnlyError
 
-    with _spooled_stdin() as spool:
+    with spooled_stdin() as spool:
         try:
-            record = probe_one(spool).to_json()
+            record = _probe_spool(probe_one, spool)
         except AudioOnlyError as exc:
             exc.record["path"] = "-"
             raise
@@ -86,3 +90,21 @@ def _probe_stdin(probe_one: Callable[[str], Any]) -> dict:
             raise
     record["path"] = "-"
     return record
+
+
+def _probe_spool(probe_one: Callable[[str], Any], spool: str) -> dict:
+    """The spooled stream's record; a still image (which ffmpeg reads as an image only under an
+    image extension) is described as the image it is, or refused in words that fit a pipe."""
+    from vidgen_cli.io.formats import IMAGE_SUFFIXES
+    from vidgen_cli.io.probe import StillImageError
+
+    try:
+        return probe_one(spool).to_json()
+    except StillImageError as exc:
+        suffix = {"jpeg": ".jpg", "tiff": ".tif"}.get(exc.kind, f".{exc.kind}")
+        if suffix not in IMAGE_SUFFIXES:
+            raise UsageError(f"-: is a still image ({exc.kind}) that vidgen does not read as an image; convert it to PNG "
+                             "(e.g. ffmpeg -i - frame.png) and pass the file") from None
+        named = Path(spool).with_name(f"stdin{suffix}")
+        Path(spool).rename(named)
+        return probe_one(str(named)).to_json()

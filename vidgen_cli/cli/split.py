@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -53,17 +55,24 @@ def split(
                                     fps=opt.parse_rate(fps), start=start_s, end=end_s, deinterlace=common.deinterlace_on)
 
     def work(job: Job) -> dict[str, Any]:
-        from vidgen_cli.io.probe import probe
-
         out = check_output(job.output, [job.input], common.overwrite, folder=True)
         _refuse_file_name(job.output, scenes)
+        if job.input == "-" and scenes:  # shots need the whole stream, read twice (cuts, then clips): spooled to a file
+            return _split_spooled_stdin(lambda spool: split_file(Job(spool, job.output), out, shown="-"), out)
         if job.input == "-":
             return _split_stdin(out, settings, reporter)
+        return split_file(job, out)
+
+    def split_file(job: Job, out: Path, shown: str | None = None) -> dict[str, Any]:
+        """Split the video file job.input; messages name it `shown` (a spooled pipe's '-')."""
+        from vidgen_cli.io.probe import probe
+
+        shown = shown or job.input
         info = probe(job.input)
         if info.kind != "video":
             raise InputError(f"{job.input}: is already frames; split takes a video file")
         if info.ends_early:
-            reporter.warn(f"{job.input}: {info.ends_early}")
+            reporter.warn(f"{shown}: {info.ends_early}")
         if start_s is not None or end_s is not None:  # times that select nothing: a usage error (2), as in the model commands
             from vidgen_cli.runtime.span import resolve_span
 
@@ -71,13 +80,13 @@ def split(
         lost = ([f"{info.pixels.bit_depth}-bit depth"] if info.pixels.bit_depth > 8 and settings.image_format != "png" else []) + \
             (["alpha"] if info.pixels.alpha and settings.image_format == "jpg" else [])
         if lost and not scenes:
-            reporter.warn(f"{job.input}: {' and '.join(lost)} dropped: {settings.image_format} frames cannot store it; use --format png")
+            reporter.warn(f"{shown}: {' and '.join(lost)} dropped: {settings.image_format} frames cannot store it; use --format png")
         frames_out = not scenes or image_format is not None
-        if frames_out and settings.image_format != "png" and (line := untagged_hdr_line(info.pixels, f"{job.input}: {settings.image_format} frames",
+        if frames_out and settings.image_format != "png" and (line := untagged_hdr_line(info.pixels, f"{shown}: {settings.image_format} frames",
                                                                                          "use --format png (tagged with cICP) to keep them")):
             reporter.warn(line)
         if info.pixels.interlaced:
-            reporter.warn(f"{job.input}: interlaced ({info.pixels.field_order}); " + ("deinterlaced with bwdif" if settings.deinterlace
+            reporter.warn(f"{shown}: interlaced ({info.pixels.field_order}); " + ("deinterlaced with bwdif" if settings.deinterlace
                           else "--deinterlace off: frames keep both fields (combing)"))
         total = library.expected_frames(info, settings, scenes_clips=scenes and image_format is None)
         with reporter.progress(f"split {Path(job.input).name}", total) as update:
@@ -91,7 +100,7 @@ def split(
         if scenes:
             reporter.note(f"{len(result.cuts)} cuts at: " + ", ".join(f"{t:.3f}s" for t in result.cuts) if result.cuts
                           else "no shot cut found: one shot")
-        reporter.note(f"{job.input} -> {out}: {result.frames} frames at {float(result.fps):.3f} fps")
+        reporter.note(f"{shown} -> {out}: {result.frames} frames at {float(result.fps):.3f} fps")
         record: dict[str, Any] = {"frames": result.frames, "fps": float(result.fps), "duration": round(result.duration, 6)}
         if scenes:
             record["cuts"] = result.cuts
@@ -140,3 +149,24 @@ def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]
         frames = run_pipeline(reader, TimedSink(writer, same_times, reader.time_of), on_frame=update)
     fps = reader.info.fps
     return {"frames": frames, "fps": float(fps), "duration": round(frames / float(fps), 6)}
+
+
+def _split_spooled_stdin(split_file: Callable[[str], dict[str, Any]], out: Path) -> dict[str, Any]:
+    """`split - --scenes`: the piped stream copied to a temporary file named 'stdin' (so shots are
+    stdin-shot001.mp4, ...) and split as that file; messages say '-', and the shots' manifests
+    (--format) name no source, as a piped split's do: the spool is gone afterwards."""
+    from vidgen_cli.cli.probe import spooled_stdin
+    from vidgen_cli.errors import VidgenError
+    from vidgen_cli.io.manifest import read_manifest_if_any, write_manifest
+
+    with spooled_stdin() as spool:
+        try:
+            record = split_file(spool)
+        except VidgenError as exc:
+            exc.args = tuple(str(arg).replace(spool, "-") for arg in exc.args)
+            raise
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):  # the shots ({stem}-shot001/, ...)
+        manifest = read_manifest_if_any(folder)
+        if manifest is not None and (manifest.source or manifest.audio_source):
+            write_manifest(folder, replace(manifest, source=None, audio_source=None))
+    return record

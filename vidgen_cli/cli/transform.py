@@ -90,6 +90,7 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
 
     def work(job: Job) -> dict[str, Any]:
         check_output(job.output, [job.input], common.overwrite, reads, folder=output_kind(job.output) == "frames")
+        _keep_saved_work(job.output, common, reporter)
         reader, info = describe(job.input)
         span = resolve_span(info, start, end, last_frame)
         chosen = plan(trim_info(info, span), info, span) if with_span else plan(trim_info(info, span))
@@ -129,3 +130,16 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
 def _command_name(label: str) -> str:
     """The command as typed: 'interpolate', or 'motion stabilize' for the motion commands' labels."""
     return label if label in ("interpolate", "stylize", "predict") else f"motion {label}"
+
+
+def _keep_saved_work(output: str, common: Common, reporter: Reporter) -> None:
+    """An interrupted run's saved work (.OUTPUT.vidgen-resume) is never dropped silently: without
+    --resume the run is refused before any work, unless --overwrite says to start over."""
+    from vidgen_cli.runtime.resume import saved_work
+
+    if common.resume or (saved := saved_work(output)) is None:
+        return
+    if not common.overwrite:
+        raise UsageError(f"{output}: found saved work from an interrupted run ({saved}); pass --resume to continue it, "
+                         "or --overwrite to discard it and start over")
+    reporter.warn(f"{output}: discarding the saved work of an interrupted run ({saved}): --overwrite without --resume starts over")

@@ -24,12 +24,20 @@ from vidgen_cli.vision.interpolation import (
 )
 from vidgen_cli.vision.flow import backward_warp
 from vidgen_cli.vision.hypotheses import linear_hypotheses, select
+from vidgen_cli.vision.multiframe import Guard, Neighbour, path_offset
 from vidgen_cli.vision.planes import blend, rgb8
 from vidgen_cli.vision.sizes import fit_image
 
 
 # Longest side (pixels) at which motion is estimated and splatted; frames are still warped at full size.
 WORK_SIDE = 640
+# The `flow` model follows each pixel's path through the frames around a pair (measured: see CHANGELOG
+# and bench/interpolate.py --datasets clips). With the previous frame alone (the last pair before a
+# cut, a pause or the end) a quadratic through three frames: on held-out video-train quads
+# (bench/interp_motion_at_t.py --multiframe) +0.22 dB (frames 2 apart) and +0.33 (4 apart); with the
+# next frame alone +0.23 and -0.04, so there the path stays straight.
+MULTIFRAME = True
+PREVIOUS_ALONE = True
 
 
 def _up(image: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -63,10 +71,17 @@ class FlowEngine:
     multiple = 1
     weights_sha256: str | None = None
 
-    def __init__(self, settings: FlowSettings | None = None, work_side: int = WORK_SIDE, placement=None) -> None:
-        """placement: where the models run; motion is estimated there too (vidgen_cli.optical_flow)."""
+    def __init__(self, settings: FlowSettings | None = None, work_side: int = WORK_SIDE, placement=None,
+                 multiframe: bool = MULTIFRAME, previous_alone: bool = PREVIOUS_ALONE, guard: Guard | None = None) -> None:
+        """placement: where the models run; motion is estimated there too (vidgen_cli.optical_flow).
+        multiframe: a stream processor hands `at` the motion of the frames around the pair and the
+        intermediate flows follow each pixel's curved path (vidgen_cli.vision.multiframe);
+        previous_alone: also with the previous frame only (a quadratic through three frames);
+        guard: its per-pixel limits."""
         self.settings = settings or FlowSettings(**FLOW_MODEL_SETTINGS)
         self.work_side = work_side
+        self.multiframe, self.previous_alone = multiframe, previous_alone
+        self.guard = guard or Guard()
         s = self.settings
         self.flow_kind = optical_flow.kind(placement)
         # On the CPU the estimator builds its own OpenCV DIS objects (per size, with the pre-pass).
@@ -79,6 +94,12 @@ class FlowEngine:
         v0, v1 = rgb8(frame0), rgb8(frame1)
         s0, s1 = fit_image(v0, self.work_side, minimum=8), fit_image(v1, self.work_side, minimum=8)
         return PairState(frame0, frame1, s0, s1, self.estimator(s0, s1))
+
+    def restore(self, a: dict[str, np.ndarray]) -> PairState:
+        """A pair's state from its frames and saved flows (`frame0`, `frame1`, `f01`, `f10`, `c0`, `c1`):
+        what a resumed run rebuilds instead of estimating the motion again."""
+        small = [fit_image(rgb8(a[k]), self.work_side, minimum=8) for k in ("frame0", "frame1")]
+        return PairState(a["frame0"], a["frame1"], *small, PairFlows(a["f01"], a["f10"], a["c0"], a["c1"]))
 
     def _render(self, state: PairState, ft0: np.ndarray, ft1: np.ndarray, mask: np.ndarray | float,
                 residual: np.ndarray | None = None, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
@@ -96,8 +117,28 @@ class FlowEngine:
             out = cv2.add(out, _up(residual.astype(np.float32), w, h), dtype=cv2.CV_8U)
         return out
 
-    def motion(self, state: PairState, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
-        """(ft0, ft1, weight of frame 0) at work resolution, as the settings choose them."""
+    def motion(self, state: PairState, t: float, before: Neighbour | None = None,
+               after: Neighbour | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
+        """(ft0, ft1, weight of frame 0) at work resolution, as the settings choose them; with the
+        neighbours' motion (`before`, `after`: see `neighbours`), moved onto each pixel's path."""
+        ft0, ft1, mask = self._two_frame_motion(state, t)
+        if before is None or (after is None and not self.previous_alone):
+            before = after = None
+        offset = path_offset(ft0, ft1, t, before, after, self.guard) if self.multiframe else None
+        if offset is not None:
+            ft0, ft1 = ft0 - offset, ft1 - offset
+        return ft0, ft1, mask
+
+    def neighbours(self, previous: PairFlows | None, following: PairFlows | None, spans: tuple[float, float] = (1.0, 1.0),
+                   ) -> tuple[Neighbour | None, Neighbour | None]:
+        """The outer motions of a pair from its neighbouring pairs' flows (None where there is no
+        neighbour): the previous pair's backward flow (frame 0 -> the frame before) and the next pair's
+        forward flow (frame 1 -> the frame after), with their spans in units of this pair's span."""
+        before = Neighbour(previous.f10, previous.c1, spans[0]) if previous is not None else None
+        after = Neighbour(following.f01, following.c0, spans[1]) if following is not None else None
+        return before, after
+
+    def _two_frame_motion(self, state: PairState, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
         s, flows = self.settings, state.flows
         inter = intermediate(state.small0, state.small1, flows, t, s) if s.splat else None
         if s.hypotheses:
@@ -115,8 +156,8 @@ class FlowEngine:
             return ft0, ft1, coverage_mask(flows, t)
         return ft0, ft1, 1.0 - t
 
-    def at(self, state: PairState, t: float) -> np.ndarray:
-        ft0, ft1, mask = self.motion(state, t)
+    def at(self, state: PairState, t: float, before: Neighbour | None = None, after: Neighbour | None = None) -> np.ndarray:
+        ft0, ft1, mask = self.motion(state, t, before, after)
         return self._render(state, ft0, ft1, mask, interpolation=cv2.INTER_CUBIC if self.settings.cubic else cv2.INTER_LINEAR)
 
 
@@ -137,7 +178,7 @@ class LearnedEngine(FlowEngine):
         if settings is None:  # motion exactly as the net saw it in training
             recorded = weights.read_metadata(weights.find(weights_name)).get("data", {}).get("flow_settings", {})
             settings = FlowSettings(**recorded)
-        super().__init__(settings, work_side, placement)
+        super().__init__(settings, work_side, placement, multiframe=False)
         self.name = weights_name
         self.placement = placement
         self.model = weights.load_model(weights_name, placement)
@@ -145,7 +186,8 @@ class LearnedEngine(FlowEngine):
         self.multiple = self.model.config.multiple
         self._torch = torch
 
-    def at(self, state: PairState, t: float) -> np.ndarray:
+    def at(self, state: PairState, t: float, before: Neighbour | None = None, after: Neighbour | None = None) -> np.ndarray:
+        """The neighbours' motion is not used: the net was trained on two-frame motion."""
         torch = self._torch
         inter = intermediate(state.small0, state.small1, state.flows, t, self.settings)
         h, w = inter.w0.shape[:2]

@@ -13,12 +13,17 @@ position uses:
   moves evenly instead of stopping and jumping (stutter). Runs longer than `max_duplicate_run`
   frames are treated as a real pause.
 - Shot cuts: never morph across one; positions before the cut hold the old frame.
+
+The `flow` model also bends each pixel's straight path between the two frames into the curve
+through its positions in the frames before and after the pair (vidgen_cli.vision.multiframe), where
+those exist on the same side of any cut or pause; elsewhere the path stays straight.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol
 
 import numpy as np
 
@@ -105,7 +110,8 @@ class Interpolator:
     def fingerprint(self) -> dict[str, Any]:
         """Where the model runs and its exact weights: what a --resume must match besides the options."""
         return {**(self.placement.key() if self.placement else {}), "weights": self.engine.weights_sha256,
-                "flow": getattr(self.engine, "flow_kind", None)}
+                "flow": getattr(self.engine, "flow_kind", None),
+                **({"multiframe": True} if getattr(self.engine, "multiframe", False) else {})}
 
     def processor(self, src_fps: Fraction, factor: int | None = None, target_fps: Fraction | None = None) -> "Retimer":
         """A push-based processor for one stream (runtime/processor.py): resumable between frames."""
@@ -120,11 +126,43 @@ class Interpolator:
         yield from retimer.flush()
 
 
+class _Back(NamedTuple):
+    """The part of a released span's motion the next span uses: flow frame 1 -> frame 0 and its consistency."""
+
+    f10: np.ndarray
+    c1: np.ndarray
+
+
+@dataclass
+class _Span:
+    """The output positions between two input frames (index start -> end), waiting for the next
+    span's motion. ts: one entry per output frame, 0 for frame0 itself, else t in (0, 1)."""
+
+    start: int
+    end: int
+    frame0: np.ndarray
+    frame1: np.ndarray
+    ts: list[float]
+    state: Any = None  # the engine's PairState, once prepared
+
+    @property
+    def renders(self) -> bool:
+        return any(t > 0 for t in self.ts)
+
+    def render(self, engine: Engine, state: Any, before: Any, after: Any) -> list[np.ndarray]:
+        if before is None and after is None:  # two-frame motion (and engines that take no neighbours)
+            return [engine.at(state, t) if t > 0 else self.frame0 for t in self.ts]
+        return [engine.at(state, t, before, after) if t > 0 else self.frame0 for t in self.ts]
+
+
 class Retimer:
     """The timing of one stream: which output positions fall between the frames pushed so far.
 
     State between two pushes is a few integers and two frames, which `state_dict` hands out so a
-    long run can be resumed exactly (see runtime/resume.py).
+    long run can be resumed exactly (see runtime/resume.py). With an engine that follows motion
+    through the neighbouring frames (the `flow` model), one pair waits for the next one's motion
+    (one input frame of latency): its two frames, its flows and the previous pair's backward flow
+    are in the state too, so memory stays a few frames and a resumed run gives the same frames.
 
     Frames may be RGBA and/or 16 bits per channel: alpha moves with the colour's motion.
     """
@@ -152,6 +190,8 @@ class Retimer:
         self.anchor: tuple[int, np.ndarray, np.ndarray] | None = None  # the last distinct frame (index, frame, thumb)
         self.last: tuple[int, np.ndarray, np.ndarray] | None = None  # the newest frame
         self.paused = False
+        self.pending: _Span | None = None  # the span whose frames wait for the next span's motion
+        self.before: tuple[int, int, Any] | None = None  # (start, end, flows) of the span released last
         self.time_of: Callable[[int], Fraction] | None = None  # input frame -> seconds, for a variable-rate --fps
 
     def use_input_times(self, time_of: Callable[[int], Fraction]) -> None:
@@ -186,6 +226,7 @@ class Retimer:
             owner.duplicates += 1
             self.paused = self.paused or index - a_idx >= owner.max_duplicate_run
             if self.paused:  # a long hold is a real pause: keep it, move only on its last step
+                out += self._release(None)
                 while self._position(self.next_j, index) < index:
                     out.append(a_frame)
                     self.next_j += 1
@@ -194,19 +235,45 @@ class Retimer:
         self.paused = False
         cut = thumb_score(a_thumb, thumb) > owner.scene_threshold
         owner.cuts += cut
-        state = None
+        ts: list[float] = []
         span = index - a_idx  # > 1 after duplicates: spread the motion over the whole span
         while (position := self._position(self.next_j, index)) < index:
-            t = float((position - a_idx) / span)
-            if t <= 0 or cut:
-                out.append(a_frame)
-            else:
-                if state is None:
-                    state = self.engine.prepare(a_frame, frame)
-                out.append(self.engine.at(state, t))
+            ts.append(0.0 if cut else max(0.0, float((position - a_idx) / span)))
             self.next_j += 1
         self.anchor = self.last
+        if cut:  # never morph across a cut: the old frame holds, and no path continues through it
+            return self._release(None) + [a_frame] * len(ts)
+        return out + self._queue(_Span(a_idx, index, a_frame, frame, ts))
+
+    def _queue(self, span: "_Span") -> list[np.ndarray]:
+        """Render the waiting span now that the next one is known, and keep this one waiting (one
+        pair of look-ahead: a pair's frames need the next pair's motion). Engines that use no
+        neighbours render at once."""
+        if not getattr(self.engine, "multiframe", False):
+            return span.render(self.engine, self.engine.prepare(span.frame0, span.frame1) if span.renders else None, None, None)
+        waiting = self.pending
+        if span.renders or (waiting is not None and waiting.renders):  # its frames, or the waiting span's, need its motion
+            span.state = self.engine.prepare(span.frame0, span.frame1)
+        out = self._release(span)
+        self.pending = span
         return out
+
+    def _release(self, following: "_Span | None") -> list[np.ndarray]:
+        """The waiting span's frames, with the next span's motion where there is one (and the one
+        before it, kept from when it waited)."""
+        waiting, self.pending = self.pending, None
+        if waiting is None:
+            return []
+        previous = self.before if self.before is not None and self.before[1] == waiting.start else None
+        self.before = (waiting.start, waiting.end, waiting.state.flows) if waiting.state is not None else None
+        if not waiting.renders:
+            return waiting.render(self.engine, None, None, None)
+        length = waiting.end - waiting.start
+        ahead = following if following is not None and following.state is not None else None
+        nearby = self.engine.neighbours(previous[2] if previous else None, ahead.state.flows if ahead else None,
+                                        ((previous[1] - previous[0]) / length if previous else 1.0,
+                                         (ahead.end - ahead.start) / length if ahead else 1.0))
+        return waiting.render(self.engine, waiting.state, *nearby)
 
     def flush(self) -> list[np.ndarray]:
         """Trailing duplicates, the last frame, and the last frame's duration (held: --factor N
@@ -221,17 +288,14 @@ class Retimer:
         l_idx, l_frame, _ = self.last
         n = l_idx + 1
         total = n * int(self.factor) if self.factor is not None else max(1, round(self._frames_span(n) * self.target_fps))
-        out, state = [], None
-        while self.next_j < total:
-            position = self._position(self.next_j, l_idx)
-            if position >= l_idx:
-                out.append(l_frame)
-            elif position <= a_idx or self.paused:
-                out.append(a_frame)
-            else:
-                state = state if state is not None else self.engine.prepare(a_frame, l_frame)
-                out.append(self.engine.at(state, float((position - a_idx) / (l_idx - a_idx))))
+        ts: list[float] = []
+        while self.next_j < total and (position := self._position(self.next_j, l_idx)) < l_idx:
+            ts.append(0.0 if position <= a_idx or self.paused else float((position - a_idx) / (l_idx - a_idx)))
             self.next_j += 1
+        out = self._queue(_Span(a_idx, l_idx, a_frame, l_frame, ts)) if ts and not self.paused else self._release(None) + [a_frame] * len(ts)
+        out += self._release(None)
+        out += [l_frame] * (total - self.next_j)
+        self.next_j = max(self.next_j, total)
         return out
 
     def _frames_span(self, n: int) -> Fraction:
@@ -244,9 +308,19 @@ class Retimer:
     def state_dict(self) -> dict[str, np.ndarray]:
         if self.anchor is None or self.last is None:
             return {"index": np.array(self.index), "next_j": np.array(self.next_j)}
-        return {"index": np.array(self.index), "next_j": np.array(self.next_j), "paused": np.array(self.paused),
-                "anchor_index": np.array(self.anchor[0]), "anchor_frame": self.anchor[1],
-                "last_index": np.array(self.last[0]), "last_frame": self.last[1]}
+        state = {"index": np.array(self.index), "next_j": np.array(self.next_j), "paused": np.array(self.paused),
+                 "anchor_index": np.array(self.anchor[0]), "anchor_frame": self.anchor[1],
+                 "last_index": np.array(self.last[0]), "last_frame": self.last[1]}
+        if self.pending is not None:  # the waiting span, its motion, and the motion before it: resumed exactly
+            p = self.pending
+            state.update({"pending_span": np.array([p.start, p.end]), "pending_ts": np.array(p.ts, np.float64),
+                          "pending_frame0": p.frame0, "pending_frame1": p.frame1})
+            if p.state is not None:
+                flows = p.state.flows
+                state.update({"pending_f01": flows.f01, "pending_f10": flows.f10, "pending_c0": flows.c0, "pending_c1": flows.c1})
+        if self.before is not None:
+            state.update({"before_span": np.array(self.before[:2]), "before_f10": self.before[2].f10, "before_c1": self.before[2].c1})
+        return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         self.index, self.next_j = int(state["index"]), int(state["next_j"])
@@ -255,3 +329,13 @@ class Retimer:
             anchor, last = state["anchor_frame"], state["last_frame"]
             self.anchor = (int(state["anchor_index"]), anchor, thumbnail(anchor))
             self.last = (int(state["last_index"]), last, thumbnail(last))
+        self.pending = self.before = None
+        if "pending_span" in state:
+            start, end = (int(x) for x in state["pending_span"])
+            self.pending = _Span(start, end, state["pending_frame0"], state["pending_frame1"], [float(t) for t in state["pending_ts"]])
+            if "pending_f01" in state:
+                arrays = {k[len("pending_"):]: v for k, v in state.items() if k.startswith("pending_")}
+                self.pending.state = self.engine.restore(arrays)
+        if "before_span" in state:
+            start, end = (int(x) for x in state["before_span"])
+            self.before = (start, end, _Back(state["before_f10"], state["before_c1"]))

@@ -94,18 +94,38 @@ def audio_streams(path: str | os.PathLike[str]) -> list[StreamInfo]:
     return parse_header(result.stderr.decode("utf-8", "replace")).audio
 
 
-def audio_and_video_start(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], float]:
-    """The audio streams of any media file (audio-only ones included) and where its video stream
-    starts (seconds on the file's timeline; 0 without one), from one probe (`stitch --audio`).
+def audio_file_facts(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], float, float | None]:
+    """The audio streams of any media file (audio-only ones included), where its video stream starts
+    (seconds on the file's timeline; 0 without one) and, for an audio-only file, how long it plays
+    (seconds, the container's Duration; None for other files or when ffmpeg prints N/A: see
+    `media_duration`), from one probe (`stitch --audio`).
 
     Raises InputError when the file does not exist or ffmpeg cannot read it."""
     try:
         info = probe(path)
     except AudioOnlyError as audio_only:
-        return audio_only.audio, 0.0
+        return audio_only.audio, 0.0, audio_only.record.get("duration")
     except InputError:  # no readable video (an image, an empty video stream): the audio alone, from 0
-        return audio_streams(path), 0.0
-    return info.audio, info.start_time
+        return audio_streams(path), 0.0, None
+    return info.audio, info.start_time, None
+
+
+def media_duration(path: str | os.PathLike[str]) -> float | None:
+    """How long any media file plays (seconds from its start, the container's Duration in ffmpeg's
+    banner; audio-only files too); None when ffmpeg prints N/A. Raises InputError when the file does
+    not exist or ffmpeg cannot read it."""
+    ffmpeg.check_input_path(str(path))
+    found = _DURATION.search(ffmpeg.run(["-i", ffmpeg.url(str(path))]).stderr.decode("utf-8", "replace"))
+    return int(found.group(1)) * 3600 + int(found.group(2)) * 60 + float(found.group(3)) if found else None
+
+
+class StillImageError(InputError):
+    """A still image read without an image extension (e.g. a spooled pipe): `kind` is ffmpeg's
+    name for its format ('png', 'jpeg', 'webp' ...)."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class AudioOnlyError(InputError):
@@ -159,7 +179,7 @@ def _probe_video(path: str) -> VideoInfo:
     container = re.search(r"^Input #0, ([\w,]+), from", stderr, re.MULTILINE)
     if container and (container.group(1).endswith("_pipe") or container.group(1) == "image2"):
         kind = container.group(1).removesuffix("_pipe").upper()
-        raise InputError(f"{path}: is a still image ({kind}), not a video; give it an image extension such as .png or .jpg")
+        raise StillImageError(f"{path}: is a still image ({kind}), not a video; give it an image extension such as .png or .jpg", kind.lower())
     video = header.video
     if video["width"] * video["height"] > MAX_PIXELS:
         raise InputError(f"{path}: declares a frame size of {video['width']}x{video['height']}, larger than vidgen handles (8192x8192)")

@@ -187,7 +187,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         writer = VideoWriter("-", out_fps, settings.encode, media=media, stream_format=settings.stream_format, warn=warn,
                              sar=info.sar, timed=timed, pixels=pixels, average_grid=average)
     elif kind == "image":
-        if (span.count if span.count is not None else info.frame_count) != 1:
+        # a pipe's frame count is not known ahead: ImageFileWriter refuses its second frame
+        if info.kind != "stream" and (span.count if span.count is not None else info.frame_count) != 1:
             raise UsageError(f"{output}: an image file holds one frame but {source} has more; write to a video or a folder (ending in /)")
         writer = ImageFileWriter(output, pixels=pixels, warn=warn)
     else:

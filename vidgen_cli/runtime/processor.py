@@ -27,8 +27,9 @@ class FrameProcessor(Protocol):
 
 @dataclass
 class Mark:
-    """Travels in order with the output frames: all inputs before `inputs_done` are fully emitted,
-    and `state` is the processor's state at that point. A segmenting writer may cut here."""
+    """Travels in order with the output frames: all inputs before `inputs_done` are fully emitted
+    (or held in `state`, e.g. a pair waiting for the next one), and `state` is the processor's state
+    at that point. A segmenting writer may cut here."""
 
     inputs_done: int
     state: dict[str, Any]

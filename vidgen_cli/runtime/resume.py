@@ -84,6 +84,15 @@ def work_folder(output: Path) -> Path:
     return output.with_name(f".{output.name}.vidgen-resume")
 
 
+def saved_work(output: str | Path) -> Path | None:
+    """The work folder beside `output` when it holds the saved progress of an interrupted run
+    (what --resume continues from); None when there is none."""
+    if str(output) == "-":
+        return None
+    work = work_folder(Path(output))
+    return work if (work / _STATE).is_file() else None
+
+
 class ResumeFolder:
     """The hidden work folder beside an output: what a resumable writer has finished, and the
     processor's state at that point. `record` is None when there is nothing to resume."""
@@ -97,7 +106,7 @@ class ResumeFolder:
         if resume and state_file.is_file():
             record = json.loads(state_file.read_text())
             if record.get("key") != key:
-                raise UsageError(f"{self.work} holds an interrupted run with other inputs or options; run without --resume to start over")
+                raise UsageError(f"{self.work} holds an interrupted run with other inputs or options; run without --resume (with --overwrite) to start over")
             arrays = np.load(self.work / _ARRAYS, allow_pickle=False)
             self.record, self.arrays = record, {name: arrays[name] for name in arrays.files}
             return
