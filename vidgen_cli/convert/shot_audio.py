@@ -33,10 +33,10 @@ _SAMPLE_EXACT_COPY = frozenset({"mp4", "mov"})
 # The encoder that writes a codec again (the source's own codec, where ffmpeg has one).
 _SAME_CODEC = {"aac": "aac", "mp3": "libmp3lame", "opus": "libopus", "vorbis": "libvorbis", "ac3": "ac3", "eac3": "eac3",
                "flac": "flac", "alac": "alac", "mp2": "mp2", "tta": "tta", "wavpack": "wavpack", "truehd": "flac", "mlp": "flac"}
-# MPEG-TS cannot mark an encoder's priming to be skipped: it plays before the first sample. Within
+# MPEG-TS and NUT cannot mark an encoder's priming to be skipped: it plays before the first sample. Within
 # the file it plays before the shot's first frame (the shot's sound in sync, all of it kept); at the
 # file's start it takes the place of the source's first samples, so the first shot starts as the source does.
-_NO_PRIMING_MARK = frozenset({"mpegts"})
+_NO_PRIMING_MARK = frozenset({"mpegts", "nut"})
 _LOSSLESS = frozenset({"flac", "alac", "tta", "wavpack"})
 _BIT_RATE = re.compile(r"\b(\d+) kb/s")
 # A decoded cut starts this long before the shot, so the decoder is past its start-up (an AAC
@@ -85,6 +85,8 @@ def replace_shot_audio(clips: list[Path], bounds: list[float], info: VideoInfo, 
         return
     if warn and (note := recut_note(info, container, output or str(clips[0].parent))):
         warn(note)
+    if len(bounds) != len(clips):  # a cut the segment muxer did not make: each clip lasts as long as its video
+        bounds = [sum(probe(str(clip)).duration for clip in clips[:k]) for k in range(len(clips))]
     for k, clip in enumerate(clips):
         here = zero + bounds[k]
         cut_from = here if k > 0 else start
@@ -95,7 +97,13 @@ def replace_shot_audio(clips: list[Path], bounds: list[float], info: VideoInfo, 
 def _remux(clip: Path, info: VideoInfo, container: Container, here: float, cut_from: float | None, cut_to: float | None) -> None:
     """Clip's own streams but audio, plus the source's audio between `cut_from` and `cut_to` (file
     timeline), placed so that the source's time `here` plays with the clip's first frame."""
-    video_at = _first_frame_seen(probe(str(clip)))
+    shot = probe(str(clip))
+    video_at = _first_frame_seen(shot)
+    if cut_from is None and shot.audio:
+        # The first shot from the file's start: the segment muxer copied the source's own offset
+        # between its picture and its sound (a .ts's AAC priming; an MPEG-PS video probed at 0 s
+        # that starts 11 ms after its sound): the source's sound starts where the clip's did.
+        here = info.audio[0].start_time + video_at - (shot.audio[0].start_time - (shot.start_time - video_at))
     begin = None if cut_from is None else cut_from - here + video_at  # in the clip's time
     finish = None if cut_to is None else cut_to - here + video_at
     inputs: list[str] = []
@@ -111,8 +119,13 @@ def _remux(clip: Path, info: VideoInfo, container: Container, here: float, cut_f
                    *ffmpeg.start_offset(input_zero - here + video_at), "-i", ffmpeg.url(info.path)]  # input time -> clip time
         codecs += [f"-disposition:a:{n}", "+".join(stream.dispositions) or "0"]
         if exact:
-            if finish is not None:  # packets after the shot's end dropped, the last one ends there (so does the edit list)
-                codecs += [f"-bsf:a:{n}", f"noise=drop='gte(pts*tb,{finish:.6f})',setts=duration='min(DURATION,{finish:.6f}/TB-PTS)'"]
+            # Packets wholly before the shot's start (the seek lands on an earlier key frame) or after its
+            # end are dropped, and the last one ends at the shot's end (so does the edit list).
+            drop = ([f"lte((pts+duration)*tb,{begin:.6f})"] if begin is not None else []) + \
+                ([f"gte(pts*tb,{finish:.6f})"] if finish is not None else [])
+            chain = ([f"noise=drop='{'+'.join(drop)}'"] if drop else []) + \
+                ([f"setts=duration='min(DURATION,{finish:.6f}/TB-PTS)'"] if finish is not None else [])
+            codecs += [f"-bsf:a:{n}", ",".join(chain)] if chain else []
             continue
         encoder = audio_encoder(stream, container)
         codecs += [f"-c:a:{n}", encoder]
