@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from sync import SAMPLE_RATE, frame_times
 from vidgen_cli.cli.app import app
 from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.probe import probe
 
 TAILS = (0.9, 1.9, 2.5, 2.9)  # the tone plays 0.1 s from each
 FRAME = 0.04
@@ -75,3 +76,29 @@ def test_each_shot_sounds_exactly_over_its_frames(tmp_path, suffix, audio, span)
         assert last_to == pytest.approx(end, abs=0.001), f"{shot.name}: its sound stops {end - last_to:.3f} s before its last frame ends"
         assert last_to - last_from == pytest.approx(0.1, abs=0.002), shot.name  # the whole tail: in sync
         assert end - 0.001 <= sound_end <= end + 0.025, shot.name  # (at most a codec frame of padding where no edit list ends it)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_each_shot_keeps_every_audio_track_with_its_tags_in_order(tmp_path, suffix):
+    """The shots' audio is cut again from the source: every track stays, in the source's order before
+    the subtitles, with its language, title (Matroska) and dispositions."""
+    plain = _three_shots(tmp_path / f"plain{suffix}", ["-c:a", "aac"])
+    cues = tmp_path / "cues.srt"
+    cues.write_text("1\n00:00:00,500 --> 00:00:02,500\nHello\n", encoding="utf-8")
+    source = tmp_path / f"tracks{suffix}"
+    subprocess.run([ffmpeg.executable(), "-v", "error", "-i", str(plain), "-i", str(cues), "-map", "0:v", "-map", "0:a", "-map", "0:a", "-map", "1:0",
+                    "-c:v", "copy", "-c:a", "aac", "-c:s", "mov_text" if suffix == ".mp4" else "srt",
+                    "-metadata:s:a:0", "language=eng", "-metadata:s:a:0", "title=Main", "-metadata:s:a:1", "language=fra",
+                    "-metadata:s:a:1", "title=Commentary", "-metadata:s:s:0", "language=deu", "-disposition:a:0", "default",
+                    "-disposition:a:1", "0", "-disposition:s:0", "0", str(source)], check=True)
+    result = CliRunner().invoke(app, ["split", str(source), "--scenes", "-o", str(tmp_path / "shots")])
+    assert result.exit_code == 0, result.output
+    shots = sorted((tmp_path / "shots").iterdir())
+    assert len(shots) == 3
+    for shot in shots:
+        info = probe(str(shot))
+        assert info.video_stream == 0
+        assert [(s.index, s.language, s.dispositions) for s in info.audio] == [(1, "eng", ["default"]), (2, "fra", [])], shot.name
+        assert [(s.index, s.language) for s in info.subtitles] == [(3, "deu")], shot.name
+        if suffix == ".mkv":
+            assert [s.title for s in info.audio] == ["Main", "Commentary"], shot.name

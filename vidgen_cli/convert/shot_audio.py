@@ -2,8 +2,8 @@
 
 ffmpeg's segment muxer cannot do this: it switches clips at the cut's key frame packet, and audio is
 interleaved by DTS, which the B-frame delay puts about two frames before the cut. So each shot but
-the last lost the end of its sound (73-81 ms), and in Matroska or MPEG-TS the next shot started with
-it (its picture 57 ms after its sound). Here each clip's audio is replaced by the source's, cut at
+the last lost the end of its sound (40-80 ms), and in Matroska or MPEG-TS the next shot started with
+it (its picture up to 76 ms after its sound). Here each clip's audio is replaced by the source's, cut at
 the shot's first frame and at the next shot's first frame (the first shot from --start or the
 file's start, the last to --end or the sound's own end):
 
@@ -12,7 +12,9 @@ file's start, the last to --end or the sound's own end):
 - Matroska, MPEG-TS and NUT have no way to start or end a copied packet part-way, and an MPEG-TS/PS
   source seeks inexactly: the sound is decoded, cut on the sample and re-encoded (in the source's
   codec where ffmpeg has its encoder, at its bit rate; lossless codecs stay lossless), and one line
-  says so.
+  says so. Matroska marks the encoder's priming to be skipped; MPEG-TS and NUT cannot, so there it
+  plays (quiet, 23 ms for AAC) before the shot's first frame, and the sound after it is in sync.
+  A stream that outlasts the shot's end by part of a codec frame is padded with silence.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ _BIT_RATE = re.compile(r"\b(\d+) kb/s")
 # A decoded cut starts this long before the shot, so the decoder is past its start-up (an AAC
 # frame overlaps the one before it) when the first kept sample comes.
 _PREROLL = 0.5
+# An MPEG-TS/PS source is read from this long before the cut: its seek may land a little off, and
+# read from its start, a shot more than 10 s in took the whole file's sound (ffmpeg takes a 10 s
+# timestamp jump in MPEG-TS for a discontinuity and undoes the -itsoffset that places it).
+_TS_MARGIN = 1.0
 
 
 def audio_encoder(stream: StreamInfo, container: Container) -> str:
@@ -110,8 +116,9 @@ def _remux(clip: Path, info: VideoInfo, container: Container, here: float, cut_f
     codecs: list[str] = []
     for n, stream in enumerate(info.audio):  # one input per stream: a copy and a decode seek differently
         exact = copies_on_the_sample(info, container, stream)
-        if info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS:  # read from the start; timed from its earliest mapped stream
-            seek, input_zero = None, stream.start_time
+        if info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS:  # seeks inexactly: from well before the cut, else from the start
+            seek = cut_from - _TS_MARGIN if cut_from is not None and cut_from - _TS_MARGIN > stream.start_time else None
+            input_zero = seek if seek is not None else stream.start_time  # (without -ss: timed from its earliest mapped stream)
         else:
             seek = None if cut_from is None else (cut_from if exact else max(0.0, cut_from - _PREROLL))
             input_zero = seek or 0.0
