@@ -79,7 +79,7 @@ def recut_note(info: VideoInfo, container: Container, output: str) -> str | None
     why = "the source seeks inexactly (MPEG-TS/PS)" if info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS \
         else f"{container.muxer} cannot start or end a copied audio packet part-way"
     return (f"{output}: re-encoding each shot's audio ({codecs}) so that its sound starts and ends with its frames: {why} "
-            "(.mp4 and .mov sources keep a copy)")
+            "(shots written as .mp4 or .mov keep a copy)")
 
 
 def replace_shot_audio(clips: list[Path], bounds: list[float], info: VideoInfo, container: Container, zero: float,
@@ -169,8 +169,8 @@ class _ClipTimes:
 
 
 def _clip_times(clip: Path) -> _ClipTimes:
-    """The clip's stream starts, read from one `ffmpeg -i` banner (a full probe per shot cost 40%
-    more time on 2 s shots). Raises EncodeError when ffmpeg finds no video stream in it."""
+    """The clip's stream starts, read from one `ffmpeg -i` banner (a full probe would read every
+    packet of the clip). Raises EncodeError when ffmpeg finds no video stream in it."""
     text = ffmpeg.run(["-i", ffmpeg.url(clip)]).stderr.decode("utf-8", "replace")
     header = parse_header(text)
     if header.video is None:
