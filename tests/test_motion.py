@@ -271,3 +271,40 @@ def test_replay_onto_a_video_at_another_rate_says_so_and_drops_its_audio(pan, tm
     result = ok("motion", "replay", target, "--motion", tmp_path / "m.json", "-o", tmp_path / "r.mp4", "--crop", "none")
     assert "audio is left out" in result.output
     assert not probe(tmp_path / "r.mp4").audio
+
+
+def test_a_captured_span_keeps_its_place_on_the_source(pan, tmp_path):
+    """capture --start/--end records where the path starts (first_frame, start as --start reads it,
+    times on the source's timeline); H is from the span's first frame; replay plays it from 0."""
+    import subprocess
+
+    from vidgen_cli.io import ffmpeg
+
+    clip, truth = pan
+    late = tmp_path / "late.mkv"  # the video starts 0.3 s after the sound
+    subprocess.run([ffmpeg.executable(), "-v", "error", "-itsoffset", "0.3", "-i", str(clip), "-f", "lavfi", "-i", "sine=d=1",
+                    "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", str(late)], check=True)
+    assert abs(probe(late).start_time - 0.3) < 1e-3
+    for source, offset in ((clip, 0.0), (late, 0.3)):
+        ok("motion", "capture", source, "-o", tmp_path / "all.json", "--overwrite")
+        ok("motion", "capture", source, "-o", tmp_path / "span.json", "--start", offset + 0.2, "--end", offset + 0.52, "--overwrite")
+        whole, span = load(tmp_path / "all.json"), load(tmp_path / "span.json")
+        assert (whole.first_frame, whole.start) == (0, pytest.approx(offset, abs=1e-3))
+        assert span.first_frame == 5 and span.start == pytest.approx(offset + 0.2, abs=1e-3), (span.first_frame, span.start)
+        assert len(span) == 8 and np.allclose(span.times, whole.times[5:13], atol=1e-3)
+        rebased = whole.H[5:13] @ np.linalg.inv(whole.H[5])
+        assert corner_rms(span.H, rebased, *SIZE) < 0.3
+        again = json.loads((tmp_path / "span.json").read_text())
+        assert again["first_frame"] == 5 and again["start"] == pytest.approx(offset + 0.2, abs=1e-3)
+        # --start at the recorded start reads the same frames
+        ok("motion", "capture", source, "-o", tmp_path / "same.json", "--start", span.start, "--end", offset + 0.52, "--overwrite")
+        assert load(tmp_path / "same.json").first_frame == 5
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), texture(seed=9))
+    ok("motion", "replay", still, "--motion", tmp_path / "span.json", "-o", tmp_path / "r.mp4")
+    info = probe(tmp_path / "r.mp4")
+    assert (info.frame_count, info.fps) == (8, 25) and info.start_time == pytest.approx(0.0, abs=1e-3)
+    data = json.loads((tmp_path / "span.json").read_text())
+    del data["first_frame"], data["start"]  # a file written before these were recorded
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    assert (load(tmp_path / "old.json").first_frame, load(tmp_path / "old.json").start) == (0, 0.0)

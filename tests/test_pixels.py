@@ -316,3 +316,36 @@ def test_a_variable_rate_16_bit_rgba_run_keeps_times_alpha_and_depth(tmp_path):
     assert frames[0].dtype == np.uint16 and frames[0].shape[2] == 4
     assert frames[0][16, 10, 3] >= 65472 and frames[0][16, 40, 3] == 0  # 10-bit alpha: 1023 << 6
     assert abs(int(frames[0][16, 10, 0]) - 40000) < 800  # 10-bit 4:2:0 storage of a flat colour
+
+
+def _untagged_lines(result) -> list[str]:
+    return [line for line in result.output.splitlines() if "cannot tag colour" in line]
+
+
+@pytest.mark.parametrize("args,said", [
+    (("interpolate", "{src}", "-o", "{tmp}/o.gif", "--factor", "2", "--model", "blend"), True),
+    (("interpolate", "{src}", "-o", "{tmp}/o.y4m", "--factor", "2", "--model", "blend"), True),
+    (("interpolate", "{src}", "-o", "{tmp}/f/", "--factor", "2", "--model", "blend"), True),  # OpenCV PNGs: no cICP
+    (("split", "{src}", "-o", "{tmp}/j/", "--format", "jpg"), True),
+    (("split", "{src}", "-o", "{tmp}/p/"), False),  # ffmpeg's PNG writer tags them (cICP)
+    (("interpolate", "{src}", "-o", "{tmp}/o.mkv", "--factor", "2", "--model", "blend", "--preset", "ultrafast"), False),
+    (("interpolate", "{src}", "-o", "{tmp}/o.mp4", "--factor", "2", "--model", "blend", "--preset", "ultrafast"), False),
+])
+def test_hdr_to_an_output_without_colour_tags_says_so_in_one_line(hdr, tmp_path, args, said):
+    result = invoke(*(a.format(src=hdr, tmp=tmp_path) for a in args))
+    lines = _untagged_lines(result)
+    assert len(lines) == (1 if said else 0), result.output
+    if said:
+        assert "bt2020/smpte2084" in lines[0] and "sRGB" in lines[0], lines
+
+
+def test_stitch_of_hdr_frames_to_gif_and_hlg_and_sdr_sources(hdr, tmp_path):
+    invoke("split", hdr, "-o", tmp_path / "p/")
+    assert len(_untagged_lines(invoke("stitch", tmp_path / "p", "-o", tmp_path / "s.gif"))) == 1
+    assert not _untagged_lines(invoke("stitch", tmp_path / "p", "-o", tmp_path / "s.mkv", "--preset", "ultrafast"))
+    hlg, sdr = tmp_path / "hlg.mkv", make_clip(tmp_path / "sdr.mp4", seconds=0.4)
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=0.4", "-vf", "setparams=color_primaries=bt709:color_trc=arib-std-b67:colorspace=bt709",
+       "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", hlg)
+    lines = _untagged_lines(invoke("interpolate", hlg, "-o", tmp_path / "h.gif", "--factor", "2", "--model", "blend"))
+    assert len(lines) == 1 and "arib-std-b67" in lines[0], lines
+    assert not _untagged_lines(invoke("interpolate", sdr, "-o", tmp_path / "d.gif", "--factor", "2", "--model", "blend"))

@@ -140,3 +140,28 @@ def test_a_pipe_with_two_video_streams_names_the_other(base, tmp_path):
     assert len(lines) == 1 and "96x64" in lines[0], result.stderr
     info = probe(out)
     assert (info.width, info.height, info.fps, info.frame_count) == (32, 24, 20, 8) and len(info.audio) == 1
+
+
+def test_attachments_a_container_cannot_hold_are_named_by_file_name(base, tmp_path):
+    """The line names each attachment by its filename tag (the font a subtitle asks for), for a
+    file and for a pipe, in every container without attachments."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    font, notes = tmp_path / "My Font.ttf", tmp_path / "notes.txt"
+    font.write_bytes(b"\0\1\0\0fake font")
+    notes.write_text("x")
+    source = tmp_path / "fonts.mkv"
+    ff("-i", base, "-map", "0", "-c", "copy", "-attach", font, "-metadata:s:t:0", "mimetype=application/x-truetype-font",
+       "-attach", notes, "-metadata:s:t:1", "mimetype=text/plain", source)
+    assert [s.filename for s in probe(source).attachments] == ["My Font.ttf", "notes.txt"]
+    for suffix in (".mp4", ".webm", ".ts"):
+        result = invoke("interpolate", source, "-o", tmp_path / f"o{suffix}", *BLEND)
+        lines = [line for line in result.output.splitlines() if "cannot hold attachments" in line]
+        assert len(lines) == 1 and "(My Font.ttf, notes.txt)" in lines[0], result.output
+    vidgen = str(Path(sys.executable).with_name("vidgen"))
+    piped = subprocess.run([vidgen, "interpolate", "-", "-o", str(tmp_path / "p.mp4"), *BLEND], input=source.read_bytes(),
+                           capture_output=True)
+    assert piped.returncode == 0, piped.stderr
+    assert "(My Font.ttf, notes.txt)" in piped.stderr.decode(), piped.stderr

@@ -107,6 +107,26 @@ def output_for(source: str, output: str, batch: bool, suffix_for: Callable[[str]
     return str(Path(output) / f"{stem}{suffix_for(source)}")
 
 
+def make_folders(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; returns the folders this created, deepest first."""
+    missing = []
+    for ancestor in (folder, *folder.parents):
+        if ancestor.exists() or ancestor == ancestor.parent:
+            break
+        missing.append(ancestor)
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove folders (deepest first) that make_folders created, while they are empty; never raises."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 def parse_shard(shard: str | None) -> tuple[int, int] | None:
     """'K/N' (1 <= K <= N) -> (K, N); None stays None."""
     if shard is None:
@@ -151,7 +171,9 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             why = (f"{albums[0]} holds images of different sizes, so each is processed on its own (the frames of a video "
                    "share one size); " if albums else "")
             raise UsageError(f"-o {output}: {why}several inputs need a folder or a template such as 'out/{{stem}}.png' as output")
-        Path(output).mkdir(parents=True, exist_ok=True)
+        made = make_folders(Path(output))
+    else:
+        made = []
     succeeded = failed = skipped = 0
     first_error = 0
     for source in sources:
@@ -160,8 +182,7 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             skipped += 1
             reporter.emit({"input": source, "output": destination, "skipped": True})
             continue
-        if "{" in output and destination != "-":
-            Path(destination).parent.mkdir(parents=True, exist_ok=True)  # a template may name new folders
+        made_here = make_folders(Path(destination).parent) if "{" in output and destination != "-" else []  # a template may name new folders
         claim = None
         if part is not None and destination != "-":
             claim, why = try_claim(destination)
@@ -175,12 +196,14 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
         except KeyboardInterrupt:
             if claim is not None:
                 claim.release(done=False)
+            remove_empty(made_here)  # kept work (a resume) keeps its folder
             raise
         except Exception as exc:  # noqa: BLE001 - reported per input, the batch goes on
             from vidgen_cli.cli.errors import debug
 
             if claim is not None:
                 claim.release(done=False)
+            remove_empty(made_here)  # a failed input leaves no folder behind that only it made
             if debug():
                 raise
             # one input fails as an input of a batch does: its record (with the error) and the summary
@@ -196,6 +219,8 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
         succeeded += 1
         record = {"input": source, "output": destination, **record, "seconds": round(time.monotonic() - started, 3)}
         reporter.emit(record)
+    if not succeeded:
+        remove_empty(made)
     reporter.emit({"summary": True, "succeeded": succeeded, "failed": failed, "skipped": skipped, **(summary or {})})
     if batch:
         if failed:

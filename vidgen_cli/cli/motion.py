@@ -83,7 +83,7 @@ def capture(
         motion.save(job.output)
         part = f" (input frames {span.first}-{span.first + len(motion) - 1})" if span is not None and not span.whole else ""
         reporter.note(f"{job.input}{part} -> {job.output}: camera path of {len(motion)} frames")
-        record = {"frames": len(motion), "size": list(motion.size), "fps": str(motion.fps), "duration": round(float(motion.times[-1] + 1 / motion.fps), 6)}
+        record = {"frames": len(motion), "size": list(motion.size), "fps": str(motion.fps), "duration": round(float(motion.times[-1] - motion.times[0] + 1 / motion.fps), 6)}
         return {**record, "span": span.to_json()} if span is not None and not span.whole else record
 
     raise typer.Exit(run_jobs(inputs, common.output, reporter, work, lambda _: ".json", common.skip_existing, common.fail_fast,

@@ -15,6 +15,7 @@ from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.encode import EncodeOptions
 from vidgen_cli.io.image_writers import ImageFolderWriter
 from vidgen_cli.io.outputs import check_output
+from vidgen_cli.io.pixels import untagged_hdr_line
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD
 
 
@@ -71,10 +72,15 @@ def split(
             (["alpha"] if info.pixels.alpha and settings.image_format == "jpg" else [])
         if lost and not scenes:
             reporter.warn(f"{job.input}: {' and '.join(lost)} dropped: {settings.image_format} frames cannot store it; use --format png")
+        frames_out = not scenes or image_format is not None
+        if frames_out and settings.image_format != "png" and (line := untagged_hdr_line(info.pixels, f"{job.input}: {settings.image_format} frames",
+                                                                                         "use --format png (tagged with cICP) to keep them")):
+            reporter.warn(line)
         if info.pixels.interlaced:
             reporter.warn(f"{job.input}: interlaced ({info.pixels.field_order}); " + ("deinterlaced with bwdif" if settings.deinterlace
                           else "--deinterlace off: frames keep both fields (combing)"))
-        with reporter.progress(f"split {Path(job.input).name}", info.frame_count) as update:
+        total = library.expected_frames(info, settings, scenes_clips=scenes and image_format is None)
+        with reporter.progress(f"split {Path(job.input).name}", total) as update:
             if scenes and image_format is None:
                 result = library.split_scenes(info, out, threshold, EncodeOptions(codec=codec, crf=crf, preset=preset), update, reporter.warn,
                                               deinterlace=settings.deinterlace, start=start_s, end=end_s)
@@ -126,6 +132,8 @@ def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]
     if line := piped_streams_line(len(reader.info.audio), len(reader.info.subtitles)):
         reporter.warn(line)
     if line := piped_pixels_line(reader.info.pixels):
+        reporter.warn(line)
+    if line := untagged_hdr_line(reader.info.pixels, "stdin: frames from a pipe", "pass the file by path to keep them (tagged PNG frames)"):
         reporter.warn(line)
     writer = ImageFolderWriter(out, settings.image_format, settings.quality, fps=reader.info.fps, warn=reporter.warn, sar=reader.info.sar)
     with reporter.progress("split stdin") as update:

@@ -7,6 +7,7 @@ the temporary-folder-then-rename safety, which keeps `split` as fast as the plai
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -76,6 +77,24 @@ def _filters(options: SplitOptions, info: VideoInfo | None = None) -> str:
         chain.append(f"fps={options.fps}")
     chain.append("showinfo=checksum=0")
     return ",".join(chain)
+
+
+def expected_frames(info: VideoInfo, options: SplitOptions, scenes_clips: bool = False) -> int | None:
+    """How many frames a split writes (progress's total): the frames between options.start and
+    options.end, every `every`-th of them, or the span's duration at options.fps. `scenes_clips`:
+    split_scenes, whose progress counts the span's decoded frames. None when the probe gave no count."""
+    from vidgen_cli.runtime.span import resolve_span
+
+    span = resolve_span(info, options.start, options.end)
+    count = info.frame_count if span.whole else span.count
+    if not count:
+        return None
+    if scenes_clips:
+        return count
+    if options.fps:
+        seconds = info.duration if span.duration is None else span.duration
+        return max(1, round(seconds * float(options.fps))) if seconds else None
+    return -(-count // options.every)
 
 
 def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress: ProgressFn | None = None) -> SplitResult:
@@ -206,10 +225,23 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
     except BaseException:
         discard(temporary)
         raise
-    frames = info.frame_count
+    frames, duration = info.frame_count, info.duration
     if start or end is not None:
+        from vidgen_cli.runtime.span import resolve_span
+
         frames = (info.frames_before(end) if end is not None else info.frame_count) - (info.frames_before(start) if start else 0)
-    return SplitResult(output=output, frames=frames, fps=info.fps or Fraction(25), duration=info.duration, cuts=cuts)
+        duration = resolve_span(info, start, end).duration or duration
+    # The frames the encoder wrote, as the summary must say: ffmpeg's cut at --start/--end can land
+    # a frame off the probe's count (an input -to is counted from the first frame kept, not from -ss).
+    frames = encoded_frames(result.stderr) or frames
+    return SplitResult(output=output, frames=frames, fps=info.fps or Fraction(25), duration=duration, cuts=cuts)
+
+
+def encoded_frames(stderr: bytes) -> int | None:
+    """The frame count of ffmpeg's last progress line ('frame=  123 fps=...'): the video frames
+    the run encoded; None when the log has none."""
+    counts = re.findall(rb"frame=\s*(\d+)", stderr)
+    return int(counts[-1]) if counts else None
 
 
 

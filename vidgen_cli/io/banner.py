@@ -22,6 +22,7 @@ _SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})")
 _SAR = re.compile(r"SAR (\d+):(\d+)")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
 _TITLE = re.compile(r"^\s{4,}title\s*: (.*)$", re.IGNORECASE)  # a stream's metadata line (indented under it)
+_FILENAME = re.compile(r"^\s{4,}filename\s*: (.*)$", re.IGNORECASE)  # an attachment's file name
 _STREAM_START = re.compile(r",\s*start (-?[\d.]+)")
 FILE_START = re.compile(r"^\s*Duration: .*?, start: (-?[\d.]+)", re.MULTILINE)
 
@@ -64,6 +65,8 @@ def parse_header(stderr: str) -> Header:
         if not match:
             if last is not None and (title := _TITLE.match(line)):
                 last.title = title.group(1)
+            if last is not None and last.kind == "attachment" and (filename := _FILENAME.match(line)):
+                last.filename = filename.group(1).strip()
             rotation = _ROTATION.search(line)
             if rotation and last_video is not None:
                 last_video["rotation"] = int(round(float(rotation.group(1))))
@@ -85,7 +88,8 @@ def parse_header(stderr: str) -> Header:
             last = StreamInfo(index, "subtitle", codec, language, description, start_time=_stream_start(description, file_start))
             header.subtitles.append(last)
         elif kind == "Attachment":
-            header.attachments.append(StreamInfo(index, "attachment", codec, language, description))
+            last = StreamInfo(index, "attachment", codec, language, description)
+            header.attachments.append(last)
     if candidates:
         header.videos = candidates
         header.video = max(candidates, key=lambda video: video["width"] * video["height"] + 5_000_000 * ("(default)" in video["description"]))

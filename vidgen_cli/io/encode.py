@@ -23,9 +23,11 @@ from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_c
 from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.io.media_source import MediaSource, WarnFn, attached_pic_args, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
+_SHORT_NAMES = {"yuv4mpegpipe": "y4m"}
+_KEEP_TAGS = "write .mkv or .mp4 (or a nut or matroska stream) to keep the tags, or tone-map to SDR first (ffmpeg's zscale and tonemap)"
 _ALPHA_CODEC = {"mov": "prores_ks", "webm": "libvpx-vp9"}  # where the default codec drops alpha but the container holds it
 
 
@@ -95,17 +97,19 @@ class VideoWriter:
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions | None = None,
                  media: MediaSource | None = None, stream_format: str | None = None,
                  sar: Fraction | None = None, warn: WarnFn | None = None, timed: bool = False,
-                 pixels: PixelInfo | None = None) -> None:
+                 pixels: PixelInfo | None = None, average_grid: bool = False) -> None:
         """`timed`: every frame keeps the time given to `write` (variable frame rate, through a
         Matroska pipe); otherwise frames are 1/fps apart from the first frame's time.
-        `pixels`: the source's bit depth, colour tags and alpha, kept in the output where the codec allows."""
+        `pixels`: the source's bit depth, colour tags and alpha, kept in the output where the codec allows.
+        `average_grid`: `fps` is a pipe's average rate, not its peak (its times are not known ahead):
+        the constant-rate line says so."""
         self.output = str(output)
         self.timed = timed
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
         # Said (once; the list may be shared by several writers) when a timed frame lands off the
         # 1/fps grid, where the resampling drops or repeats frames: not for a constant-rate input.
         self.rate_note: list[str] = []
-        self.average_grid = False  # a resampled grid at the average rate, not the peak (a pipe's times are not known ahead)
+        self.average_grid = average_grid  # a resampled grid at the average rate, not the peak (a pipe's times are not known ahead)
         self.verify_sar = True  # check the written file's pixel aspect (off for resume segments: the joined file is checked)
         self.first_time: Fraction | None = None
         self.video_offset = Fraction(0)  # where the video input starts (seconds): video_start_args
@@ -147,6 +151,9 @@ class VideoWriter:
         media_inputs, media_maps = media_args(self.media, self.container, 1, self.warn, self._cues)
         target = "pipe:1" if self.to_stdout else ffmpeg.url(self.temporary)
         colour_filters, colour_options = colour_args(self.pixels)
+        if not self.container.colour_tags and (line := untagged_hdr_line(self.pixels, _SHORT_NAMES.get(self.muxer, self.muxer),
+                                                                                     _KEEP_TAGS)):
+            self.warn(line)
         video += colour_options
         copy = "copy" in video
         shift_input, chain, shift_options = video_start_args(self.video_offset, self.fps, self.container, copy)

@@ -37,6 +37,7 @@ class Container:
     # encoded without B-frames (their reorder delay would start the picture late) and a re-encoded audio
     # stream loses its encoder's priming samples (which would start the sound late).
     edit_lists: bool = True
+    colour_tags: bool = True  # False: no primaries/transfer tags (GIF, Y4M); an HDR source is shown as sRGB
 
     def copies_audio(self, codec: str) -> bool:
         return self.audio_copy == ANY_CODEC or codec in self.audio_copy
@@ -54,8 +55,8 @@ CONTAINERS: dict[str, Container] = {c.muxer: c for c in (
               edit_lists=False),
     Container("nut", audio_copy=ANY_CODEC),
     Container("mpegts", audio_copy=frozenset({"aac", "mp3", "ac3", "eac3", "opus"})),
-    Container("yuv4mpegpipe", video_codec="rawvideo", audio=False, frame_times=False),
-    Container("gif", video_codec="gif", audio=False),
+    Container("yuv4mpegpipe", video_codec="rawvideo", audio=False, frame_times=False, colour_tags=False),
+    Container("gif", video_codec="gif", audio=False, colour_tags=False),
 )}
 
 # File extensions vidgen writes, and the muxer for each (.mts is AVCHD's name for MPEG-TS).

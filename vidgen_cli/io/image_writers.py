@@ -16,6 +16,7 @@ from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, frame_format
 from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
+from vidgen_cli.io.pixels import untagged_hdr_line
 from vidgen_cli.vision.planes import eight_bit
 
 WarnFn = Callable[[str], None]
@@ -63,6 +64,9 @@ class ImageFolderWriter:
 
     def write(self, frame: np.ndarray, time: Fraction | float | None = None) -> None:
         height, width = frame.shape[:2]
+        if self.size is None and (line := untagged_hdr_line(self.pixels, f"{self.output.name}/: {self.format} frames",
+                                                             "manifest.json keeps them, so `vidgen stitch` writes a tagged video")):
+            self.warn(line)
         self.size = self.size or (width, height)
         name = f"{len(self.names) + 1:06d}.{self.format}"
         if not cv2.imwrite(str(self.temporary / name), self._fit(frame), self.params):
@@ -91,8 +95,11 @@ class ImageFolderWriter:
 class ImageFileWriter:
     """One frame into one image file (format from the extension), via a temporary sibling."""
 
-    def __init__(self, output: str | Path, quality: int = 95) -> None:
+    def __init__(self, output: str | Path, quality: int = 95, pixels: PixelInfo | None = None,
+                 warn: WarnFn | None = None) -> None:
+        """`pixels`: the source's colour tags, which an image written by OpenCV cannot carry (said in one line)."""
         self.output = Path(output)
+        self.pixels, self.warn = pixels, warn or (lambda message: None)
         fmt = IMAGE_FILE_FORMATS.get(self.output.suffix.lower())
         if fmt is None:
             raise UsageError(f"{self.output}: unknown image extension; use .png, .jpg, .webp, .bmp or .tiff")
@@ -103,6 +110,8 @@ class ImageFileWriter:
     def write(self, frame: np.ndarray, time: Fraction | None = None) -> None:
         if self.frames_written:
             raise UsageError(f"{self.output}: an image file holds one frame but more were produced; write to a video or a folder (ending in /)")
+        if line := untagged_hdr_line(self.pixels, f"{self.output.name}", "write a video (.mkv, .mp4) to keep the tags"):
+            self.warn(line)
         if not cv2.imwrite(str(self.temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
             raise OutputError(f"could not write {self.output}; is the disk full?")
         self.frames_written = 1

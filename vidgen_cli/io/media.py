@@ -38,6 +38,7 @@ class StreamInfo:
     description: str = ""
     start_time: float = 0.0  # seconds on the file's timeline (where the file starts at 0)
     title: str | None = None  # the stream's title tag (Matroska track name), if any
+    filename: str | None = None  # an attachment's filename tag (a font's file name), if any
 
     @property
     def dispositions(self) -> list[str]:

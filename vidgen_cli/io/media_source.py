@@ -235,9 +235,10 @@ def other_streams_note(container: Container, media: MediaSource, output: str, wa
         warn(f"{output}: vidgen carries cover art (attached pictures: PNG, JPEG, BMP) only into .mp4 and .mkv; writing "
              f"{container.muxer} without the source's {len(media.attached_pics) - len(kept)} cover picture(s)")
     if media.attachments and container.muxer != "matroska":
-        kinds = ", ".join(sorted({s.codec for s in media.attachments}))
+        names = [s.filename or f"#{s.index} {s.codec}" for s in media.attachments]  # the file name, as a font is known
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
         warn(f"{output}: the {container.muxer} container cannot hold attachments; writing without the source's "
-             f"{len(media.attachments)} attached file(s) ({kinds}); write .mkv to keep them")
+             f"{len(media.attachments)} attached file(s) ({shown}); write .mkv to keep them")
     return kept
 
 

@@ -139,6 +139,18 @@ def is_hdr(pixels: PixelInfo) -> bool:
     return pixels.transfer in ("smpte2084", "arib-std-b67") or pixels.primaries == "bt2020"
 
 
+def untagged_hdr_line(pixels: PixelInfo | None, where: str, keep: str) -> str | None:
+    """The one line for an HDR source (PQ or HLG transfer, BT.2020 primaries) written where its
+    colour tags cannot go (GIF, Y4M, JPEG/WebP frames, frames written by OpenCV): the pixels keep
+    the source's encoding, which viewers then show as sRGB. `where`: the output's kind; `keep`: how
+    to keep the tags. None for an SDR or untagged source."""
+    if pixels is None or not is_hdr(pixels):
+        return None
+    tags = "/".join(tag for tag in (pixels.primaries, pixels.transfer) if tag)
+    return (f"{where} cannot tag colour: the source's HDR {tags} pictures are written untagged and show as sRGB "
+            f"(washed out); {keep}")
+
+
 def colour_args(pixels: PixelInfo | None) -> tuple[list[str], list[str]]:
     """(filters, output options) that tag an encode with the source's colour and range.
 

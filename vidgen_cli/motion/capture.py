@@ -82,7 +82,8 @@ def capture(source: str, info: VideoInfo | None = None, settings: TrackerSetting
             on_frame: Callable[[int], None] | None = None, dense: str | Path | None = None, span: Span = WHOLE,
             warn: Callable[[str], None] | None = None) -> MotionPath:
     """The camera path of a video file, frames folder or '-'; `span` (runtime/span.py, from
-    --start/--end): only those frames, times from the span's first frame. Raises InputError
+    --start/--end): only those frames, H from the span's first frame, times on the source's
+    timeline, and the span's first frame and start recorded in the path. Raises InputError
     (TrackingLost names the frame and time) when the video is too short or too featureless to track;
     frames tracking is lost on (a flash, a cut) hold the path, said in one line to `warn`."""
     whole = info  # a file's own frame numbers and times, which an error names (as --start reads them)
@@ -120,4 +121,8 @@ def capture(source: str, info: VideoInfo | None = None, settings: TrackerSetting
         warn(f"{Path(source).name}: tracking lost on {len(held)} frame(s), first at frame {first} ({seconds:.2f} s): featureless, "
              "a flash or a cut; the camera path is held still over them")
     fps = info.fps or Fraction(25)
-    return MotionPath((info.width, info.height), fps, frame_times(info, len(H)), H, Path(source).name)
+    # A span's path keeps its place: times on the source's timeline, and where it starts (--start)
+    offset = 0.0 if span.whole else span.start_time
+    start = offset + (whole.start_time if whole is not None and whole.kind == "video" else 0.0)
+    return MotionPath((info.width, info.height), fps, offset + frame_times(info, len(H)), H, Path(source).name,
+                      first_frame=span.first, start=start)

@@ -4,8 +4,12 @@ JSON, version 1:
     {"format": "vidgen-motion", "version": 1, "source": "clip.mp4",
      "size": [w, h], "fps": "25/1",
      "frames": [{"t": 0.0, "H": [[1,0,0],[0,1,0],[0,0,1]]}, ...]}
-`t` is the frame's presentation time in seconds on the source's own timeline (from 0; VFR kept);
-`H` maps frame-0 pixel coordinates (x, y, 1) to frame-k pixel coordinates, rows first.
+`t` is the frame's presentation time in seconds on the source's own timeline (from its first
+frame; VFR kept), so a path captured from `--start 2` begins near t = 2;
+`H` maps the path's first frame's pixel coordinates (x, y, 1) to frame-k pixel coordinates, rows first.
+Optional (absent in files written before: 0): `first_frame`, the source frame index the path
+starts at, and `start`, where that frame lies on the source file's timeline in seconds, as
+`--start` reads it (pass it to `--start` to work on the same frames).
 """
 
 from __future__ import annotations
@@ -36,12 +40,15 @@ class MotionPath:
     times: np.ndarray
     H: np.ndarray
     source: str = ""
+    first_frame: int = 0  # the source frame index of the path's first frame (--start)
+    start: float = 0.0  # that frame's time on the source file's timeline, seconds, as --start reads it
 
     def __len__(self) -> int:
         return len(self.H)
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": 1, "source": self.source, "size": list(self.size), "fps": str(self.fps),
+                "first_frame": self.first_frame, "start": round(self.start, 6),
                 "frames": [{"t": round(float(t), 6), "H": [[float(f"{v:.10g}") for v in row] for row in H]}
                            for t, H in zip(self.times, self.H)]}
 
@@ -81,6 +88,11 @@ def load(path: str | os.PathLike[str]) -> MotionPath:
         raise _bad(name, f"'fps' {data.get('fps')!r} is not a number or fraction") from None
     if fps <= 0:
         raise _bad(name, "'fps' must be positive")
+    first_frame, start = data.get("first_frame", 0), data.get("start", 0.0)
+    if not (isinstance(first_frame, int) and first_frame >= 0):
+        raise _bad(name, "'first_frame' must be a frame index (a whole number from 0)")
+    if not (isinstance(start, (int, float)) and math.isfinite(start)):
+        raise _bad(name, "'start' must be a time in seconds")
     frames = data.get("frames")
     if not isinstance(frames, list) or not frames:
         raise _bad(name, "'frames' must be a non-empty list")
@@ -99,4 +111,5 @@ def load(path: str | os.PathLike[str]) -> MotionPath:
             raise _bad(name, f"frame {k}: time {t} s does not come after {times[-1]} s")
         times.append(t)
         mats.append(H / H[2, 2])
-    return MotionPath((size[0], size[1]), fps, np.array(times), np.stack(mats), str(data.get("source", "")))
+    return MotionPath((size[0], size[1]), fps, np.array(times), np.stack(mats), str(data.get("source", "")),
+                      first_frame, float(start))

@@ -177,15 +177,19 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         warn(line)
     if info.kind == "images" and settings.audio:
         _warn_folder_audio(Path(info.path), warn)
+    # A pipe's frame times are not known before the encode starts, so a one-rate container's grid
+    # is the stream's average rate (_grid_rate): the writer's constant-rate line says so.
+    average = timed and grid_fps is None and info.timestamps is None
     if kind == "stream" and source == "-" and media is not None:
-        writer = RemuxedStreamWriter(out_fps, settings.encode, media, settings.stream_format, warn, pixels, sar=info.sar, timed=timed)
+        writer = RemuxedStreamWriter(out_fps, settings.encode, media, settings.stream_format, warn, pixels, sar=info.sar, timed=timed,
+                                     average_grid=average)
     elif kind == "stream":
         writer = VideoWriter("-", out_fps, settings.encode, media=media, stream_format=settings.stream_format, warn=warn,
-                             sar=info.sar, timed=timed, pixels=pixels)
+                             sar=info.sar, timed=timed, pixels=pixels, average_grid=average)
     elif kind == "image":
         if (span.count if span.count is not None else info.frame_count) != 1:
             raise UsageError(f"{output}: an image file holds one frame but {source} has more; write to a video or a folder (ending in /)")
-        writer = ImageFileWriter(output)
+        writer = ImageFileWriter(output, pixels=pixels, warn=warn)
     else:
         if not span.whole:
             options_key = {**options_key, "span": span.to_json()}
@@ -195,14 +199,12 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
                           image_format=settings.image_format)
         if kind == "video":
             writer = SegmentedVideoWriter(output, out_fps, settings.encode, media, key, settings.resume, warn=warn,
-                                          sar=info.sar, timed=timed, pixels=pixels)
+                                          sar=info.sar, timed=timed, pixels=pixels, average_grid=average)
         else:
             writer = ResumableFramesWriter(output, settings.image_format, out_fps, key, settings.resume, warn=warn,
                                            source=info.path if info.kind == "video" else None, start=span.start_time,
                                            audio_source=info.path if (info.kind == "video" and info.audio and settings.audio) else None,
                                            sar=info.sar, pixels=pixels)
-    if timed and grid_fps is None and info.timestamps is None:
-        _say_average_grid(writer, out_fps)
     resumable = kind in {"video", "frames"}
     first_input, state = writer.resume_point() if resumable else (0, None)
     if state is not None:
@@ -247,17 +249,6 @@ def _grid_rate(info: VideoInfo, out_fps: Fraction, output: str, kind: str, setti
     return (out_fps * peak / Fraction(info.fps)).limit_denominator(1001)
 
 
-def _say_average_grid(writer: Any, fps: Fraction) -> None:
-    """A pipe's frame times are not known before the encode starts, so a one-rate container's grid
-    is the stream's average rate (_grid_rate): the writer's constant-rate line says so."""
-    if isinstance(writer, VideoWriter):
-        writer.average_grid = True
-    elif isinstance(writer, RemuxedStreamWriter) and writer.video.rate_note:
-        writer.video.rate_note[:] = [constant_rate_warning(writer.final.muxer, fps, average=True)]
-    elif isinstance(writer, SegmentedVideoWriter) and writer.rate_note:
-        writer.rate_note[:] = [constant_rate_warning(writer.output.suffix, fps, average=True)]
-
-
 def _decoded_pixels(info: VideoInfo) -> PixelInfo:
     """What the reader's frames hold: stdin is decoded to 8-bit RGB whatever the stream is."""
     return replace(info.pixels, bit_depth=8, alpha=False) if info.kind == "stream" else info.pixels
@@ -279,8 +270,9 @@ class RemuxedStreamWriter:
     with them onto stdout at the end (memory stays flat; the bytes leave at the end)."""
 
     def __init__(self, fps: Fraction, options: EncodeOptions, media: MediaSource, stream_format: str,
-                 warn: WarnFn, pixels: PixelInfo | None, sar: Fraction | None = None, timed: bool = False) -> None:
-        """`sar`, `timed`: as VideoWriter's, for the video encode (the final mux copies it)."""
+                 warn: WarnFn, pixels: PixelInfo | None, sar: Fraction | None = None, timed: bool = False,
+                 average_grid: bool = False) -> None:
+        """`sar`, `timed`, `average_grid`: as VideoWriter's, for the video encode (the final mux copies it)."""
         import tempfile
 
         self.folder = Path(tempfile.mkdtemp(prefix="vidgen-out-"))
@@ -290,7 +282,7 @@ class RemuxedStreamWriter:
         self.video = VideoWriter(self.folder / "video.nut", fps, replace(options, codec=codec), warn=warn, pixels=pixels,
                                  sar=sar, timed=timed)
         if timed and not self.final.container.frame_times:  # y4m on stdout: the video is resampled once, here
-            self.video.rate_note = [constant_rate_warning(self.final.muxer, fps)]  # said if a frame is off the grid
+            self.video.rate_note = [constant_rate_warning(self.final.muxer, fps, average=average_grid)]  # said if a frame is off the grid
             self.video.resample = True
 
     def write(self, frame: Any, time: Fraction | None = None) -> None:

@@ -65,7 +65,7 @@ def fit_processor(processor: FrameProcessor, pixels: PixelInfo, warn: WarnFn) ->
         tags = f" ({pixels.primaries or 'untagged'}/{pixels.transfer or 'untagged'})" if pixels.primaries or pixels.transfer else ""
         warn(f"input is {pixels.bit_depth}-bit{' HDR' if is_hdr(pixels) else ''}{tags}: "
              f"the models were trained on 8-bit SDR footage; vidgen works {work} and writes the output with the "
-             f"input's colour tags, at {pixels.bit_depth} bits where the codec stores them"
+             f"input's colour tags and {pixels.bit_depth} bits where the output stores them"
              + ("; HDR mastering-display and content-light metadata are not carried" if is_hdr(pixels) else ""))
     if pixels.alpha and not takes_alpha and not one_to_one:
         warn("alpha dropped: this command's frames do not line up one-to-one with the input's, so their alpha is unknown")

@@ -124,9 +124,11 @@ class ResumeFolder:
 class SegmentedVideoWriter:
     def __init__(self, output: str | Path, fps: Fraction, options: EncodeOptions, media: MediaSource | None,
                  key: str, resume: bool, segment_frames: int | None = None, warn: WarnFn | None = None,
-                 sar: Fraction | None = None, timed: bool = False, pixels: PixelInfo | None = None) -> None:
+                 sar: Fraction | None = None, timed: bool = False, pixels: PixelInfo | None = None,
+                 average_grid: bool = False) -> None:
         """`timed`: frames keep the times given to `write` (see VideoWriter); `sar`: pixel aspect to declare;
-        `pixels`: the source's bit depth, colour tags and alpha (see VideoWriter)."""
+        `pixels`: the source's bit depth, colour tags and alpha; `average_grid`: `fps` is a pipe's
+        average rate (see VideoWriter)."""
         self.output = Path(output)
         self.sar, self.timed = sar, timed
         self.pixels = pixels
@@ -142,7 +144,7 @@ class SegmentedVideoWriter:
         self.media = media_for(container, media, str(self.output), self.warn)
         self.resample = timed and not container.frame_times
         # said once, by the segment writer that first gets a frame off the constant-rate grid
-        self.rate_note = [constant_rate_warning(self.output.suffix, fps)] if self.resample else []
+        self.rate_note = [constant_rate_warning(self.output.suffix, fps, average=average_grid)] if self.resample else []
         # At least 2 s of output per segment: each one starts a new GOP, and measured on a 720p clip
         # at CRF 18, 60-frame segments make the file 1.20x larger than 240-frame ones, 30-frame
         # ones 1.51x (bench/segments.py).
