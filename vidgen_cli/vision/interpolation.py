@@ -50,7 +50,7 @@ class FlowSettings:
     coverage_blend: bool = False  # blend by splat coverage at time t (Baker et al. 2011), else time weights
     coverage_floor: float = OCC_FLOOR_DEFAULT  # coverage blend: added to each visibility; larger tilts less
     flow_filter: str | None = None  # edge-aware post-filter of each DIS flow (vision.flow_filter spec), None: off
-    ensemble: str | None = None  # extra flow estimates averaged in: "flip" (mirrored frames), "structure" (high-pass)
+    ensemble: str | None = None  # extra flow estimates merged in, "+"-joined: "flip" (mirrored), "structure" (high-pass), "colour"
     ensemble_prior: float = 0.0  # grey levels of photometric error granted to the plain estimate when merging
     ensemble_below: int | None = None  # px: the ensemble only for frames whose long side is under this (None: all)
     ensemble_combine: str = "mean"  # how estimates merge: "mean", "select" (lowest photometric error per pixel), "soft" (softmin)
@@ -158,17 +158,15 @@ class FlowEstimator:
     def _extra(self, g0: np.ndarray, g1: np.ndarray, frame0: np.ndarray, frame1: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """The ensemble's further (f01, f10) estimates, each in the frames' own coordinates."""
         out = []
-        if "colour" in self.settings.ensemble:  # each RGB plane on its own, at the grey frames' size
-            c0, c1 = (cv2.resize(f, (g0.shape[1], g0.shape[0]), interpolation=cv2.INTER_AREA) for f in (frame0, frame1))
-            out += [self._both(np.ascontiguousarray(c0[..., c]), np.ascontiguousarray(c1[..., c])) for c in (0, 2)]
         for kind in self.settings.ensemble.split("+"):
             if kind == "flip":  # mirrored left-right: DIS's patch grid and search see other neighbours
                 a, b = self._both(np.ascontiguousarray(g0[:, ::-1]), np.ascontiguousarray(g1[:, ::-1]))
                 out.append((unflip(a), unflip(b)))
-            elif kind == "colour":
-                continue
             elif kind == "structure":  # high-pass images: blind to slow brightness changes
                 out.append(self._both(structure(g0), structure(g1)))
+            elif kind == "colour":  # the R and B planes on their own (grey is mostly G), at the grey frames' size
+                c0, c1 = (cv2.resize(f, (g0.shape[1], g0.shape[0]), interpolation=cv2.INTER_AREA) for f in (frame0, frame1))
+                out += [self._both(np.ascontiguousarray(c0[..., c]), np.ascontiguousarray(c1[..., c])) for c in (0, 2)]
             else:
                 raise ValueError(f"unknown flow ensemble member {kind!r} (flip, structure, colour)")
         return out
