@@ -166,3 +166,30 @@ def test_videos_are_paired_by_pts_including_a_later_start(clips: dict[str, Path]
     result = compare(str(plain), str(late), partial=True, vmaf=False)
     assert result.frames[0].reference_index == 12 and result.frames[0].test_index == 0
     assert result.matching.unmatched_reference == 12 and result.matching.unmatched_test == 0
+
+
+def test_pairing_is_the_same_whichever_input_is_the_reference(tmp_path: Path) -> None:
+    """24 against 60 fps over the same 2 s: each 24 fps frame pairs with the nearest 60 fps frame
+    both ways (with 60 fps as the reference only the 24 frames at shared instants had paired: 24
+    pairs one way, 48 the other), and the refusal without --partial names the rates."""
+    slow = make_clip(tmp_path / "slow.mp4", size="64x48", rate="24", seconds=2.0)
+    fast = make_clip(tmp_path / "fast.mp4", size="64x48", rate="60", seconds=2.0)
+    forward = compare(str(slow), str(fast), partial=True, vmaf=False)
+    backward = compare(str(fast), str(slow), partial=True, vmaf=False)
+    pairs = [(f.reference_index, f.test_index) for f in forward.frames]
+    assert [(f.test_index, f.reference_index) for f in backward.frames] == pairs
+    assert len(pairs) == 48 and [p[0] for p in pairs] == list(range(48))
+    assert all(abs(s / 24 - t / 60) <= 1 / 120 + 1e-6 for s, t in pairs)  # the nearest 60 fps frame (ties: the earlier)
+    assert (forward.matching.unmatched_reference, forward.matching.unmatched_test) == (0, 72)
+    assert (backward.matching.unmatched_reference, backward.matching.unmatched_test) == (72, 0)
+    for a, b in ((slow, fast), (fast, slow)):
+        result = CliRunner().invoke(app, ["eval", str(a), str(b), "--no-vmaf"])
+        assert result.exit_code != 0 and "frame rates (frame counts) differ over the same 2.000 s" in result.output
+
+
+def test_timestamp_pairs_swap_with_the_inputs() -> None:
+    """The rule is one for both orders, also for a variable-rate input and an offset."""
+    ref = _video([k / 24 + 0.001 for k in range(48)], fps=24)
+    vfr = _video([j / 60 for j in range(120) if j % 5 != 2], fps=48)
+    forward, backward = match_indices(ref, vfr, partial=True), match_indices(vfr, ref, partial=True)
+    assert [(t, r) for r, t in backward] == forward and len(forward) > 40

@@ -38,8 +38,8 @@ def test_a_flash_frame_does_not_split_a_shot(flash, tmp_path):
 def test_a_fade_through_black_is_one_transition(fade, tmp_path):
     result = invoke("split", fade, "-o", tmp_path / "shots/", "--scenes", "--format", "png", "--json")
     shots = sorted(p.name for p in (tmp_path / "shots").iterdir())
-    assert shots == ["shot001", "shot002"], result.output
-    first_of_b = sorted((tmp_path / "shots" / "shot002").glob("*.png"))
+    assert shots == ["fade-shot001", "fade-shot002"], result.output
+    first_of_b = sorted((tmp_path / "shots" / "fade-shot002").glob("*.png"))
     assert 35 <= 75 - len(first_of_b) + 1 <= 40  # the cut lies in the black between 1.4 and 1.6 s
 
 

@@ -31,7 +31,7 @@ def test_every_command_takes_the_path(clip, tmp_path, name):
     invoke("split", source, "-o", f"{tmp_path / (name + ' shots')}/", "--scenes", "--preset", "ultrafast")
     assert len(list((tmp_path / f"{name} shots").glob("*-shot001.mp4"))) == 1
     invoke("split", source, "-o", f"{tmp_path / (name + ' shot frames')}/", "--scenes", "--format", "png")
-    assert (tmp_path / f"{name} shot frames" / "shot001").is_dir()
+    assert (tmp_path / f"{name} shot frames" / f"{name}-shot001").is_dir()
     out = tmp_path / f"{name} x2.mkv"
     invoke("interpolate", source, "-o", out, "--factor", "2", "--model", "blend", "--preset", "ultrafast")
     assert probe(out).frame_count == 50 and probe(out).has_audio

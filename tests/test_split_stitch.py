@@ -85,8 +85,10 @@ def test_split_scenes_honours_start_and_end(clips, tmp_path, extra):
 def test_split_scenes_into_frame_folders(clips, tmp_path):
     assert invoke("split", clips["cut"], "-o", tmp_path / "s", "--scenes", "--format", "png").exit_code == 0
     folders = sorted(p.name for p in (tmp_path / "s").iterdir())
-    assert folders == ["shot001", "shot002"]
-    assert len(read_manifest_if_any(tmp_path / "s" / "shot002").frames) == 24
+    assert folders == ["cut-shot001", "cut-shot002"]  # named as the clips are, without their suffix
+    assert len(read_manifest_if_any(tmp_path / "s" / "cut-shot002").frames) == 24
+    invoke("split", clips["cut"], "-o", tmp_path / "c", "--scenes", "--preset", "ultrafast")
+    assert sorted(p.stem for p in (tmp_path / "c").iterdir()) == folders
 
 
 def test_outputs_are_never_clobbered_without_overwrite(clips, tmp_path):

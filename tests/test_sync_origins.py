@@ -126,7 +126,7 @@ def test_a_ts_video_that_starts_off_the_frame_grid_keeps_its_start_through_split
 
 
 @pytest.mark.parametrize("audio_from", ["source", "audio-only"])
-def test_stitch_audio_file_places_piped_frames_at_their_source_time(clips, tmp_path, audio_from):
+def test_stitch_audio_file_places_piped_frames_at_their_source_time(clips, tmp_path, audio_from, monkeypatch):
     """Frames split from a pipe (no audio source in the manifest) of a video 0.5 s after its audio,
     stitched with --audio: the source itself keeps the offset (flashes 1.5/3.0 s, beeps 1.0/2.5 s);
     its audio alone (starting at 0) is cut at the first frame, so each flash stays 0.5 s after its beep."""
@@ -138,7 +138,17 @@ def test_stitch_audio_file_places_piped_frames_at_their_source_time(clips, tmp_p
         audio = tmp_path / "audio.mka"
         subprocess.run([ffmpeg.executable(), "-v", "error", "-i", str(source), "-vn", "-c:a", "copy", str(audio)], check=True)
     out = tmp_path / "out.mkv"
+    reads: list[list[str]] = []  # ffmpeg runs that read the --audio file before the encode
+    run = ffmpeg.run
+
+    def counted(args, *rest, **options):
+        if ffmpeg.url(audio) in args:
+            reads.append(list(args))
+        return run(args, *rest, **options)
+
+    monkeypatch.setattr(ffmpeg, "run", counted)
     invoke("stitch", tmp_path / "frames", "-o", out, "--audio", audio, "-q")
+    assert len(reads) == (2 if audio_from == "source" else 1), reads  # one probe (banner, packet times): was 3 and 2
     flashes, beeps = flash_times(out), beep_onsets(out)
     assert np.allclose(np.subtract(flashes, beeps), 0.5, atol=0.04), (flashes, beeps)
     if audio_from == "source":

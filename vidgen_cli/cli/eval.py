@@ -20,6 +20,7 @@ def evaluate(
     per_frame: Annotated[bool, typer.Option("--per-frame", help="Every frame's values, not only the means.")] = False,
     resize: Annotated[bool, typer.Option("--resize", help="Scale the test to the reference's size when sizes differ.")] = False,
     partial: Annotated[bool, typer.Option("--partial", help="When lengths differ, score only the frames both have.")] = False,
+    offset: Annotated[Optional[float], typer.Option("--offset", metavar="SECONDS", help="The test's first frame lies this long after the reference's first (a cut made with --start and written from 0), as ffmpeg's -itsoffset aligns one.", show_default=False)] = None,
     vmaf: Annotated[Optional[bool], typer.Option("--vmaf/--no-vmaf", help="VMAF (libvmaf in ffmpeg); default: when the ffmpeg has it.")] = None,
     json_out: opt.Json = False,
     quiet: opt.Quiet = False,
@@ -35,11 +36,15 @@ def evaluate(
         with reporter.progress("eval", None) as update:
             if flicker:
                 video, source = inputs[-1], (inputs[0] if len(inputs) == 2 else None)
-                record = measure_flicker(video, source, resize, partial, on_frame=update).to_json(per_frame)
+                if offset is not None and source is None:
+                    raise UsageError("--offset places the test against a reference; pass REFERENCE and VIDEO with --flicker, or drop --offset")
+                record = measure_flicker(video, source, resize, partial, on_frame=update, offset=offset).to_json(per_frame)
             else:
-                comparison = compare(inputs[0], inputs[1], resize, partial, vmaf, on_frame=update)
+                comparison = compare(inputs[0], inputs[1], resize, partial, vmaf, on_frame=update, offset=offset)
                 if comparison.matching is not None:
                     reporter.note(comparison.matching.line())
+                    if comparison.matching.note:
+                        reporter.warn(comparison.matching.note)
                 if comparison.vmaf_note and vmaf is None:
                     reporter.note(comparison.vmaf_note)
                 record = comparison.to_json(per_frame)

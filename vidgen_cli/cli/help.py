@@ -17,7 +17,8 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "stitch": [
         "vidgen stitch frames/ -o out.mp4                  # rate and audio from manifest.json",
-        "vidgen stitch frames/ -o out.mp4 --fps 30000/1001 --audio music.m4a",
+        "vidgen stitch frames/ -o out.mp4 --fps 30000/1001 --audio music.m4a --audio-from-start",
+        "vidgen stitch frames/ -o out.mp4 --audio take2.wav  # cut where the first frame lies",
         "vidgen stitch frames/ -o - --format nut | ffmpeg -i - -map 0 -c:v libx265 -c:a copy out.mkv",
     ],
     "probe": [
@@ -44,6 +45,7 @@ EXAMPLES: dict[str, list[str]] = {
     "eval": [
         "vidgen eval reference.mp4 result.mp4              # PSNR, SSIM, VMAF",
         "vidgen eval truth/ predicted/ --per-frame --json",
+        "vidgen eval in.mp4 part.mp4 --partial --offset 2  # part.mp4 was cut from 2 s",
         "vidgen eval styled.mp4 --flicker                  # temporal warping error",
     ],
     "demo": [

@@ -113,7 +113,7 @@ def replay(
 ) -> None:
     """Give a still image or a steady video a captured camera motion (frame k = target warped by H_k)."""
     from vidgen_cli.io.decode import read_image
-    from vidgen_cli.motion.replay import fit_still, plan_warps, repeat_still, target_size
+    from vidgen_cli.motion.replay import fit_still, held_frames, plan_warps, repeat_still, target_size
     from vidgen_cli.motion.warp import WarpStream
 
     reporter = Reporter(common.quiet, common.json_out)
@@ -136,9 +136,14 @@ def replay(
                               f"{size[0]}x{size[1]} (the still is scaled and centre-cropped to it)")
             still = fit_still(read_image(Path(info.path), info.pixels), size)  # as info.pixels says: run_job fits it to the processor
             open_frames = lambda start: repeat_still(still, frames, start)  # noqa: E731
+        held = held_frames(path, info)
+        if held:  # the whole target is kept: the camera stops where the motion ends
+            reporter.warn(f"{info.path} has {info.frame_count} frames and the motion {frames}: its last {held} frames "
+                          f"({held / float(path.fps):.2f} s) hold the motion's last position")
+        count = frames + held
         # one target frame per motion frame, on the motion's even grid (a VFR target's own times are not kept)
-        return Plan(WarpStream(warps, size, drop_extra=True), path.fps, frames, {"motion": digest, "crop": crop},
-                    audio_duration=frames / float(path.fps), audio=audio, open_frames=open_frames,
+        return Plan(WarpStream(warps, size, hold_last=True), path.fps, count, {"motion": digest, "crop": crop},
+                    audio_duration=count / float(path.fps), audio=audio, open_frames=open_frames,
                     clock=rate_times(path.fps))
 
     run_model_command("replay", inputs, common, plan, models=False, reads=reads_of("--motion", motion))

@@ -24,12 +24,15 @@ def stitch(
     common: opt.Common,
     fps: Annotated[Optional[str], typer.Option("--fps", metavar="FPS", help="Frame rate (default: from manifest.json; needed without one).")] = None,
     audio: Annotated[Optional[str], typer.Option("--audio", metavar="FILE", help="Take the audio from this file instead of the manifest's source (on the source's timeline: the frames play where split found them).")] = None,
+    audio_from_start: Annotated[bool, typer.Option("--audio-from-start", help="With --audio: start FILE's audio with the first frame, not where the manifest puts the first frame on the source's timeline.")] = False,
 ) -> None:
     """Encode folders of frames into videos, with the timing and audio that `split` recorded."""
     from vidgen_cli.convert.stitch import stitch as library_stitch
 
     if audio and common.no_audio:
         raise UsageError("--audio and --no-audio contradict each other; pass one")
+    if audio_from_start and not audio:
+        raise UsageError("--audio-from-start places an --audio FILE; pass --audio FILE with it")
     if common.json_out and common.output == "-":
         raise UsageError("--json prints to stdout, which -o - already uses for video")
     reporter = Reporter(common.quiet, common.json_out)
@@ -49,7 +52,8 @@ def stitch(
                              f"(e.g. -o {job.output.rstrip('/' + os.sep) or 'out'}.mp4)")
         check_output(job.output, [job.input], common.overwrite, reads, folder=False)
         with reporter.progress(f"stitch {folder.name}", len(folder_frames(folder)[0])) as update:
-            result = library_stitch(folder, job.output, rate, encode, audio, common.no_audio, update, reporter.warn, common.stream_format)
+            result = library_stitch(folder, job.output, rate, encode, audio, common.no_audio, update, reporter.warn, common.stream_format,
+                                    audio_from_start=audio_from_start)
         reporter.note(f"{job.input} -> {job.output}: {result.frames} frames at {float(result.fps):.3f} fps"
                       + (f", audio from {result.audio}" if result.audio else ""))
         return {"frames": result.frames, "fps": float(result.fps), "duration": round(result.duration, 6), "audio": result.audio}

@@ -248,8 +248,8 @@ def encoded_frames(stderr: bytes) -> int | None:
 
 def split_scene_frames(info: VideoInfo, output: Path, threshold: float, options: SplitOptions,
                        progress: ProgressFn | None = None) -> SplitResult:
-    """One frames folder per shot (OUTPUT/shot001/, ...), each with its own manifest (the part
-    from options.start to options.end only, cuts included)."""
+    """One frames folder per shot (OUTPUT/<stem>-shot001/, ..., named as split_scenes names its
+    clips), each with its own manifest (the part from options.start to options.end only, cuts included)."""
     cuts = detect_cut_times(info, threshold, start=options.start, end=options.end)
     staging = temporary_sibling(output, is_dir=True)
     staging.mkdir()
@@ -268,7 +268,7 @@ def split_scene_frames(info: VideoInfo, output: Path, threshold: float, options:
             members[-1].append((name, time))
         shots = [m for m in members if m]
         for number, frames in enumerate(shots, start=1):
-            folder = staging / f"shot{number:03d}"
+            folder = staging / f"{Path(info.path).stem}-shot{number:03d}"
             folder.mkdir()
             names = []
             for index, (name, _) in enumerate(frames, start=1):

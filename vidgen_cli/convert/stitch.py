@@ -21,7 +21,7 @@ from vidgen_cli.io.encode import EncodeOptions, VideoWriter
 from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.media_source import MediaSource
-from vidgen_cli.io.probe import audio_streams, check_frames, folder_pixels, probe
+from vidgen_cli.io.probe import audio_file_facts, audio_streams, check_frames, folder_pixels, media_duration, probe
 from vidgen_cli.io.rates import peak_rate
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times
@@ -54,8 +54,10 @@ def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
 
 
 def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
-               warn: Callable[[str], None] | None = None, last_frame: str | None = None) -> MediaSource | None:
-    """The audio to carry: --audio FILE, else the manifest's source from the first frame's time, cut to
+               warn: Callable[[str], None] | None = None, last_frame: str | None = None,
+               audio_from_start: bool = False) -> MediaSource | None:
+    """The audio to carry: --audio FILE (on the source's timeline, or from its start with the first
+    frame when `audio_from_start`), else the manifest's source from the first frame's time, cut to
     `duration` unless `last_frame` (the folder's last, None with --fps) ends the source's video."""
     manifest = read_manifest_if_any(folder)
     if no_audio:
@@ -64,22 +66,41 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         warn(f"{folder}: the manifest's audio source {manifest.audio_source} no longer exists; writing video without audio "
              "(pass --audio FILE, or --no-audio to silence this)")
     if audio:
-        streams = audio_streams(audio)
+        streams, video_start, length = audio_file_facts(audio) if manifest is not None else (audio_streams(audio), 0.0, None)
         if not streams:
             raise InputError(f"{audio}: has no audio stream; pass a file with audio or drop --audio")
-        if manifest is None:
-            if warn:
+        if manifest is None or audio_from_start:
+            if warn and manifest is None and not audio_from_start:
                 warn(f"{folder}: no manifest.json says where the frames lie on the timeline of {audio}; its audio "
                      "starts with the first frame")
+            if warn and audio_from_start:
+                _say_audio_placement(audio, 0.0, duration, warn, length)
             return MediaSource(audio, audio=streams, duration=duration)  # every track, as the source-audio path carries
+        if warn and manifest.start > 5e-4 and abs(manifest.start - video_start) >= 5e-4:
+            _say_audio_placement(audio, manifest.start, duration, warn, length)
         # The file shares the source's timeline: its audio is cut where the first frame lies, or, when
         # that is where its own (late) video starts, kept from its start with the frames at that offset.
-        return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=_video_start(audio))
+        return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=video_start)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
         tail = last_frame is not None and reaches_source_end(manifest, info, last_frame)
         return MediaSource.of_video(info, start=manifest.start, duration=None if tail else duration)
     return None
+
+
+def _say_audio_placement(audio: str, start: float, duration: float, warn: Callable[[str], None],
+                         length: float | None = None) -> None:
+    """One line for --audio FILE: where its audio is cut (the manifest's first-frame time; said when
+    past 0) and how long before the picture's end it runs out (said when it does). `length`: how
+    long FILE plays, when its probe said (else read here)."""
+    end = length if length is not None else media_duration(audio)
+    short = end is not None and end - start < duration - 0.05
+    ends = f"it ends {duration - (end - start):.3f} s before the picture" if short else ""
+    if start > 0:
+        warn(f"--audio {audio}: on the source's timeline, its audio is cut at {start:.3f} s (where manifest.json puts the "
+             f"first frame){'; ' + ends if ends else ''}; pass --audio-from-start to start it with the first frame instead")
+    elif ends:
+        warn(f"--audio {audio}: {ends} ({end:.3f} s of audio for {duration:.3f} s of frames)")
 
 
 def reaches_source_end(manifest: Manifest, info: VideoInfo, last_frame: str) -> bool:
@@ -95,14 +116,6 @@ def reaches_source_end(manifest: Manifest, info: VideoInfo, last_frame: str) -> 
         source_last = info.start_time + info.duration - (1 / float(info.fps) if info.fps else 0.04)
     step = 1 / float(manifest.fps) if manifest.fps else 0.0  # the last kept frame lasts this long (--every, --fps)
     return manifest.times[-1] + step > source_last + 1e-4
-
-
-def _video_start(path: str) -> float:
-    """Where the video stream of the media file `path` starts (seconds); 0 for an audio-only file."""
-    try:
-        return probe(path).start_time
-    except InputError:
-        return 0.0
 
 
 def _keep_offset(media: MediaSource | None, manifest: Manifest | None) -> Fraction:
@@ -165,7 +178,7 @@ def frame_times(images: list[Path], manifest: Manifest | None, fps: Fraction, ex
 
 def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptions, audio: str | None = None,
            no_audio: bool = False, progress: ProgressFn | None = None, warn: Callable[[str], None] | None = None,
-           stream_format: str | None = None) -> StitchResult:
+           stream_format: str | None = None, audio_from_start: bool = False) -> StitchResult:
     manifest = read_manifest_if_any(folder)
     explicit_fps = fps is not None
     fps = fps or (manifest.fps if manifest else None)
@@ -178,7 +191,8 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
         warn(line)
     times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
     duration = float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
-    media = _audio_for(folder, audio, no_audio, duration, warn, last_frame=None if explicit_fps else images[-1].name)
+    media = _audio_for(folder, audio, no_audio, duration, warn, last_frame=None if explicit_fps else images[-1].name,
+                       audio_from_start=audio_from_start)
     if explicit_fps and media is not None and not audio and manifest and manifest.times and warn:
         recorded = manifest.times[-1] - manifest.times[0] + (1 / float(manifest.fps) if manifest.fps else 0.0)
         if recorded > 0 and abs(duration - recorded) > max(0.02 * recorded, 1 / float(fps)):

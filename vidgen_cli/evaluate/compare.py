@@ -66,14 +66,15 @@ class Comparison:
 
 
 def compare(reference: str, test: str, resize: bool = False, partial: bool = False, vmaf: bool | None = None,
-            threads: int = 1, on_frame: Callable[[int], None] | None = None) -> Comparison:
+            threads: int = 1, on_frame: Callable[[int], None] | None = None, offset: float | None = None) -> Comparison:
     """Score `test` against `reference` (paths to videos, frame folders or images).
 
     vmaf: True requires libvmaf, False skips it, None uses it when the bundled ffmpeg has it.
     Raises InputError for sizes that differ (unless `resize`: the test is scaled to the
     reference's size) and lengths that differ (unless `partial`: only matched frames are scored).
+    offset: seconds from the reference's first frame to the test's (see pairs.match_frames).
     """
-    matched = MatchedFrames(reference, test, resize, partial)
+    matched = MatchedFrames(reference, test, resize, partial, offset)
     width, height = matched.size
     result = Comparison(reference, test, width, height, matching=matched.matching)
     scorer = None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vidgen_cli.errors import InputError
 from vidgen_cli.evaluate.pairs import MatchedFrames
 from vidgen_cli.io.decode import open_input
 from vidgen_cli.io.probe import probe
@@ -42,7 +43,7 @@ class Flicker:
 
 
 def flicker(video: str, source: str | None = None, resize: bool = False, partial: bool = False,
-            on_frame: Callable[[int], None] | None = None) -> Flicker:
+            on_frame: Callable[[int], None] | None = None, offset: float | None = None) -> Flicker:
     """Warping error of `video`; flow from `source` when given (matched to the video like `compare`).
 
     Raises InputError for an unreadable input or, with a source, sizes or lengths that differ
@@ -51,13 +52,24 @@ def flicker(video: str, source: str | None = None, resize: bool = False, partial
     result = Flicker(video, source or video)
     if source is None:
         info = probe(video)
+        if info.kind == "image" or (info.frame_count and info.frame_count < 2):
+            raise InputError(_too_few(video, info.frame_count or 1))
         with open_input(video, info=info) as reader:
             frames = ((view, view) for view in map(rgb8, reader))  # 8-bit RGB, as MatchedFrames gives
             _accumulate(frames, result, on_frame)
     else:
-        pairs = MatchedFrames(source, video, resize, partial)
+        pairs = MatchedFrames(source, video, resize, partial, offset)
+        if len(pairs) < 2:
+            raise InputError(_too_few(video, len(pairs), f" matched with {source}"))
         _accumulate(((p.reference, p.test) for p in pairs), result, on_frame)
+    if not result.per_pair:  # the probe announced more frames than the decoder gave
+        raise InputError(_too_few(video, 1, " decoded"))
     return result
+
+
+def _too_few(video: str, frames: int, how: str = "") -> str:
+    return (f"{video}: flicker needs at least 2 frames (a pair to warp one onto the next); it has {frames}{how}; "
+            "pass a video or a frames folder")
 
 
 def _accumulate(frames, result: Flicker, on_frame: Callable[[int], None] | None) -> None:

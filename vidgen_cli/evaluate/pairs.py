@@ -47,6 +47,7 @@ class Matching:
     how: str  # "by timestamp", "by timestamp from each first frame" or "by position"
     unmatched_reference: int
     unmatched_test: int
+    note: str | None = None  # a line for stderr about the pairing (a shorter test paired from the start)
 
     def line(self) -> str:
         """One line for stderr: how many frames were paired, and how many were not."""
@@ -81,8 +82,9 @@ def _noise(step: float) -> float:
 
 
 def _pair_times(ref_t: np.ndarray, test_t: np.ndarray, step: float) -> list[tuple[int, int]]:
-    """Each reference frame to the test frame NEAREST in time, when that one lies less than half
-    a reference interval (`step`, seconds) away; both index sequences increase.
+    """Each frame of `ref_t` (match_frames passes the input with the longer interval first) to the
+    frame of `test_t` NEAREST in time, when that one lies less than half an interval (`step`,
+    seconds) away; both index sequences increase.
 
     Ties within the time bases' rounding noise go to the earlier test frame (the one a player
     shows at that instant). A test frame exactly half an interval away is no partner: it sits
@@ -110,30 +112,50 @@ def _pair_times(ref_t: np.ndarray, test_t: np.ndarray, step: float) -> list[tupl
     return pairs
 
 
-def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False) -> Matching:
+def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False, offset: float | None = None) -> Matching:
     """Pair the frames of two inputs.
 
     Inputs that both carry times (videos: PTS; frames folders: their manifest.json times) are matched
-    by timestamp: each reference frame gets the test frame nearest in time, when that one lies less
-    than half the reference's frame interval away (so a 2-frame offset or a different frame rate shows up as unmatched
-    frames, not as a silent shift). When the two timelines do not overlap at all (a .ts file's
+    by timestamp, by one rule whichever input is the reference: each frame of the input with the
+    longer frame interval (the lower rate; the reference when both are the same) gets the frame of
+    the other input nearest in time, when that one lies less than half that interval away (so a
+    2-frame offset or a different frame rate shows up as unmatched frames, not as a silent shift;
+    24 against 60 fps pairs every 24 fps frame either way). When the two timelines do not overlap at all (a .ts file's
     1.4 s mux offset against an .mp4), times are counted from each input's first frame. Inputs
     without times (a folder without a manifest, an image) are matched by position.
+    `offset` (seconds, as ffmpeg's -itsoffset aligns a cut for its psnr filter): the test's first
+    frame lies that long after the reference's first frame (a clip cut with --start and written
+    from 0); the test's times are counted from its first frame, placed there. Inputs without times
+    skip as many reference frames as the offset covers at the reference's rate.
     Raises InputError when frames are left without a partner and `partial` is False.
     """
     ref_t, test_t = timeline(reference), timeline(test)
+    if offset is not None and offset < 0:
+        raise InputError(f"--offset {offset:g}: give where the test's first frame lies in the reference, 0 or more seconds")
     if ref_t is not None and test_t is not None and len(ref_t) and len(test_t):
-        step = float(np.median(np.diff(ref_t))) if len(ref_t) > 1 else (1 / float(reference.fps) if reference.fps else 1.0)
+        ref_step, test_step = _step(ref_t, reference), _step(test_t, test)
+        step = max(ref_step, test_step)
         how = "by timestamp"
-        if test_t[0] > ref_t[-1] + 0.5 * step or ref_t[0] > test_t[-1] + 0.5 * step:
+        if offset is not None:
+            test_t = test_t - test_t[0] + ref_t[0] + offset
+            how = f"by timestamp, the test's first frame at the reference's {offset:.3f} s (--offset)"
+        elif test_t[0] > ref_t[-1] + 0.5 * step or ref_t[0] > test_t[-1] + 0.5 * step:
             ref_t, test_t = ref_t - ref_t[0], test_t - test_t[0]
             how = "by timestamp from each first frame (the timelines do not overlap)"
-        pairs = _pair_times(ref_t, test_t, step)
+        if test_step > ref_step + _noise(ref_step):  # the test has the longer interval: its frames pick their partners
+            pairs = [(ri, ti) for ti, ri in _pair_times(test_t, ref_t, step)]
+        else:
+            pairs = _pair_times(ref_t, test_t, step)
     else:
-        n = min(reference.frame_count, test.frame_count)
-        pairs = [(i, i) for i in range(n)]
+        skip = _frames_in(offset, reference) if offset else 0
+        n = max(0, min(reference.frame_count - skip, test.frame_count))
+        pairs = [(skip + i, i) for i in range(n)]
         how = "by position (no timestamps: a folder without manifest.json or an image)"
+        if skip:
+            how += f", the test from reference frame {skip} (--offset {offset:g})"
     matching = Matching(pairs, how, reference.frame_count - len(pairs), test.frame_count - len(pairs))
+    if partial and offset is None:
+        matching.note = _from_start_note(ref_t, test_t, reference, test)
     if (matching.unmatched_reference or matching.unmatched_test) and not partial:
         raise InputError(f"{_mismatch(reference, test, ref_t, test_t)}; matched {how}, {matching.unmatched_reference} reference "
                          f"and {matching.unmatched_test} test frames have no partner; compare inputs of the same length and "
@@ -141,6 +163,32 @@ def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False) -
     if not pairs:
         raise InputError(f"no frame of the test input matches a frame of the reference ({how})")
     return matching
+
+
+def _frames_in(offset: float, info: VideoInfo) -> int:
+    """How many of an input's frames play in its first `offset` seconds (its rate; 25 fps without one)."""
+    return round(offset * (float(info.fps) if info.fps else 25.0))
+
+
+def _from_start_note(ref_t: np.ndarray | None, test_t: np.ndarray | None, reference: VideoInfo, test: VideoInfo) -> str | None:
+    """The line for a shorter test paired from the reference's first frame (a cut written from 0, or
+    frames without times): it may have been cut from later in the reference, which pairing cannot know."""
+    if ref_t is not None and test_t is not None and len(ref_t) > 1 and len(test_t):
+        step = _step(ref_t, reference)
+        if abs(test_t[0] - ref_t[0]) >= 0.5 * step or _span(test_t) > _span(ref_t) - step:
+            return None
+        what = f"the test ({_span(test_t):.3f} s) is paired with the reference from its first frame"
+    elif test.frame_count < reference.frame_count:
+        what = f"the test ({test.frame_count} frames) is paired from the reference's first frame"
+    else:
+        return None
+    return (f"{what}; if it was cut from later in the reference (--start), pass --offset SECONDS (where its first "
+            "frame lies in the reference)")
+
+
+def _step(times: np.ndarray, info: VideoInfo) -> float:
+    """An input's frame interval, seconds: its timestamps' median step (1/fps for one frame)."""
+    return float(np.median(np.diff(times))) if len(times) > 1 else (1 / float(info.fps) if info.fps else 1.0)
 
 
 def _span(times: np.ndarray) -> float:
@@ -154,12 +202,12 @@ def _mismatch(reference: VideoInfo, test: VideoInfo, ref_t: np.ndarray | None, t
     lengths = f"the reference has {_describe(reference)}, the test {_describe(test)}"
     if ref_t is None or test_t is None or not len(ref_t) or not len(test_t):
         return f"lengths differ: {lengths}"
-    step = float(np.median(np.diff(ref_t))) if len(ref_t) > 1 else 0.0
+    step = max(float(np.median(np.diff(t))) if len(t) > 1 else 0.0 for t in (ref_t, test_t))  # as match_frames pairs
     offset = float(test_t[0] - ref_t[0])
     if abs(offset) < 0.5 * step - _noise(step):
         if reference.frame_count != test.frame_count and abs(_span(ref_t) - _span(test_t)) < 0.5 * step:
-            return (f"frame rates (frame counts) differ over the same {_span(ref_t):.3f} s: {lengths}; only the test frames "
-                    "at a reference frame's time have a partner")
+            return (f"frame rates (frame counts) differ over the same {_span(ref_t):.3f} s: {lengths}; only the frames "
+                    "nearest the lower rate's frames have a partner, whichever input is the reference")
         return f"lengths differ: {lengths} (the reference starts at {ref_t[0]:.3f} s, the test at {test_t[0]:.3f} s)"
     shifted = f"the test starts {abs(offset):.3f} s {'after' if offset > 0 else 'before'} the reference (start-time offset)"
     if reference.frame_count == test.frame_count:
@@ -194,12 +242,13 @@ class MatchedFrames:
     `resize`, and lengths that differ without `partial`.
     """
 
-    def __init__(self, reference: str, test: str, resize: bool = False, partial: bool = False) -> None:
+    def __init__(self, reference: str, test: str, resize: bool = False, partial: bool = False,
+                 offset: float | None = None) -> None:
         if reference == "-" or test == "-":
             raise InputError("eval reads files and folders, not stdin; save the stream to a file first")
         self.reference_info, self.test_info = probe(reference), probe(test)
         check_sizes(self.reference_info, self.test_info, resize)
-        self.matching = match_frames(self.reference_info, self.test_info, partial)
+        self.matching = match_frames(self.reference_info, self.test_info, partial, offset)
         self.pairs = self.matching.pairs
 
     @property

@@ -16,7 +16,7 @@ from vidgen_cli.io.encoders import priming_trim
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import TEXT_SUBTITLES, Container
 from vidgen_cli.io.languages import language_note
-from vidgen_cli.io.media import StreamInfo, VideoInfo
+from vidgen_cli.io.media import StreamInfo, VideoInfo, split_top_level
 from vidgen_cli.io.subtitle_cues import subtitle_encoder, write_clipped_cues
 
 @dataclass
@@ -55,6 +55,48 @@ WarnFn = Callable[[str], None]
 # (MP3: 1 ms early instead of 25 ms late; AC3's 256 samples are less than half its first packet:
 # that stays, 6 ms late at 44.1 kHz).
 PRIMING_DROP = "noise=drop=lt(pts+duration/2\\,0)"
+
+
+# A copied track is cut on a packet boundary (MP3: 26 ms, AC3: 32-35 ms, at 44.1 kHz): where the
+# container says where each stream starts (MP4 edit lists, Matroska, MPEG-TS, NUT), the first packet
+# keeps its own time and the sound stays in sync. AVI cannot: the first packet after a --start cut
+# plays at 0, up to a packet early (AC3 30 ms, MP3 11 ms measured). There the track is re-encoded with
+# its own codec (ffmpeg's input seek cuts decoded audio to the sample) and the encoder's priming
+# trimmed (priming_trim); PCM loses nothing.
+_SAME_CODEC = {"mp3": "libmp3lame", "ac3": "ac3", "eac3": "eac3", "aac": "aac", "opus": "libopus", "flac": "flac",
+               "alac": "alac", "vorbis": "libvorbis"}
+_LOSSLESS = ("pcm_", "flac", "alac")
+_BITRATE = re.compile(r"^(\d+) kb/s\b")
+
+
+def audio_encoder(container: Container, source: MediaSource, stream: StreamInfo) -> str | None:
+    """The encoder for `stream` of `source` in `container`; None where it is copied as it is."""
+    if not container.copies_audio(stream.codec):
+        return container.audio_codec
+    if source.start > 0 and not container.edit_lists:  # a copy would start on a packet boundary, out of sync
+        return stream.codec if stream.codec.startswith("pcm_") else _SAME_CODEC.get(stream.codec, container.audio_codec)
+    return None
+
+
+def _bitrate_args(n: int, stream: StreamInfo, encoder: str | None) -> list[str]:
+    """-b:a at the source stream's bitrate where its own codec re-encodes it lossily (the encoder's
+    default may be lower than the source's)."""
+    if encoder is None or encoder != _SAME_CODEC.get(stream.codec) or stream.codec.startswith(_LOSSLESS):
+        return []
+    rate = next((m.group(1) for p in split_top_level(stream.description) if (m := _BITRATE.match(p))), None)
+    return [f"-b:a:{n}", f"{rate}k"] if rate else []
+
+
+def cut_reencode_note(container: Container, source: MediaSource) -> str | None:
+    """One line for the tracks that a cut re-encodes (audio_encoder) in a container that cannot
+    start a copy between packets; None when there are none (or they are PCM, re-encoded losslessly)."""
+    recut = sorted({s.codec for s in source.audio if container.copies_audio(s.codec) and audio_encoder(container, source, s)
+                    and not s.codec.startswith(_LOSSLESS)})
+    if not recut:
+        return None
+    return (f"{container.muxer} cannot say where a copied audio track starts, and a copy cut where the frames start "
+            f"(--start) begins on a packet boundary, up to a packet (26-35 ms) off the first frame: re-encoding the "
+            f"{', '.join(recut)} audio with its own codec so it starts with the first frame (write .mkv or .mp4 to copy it)")
 
 
 def is_cut(source: MediaSource) -> bool:
@@ -106,9 +148,10 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
     maps: list[str] = []
     for n, stream in enumerate(source.audio):
         maps += ["-map", f"{input_index}:{stream.index}"]
-        copied = container.copies_audio(stream.codec)
-        maps += [f"-c:a:{n}", "copy" if copied else container.audio_codec]
-        if not copied and not container.edit_lists and (trim := priming_trim(stream, container.audio_codec)):
+        encoder = audio_encoder(container, source, stream)
+        copied = encoder is None
+        maps += [f"-c:a:{n}", encoder or "copy", *_bitrate_args(n, stream, encoder)]
+        if encoder and not container.edit_lists and (trim := priming_trim(stream, encoder)):
             maps += [f"-filter:a:{n}", ",".join(trim)]
         if copied and not container.edit_lists:  # a copied track's priming (packets before 0) cannot be skipped here
             maps += [f"-bsf:a:{n}", PRIMING_DROP]
@@ -205,6 +248,8 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
         warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
              "write .mkv to keep them")
     if note := language_note(container.muxer, (*audio, *subtitles)):
+        warn(f"{output}: {note}")
+    if note := cut_reencode_note(container, replace(media, audio=audio)):
         warn(f"{output}: {note}")
     recoded = [stream for stream in audio if not container.copies_audio(stream.codec)]
     if recoded:

@@ -94,13 +94,39 @@ def audio_streams(path: str | os.PathLike[str]) -> list[StreamInfo]:
     return parse_header(result.stderr.decode("utf-8", "replace")).audio
 
 
+def audio_file_facts(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], float, float | None]:
+    """The audio streams of any media file (audio-only ones included), where its video stream starts
+    (seconds on the file's timeline; 0 without one) and, for an audio-only file, how long it plays
+    (seconds, the container's Duration; None for other files or when ffmpeg prints N/A: see
+    `media_duration`), from one probe (`stitch --audio`).
+
+    Raises InputError when the file does not exist or ffmpeg cannot read it."""
+    try:
+        info = probe(path)
+    except AudioOnlyError as audio_only:
+        return audio_only.audio, 0.0, audio_only.record.get("duration")
+    except InputError:  # no readable video (an image, an empty video stream): the audio alone, from 0
+        return audio_streams(path), 0.0, None
+    return info.audio, info.start_time, None
+
+
+def media_duration(path: str | os.PathLike[str]) -> float | None:
+    """How long any media file plays (seconds from its start, the container's Duration in ffmpeg's
+    banner; audio-only files too); None when ffmpeg prints N/A. Raises InputError when the file does
+    not exist or ffmpeg cannot read it."""
+    ffmpeg.check_input_path(str(path))
+    found = _DURATION.search(ffmpeg.run(["-i", ffmpeg.url(str(path))]).stderr.decode("utf-8", "replace"))
+    return int(found.group(1)) * 3600 + int(found.group(2)) * 60 + float(found.group(3)) if found else None
+
+
 class AudioOnlyError(InputError):
     """A media file with audio streams and no video: refused by the commands that need frames;
-    `record` describes it for `vidgen probe`."""
+    `record` describes it for `vidgen probe`, `audio` holds its streams."""
 
-    def __init__(self, message: str, record: dict) -> None:
+    def __init__(self, message: str, record: dict, audio: list[StreamInfo] | None = None) -> None:
         super().__init__(message)
         self.record = record
+        self.audio = audio or []
 
 
 _DURATION = re.compile(r"^\s*Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", re.MULTILINE)
@@ -130,7 +156,8 @@ def _probe_video(path: str) -> VideoInfo:
     header = parse_header(stderr)
     if header.video is None:
         if header.audio:
-            raise AudioOnlyError(f"{path}: has audio but no video stream; pass a video file", audio_record(path, stderr, header))
+            raise AudioOnlyError(f"{path}: has audio but no video stream; pass a video file", audio_record(path, stderr, header),
+                                 header.audio)
         if header.subtitles:
             raise InputError(f"{path}: is a subtitle file ({header.subtitles[0].codec}), not a video; pass a video file "
                              "(vidgen carries a video's own subtitle streams into its output)")

@@ -30,7 +30,10 @@ def frame_rate(pts: np.ndarray, durations: np.ndarray, time_base: Fraction, bann
 
     With a fine time base (mp4: thousands of ticks a frame) the most common frame interval is
     exact. With a coarse one (mkv/webm: milliseconds) intervals alternate (33, 34, 33 ms), so the
-    mean rate over the clip is snapped to the declared or a standard rate.
+    mean rate over the clip is snapped to the declared or a standard rate. The same holds where
+    the times are coarser than the time base says: a Matroska file remuxed into .mp4 keeps its
+    millisecond times in 1/16000 s ticks (528, 544, 528): times that sit within their resolution
+    (the intervals' greatest common divisor) of a constant rate are that rate, not a variable one.
     """
     if len(pts) < 2:
         positive = durations[durations > 0]
@@ -47,18 +50,47 @@ def frame_rate(pts: np.ndarray, durations: np.ndarray, time_base: Fraction, bann
     seconds = (pts - pts[0]) * float(time_base)
     drift = np.abs(seconds - np.arange(len(pts)) / float(fps))
     vfr = bool(drift.max() > max(2 * float(time_base), 0.25 / float(fps)))
+    if vfr and (rounded := _rounded_rate(pts, deltas, time_base, mean, banner_fps)):
+        return rounded, False
     if vfr:
         fps = Fraction(mean).limit_denominator(1001)
     return fps, vfr
 
 
-def fits_rate(pts: np.ndarray, time_base: Fraction, rate: Fraction) -> bool:
+def _rounded_rate(pts: np.ndarray, deltas: np.ndarray, time_base: Fraction, mean: float, banner_fps: Fraction | None) -> Fraction | None:
+    """The constant rate (declared or standard, snap_rate) whose frame times, rounded to the
+    timestamps' resolution (the gcd of the intervals: 1 ms for Matroska times remuxed into a finer
+    time base), are `pts`; None when there is none or the resolution is over a tenth of a frame (a
+    coarse grid with dropped frames is a variable rate)."""
+    resolution = int(np.gcd.reduce(deltas)) * time_base
+    rate = snap_rate(mean, banner_fps)
+    if resolution > Fraction(1, 10) / rate:
+        return None
+    if fits_rate(pts, time_base, rate, resolution):
+        return rate
+    # Not a declared or standard rate (179/6 for 29.83 fps): the simplest one the last frame's time allows
+    span, frames = int(pts[-1] - pts[0]) * time_base, len(pts) - 1
+    rate = _simplest_between(frames / (span + resolution), frames / (span - resolution))
+    return rate if rate.denominator <= 1001 and fits_rate(pts, time_base, rate, resolution) else None
+
+
+def _simplest_between(low: Fraction, high: Fraction) -> Fraction:
+    """The fraction with the smallest denominator in [low, high] (0 < low <= high), by continued fractions."""
+    whole = low.numerator // low.denominator
+    if whole == low or whole + 1 <= high:
+        return Fraction(whole if whole == low else whole + 1)
+    return whole + 1 / _simplest_between(1 / (high - whole), 1 / (low - whole))
+
+
+def fits_rate(pts: np.ndarray, time_base: Fraction, rate: Fraction, resolution: Fraction | None = None) -> bool:
     """Whether every timestamp (time-base units) is frame i at `rate` from the first, to within one
-    tick of the time base (Matroska rounds each time to the millisecond)."""
+    tick of the time base (Matroska rounds each time to the millisecond), or of `resolution`
+    seconds where the times are coarser than their time base."""
     if len(pts) < 2:
         return True
     seconds = (pts - pts[0]).astype(np.float64) * float(time_base)
-    return bool(np.abs(seconds - np.arange(len(pts)) / float(rate)).max() <= 1.01 * float(time_base) + 1e-9)
+    tick = float(resolution if resolution is not None else time_base)
+    return bool(np.abs(seconds - np.arange(len(pts)) / float(rate)).max() <= 1.01 * tick + 1e-9)
 
 
 def peak_rate(times: np.ndarray | list[float]) -> Fraction | None:

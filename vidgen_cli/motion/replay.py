@@ -52,6 +52,14 @@ def target_size(motion: MotionPath, info: VideoInfo) -> tuple[int, int]:
     return info.width, info.height
 
 
+def held_frames(motion: MotionPath, info: VideoInfo) -> int:
+    """How many frames of a target video play past the motion's end (0 for a still or a target no
+    longer than the motion): the output keeps them, held at the motion's last position."""
+    if info.kind == "image" or not info.frame_count:
+        return 0
+    return max(0, info.frame_count - len(motion))
+
+
 def plan_warps(motion: MotionPath, size: tuple[int, int], crop: str = "auto") -> tuple[np.ndarray, float]:
     """(N x 3 x 3 warps, target pixel -> output pixel, and the zoom used)."""
     if crop not in {"auto", "none"}:

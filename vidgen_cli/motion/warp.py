@@ -13,19 +13,24 @@ from vidgen_cli.errors import InputError
 class WarpStream:
     """Frame k -> frame k warped by warps[k] (3 x 3, input pixel -> output pixel; bicubic, black
     outside), at `size` (w, h; default the input's). Frames beyond the plan are dropped when
-    `drop_extra`, otherwise they are an error (the video changed between analysis and rendering)."""
+    `drop_extra`, warped by the last warp when `hold_last` (replay: the camera stops where the
+    motion ends), otherwise they are an error (the video changed between analysis and rendering)."""
 
-    def __init__(self, warps: np.ndarray, size: tuple[int, int] | None = None, drop_extra: bool = False) -> None:
-        self.warps, self.size, self.drop_extra = warps, size, drop_extra
+    def __init__(self, warps: np.ndarray, size: tuple[int, int] | None = None, drop_extra: bool = False,
+                 hold_last: bool = False) -> None:
+        self.warps, self.size, self.drop_extra, self.hold_last = warps, size, drop_extra, hold_last
         self.index = 0
 
     def push(self, frame: np.ndarray) -> list[np.ndarray]:
         k = self.index
         self.index += 1
         if k >= len(self.warps):
-            if self.drop_extra:
+            if self.hold_last and len(self.warps):
+                k = len(self.warps) - 1
+            elif self.drop_extra:
                 return []
-            raise InputError(f"the video gave more than the {len(self.warps)} frames it had when it was analysed; it may be damaged or changing")
+            else:
+                    raise InputError(f"the video gave more than the {len(self.warps)} frames it had when it was analysed; it may be damaged or changing")
         size = self.size or (frame.shape[1], frame.shape[0])
         return [cv2.warpPerspective(frame, self.warps[k], size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))]
 
