@@ -18,6 +18,8 @@ their first `--clip-seconds` with every other frame dropped (`--factor 2`) and t
 (`--factor 4`), made again through `vidgen interpolate` on a PNG folder (one stream: the `flow`
 model follows each pixel's path through the neighbouring frames) and scored per dropped frame;
 `--baseline-code DIR` runs another checkout's default beside this code's in the same run.
+`--models flow,flow@CHECKOUT` scores main's (or any commit's) code beside this one's in the same
+run: CHECKOUT is a folder with its code (a worktree, or `git archive COMMIT | tar -x -C DIR`).
 Speed: output fps doubling the rate of a 720p clip, the default model vs minterpolate in the same
 run and thread budget, as a ratio (> 1: vidgen faster); both include decoding.
 """
@@ -124,17 +126,21 @@ def write_png(path: Path, image: np.ndarray) -> None:
 
 
 def cli_middles(data: list, model: str, work: Path, threads: int) -> tuple[dict[str, Path], float]:
-    """Run `vidgen interpolate` once on a batch of 2-frame folders; the middle output frame of each."""
-    batch, out = work / "batch", work / f"out-{model}"
+    """Run `vidgen interpolate` once on a batch of 2-frame folders; the middle output frame of each.
+    A model named `M@CHECKOUT` runs model M with the code of another checkout (before and after in
+    the same run: `--models flow,flow@../main`, or a `git archive` of a commit unpacked somewhere)."""
+    name, _, code = model.partition("@")
+    code_root = Path(code).resolve() if code else ROOT
+    batch, out = work / "batch", work / ("out-" + model.replace("@", "_at_").replace("/", "_"))
     if not batch.exists():
         for seq, first, _, last in data:
             (batch / seq).mkdir(parents=True)
             write_png(batch / seq / "0.png", first)
             write_png(batch / seq / "1.png", last)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "VIDGEN_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
+    env = {**os.environ, "PYTHONPATH": str(code_root), "VIDGEN_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
     started = time.perf_counter()
-    subprocess.run([*VIDGEN, "interpolate", str(batch), "-o", str(out), "--factor", "2", "--model", model,
-                    "--overwrite", "-q", *DEVICE], check=True, env=env, cwd=ROOT)  # cwd: `-m` imports from it first
+    subprocess.run([*VIDGEN, "interpolate", str(batch), "-o", str(out), "--factor", "2", "--model", name,
+                    "--overwrite", "-q", *DEVICE], check=True, env=env, cwd=code_root)  # cwd: `-m` imports from it first
     seconds = time.perf_counter() - started
     middles = {}
     for seq, *_ in data:
@@ -261,7 +267,8 @@ def vidgen_speed(clip: Path, frames: int, model: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
-    parser.add_argument("--models", default="flow,fusion", help="vidgen models to run through the CLI (first: the default)")
+    parser.add_argument("--models", default="flow,fusion",
+                        help="vidgen models to run through the CLI (first: the default); M@CHECKOUT runs M from another checkout's code")
     parser.add_argument("--datasets", default="ucf101,middlebury,heldout")
     parser.add_argument("--sizes", default="native,480", help="native and/or a long side in pixels")
     parser.add_argument("--every", type=int, default=1, help="use every Nth sequence (quick runs)")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
+from vidgen_cli.convert.shot_audio import replace_shot_audio
 from vidgen_cli.convert.shot_subtitles import add_shot_subtitles, text_subtitles
 from vidgen_cli.errors import DecodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg
@@ -219,8 +220,9 @@ def split_scenes(info: VideoInfo, output: Path, threshold: float, options: Encod
         for path in sorted(temporary.iterdir(), reverse=True):
             number = int(path.stem.rsplit("shot", 1)[1])
             path.rename(path.with_name(f"{stem}-shot{number + 1:03d}{extension}"))
-        add_shot_subtitles(sorted(temporary.iterdir()), [0.0, *(t - origin for t in cuts)], info.path, cut_subtitles,
-                           CONTAINERS[muxer], info.start_time + origin)
+        bounds = [0.0, *(t - origin for t in cuts)]  # each shot's first frame, from the part's first frame
+        replace_shot_audio(sorted(temporary.iterdir()), bounds, info, CONTAINERS[muxer], info.start_time + origin, start, end, warn, str(output))
+        add_shot_subtitles(sorted(temporary.iterdir()), bounds, info.path, cut_subtitles, CONTAINERS[muxer], info.start_time + origin)
         commit(temporary, output)
     except BaseException:
         discard(temporary)

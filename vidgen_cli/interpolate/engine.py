@@ -153,7 +153,7 @@ class FlowEngine:
         if s.visibility_blend and inter is not None:
             return ft0, ft1, occlusion_mask(inter.v0, inter.v1, t)
         if s.coverage_blend:
-            return ft0, ft1, coverage_mask(flows, t)
+            return ft0, ft1, coverage_mask(flows, t, s.coverage_floor)
         return ft0, ft1, 1.0 - t
 
     def at(self, state: PairState, t: float, before: Neighbour | None = None, after: Neighbour | None = None) -> np.ndarray:

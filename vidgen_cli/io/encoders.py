@@ -26,6 +26,13 @@ def video_encoders() -> frozenset[str]:
 
 
 @functools.cache
+def audio_encoders() -> frozenset[str]:
+    """Names of the audio encoders the bundled ffmpeg has (`ffmpeg -encoders`)."""
+    text = ffmpeg.run(["-encoders"], timeout=30).stdout.decode("utf-8", "replace")
+    return frozenset(m.group(1) for m in re.finditer(r"^ A\S{5} (\S+)", text, re.MULTILINE) if m.group(1) != "=")
+
+
+@functools.cache
 def pixel_formats() -> frozenset[str]:
     """Every pixel format name ffmpeg knows (`ffmpeg -pix_fmts`)."""
     text = ffmpeg.run(["-pix_fmts"], timeout=30).stdout.decode("utf-8", "replace")
@@ -94,6 +101,12 @@ def check_encoding(codec: str | None, pix_fmt: str | None, muxer: str | None) ->
 # Samples an audio encoder puts before the first input sample (ffmpeg's initial_padding); a container
 # without edit lists (AVI) cannot say to skip them, so the sound would start this much late.
 _PRIMING_SAMPLES = {"libmp3lame": 1105, "ac3": 256, "aac": 1024, "libopus": 312}
+
+
+def priming_seconds(stream: StreamInfo, codec: str) -> float:
+    """How long `codec`'s priming lasts at `stream`'s sample rate (0 when not known)."""
+    samples, rate = _PRIMING_SAMPLES.get(codec), stream.sample_rate
+    return samples / rate if samples and rate else 0.0
 
 
 def priming_trim(stream: StreamInfo, codec: str) -> list[str]:

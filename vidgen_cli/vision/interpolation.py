@@ -16,8 +16,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vidgen_cli.vision import flow_filter
+from vidgen_cli.vision.flow_ensemble import combine_estimates, structure, unflip
 from vidgen_cli.vision.flow import DISFlow, backward_warp, pixel_grid, to_gray
 from vidgen_cli.vision.sizes import fit_image
+
+
+OCC_FLOOR_DEFAULT = 0.3
 
 
 @dataclass
@@ -43,6 +48,12 @@ class FlowSettings:
     cubic: bool = False  # bicubic final warps (bilinear blurs texture)
     splat_beta: float = 0.0  # softmax splatting: weight splats by exp(beta * Z), Z = -|brightness constancy error| (0: off)
     coverage_blend: bool = False  # blend by splat coverage at time t (Baker et al. 2011), else time weights
+    coverage_floor: float = OCC_FLOOR_DEFAULT  # coverage blend: added to each visibility; larger tilts less
+    flow_filter: str | None = None  # edge-aware post-filter of each DIS flow (vision.flow_filter spec), None: off
+    ensemble: str | None = None  # extra flow estimates merged in, "+"-joined: "flip" (mirrored), "structure" (high-pass), "colour"
+    ensemble_prior: float = 0.0  # grey levels of photometric error granted to the plain estimate when merging
+    ensemble_below: int | None = None  # px: the ensemble only for frames whose long side is under this (None: all)
+    ensemble_combine: str = "mean"  # how estimates merge: "mean", "select" (lowest photometric error per pixel), "soft" (softmin)
 
 
 # The `flow` model, chosen by ablation on held-out frames of ../shared/data/video-train (38 triplets,
@@ -67,7 +78,7 @@ class PairFlows:
     c1: np.ndarray
 
 
-OCC_FLOOR = 0.3  # visibility only tilts the blend: DIS consistency is too noisy to trust fully
+OCC_FLOOR = OCC_FLOOR_DEFAULT  # visibility only tilts the blend: DIS consistency is too noisy to trust fully
 
 
 def occlusion_weights(v0, v1, t):
@@ -139,6 +150,27 @@ class FlowEstimator:
             return main(g0, g1)
         return main.refine(g0, g1, self._get(self.settings.prepass, g0.shape)(g0, g1))
 
+    def _both(self, g0: np.ndarray, g1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if hasattr(self.flow, "both"):
+            return self.flow.both(g0, g1)
+        return self.directed(g0, g1), self.directed(g1, g0)
+
+    def _extra(self, g0: np.ndarray, g1: np.ndarray, frame0: np.ndarray, frame1: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The ensemble's further (f01, f10) estimates, each in the frames' own coordinates."""
+        out = []
+        for kind in self.settings.ensemble.split("+"):
+            if kind == "flip":  # mirrored left-right: DIS's patch grid and search see other neighbours
+                a, b = self._both(np.ascontiguousarray(g0[:, ::-1]), np.ascontiguousarray(g1[:, ::-1]))
+                out.append((unflip(a), unflip(b)))
+            elif kind == "structure":  # high-pass images: blind to slow brightness changes
+                out.append(self._both(structure(g0), structure(g1)))
+            elif kind == "colour":  # the R and B planes on their own (grey is mostly G), at the grey frames' size
+                c0, c1 = (cv2.resize(f, (g0.shape[1], g0.shape[0]), interpolation=cv2.INTER_AREA) for f in (frame0, frame1))
+                out += [self._both(np.ascontiguousarray(c0[..., c]), np.ascontiguousarray(c1[..., c])) for c in (0, 2)]
+            else:
+                raise ValueError(f"unknown flow ensemble member {kind!r} (flip, structure, colour)")
+        return out
+
     def _enlarge(self, grey: np.ndarray) -> np.ndarray:
         """`grey` enlarged (bicubic) to `min_flow_side` on its long side when smaller."""
         side, (h, w) = self.settings.min_flow_side, grey.shape[:2]
@@ -152,10 +184,15 @@ class FlowEstimator:
         g0 = fit_image(to_gray(frame0), self.settings.flow_side, minimum=8)
         g1 = fit_image(to_gray(frame1), self.settings.flow_side, minimum=8)
         g0, g1 = self._enlarge(g0), self._enlarge(g1)
-        if hasattr(self.flow, "both"):
-            f01, f10 = self.flow.both(g0, g1)
-        else:
-            f01, f10 = self.directed(g0, g1), self.directed(g1, g0)
+        f01, f10 = self._both(g0, g1)
+        below = self.settings.ensemble_below
+        if self.settings.ensemble and (not below or max(h, w) < below):
+            extra = self._extra(g0, g1, frame0, frame1)
+            f01, f10 = combine_estimates(g0, g1, [(f01, f10), *extra], self.settings.ensemble_combine,
+                                         self.settings.ensemble_prior)
+        if self.settings.flow_filter:
+            f01 = flow_filter.apply(f01, g0, self.settings.flow_filter)
+            f10 = flow_filter.apply(f10, g1, self.settings.flow_filter)
         if g0.shape[1] > w:  # enlarged for flow: back to frame pixels before the consistency check
             f01, f10 = resize_flow(f01, w, h), resize_flow(f10, w, h)
         c0, c1 = consistency(f01, f10, self.settings.consistency_sigma)
@@ -247,10 +284,13 @@ def coverage_visibility(flow: np.ndarray, t: float, close: int = 9, feather: flo
     return cv2.GaussianBlur(landed, (0, 0), feather) if feather > 0 else landed
 
 
-def coverage_mask(flows: PairFlows, t: float) -> np.ndarray:
+def coverage_mask(flows: PairFlows, t: float, floor: float = OCC_FLOOR) -> np.ndarray:
     """Weight of frame 0 at time t from where each frame's pixels land (`coverage_visibility`):
-    towards frame 1 where frame 0 has nothing there, and back; time weights where both or neither do."""
-    return occlusion_mask(coverage_visibility(flows.f01, t), coverage_visibility(flows.f10, 1 - t), t)
+    towards frame 1 where frame 0 has nothing there, and back; time weights where both or neither do.
+    floor: added to each visibility (as OCC_FLOOR in `occlusion_weights`); larger tilts less."""
+    a0 = (1 - t) * (coverage_visibility(flows.f01, t) + floor)
+    a1 = t * (coverage_visibility(flows.f10, 1 - t) + floor)
+    return a0 / (a0 + a1)
 
 
 @dataclass
