@@ -278,6 +278,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="threads for torch, OpenCV and ffmpeg alike")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--clip-seconds", type=float, default=3.0, help="`clips`: the first seconds of each evaluation clip")
+    parser.add_argument("--keeps", type=lambda text: [int(k) for k in text.split(",")], default=[2, 4],
+                        help="`clips`: keep one frame in K (drop the rest and make them again), for each K listed")
     parser.add_argument("--baseline-code", type=Path, help="`clips`: a checkout whose default `vidgen interpolate` runs beside this code's")
     parser.add_argument("--device", default="cpu", help="where vidgen's models run (cpu, cuda, cuda:N), as `vidgen --device`")
     args = parser.parse_args()
@@ -300,7 +302,7 @@ def main() -> None:
             codes = {"flow (this code)": ROOT, **({"flow (baseline code)": args.baseline_code.resolve()} if args.baseline_code else {})}
             clips = sorted(p for p in (DATA / "video").iterdir() if p.is_file())[::args.every]
             report["clips"] = {f"keep{keep}": clips_quality(clips, args.clip_seconds, keep, codes, args.threads, DEVICE,
-                                                            naive_warp, write_png) for keep in (2, 4)}
+                                                            naive_warp, write_png) for keep in args.keeps}
             continue
         report[dataset] = {}
         for size in args.sizes.split(","):

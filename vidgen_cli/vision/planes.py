@@ -29,11 +29,15 @@ def cast_like(values: np.ndarray, like: np.ndarray) -> np.ndarray:
     return np.clip(values + 0.5, 0, top).astype(like.dtype)
 
 
-def blend(a: np.ndarray, b: np.ndarray, weight_a: np.ndarray, residual: np.ndarray | None = None) -> np.ndarray:
+def blend(a: np.ndarray, b: np.ndarray, weight_a: np.ndarray, residual: np.ndarray | None = None,
+          like: np.ndarray | None = None) -> np.ndarray:
     """weight_a * a + (1 - weight_a) * b per pixel (weight H x W float), plus an optional 8-bit-scale
-    colour residual (H x W x 3) on the colour planes only; result in a's dtype."""
+    colour residual (H x W x 3) on the colour planes only; result in the integer dtype of `like`
+    (default: a's). a and b may be float warps of `like`'s frames: then the result is rounded once
+    (rounding each warp to integers first costs ~0.7 dB on near-still 8-bit video at 55 dB)."""
+    like = a if like is None else like
     w = weight_a[..., None].astype(np.float32)
-    out = w * a.astype(np.float32) + (1 - w) * b.astype(np.float32)
+    out = w * a.astype(np.float32, copy=False) + (1 - w) * b.astype(np.float32, copy=False)
     if residual is not None:
-        out[..., :3] += residual * (np.iinfo(a.dtype).max / 255.0)
-    return cast_like(out, a)
+        out[..., :3] += residual * (np.iinfo(like.dtype).max / 255.0)
+    return cast_like(out, like)
