@@ -143,3 +143,29 @@ def test_frames_folder_output_resumes_to_the_same_frames(clips, tmp_path, short_
     for name in names:
         assert np.array_equal(cv2.imread(str(out / name)), cv2.imread(str(tmp_path / "reference" / name)))
     assert (out / "manifest.json").is_file() and not (out / "state.json").exists()
+
+
+class Tail(Darken):
+    """Darken with three more frames made at the end (as interpolation's last frames are), and an
+    interruption there: after every input frame was read."""
+
+    def __init__(self, fail_in_flush: bool = False) -> None:
+        super().__init__()
+        self.fail_in_flush = fail_in_flush
+
+    def flush(self):
+        if self.fail_in_flush:
+            raise KeyboardInterrupt
+        return [self.mean.astype(np.uint8)] * 3
+
+
+def test_a_run_interrupted_after_its_last_input_frame_resumes(clips, tmp_path, short_segments):
+    reference, out = tmp_path / "reference.mkv", tmp_path / "out.mkv"
+    _run(clips["plain"], reference, Tail(), codec="ffv1")
+    with pytest.raises(KeyboardInterrupt):
+        _run(clips["plain"], out, Tail(fail_in_flush=True), codec="ffv1")
+    result = _run(clips["plain"], out, Tail(), resume=True, codec="ffv1")  # an IndexError here before
+    assert result.resumed_from == 24
+    a, b = decode_all(reference), decode_all(out)
+    assert len(a) == len(b) == 27
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))

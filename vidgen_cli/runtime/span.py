@@ -135,6 +135,8 @@ def span_reader(info: VideoInfo, span: Span, skip: int = 0, deinterlace: bool = 
     if first == 0 and count is None:
         return _limited(open_input(info.path, info=info, deinterlace=deinterlace), None)
     times = _frame_times(info)
+    if first >= len(times):  # a resumed run that had read every frame: only its processor's flush is left
+        return iter(())
     frame = 1 / float(info.fps or 25)
     # A quarter frame of margin either side: exact frames whatever the rounding of the time base.
     # The decoder cuts on the file's timeline, where the video starts at info.start_time.
