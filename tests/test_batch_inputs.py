@@ -174,3 +174,19 @@ def test_a_piped_image_is_stylized_into_an_image(tmp_path, clips):
                           capture_output=True)
     assert many.returncode == 2 and b"holds one frame but more were produced" in many.stderr, many.stderr
     assert not list(tmp_path.glob("*z.png*"))
+
+
+def test_split_scenes_from_stdin_into_folders_says_the_pipe_audio_is_not_kept(tmp_path):
+    """Frames folders take their audio from a file; a spooled pipe is gone afterwards: one line, as `split -`."""
+    from vidgen_cli.io import ffmpeg
+
+    silent = make_cut_clip(tmp_path / "cut.mkv")
+    source = tmp_path / "cut_audio.mkv"
+    subprocess.run([ffmpeg.executable(), "-nostdin", "-y", "-loglevel", "error", "-i", silent, "-f", "lavfi", "-i",
+                    "sine=d=2", "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-shortest", source], check=True)
+    run = subprocess.run([VIDGEN, "split", "-", "--scenes", "--format", "png", "-o", tmp_path / "fr"],
+                         input=source.read_bytes(), capture_output=True)
+    assert run.returncode == 0, run.stderr
+    assert b"1 audio track(s) not kept" in run.stderr, run.stderr
+    clips = subprocess.run([VIDGEN, "split", "-", "--scenes", "-o", tmp_path / "shots"], input=source.read_bytes(), capture_output=True)
+    assert clips.returncode == 0 and b"not kept" not in clips.stderr, clips.stderr  # clips carry their own audio

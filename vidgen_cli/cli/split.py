@@ -58,7 +58,7 @@ def split(
         out = check_output(job.output, [job.input], common.overwrite, folder=True)
         _refuse_file_name(job.output, scenes)
         if job.input == "-" and scenes:  # shots need the whole stream, read twice (cuts, then clips): spooled to a file
-            return _split_spooled_stdin(lambda spool: split_file(Job(spool, job.output), out, shown="-"), out)
+            return _split_spooled_stdin(lambda spool: split_file(Job(spool, job.output), out, shown="-"), out, reporter)
         if job.input == "-":
             return _split_stdin(out, settings, reporter)
         return split_file(job, out)
@@ -151,13 +151,15 @@ def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]
     return {"frames": frames, "fps": float(fps), "duration": round(frames / float(fps), 6)}
 
 
-def _split_spooled_stdin(split_file: Callable[[str], dict[str, Any]], out: Path) -> dict[str, Any]:
+def _split_spooled_stdin(split_file: Callable[[str], dict[str, Any]], out: Path, reporter: Reporter) -> dict[str, Any]:
     """`split - --scenes`: the piped stream copied to a temporary file named 'stdin' (so shots are
     stdin-shot001.mp4, ...) and split as that file; messages say '-', and the shots' manifests
-    (--format) name no source, as a piped split's do: the spool is gone afterwards."""
+    (--format) name no source, as a piped split's do: the spool is gone afterwards, so the pipe's
+    audio and subtitles are not kept in those folders, and one line says so as `split -` does."""
     from vidgen_cli.cli.probe import spooled_stdin
     from vidgen_cli.errors import VidgenError
-    from vidgen_cli.io.manifest import read_manifest_if_any, write_manifest
+    from vidgen_cli.io.manifest import piped_streams_line, read_manifest_if_any, write_manifest
+    from vidgen_cli.io.probe import probe
 
     with spooled_stdin() as spool:
         try:
@@ -165,8 +167,12 @@ def _split_spooled_stdin(split_file: Callable[[str], dict[str, Any]], out: Path)
         except VidgenError as exc:
             exc.args = tuple(str(arg).replace(spool, "-") for arg in exc.args)
             raise
-    for folder in sorted(p for p in out.iterdir() if p.is_dir()):  # the shots ({stem}-shot001/, ...)
-        manifest = read_manifest_if_any(folder)
-        if manifest is not None and (manifest.source or manifest.audio_source):
-            write_manifest(folder, replace(manifest, source=None, audio_source=None))
+        cleared = False
+        for folder in sorted(p for p in out.iterdir() if p.is_dir()):  # the shots ({stem}-shot001/, ...)
+            manifest = read_manifest_if_any(folder)
+            if manifest is not None and (manifest.source or manifest.audio_source):
+                write_manifest(folder, replace(manifest, source=None, audio_source=None))
+                cleared = True
+        if cleared and (line := piped_streams_line(len((info := probe(spool)).audio), len(info.subtitles))):
+            reporter.warn(line)
     return record
