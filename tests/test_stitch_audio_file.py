@@ -52,3 +52,17 @@ def test_audio_from_start_needs_an_audio_file(folder_and_music, tmp_path):
     folder, _ = folder_and_music
     result = CliRunner().invoke(app, ["stitch", str(folder), "-o", str(tmp_path / "x.mp4"), "--audio-from-start"])
     assert result.exit_code == 2 and "--audio FILE" in result.stderr and not (tmp_path / "x.mp4").exists()
+
+
+def test_a_short_audio_file_is_said_for_a_folder_that_starts_at_zero(folder_and_music, tmp_path):
+    """The file running out before the picture is said whatever the folder's start (and without a manifest)."""
+    root, music = folder_and_music[0].parent, folder_and_music[1]
+    clip = make_sync_clip(root / "w.mp4", rate=25, seconds=3.0, audio=False)
+    folder = tmp_path / "whole"
+    invoke("split", clip, "-o", folder)  # 3 s of frames from 0
+    result = invoke("stitch", folder, "-o", tmp_path / "whole.mp4", "--audio", music)
+    lines = _warnings(result.output, music)
+    assert len(lines) == 1 and "cut at" not in lines[0] and "ends 1.000 s before the picture" in lines[0], result.output
+    (folder / "manifest.json").unlink()
+    result = invoke("stitch", folder, "-o", tmp_path / "bare.mp4", "--audio", music, "--fps", 25)
+    assert any("ends 1.000 s before the picture" in line for line in _warnings(result.output, music)), result.output

@@ -73,11 +73,12 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
             if warn and manifest is None and not audio_from_start:
                 warn(f"{folder}: no manifest.json says where the frames lie on the timeline of {audio}; its audio "
                      "starts with the first frame")
-            if warn and audio_from_start:
+            if warn:
                 _say_audio_placement(audio, 0.0, duration, warn, length)
             return MediaSource(audio, audio=streams, duration=duration)  # every track, as the source-audio path carries
-        if warn and manifest.start > 5e-4 and abs(manifest.start - video_start) >= 5e-4:
-            _say_audio_placement(audio, manifest.start, duration, warn, length)
+        cut = manifest.start if manifest.start > 5e-4 else 0.0
+        if warn and (cut == 0.0 or abs(manifest.start - video_start) >= 5e-4):  # not when the file's own late video is where the frames start
+            _say_audio_placement(audio, cut, duration, warn, length)
         # The file shares the source's timeline: its audio is cut where the first frame lies, or, when
         # that is where its own (late) video starts, kept from its start with the frames at that offset.
         return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=video_start)
