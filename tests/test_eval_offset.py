@@ -39,7 +39,7 @@ def test_a_cut_written_from_0_is_paired_where_it_was_cut_with_offset(reference: 
     code, placed, stderr = _eval(reference, cut, "--partial", "--offset", 1, "--per-frame")
     assert code == 0 and placed["psnr"] > max(28, plain["psnr"] + 10) and placed["frames"] == 25, placed
     assert placed["per_frame"][0]["reference_index"] == 25 and placed["per_frame"][0]["test_index"] == 0
-    assert "--offset)" in " ".join(placed["matched_by"].split()) and "pass --offset" not in stderr
+    assert "(--offset 1)" in " ".join(placed["matched_by"].split()) and "pass --offset" not in stderr
     # without --partial the unmatched reference frames are still refused
     code, _, stderr = _eval(reference, cut, "--offset", 1)
     assert code == 3 and "--partial" in stderr
@@ -57,6 +57,22 @@ def test_an_ffmpeg_cut_and_frames_without_times_take_offset_too(reference: Path,
     assert code == 0 and record["psnr"] > 28 and record["per_frame"][0]["reference_index"] == 50
     code, _, stderr = _eval(reference, cut, "--partial", "--offset", -1)
     assert code != 0 and "--offset" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("manifest", [True, False])
+def test_an_offset_between_frames_pairs_from_the_first_frame_the_cut_kept(reference: Path, tmp_path: Path, manifest: bool) -> None:
+    """`split --start 1.5` at 25 fps keeps frames from 1.52 s; `eval --offset 1.5` (the same number) pairs there."""
+    invoke("split", reference, "-o", tmp_path / "part", "--start", 1.5, "--end", 2.5)
+    cut = tmp_path / "part.mp4"
+    invoke("stitch", tmp_path / "part", "-o", cut)
+    test = cut
+    if not manifest:  # frames without times: paired by position from that frame
+        test = tmp_path / "bare"
+        invoke("split", cut, "-o", test)
+        (test / "manifest.json").unlink()
+    code, record, stderr = _eval(reference, test, "--partial", "--offset", 1.5, "--per-frame")
+    assert code == 0, stderr
+    assert record["per_frame"][0]["reference_index"] == 38 and record["psnr"] > 28, record
 
 
 def test_flicker_refuses_fewer_than_two_frames(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ both inputs have are wanted).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -136,9 +137,11 @@ def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False, o
         ref_step, test_step = _step(ref_t, reference), _step(test_t, test)
         step = max(ref_step, test_step)
         how = "by timestamp"
-        if offset is not None:
-            test_t = test_t - test_t[0] + ref_t[0] + offset
-            how = f"by timestamp, the test's first frame at the reference's {offset:.3f} s (--offset)"
+        if offset is not None:  # a cut from `offset` starts at the first frame there (as --start and ffmpeg -ss cut)
+            at = int(np.searchsorted(ref_t, ref_t[0] + offset - 0.25 * ref_step))
+            first = float(ref_t[at] - ref_t[0]) if at < len(ref_t) else offset
+            test_t = test_t - test_t[0] + ref_t[0] + first
+            how = f"by timestamp, the test's first frame at the reference's {first:.3f} s (--offset {offset:g})"
         elif test_t[0] > ref_t[-1] + 0.5 * step or ref_t[0] > test_t[-1] + 0.5 * step:
             ref_t, test_t = ref_t - ref_t[0], test_t - test_t[0]
             how = "by timestamp from each first frame (the timelines do not overlap)"
@@ -166,8 +169,9 @@ def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False, o
 
 
 def _frames_in(offset: float, info: VideoInfo) -> int:
-    """How many of an input's frames play in its first `offset` seconds (its rate; 25 fps without one)."""
-    return round(offset * (float(info.fps) if info.fps else 25.0))
+    """How many of an input's frames start before `offset` seconds (its rate; 25 fps without one): a
+    cut from `offset` starts at the next frame, as --start cuts."""
+    return max(0, math.ceil(offset * (float(info.fps) if info.fps else 25.0) - 0.25))  # the first frame from there
 
 
 def _from_start_note(ref_t: np.ndarray | None, test_t: np.ndarray | None, reference: VideoInfo, test: VideoInfo) -> str | None:
