@@ -165,3 +165,14 @@ def test_attachments_a_container_cannot_hold_are_named_by_file_name(base, tmp_pa
                            capture_output=True)
     assert piped.returncode == 0, piped.stderr
     assert "(My Font.ttf, notes.txt)" in piped.stderr.decode(), piped.stderr
+
+
+def test_mp2_audio_is_copied_into_mpeg_ts(tmp_path):
+    """MPEG-TS holds MPEG-1 Layer II audio (DVB's own): it is copied, not re-encoded to AAC with a false reason."""
+    source = tmp_path / "in.ts"
+    ff("-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=1", "-f", "lavfi", "-i", "sine=d=1",
+       "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "mp2", source)
+    invoke("split", source, "-o", tmp_path / "f")
+    result = invoke("stitch", tmp_path / "f", "-o", tmp_path / "out.ts")
+    assert "cannot hold" not in result.output and "re-encod" not in result.output, result.output
+    assert [s.codec for s in probe(str(tmp_path / "out.ts")).audio] == ["mp2"]

@@ -54,7 +54,7 @@ CONTAINERS: dict[str, Container] = {c.muxer: c for c in (
     Container("avi", audio_copy=frozenset({"mp3", "ac3", "pcm_s16le"}), audio_codec="libmp3lame", frame_times=False,
               edit_lists=False),
     Container("nut", audio_copy=ANY_CODEC),
-    Container("mpegts", audio_copy=frozenset({"aac", "mp3", "ac3", "eac3", "opus"})),
+    Container("mpegts", audio_copy=frozenset({"aac", "mp3", "mp2", "ac3", "eac3", "opus"})),
     Container("yuv4mpegpipe", video_codec="rawvideo", audio=False, frame_times=False, colour_tags=False),
     Container("gif", video_codec="gif", audio=False, colour_tags=False),
 )}
