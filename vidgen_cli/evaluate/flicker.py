@@ -69,7 +69,7 @@ def flicker(video: str, source: str | None = None, resize: bool = False, partial
 
 def _too_few(video: str, frames: int, how: str = "") -> str:
     return (f"{video}: flicker needs at least 2 frames (a pair to warp one onto the next); it has {frames}{how}; "
-            "pass a video or a frames folder")
+            "pass a video or a frames folder of at least 2 frames")
 
 
 def _accumulate(frames, result: Flicker, on_frame: Callable[[int], None] | None) -> None:
