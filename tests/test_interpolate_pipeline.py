@@ -192,3 +192,14 @@ def test_the_new_frame_is_rounded_once_after_the_blend():
     w1 = backward_warp(b.astype(np.float32), ft1, interpolation=cv2.INTER_CUBIC)
     exact = np.clip(0.5 * w0 + 0.5 * w1, 0, 255)
     assert np.abs(out - exact).max() < 0.51  # two roundings: up to 1
+
+
+def test_a_repeat_before_any_motion_is_held_not_spread():
+    """Black frames (or a still) at the start of a clip, then motion: the in-betweens of the hold are the
+    held frame; spreading the motion over it (stutter handling) put a half-faded frame between two blacks."""
+    frames = [square_frame(10)] * 2 + [square_frame(16), square_frame(22)]
+    interp = Interpolator("flow")
+    out = list(interp.run(iter(frames), Fraction(30), factor=2))
+    assert len(out) == 8
+    assert all(np.array_equal(out[k], frames[0]) for k in range(3))  # positions 0, 0.5, 1: the hold
+    assert psnr(out[3], square_frame(13)) > psnr(out[3], frames[0]) + 3  # then the motion, between 1 and 2

@@ -11,7 +11,8 @@ position uses:
 - Duplicate frames (a held frame in the source) are skipped: positions across a run of
   duplicates are interpolated between the last distinct frame and the next one, so the output
   moves evenly instead of stopping and jumping (stutter). Runs longer than `max_duplicate_run`
-  frames are treated as a real pause.
+  frames are treated as a real pause, and so is a repeat with no motion before it (the first
+  frames of a clip or shot, such as black frames before a fade-in): held, not spread.
 - Shot cuts: never morph across one; positions before the cut hold the old frame.
 
 The `flow` model also bends each pixel's straight path between the two frames into the curve
@@ -202,6 +203,7 @@ class Retimer:
         self.anchor: tuple[int, np.ndarray, np.ndarray] | None = None  # the last distinct frame (index, frame, thumb)
         self.last: tuple[int, np.ndarray, np.ndarray] | None = None  # the newest frame
         self.paused = False
+        self.moved = False  # whether the anchor was reached by motion (not the first frame, not after a cut)
         self.pending: _Span | None = None  # the span whose frames wait for the next span's motion
         self.before: tuple[int, int, Any] | None = None  # (start, end, flows) of the span released last
         self.time_of: Callable[[int], Fraction] | None = None  # input frame -> seconds, for a variable-rate --fps
@@ -236,7 +238,9 @@ class Retimer:
         self.last = (index, frame, thumb)
         if owner.duplicate_threshold > 0 and owner.repeats(a_thumb, thumb):
             owner.duplicates += 1
-            self.paused = self.paused or index - a_idx >= owner.max_duplicate_run
+            # A long hold is a real pause, and so is a repeat with no motion before it (the start of a
+            # clip or shot: black frames before a fade-in): stutter is a repeat inside motion.
+            self.paused = self.paused or index - a_idx >= owner.max_duplicate_run or not self.moved
             if self.paused:  # a long hold is a real pause: keep it, move only on its last step
                 out += self._release(None)
                 while self._position(self.next_j, index) < index:
@@ -247,6 +251,7 @@ class Retimer:
         self.paused = False
         cut = thumb_score(a_thumb, thumb) > owner.scene_threshold
         owner.cuts += cut
+        self.moved = not cut
         ts: list[float] = []
         span = index - a_idx  # > 1 after duplicates: spread the motion over the whole span
         while (position := self._position(self.next_j, index)) < index:
@@ -321,6 +326,7 @@ class Retimer:
         if self.anchor is None or self.last is None:
             return {"index": np.array(self.index), "next_j": np.array(self.next_j)}
         state = {"index": np.array(self.index), "next_j": np.array(self.next_j), "paused": np.array(self.paused),
+                 "moved": np.array(self.moved),
                  "anchor_index": np.array(self.anchor[0]), "anchor_frame": self.anchor[1],
                  "last_index": np.array(self.last[0]), "last_frame": self.last[1]}
         if self.pending is not None:  # the waiting span, its motion, and the motion before it: resumed exactly
@@ -338,6 +344,7 @@ class Retimer:
         self.index, self.next_j = int(state["index"]), int(state["next_j"])
         if "anchor_frame" in state:
             self.paused = bool(state["paused"])
+            self.moved = bool(state.get("moved", True))  # saved before it was kept: spread as then
             anchor, last = state["anchor_frame"], state["last_frame"]
             self.anchor = (int(state["anchor_index"]), anchor, thumbnail(anchor))
             self.last = (int(state["last_index"]), last, thumbnail(last))
