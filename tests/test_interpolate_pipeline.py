@@ -194,7 +194,7 @@ def test_the_new_frame_is_rounded_once_after_the_blend():
     assert np.abs(out - exact).max() < 0.51  # two roundings: up to 1
 
 
-def test_a_repeat_before_any_motion_is_held_not_spread():
+def test_a_repeat_before_any_motion_is_not_spread():
     """Black frames (or a still) at the start of a clip, then motion: the in-betweens of the hold are the
     held frame; spreading the motion over it (stutter handling) put a half-faded frame between two blacks."""
     frames = [square_frame(10)] * 2 + [square_frame(16), square_frame(22)]

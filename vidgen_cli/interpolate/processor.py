@@ -11,8 +11,8 @@ position uses:
 - Duplicate frames (a held frame in the source) are skipped: positions across a run of
   duplicates are interpolated between the last distinct frame and the next one, so the output
   moves evenly instead of stopping and jumping (stutter). Runs longer than `max_duplicate_run`
-  frames are treated as a real pause, and so is a repeat with no motion before it (the first
-  frames of a clip or shot, such as black frames before a fade-in): held, not spread.
+  frames are treated as a real pause. A repeat with no motion before it (the first frames of a
+  clip or shot, such as black frames before a fade-in) is an ordinary pair: not spread.
 - Shot cuts: never morph across one; positions before the cut hold the old frame.
 
 The `flow` model also bends each pixel's straight path between the two frames into the curve
@@ -236,11 +236,12 @@ class Retimer:
             return out
         a_idx, a_frame, a_thumb = self.anchor
         self.last = (index, frame, thumb)
-        if owner.duplicate_threshold > 0 and owner.repeats(a_thumb, thumb):
+        repeat = owner.duplicate_threshold > 0 and owner.repeats(a_thumb, thumb)
+        # Stutter is a repeat inside motion; a repeat with no motion before it (the start of a clip
+        # or shot: black frames before a fade-in) is an ordinary pair, never spread over what follows.
+        if repeat and self.moved:
             owner.duplicates += 1
-            # A long hold is a real pause, and so is a repeat with no motion before it (the start of a
-            # clip or shot: black frames before a fade-in): stutter is a repeat inside motion.
-            self.paused = self.paused or index - a_idx >= owner.max_duplicate_run or not self.moved
+            self.paused = self.paused or index - a_idx >= owner.max_duplicate_run
             if self.paused:  # a long hold is a real pause: keep it, move only on its last step
                 out += self._release(None)
                 while self._position(self.next_j, index) < index:
@@ -251,7 +252,7 @@ class Retimer:
         self.paused = False
         cut = thumb_score(a_thumb, thumb) > owner.scene_threshold
         owner.cuts += cut
-        self.moved = not cut
+        self.moved = not cut and not repeat
         ts: list[float] = []
         span = index - a_idx  # > 1 after duplicates: spread the motion over the whole span
         while (position := self._position(self.next_j, index)) < index:
