@@ -30,13 +30,11 @@ from vidgen_cli.io.banner import FILE_START, parse_header
 from vidgen_cli.io.encoders import audio_encoders, priming_seconds
 from vidgen_cli.io.formats import Container
 from vidgen_cli.io.media import StreamInfo, VideoInfo
+from vidgen_cli.io.media_source import SAME_CODEC
 from vidgen_cli.io.probe import probe
 
 # Containers whose edit lists let a copied track start and end between two of its samples.
 _SAMPLE_EXACT_COPY = frozenset({"mp4", "mov"})
-# The encoder that writes a codec again (the source's own codec, where ffmpeg has one).
-_SAME_CODEC = {"aac": "aac", "mp3": "libmp3lame", "opus": "libopus", "vorbis": "libvorbis", "ac3": "ac3", "eac3": "eac3",
-               "flac": "flac", "alac": "alac", "mp2": "mp2", "tta": "tta", "wavpack": "wavpack", "truehd": "flac", "mlp": "flac"}
 # MPEG-TS and NUT cannot mark an encoder's priming to be skipped: it plays before the first sample. Within
 # the file it plays before the shot's first frame (the shot's sound in sync, all of it kept); at the
 # file's start it takes the place of the source's first samples, so the first shot starts as the source does.
@@ -56,7 +54,7 @@ _TS_MARGIN = 1.0
 def audio_encoder(stream: StreamInfo, container: Container) -> str:
     """The encoder for `stream` when a shot's cut re-encodes it: its own codec's (TrueHD/MLP to FLAC)
     where the container holds that codec and ffmpeg has the encoder, else the container's default."""
-    own = stream.codec if stream.codec.startswith("pcm_") else _SAME_CODEC.get(stream.codec)
+    own = stream.codec if stream.codec.startswith("pcm_") else SAME_CODEC.get(stream.codec)
     if own and own in audio_encoders() and container.copies_audio("flac" if own == "flac" else stream.codec):
         return own
     return container.audio_codec

@@ -72,8 +72,10 @@ EDIT_LIST_MUXERS = ("mp4", "mov")
 # plays at 0, up to a packet early (AC3 30 ms, MP3 11 ms measured). There the track is re-encoded with
 # its own codec (ffmpeg's input seek cuts decoded audio to the sample) and the encoder's priming
 # trimmed (priming_trim); PCM loses nothing.
-_SAME_CODEC = {"mp3": "libmp3lame", "ac3": "ac3", "eac3": "eac3", "aac": "aac", "opus": "libopus", "flac": "flac",
-               "alac": "alac", "vorbis": "libvorbis"}
+# The encoder that re-encodes a codec as itself (TrueHD/MLP, which ffmpeg cannot encode, as FLAC):
+# a cut that cannot be copied keeps the source's codec (here, and convert/shot_audio.py).
+SAME_CODEC = {"aac": "aac", "mp3": "libmp3lame", "opus": "libopus", "vorbis": "libvorbis", "ac3": "ac3", "eac3": "eac3",
+              "flac": "flac", "alac": "alac", "mp2": "mp2", "tta": "tta", "wavpack": "wavpack", "truehd": "flac", "mlp": "flac"}
 _LOSSLESS = ("pcm_", "flac", "alac")
 _BITRATE = re.compile(r"^(\d+) kb/s\b")
 
@@ -83,14 +85,14 @@ def audio_encoder(container: Container, source: MediaSource, stream: StreamInfo)
     if not container.copies_audio(stream.codec):
         return container.audio_codec
     if source.start > 0 and not container.edit_lists:  # a copy would start on a packet boundary, out of sync
-        return stream.codec if stream.codec.startswith("pcm_") else _SAME_CODEC.get(stream.codec, container.audio_codec)
+        return stream.codec if stream.codec.startswith("pcm_") else SAME_CODEC.get(stream.codec, container.audio_codec)
     return None
 
 
 def _bitrate_args(n: int, stream: StreamInfo, encoder: str | None) -> list[str]:
     """-b:a at the source stream's bitrate where its own codec re-encodes it lossily (the encoder's
     default may be lower than the source's)."""
-    if encoder is None or encoder != _SAME_CODEC.get(stream.codec) or stream.codec.startswith(_LOSSLESS):
+    if encoder is None or encoder != SAME_CODEC.get(stream.codec) or stream.codec.startswith(_LOSSLESS):
         return []
     rate = next((m.group(1) for p in split_top_level(stream.description) if (m := _BITRATE.match(p))), None)
     return [f"-b:a:{n}", f"{rate}k"] if rate else []
