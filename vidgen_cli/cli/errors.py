@@ -15,7 +15,6 @@ from typer.exceptions import TyperException
 from vidgen_cli.errors import VidgenError
 
 F = TypeVar("F", bound=Callable[..., Any])
-INTERRUPTED = 130
 INTERNAL = 70
 
 
@@ -67,8 +66,13 @@ def exit_code_for(exc: BaseException) -> int:
         say_error(" ".join(exc.format_message().split()))
         return int(getattr(exc, "exit_code", 2))  # 2 for usage errors, as for vidgen's own
     if isinstance(exc, KeyboardInterrupt):
-        say_error(getattr(exc, "message", None) or "interrupted; no partial output was left")
-        return INTERRUPTED
+        from vidgen_cli.runtime import interrupt
+
+        message = getattr(exc, "message", None) or "interrupted; no partial output was left"
+        if (name := interrupt.signal_name()) and message.startswith("interrupted"):  # SIGTERM, SIGHUP: say which
+            message = f"stopped by {name}" + message[len("interrupted"):]
+        say_error(message)
+        return interrupt.exit_status()
     if isinstance(exc, MemoryError):
         say_error("ran out of memory; try a smaller --max-side or a lower resolution")
         return INTERNAL
@@ -99,11 +103,11 @@ def interrupted_stream(source: str, output: str) -> Interrupted | None:
     return None
 
 
-def interrupted_file(command: str, kind: str) -> Interrupted:
+def interrupted_file(command: str, kind: str, kept: bool = True) -> Interrupted:
     """What to say when `command` (one that takes --resume) writing a file or folder of `kind`
     ('video', 'frames', 'image') is interrupted: its finished work is kept for --resume, except
-    for a single image."""
-    if kind == "image":
+    for a single image, or when it had not saved any yet (`kept` False)."""
+    if kind == "image" or not kept:
         return Interrupted("interrupted; no partial output was left")
     return Interrupted(f"interrupted; no partial output was left; {command} kept its finished work: rerun the same "
                        "command with --resume to continue")
@@ -119,6 +123,10 @@ def handle_errors(function: F) -> F:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except BaseException as exc:  # noqa: BLE001 - the point is to catch everything
+            if isinstance(exc, KeyboardInterrupt):  # a stop signal: children ended, temporary outputs removed
+                from vidgen_cli.runtime import interrupt
+
+                interrupt.clean_up()
             if not isinstance(exc, KeyboardInterrupt) and quiet_broken_pipe(exc):
                 raise typer.Exit(BROKEN_PIPE) from None
             if debug() and not isinstance(exc, VidgenError):

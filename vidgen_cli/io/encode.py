@@ -228,6 +228,9 @@ class VideoWriter:
             command[-3:-3] = ["-frames:v:0", str(frames)]  # before "-f MUXER TARGET"; v:0: not the cover art
         try:
             result = subprocess.run(command, stdout=None if self.to_stdout else subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        except BaseException:  # a Ctrl-C or stop signal: subprocess.run has killed ffmpeg; no partial file is left
+            discard(self.temporary)
+            raise
         finally:
             self._drop_cues()
             self._remove_side()
