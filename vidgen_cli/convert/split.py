@@ -134,7 +134,7 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
         start = times[0] if times else 0.0
         write_manifest(temporary, Manifest(fps=fps, width=info.width, height=info.height, frames=names, times=times,
                                            source=str(Path(info.path).resolve()),
-                                           audio_source=str(Path(info.path).resolve()) if info.has_audio else None,
+                                           audio_source=str(Path(info.path).resolve()) if info.has_audio or info.unreadable else None,
                                            start=start, duration=len(names) / float(fps), sar=info.sar,
                                            extra={"pixels": info.pixels.to_json()}))
         commit(temporary, output)

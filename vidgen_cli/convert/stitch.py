@@ -84,6 +84,8 @@ def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
         return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=video_start)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
+        if info.unreadable and warn:
+            warn(f"{manifest.audio_source}: {info.unreadable}")
         tail = last_frame is not None and reaches_source_end(manifest, info, last_frame)
         return MediaSource.of_video(info, start=manifest.start, duration=None if tail else duration)
     return None

@@ -91,7 +91,7 @@ def audio_streams(path: str | os.PathLike[str]) -> list[StreamInfo]:
     Raises InputError when the file does not exist or ffmpeg cannot read it."""
     ffmpeg.check_input_path(str(path))
     result = ffmpeg.run(["-i", ffmpeg.url(str(path))])
-    return parse_header(result.stderr.decode("utf-8", "replace")).audio
+    return known_codec(parse_header(result.stderr.decode("utf-8", "replace")).audio)[0]
 
 
 def audio_file_facts(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], float, float | None]:
@@ -104,7 +104,7 @@ def audio_file_facts(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], fl
     try:
         info = probe(path)
     except AudioOnlyError as audio_only:
-        return audio_only.audio, 0.0, audio_only.record.get("duration")
+        return known_codec(audio_only.audio)[0], 0.0, audio_only.record.get("duration")
     except InputError:  # no readable video (an image, an empty video stream): the audio alone, from 0
         return audio_streams(path), 0.0, None
     return info.audio, info.start_time, None
@@ -201,7 +201,9 @@ def _probe_video(path: str) -> VideoInfo:
     seconds = (pts - start).astype(np.float64) * float(time_base)
     last_duration = durations[-1] if len(durations) and durations[-1] > 0 else None
     tail = float(last_duration * time_base) if last_duration else (1 / float(fps) if fps else 0.0)
-    audio, lost = _readable_audio(path, header.audio, timeline) if cut else (header.audio, "")
+    audio, unknown_audio = known_codec(header.audio)
+    subtitles, unknown_subtitles = known_codec(header.subtitles)
+    audio, lost = _readable_audio(path, audio, timeline) if cut else (audio, "")
     if video["pixels"].alpha and video["codec"] in ALWAYS_ALPHA and _opaque(path, video["index"]):
         video["pixels"].alpha = False  # decoded with an alpha plane that holds no transparency
     width, height = video["width"], video["height"]
@@ -224,7 +226,7 @@ def _probe_video(path: str) -> VideoInfo:
         video_stream=video["index"],
         start_time=float(start * time_base),
         audio=audio,
-        subtitles=header.subtitles,
+        subtitles=subtitles,
         vfr=vfr,
         timestamps=seconds,
         pixels=video["pixels"],
@@ -235,7 +237,27 @@ def _probe_video(path: str) -> VideoInfo:
         file_start=file_start,
         demuxer=demuxer,
         ends_early=(_ends_early_note(cut, len(pts), float(seconds[-1]) + tail, stderr) or "") + lost if cut else None,
+        unreadable=unreadable_line(unknown_audio + unknown_subtitles),
     )
+
+
+# The codec ffmpeg's banner names for a stream it cannot identify ('Audio: none, 0 channels' for an
+# MP4 track whose sample description was cut off): such a stream can be neither copied nor decoded.
+UNKNOWN_CODECS = frozenset({"none", "unknown", ""})
+
+
+def known_codec(streams: list[StreamInfo]) -> tuple[list[StreamInfo], list[StreamInfo]]:
+    """`streams` split into those with a codec ffmpeg knows and those without (never carried)."""
+    return [s for s in streams if s.codec not in UNKNOWN_CODECS], [s for s in streams if s.codec in UNKNOWN_CODECS]
+
+
+def unreadable_line(streams: list[StreamInfo]) -> str | None:
+    """One line for the streams no output can carry (known_codec's second list); None when there are none."""
+    if not streams:
+        return None
+    named = ", ".join(f"{s.kind} #{s.index}" for s in streams)
+    return (f"stream(s) {named} cannot be read (no codec ffmpeg knows: the file is probably cut short or damaged); "
+            "writing without them")
 
 
 def _readable_audio(path: str, audio: list[StreamInfo], timeline: list[str]) -> tuple[list[StreamInfo], str]:

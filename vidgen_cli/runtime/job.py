@@ -166,6 +166,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     _warn_pixels(info, settings, warn)
     if info.ends_early:
         warn(f"{source}: {info.ends_early}")
+    if info.unreadable:
+        warn(f"{source}: {info.unreadable}")
     pixels = _decoded_pixels(info)  # stdin's frames are 8-bit RGB: written as such, as its warning says
     timed = info.vfr and not is_constant_rate(clock)  # per-frame times; an even grid gets the exact rate's time base
     media = _media(info, settings, span, reader)
