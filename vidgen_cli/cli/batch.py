@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidgen_cli.cli.errors import exit_code_for
+from vidgen_cli.cli.errors import disk_full, exit_code_for
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.paths import is_image_file, is_video_file, natural_key
@@ -291,6 +291,7 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             if debug():
                 raise
             # one input fails as an input of a batch does: its record (with the error) and the summary
+            exc = disk_full(exc, destination) or exc  # a full disk: the output named, exit 4 (Python or ffmpeg found it)
             failed += 1
             code = exit_code_for(exc)
             first_error = first_error or code
