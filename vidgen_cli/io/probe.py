@@ -22,6 +22,7 @@ from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.formats import IMAGE_SUFFIXES
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo, split_top_level
 from vidgen_cli.io.paths import is_image_file
+from vidgen_cli.io.pixels import GRAY
 from vidgen_cli.io.rates import fits_rate, frame_rate as _frame_rate
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
@@ -321,7 +322,9 @@ def image_pixels(image: np.ndarray) -> PixelInfo:
     """Bit depth and alpha of a decoded still (cv2.IMREAD_UNCHANGED). Colour tags of a video made from
     stills come from the manifest, if any; otherwise they stay unknown (encoders' defaults)."""
     alpha = image.ndim == 3 and image.shape[2] in (2, 4)
-    return PixelInfo(bit_depth=16 if image.dtype == np.uint16 else 8, alpha=alpha, field_order="progressive")
+    gray = image.ndim == 2 or image.shape[2] == 2
+    return PixelInfo(bit_depth=16 if image.dtype == np.uint16 else 8, alpha=alpha, field_order="progressive",
+                     chroma=GRAY if gray else None)
 
 
 def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
@@ -388,7 +391,7 @@ def folder_pixels(first: Path, manifest_extra: dict) -> PixelInfo:
     recorded = manifest_extra.get("pixels") or {}
     pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
     pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
-    pixels.chroma = recorded.get("chroma")  # the source's 4:2:2 or 4:4:4, kept when the frames are stitched
+    pixels.chroma = recorded.get("chroma") or pixels.chroma  # the source's 4:2:2 or 4:4:4, kept when the frames are stitched
     source_depth = recorded.get("bit_depth")
     if isinstance(source_depth, int) and 8 < source_depth < pixels.bit_depth:
         pixels.bit_depth = source_depth  # 16-bit PNGs hold a 10-bit source: the source's depth is what there is to keep
