@@ -30,7 +30,7 @@ from vidgen_cli.io.encode import (
 )
 from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for, stream_container
 from vidgen_cli.io.image_writers import ImageFileWriter
-from vidgen_cli.io.manifest import folder_frames, piped_streams_line, unlisted_line
+from vidgen_cli.io.manifest import folder_frames, numbering_gaps_line, piped_streams_line, unlisted_line
 from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.pixels import piped_pixels_line
 from vidgen_cli.io.probe import probe
@@ -172,6 +172,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     timed = info.vfr and not is_constant_rate(clock)  # per-frame times; an even grid gets the exact rate's time base
     media = _media(info, settings, span, reader)
     if info.kind == "images" and (line := unlisted_line(Path(info.path), folder_frames(Path(info.path))[1])):
+        warn(line)
+    if info.kind == "images" and (line := numbering_gaps_line(Path(info.path), folder_frames(Path(info.path))[0])):
         warn(line)
     grid_fps = _grid_rate(info, out_fps, output, kind, settings) if timed else None
     out_fps = grid_fps or out_fps
