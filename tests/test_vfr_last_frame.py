@@ -130,3 +130,18 @@ def test_a_held_last_frame_keeps_its_duration(tmp_path):
     invoke("stitch", tmp_path / "f", "-o", tmp_path / "o.mkv", "--preset", "ultrafast")
     assert packets(tmp_path / "o.mkv")[-1][1] == pytest.approx(0.2, abs=0.002)
     assert video_end(tmp_path / "o.mkv") == pytest.approx(1.16, abs=0.011)
+
+
+def test_a_variable_rate_clip_whose_last_step_differs_keeps_it(short_last, tmp_path):
+    """25 fps for 0.5 s before the short-last clip (VFR: 40, 80, then a 40 ms last frame) ends at 1.6 s."""
+    root = short_last.parent
+    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=0.5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+       "-video_track_timescale", "25000", tmp_path / "c.mp4")
+    (tmp_path / "l.txt").write_text(f"file '{tmp_path / 'c.mp4'}'\nfile '{root / 'a.mp4'}'\nfile '{root / 'b.mp4'}'\n")
+    ff("-f", "concat", "-safe", "0", "-i", tmp_path / "l.txt", "-c:v", "copy", tmp_path / "vfr.mp4")
+    invoke("split", tmp_path / "vfr.mp4", "-o", tmp_path / "f")
+    for suffix in (".mp4", ".mkv"):
+        invoke("stitch", tmp_path / "f", "-o", tmp_path / f"o{suffix}", "--preset", "ultrafast")
+        last = packets(tmp_path / f"o{suffix}")[-2:]
+        assert [round(t, 2) for t, _ in last] == [1.48, 1.56] and last[-1][1] == pytest.approx(0.04, abs=0.002)
+        assert video_end(tmp_path / f"o{suffix}") == pytest.approx(1.6, abs=0.011)
