@@ -12,16 +12,21 @@ from conftest import ff, invoke
 from vidgen_cli.io import ffmpeg
 
 
+def joined(root, parts, timescale: int, name: str):
+    """Test-pattern parts (rate, seconds) encoded apart and joined by stream copy into root/name
+    (each part keeps its own rate), with style.png beside it."""
+    for number, (rate, seconds) in enumerate(parts):
+        ff("-f", "lavfi", "-i", f"testsrc2=s=96x64:r={rate}:d={seconds}", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", "-video_track_timescale", timescale, root / f"{number}.mp4")
+    (root / "l.txt").write_text("".join(f"file {number}.mp4\n" for number in range(len(parts))))
+    ff("-f", "concat", "-i", root / "l.txt", "-c:v", "copy", root / name)
+    ff("-f", "lavfi", "-i", "mandelbrot=s=64x64", "-frames:v", "1", root / "style.png")
+    return root / name
+
+
 @pytest.fixture(scope="module")
 def vfr(tmp_path_factory):
-    root = tmp_path_factory.mktemp("vfr-end")
-    for name, rate in (("a", 30), ("b", 10)):
-        ff("-f", "lavfi", "-i", f"testsrc2=s=96x64:r={rate}:d=1.5", "-c:v", "libx264", "-preset", "ultrafast",
-           "-pix_fmt", "yuv420p", "-video_track_timescale", "30000", root / f"{name}.mp4")
-    (root / "l.txt").write_text("file a.mp4\nfile b.mp4\n")
-    ff("-f", "concat", "-i", root / "l.txt", "-c:v", "copy", root / "vfr.mp4")
-    ff("-f", "lavfi", "-i", "mandelbrot=s=64x64", "-frames:v", "1", root / "style.png")
-    return root / "vfr.mp4"
+    return joined(tmp_path_factory.mktemp("vfr-end"), [(30, 1.5), (10, 1.5)], 30000, "vfr.mp4")
 
 
 def video_end(path) -> float:
@@ -65,14 +70,7 @@ def test_a_start_cut_keeps_the_last_frame_duration(vfr, tmp_path):
 # commands the constant-rate one: the last frame lasted 80 ms and the video ended at 1.12 s.
 @pytest.fixture(scope="module")
 def short_last(tmp_path_factory):
-    root = tmp_path_factory.mktemp("short-last")
-    for name, rate, seconds in (("a", "12.5", 1), ("b", "25", 0.04)):
-        ff("-f", "lavfi", "-i", f"testsrc2=s=96x64:r={rate}:d={seconds}", "-c:v", "libx264", "-preset", "ultrafast",
-           "-pix_fmt", "yuv420p", "-video_track_timescale", "25000", root / f"{name}.mp4")
-    (root / "l.txt").write_text("file a.mp4\nfile b.mp4\n")
-    ff("-f", "concat", "-i", root / "l.txt", "-c:v", "copy", root / "short.mp4")
-    ff("-f", "lavfi", "-i", "mandelbrot=s=64x64", "-frames:v", "1", root / "style.png")
-    return root / "short.mp4"
+    return joined(tmp_path_factory.mktemp("short-last"), [("12.5", 1), (25, 0.04)], 25000, "short.mp4")
 
 
 def packets(path) -> list[tuple[float, float]]:
@@ -132,14 +130,10 @@ def test_a_held_last_frame_keeps_its_duration(tmp_path):
     assert video_end(tmp_path / "o.mkv") == pytest.approx(1.16, abs=0.011)
 
 
-def test_a_variable_rate_clip_whose_last_step_differs_keeps_it(short_last, tmp_path):
+def test_a_variable_rate_clip_whose_last_step_differs_keeps_it(tmp_path):
     """25 fps for 0.5 s before the short-last clip (VFR: 40, 80, then a 40 ms last frame) ends at 1.6 s."""
-    root = short_last.parent
-    ff("-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=0.5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-       "-video_track_timescale", "25000", tmp_path / "c.mp4")
-    (tmp_path / "l.txt").write_text(f"file '{tmp_path / 'c.mp4'}'\nfile '{root / 'a.mp4'}'\nfile '{root / 'b.mp4'}'\n")
-    ff("-f", "concat", "-safe", "0", "-i", tmp_path / "l.txt", "-c:v", "copy", tmp_path / "vfr.mp4")
-    invoke("split", tmp_path / "vfr.mp4", "-o", tmp_path / "f")
+    source = joined(tmp_path, [(25, 0.5), ("12.5", 1), (25, 0.04)], 25000, "vfr.mp4")
+    invoke("split", source, "-o", tmp_path / "f")
     for suffix in (".mp4", ".mkv"):
         invoke("stitch", tmp_path / "f", "-o", tmp_path / f"o{suffix}", "--preset", "ultrafast")
         last = packets(tmp_path / f"o{suffix}")[-2:]
