@@ -23,8 +23,7 @@ from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_c
 from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.io.media_source import MediaSource, WarnFn, attached_pic_args, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import (ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, keeping_codecs, output_pix_fmt,
-                                  range_signal_args, raw_format_of, untagged_hdr_line)
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, keep_advice, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _SHORT_NAMES = {"yuv4mpegpipe": "y4m"}
@@ -71,7 +70,7 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     loss = format_loss(pixels, written) if codec != "copy" and not options.pix_fmt and not alpha else None
     if loss:
         warn(f"{codec} cannot keep the source's pixel format: {loss} (writing {written}); " + ("write .mkv or .mp4 to keep it" if codec == "gif"
-             else keep_advice(keeping_codecs(pixels, codec))))
+             else keep_advice(pixels, codec)))
     if pix_fmt:
         args += ["-pix_fmt", pix_fmt]
     args += range_signal_args(codec, pixels)
@@ -84,14 +83,6 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     elif codec.startswith("libvpx"):
         args += ["-deadline", "good", "-cpu-used", "4", "-row-mt", "1"]
     return args + reorder_args(CONTAINERS[muxer], codec) + list(options.extra)
-
-
-def keep_advice(codecs: list[str]) -> str:
-    """What to pass instead: the encoders that keep the source's pixel format (FFV1 in .mkv), else PNG frames."""
-    named = [f"{c} (.mkv)" if c == "ffv1" else c for c in codecs]
-    if not named:
-        return "a folder of PNG frames keeps it"
-    return f"--codec {', '.join(named[:-1]) + ' or ' + named[-1] if len(named) > 1 else named[0]} keep{'s' if len(named) == 1 else ''} it"
 
 
 def reorder_args(container: Container, codec: str) -> list[str]:

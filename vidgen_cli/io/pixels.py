@@ -258,3 +258,12 @@ def keeping_codecs(pixels: PixelInfo | None, codec: str) -> list[str]:
     bit depth (format_loss finds nothing), for the line that says what `codec` loses."""
     return [other for other in ("libx264", "libx265", "ffv1") if other != codec
             and (written := output_pix_fmt(other, pixels, False)) and format_loss(pixels, written) is None]
+
+
+def keep_advice(pixels: PixelInfo | None, codec: str) -> str:
+    """What to pass instead of `codec` to keep the source's pixel format: the encoders that keep
+    it (keeping_codecs; FFV1 in .mkv), else PNG frames."""
+    named = [f"{c} (.mkv)" if c == "ffv1" else c for c in keeping_codecs(pixels, codec)]
+    if not named:
+        return "a folder of PNG frames keeps it"
+    return f"--codec {', '.join(named[:-1]) + ' or ' + named[-1] if len(named) > 1 else named[0]} keep{'s' if len(named) == 1 else ''} it"
