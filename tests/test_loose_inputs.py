@@ -58,9 +58,9 @@ def test_stitch_of_a_glob_of_frames_says_to_pass_the_folder(tmp_path):
     _frames(frames)
     for pattern, some in ((f"{frames}/*.png", False), (f"{frames}/00000[1-3].png", True)):
         result = runner.invoke(app, ["stitch", pattern, "-o", str(tmp_path / "x.mp4"), "--fps", "25"])
-        assert result.exit_code == 2, result.output
+        assert result.exit_code == 3, result.output  # an input stitch does not take, as any non-folder
         line = result.output.strip().splitlines()[-1]
         assert f"vidgen stitch {frames}/" in line and "{stem}" not in line, line
         assert ("some of its images" in line) == some, line
     listed = runner.invoke(app, ["stitch", *map(str, sorted(frames.glob("*.png"))), "-o", str(tmp_path / "x.mp4"), "--fps", "25"])
-    assert listed.exit_code == 2 and "pass the folder" in listed.output, listed.output
+    assert listed.exit_code == 3 and "pass the folder" in listed.output, listed.output

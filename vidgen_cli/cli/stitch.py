@@ -79,5 +79,5 @@ def _refuse_single_images(inputs: list[str], output: str) -> None:
     folder = folders[0] if len(folders) == 1 else None
     some = folder is not None and len(paths) < len(folder_frames(Path(folder))[0])
     example = f"vidgen stitch {folder}{os.sep} -o {output}" if folder else "vidgen stitch FOLDER/ -o " + output
-    raise UsageError(f"stitch makes one video from a folder of frames, not from {len(paths)} single image(s): pass the folder "
+    raise InputError(f"stitch makes one video from a folder of frames, not from {len(paths)} single image(s): pass the folder "
                      f"({example})" + ("; to stitch only some of its images, copy them into a folder of their own" if some else ""))
