@@ -59,3 +59,22 @@ def test_a_lossy_encoder_names_only_encoders_that_keep_the_depth(tmp_path):
 def test_the_advice_never_names_the_encoder_in_use(codec, pixels):
     assert codec not in keeping_codecs(pixels, codec)
     assert "ffv1" in keeping_codecs(pixels, codec) or codec == "ffv1"  # FFV1 keeps every one of these
+
+
+def test_frames_piped_from_a_grey_source_keep_the_colour_a_model_gave_them(tmp_path):
+    """Only stitch (ffmpeg reading the grey images themselves) writes grey: piped frames are RGB."""
+    import numpy as np
+
+    from fractions import Fraction
+
+    from vidgen_cli.io.encode import EncodeOptions, VideoWriter
+    from vidgen_cli.io.decode import open_input
+
+    out = tmp_path / "o.mkv"
+    writer = VideoWriter(out, Fraction(5), EncodeOptions(codec="ffv1", crf=None, preset=None), pixels=PixelInfo(chroma="gray"))
+    frame = np.zeros((48, 64, 3), np.uint8)
+    frame[..., 0] = 200  # red: a stylized grey source
+    writer.write(frame)
+    writer.close()
+    [back] = list(open_input(out))
+    assert tuple(back[10, 10]) == (200, 0, 0)

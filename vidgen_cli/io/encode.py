@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_c
 from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.io.media_source import MediaSource, WarnFn, attached_pic_args, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, keep_advice, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, GRAY, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, keep_advice, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _SHORT_NAMES = {"yuv4mpegpipe": "y4m"}
@@ -209,6 +209,8 @@ class VideoWriter:
             self.video_offset = self.first_time
             raw = ["-f", "rawvideo", "-pix_fmt", raw_format, "-s", f"{width}x{height}", "-framerate", str(self.fps), "-i", "pipe:0"]
         alpha = raw_format in ("rgba", "rgba64le")
+        if self.pixels is not None and self.pixels.chroma == GRAY:  # piped frames are RGB: a model may colour a grey source
+            self.pixels = replace(self.pixels, chroma=None)
         # Its own session: a Ctrl-C in the terminal reaches vidgen, which finishes this file itself.
         self._process = subprocess.Popen(self.command(raw, width, height, alpha), stdin=subprocess.PIPE,
                                          stdout=None if self.to_stdout else subprocess.DEVNULL, stderr=subprocess.PIPE,
