@@ -40,7 +40,9 @@ class StitchResult:
 
 
 def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
-    """An ffmpeg image2 pattern when the files are consecutively numbered with one width."""
+    """An ffmpeg image2 pattern when the files are consecutively numbered with one width and no
+    file carries the numbering on past the last frame: image2 reads until a number is missing, so an
+    image the manifest does not list (000076.png after split's 75 frames) would become a frame."""
     first = _NUMBERED.match(images[0].name)
     if not first:
         return None
@@ -50,7 +52,10 @@ def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
         match = _NUMBERED.match(image.name)
         if not match or len(match.group(1)) != digits or int(match.group(1)) != start + offset or match.group(2) != extension:
             return None
-    return f"%0{digits}d.{extension}", start
+    pattern = f"%0{digits}d.{extension}"
+    if (images[0].parent / (pattern % (start + len(images)))).exists():
+        return None
+    return pattern, start
 
 
 def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
