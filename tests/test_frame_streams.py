@@ -37,3 +37,61 @@ def test_numbered_images_after_the_listed_frames_are_not_frames(sync_clip, tmp_p
     assert "ignoring 3 image(s) not listed" in result.output
     times = frame_times(back)
     assert len(times) == 90 and times[-1] < 2.99  # no frame at 3.00-3.07 s
+
+
+# --- 2. HDR10 mastering display and content light level -----------------------------------------------
+
+MASTERING = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)"
+
+
+@pytest.fixture(scope="module")
+def hdr_clip(tmp_path_factory):
+    """A BT.2020 PQ HEVC clip with HDR10 static metadata (P3-like primaries, 1000 nits; MaxCLL 1000, MaxFALL 400)."""
+    path = tmp_path_factory.mktemp("hdr") / "hdr.mp4"
+    ff("-f", "lavfi", "-i", "testsrc2=s=128x96:r=25:d=0.4", "-c:v", "libx265", "-pix_fmt", "yuv420p10le", "-x265-params",
+       "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:hdr10=1:"
+       f"master-display={MASTERING}:max-cll=1000,400", path)
+    return path
+
+
+def hdr_metadata(path) -> tuple[str | None, str | None]:
+    """What a decoder reads back: the first frame's mastering display and content light level."""
+    from vidgen_cli.io.hdr_metadata import read_hdr_metadata
+
+    return read_hdr_metadata(str(path), 0)
+
+
+def test_hdr_mastering_metadata_survives_split_and_stitch(hdr_clip, tmp_path):
+    """ffmpeg's PNG encoder writes the mDCV chunk out of order (r(0.68,0.265) g(0.15,0.06) b(0,0) came
+    back); the values are taken from the source instead and written by the encoder."""
+    assert hdr_metadata(hdr_clip) == (MASTERING, "1000,400")
+    frames = tmp_path / "f"
+    invoke("split", hdr_clip, "-o", frames)
+    assert hdr_metadata(frames / "000001.png")[0] is None  # no wrong chunk in the frames
+    for name in ("back.mp4", "back.mkv"):
+        invoke("stitch", frames, "-o", tmp_path / name, "--preset", "ultrafast")
+        assert hdr_metadata(tmp_path / name) == (MASTERING, "1000,400"), name
+    invoke("stitch", frames, "-o", tmp_path / "x265.mkv", "--codec", "libx265", "--preset", "ultrafast")
+    assert hdr_metadata(tmp_path / "x265.mkv") == (MASTERING, "1000,400")
+    result = invoke("stitch", frames, "-o", tmp_path / "back.webm")
+    lines = [line for line in result.output.splitlines() if "mastering display" in line]
+    assert len(lines) == 1 and "libvpx-vp9 cannot be given" in lines[0], result.output
+    assert hdr_metadata(tmp_path / "back.webm")[0] is None
+
+
+def test_model_commands_carry_hdr_mastering_metadata(hdr_clip, tmp_path):
+    invoke("interpolate", hdr_clip, "-o", tmp_path / "x2.mp4", "--factor", "2", "--model", "blend", "--preset", "ultrafast")
+    assert hdr_metadata(tmp_path / "x2.mp4") == (MASTERING, "1000,400")
+    invoke("predict", hdr_clip, "-o", tmp_path / "p.mkv", "--model", "copy", "-n", "2", "--preset", "ultrafast")
+    assert hdr_metadata(tmp_path / "p.mkv") == (MASTERING, "1000,400")
+
+
+def test_svt_av1_takes_the_mastering_display_in_decimals():
+    from vidgen_cli.io.hdr_metadata import hdr_metadata_args
+    from vidgen_cli.io.media import PixelInfo
+
+    pixels = PixelInfo(mastering_display=MASTERING, content_light="1000,400")
+    assert hdr_metadata_args("libsvtav1", pixels) == [
+        "-svtav1-params", "mastering-display=G(0.265,0.69)B(0.15,0.06)R(0.68,0.32)WP(0.3127,0.329)L(1000,0.0001):content-light=1000,400"]
+    assert hdr_metadata_args("libx265", pixels) == ["-x265-params", f"master-display={MASTERING}:max-cll=1000,400"]
+    assert hdr_metadata_args("copy", pixels) == []

@@ -26,7 +26,8 @@ from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.media_source import WarnFn, source_stream_args
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import DEINTERLACE
+from vidgen_cli.io.hdr_metadata import STRIP_FILTER as HDR_STRIP_FILTER
+from vidgen_cli.io.pixels import DEINTERLACE, is_hdr
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, SceneDetector
 
 
@@ -76,6 +77,8 @@ def _filters(options: SplitOptions, info: VideoInfo | None = None) -> str:
         chain.append(f"select=not(mod(n\\,{options.every}))")
     if options.fps:
         chain.append(f"fps={options.fps}")
+    if info is not None and is_hdr(info.pixels):  # ffmpeg's PNG encoder writes it wrongly; the manifest records it
+        chain.append(HDR_STRIP_FILTER)
     chain.append("showinfo=checksum=0")
     return ",".join(chain)
 

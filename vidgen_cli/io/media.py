@@ -63,6 +63,8 @@ class PixelInfo:
     range: str | None = None  # "tv" (limited) or "pc" (full)
     field_order: str = "unknown"  # "progressive", "tff", "bff" or "unknown"
     chroma: str | None = None  # chroma subsampling of a YUV/RGB stream: "4:2:0", "4:2:2", "4:4:4" (None: unknown or other)
+    mastering_display: str | None = None  # HDR10 mastering display, x265 notation (io/hdr_metadata.py); None: none or unknown
+    content_light: str | None = None  # HDR10 content light level, "MaxCLL,MaxFALL" in cd/m2
 
     @property
     def interlaced(self) -> bool:
@@ -71,7 +73,8 @@ class PixelInfo:
     def to_json(self) -> dict:
         return {"bit_depth": self.bit_depth, "alpha": self.alpha, "color_primaries": self.primaries,
                 "color_transfer": self.transfer, "color_matrix": self.matrix, "color_range": self.range,
-                "field_order": self.field_order, "chroma": self.chroma}
+                "field_order": self.field_order, "chroma": self.chroma, "mastering_display": self.mastering_display,
+                "content_light": self.content_light}
 
 
 @dataclass

@@ -20,8 +20,10 @@ from vidgen_cli.io import ffmpeg, matroska
 from vidgen_cli.io.banner import FILE_START, STREAM_LINE, Header, parse_header
 from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.formats import IMAGE_SUFFIXES
+from vidgen_cli.io.hdr_metadata import read_hdr_metadata
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo, split_top_level
 from vidgen_cli.io.paths import is_image_file
+from vidgen_cli.io.pixels import is_hdr
 from vidgen_cli.io.rates import fits_rate, frame_rate as _frame_rate
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
@@ -204,6 +206,8 @@ def _probe_video(path: str) -> VideoInfo:
     audio, lost = _readable_audio(path, header.audio, timeline) if cut else (header.audio, "")
     if video["pixels"].alpha and video["codec"] in ALWAYS_ALPHA and _opaque(path, video["index"]):
         video["pixels"].alpha = False  # decoded with an alpha plane that holds no transparency
+    if is_hdr(video["pixels"]):  # the frames' own copy is not trusted through PNG (io/hdr_metadata.py)
+        video["pixels"].mastering_display, video["pixels"].content_light = read_hdr_metadata(path, video["index"], timeline)
     width, height = video["width"], video["height"]
     rotation = video["rotation"] % 360
     sar = video["sar"]
@@ -367,6 +371,7 @@ def folder_pixels(first: Path, manifest_extra: dict) -> PixelInfo:
     pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
     pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
     pixels.chroma = recorded.get("chroma")  # the source's 4:2:2 or 4:4:4, kept when the frames are stitched
+    pixels.mastering_display, pixels.content_light = recorded.get("mastering_display"), recorded.get("content_light")
     source_depth = recorded.get("bit_depth")
     if isinstance(source_depth, int) and 8 < source_depth < pixels.bit_depth:
         pixels.bit_depth = source_depth  # 16-bit PNGs hold a 10-bit source: the source's depth is what there is to keep
