@@ -95,3 +95,35 @@ def test_svt_av1_takes_the_mastering_display_in_decimals():
         "-svtav1-params", "mastering-display=G(0.265,0.69)B(0.15,0.06)R(0.68,0.32)WP(0.3127,0.329)L(1000,0.0001):content-light=1000,400"]
     assert hdr_metadata_args("libx265", pixels) == ["-x265-params", f"master-display={MASTERING}:max-cll=1000,400"]
     assert hdr_metadata_args("copy", pixels) == []
+
+
+# --- 3. frames resized to another shape keep the display aspect ---------------------------------------
+
+
+def display_aspect(path):
+    from vidgen_cli.io.probe import probe
+
+    info = probe(path)
+    return info.sar * info.width / info.height
+
+
+def test_frames_resized_to_another_shape_keep_the_source_display_aspect(tmp_path):
+    """An anamorphic 160x120 clip at SAR 4:3 (16:9 on screen) split, its frames made 213x120 (square
+    pixels, as an image editor makes them): played at SAR 4:3 they came out 2.37:1 with no line."""
+    from fractions import Fraction
+
+    source = make_sync_clip(tmp_path / "ana.mp4", sar="4/3", seconds=0.5, events=(0.2,), audio=False)
+    frames, square, bigger = tmp_path / "f", tmp_path / "sq", tmp_path / "big"
+    invoke("split", source, "-o", frames)
+    for folder, size in ((square, "213:120"), (bigger, "320:240")):
+        folder.mkdir()
+        shutil.copy(frames / "manifest.json", folder)
+        ff("-i", frames / "%06d.png", "-vf", f"scale={size},setsar=1", "-start_number", "1", folder / "%06d.png")
+    result = invoke("stitch", square, "-o", tmp_path / "sq.mp4", "--preset", "ultrafast")
+    lines = [line for line in result.output.splitlines() if "display aspect" in line]
+    assert len(lines) == 1 and "213x120 where split wrote 160x120 at SAR 4:3: written at SAR 640:639" in lines[0], result.output
+    assert display_aspect(tmp_path / "sq.mp4") == Fraction(16, 9)
+    result = invoke("interpolate", square, "-o", tmp_path / "x2.mp4", "--factor", "2", "--model", "blend", "--preset", "ultrafast")
+    assert "display aspect" in result.output and display_aspect(tmp_path / "x2.mp4") == Fraction(16, 9)
+    result = invoke("stitch", bigger, "-o", tmp_path / "big.mp4", "--preset", "ultrafast")  # a proportional resize keeps SAR 4:3
+    assert "display aspect" not in result.output and display_aspect(tmp_path / "big.mp4") == Fraction(16, 9)

@@ -18,7 +18,7 @@ from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, VideoWriter
-from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
+from vidgen_cli.io.manifest import Manifest, folder_frames, frames_sar, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.probe import audio_file_facts, audio_streams, check_frames, folder_pixels, media_duration, probe
@@ -227,7 +227,9 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
             warn(f"--fps {fps} plays the frames in {duration:.3f} s where the source took {recorded:.3f} s, so the "
                  f"source's {' and '.join(kept)} {agree}{retimed}; pass --no-audio, or drop --fps to keep the manifest's times")
     offset = _keep_offset(media, manifest)
-    sar = manifest.sar if manifest else None
+    sar, reshaped = frames_sar(folder, manifest, *size) if size != (0, 0) else (manifest.sar if manifest else None, None)
+    if reshaped and warn:
+        warn(reshaped)
     pixels = folder_pixels(images[0], manifest.extra if manifest else {})  # colour tags from the manifest
     writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, sar=sar, timed=times is not None,
                          pixels=pixels)

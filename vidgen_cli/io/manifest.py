@@ -104,3 +104,30 @@ def piped_streams_line(audio: int, subtitles: int) -> str | None:
         return None
     return (f"stdin: {' and '.join(lost)} not kept: a frames folder takes its audio from a file and a pipe is none; "
             "pass the video by path to keep them (or stitch with --audio FILE)")
+
+
+def _ratio(value: Fraction, exact: bool = True) -> str:
+    """'640:639'; not `exact`: '16:9', or '2.370:1' where the fraction is not a short one."""
+    return f"{value.numerator}:{value.denominator}" if exact or value.denominator <= 100 else f"{float(value):.3f}:1"
+
+
+def frames_sar(folder: Path, manifest: Manifest | None, width: int, height: int) -> tuple[Fraction | None, str | None]:
+    """The pixel aspect (SAR) to play a folder's width x height frames with, and the one line that
+    says so when it is not the manifest's. Frames resized to another shape than split wrote (an
+    anamorphic 320x240 at SAR 4:3 made 426x240) keep the source's display aspect, as ffmpeg's scale
+    filter does: SAR = source DAR x height / width (426x240: 640:639). A proportional
+    resize keeps the manifest's SAR; so does a square-pixel source (a crop keeps square pixels)."""
+    if manifest is None:
+        return None, None
+    sar = manifest.sar
+    if sar == 1 or not (manifest.width and manifest.height and width and height):
+        return sar, None
+    shape, recorded = Fraction(width, height), Fraction(manifest.width, manifest.height)
+    if abs(shape / recorded - 1) < Fraction(1, 200):  # the same shape (a proportional resize, or rounding)
+        return sar, None
+    dar = sar * recorded
+    kept = (dar / shape).limit_denominator(10000)
+    return kept, (f"{folder}: the frames are {width}x{height} where split wrote {manifest.width}x{manifest.height} at SAR "
+                  f"{_ratio(sar)}: written at SAR {_ratio(kept)} to keep the source's {_ratio(dar, exact=False)} display aspect, as "
+                  f"for resized frames (for cropped ones, set width and height in manifest.json to {width} and {height} "
+                  f"to keep SAR {_ratio(sar)})")

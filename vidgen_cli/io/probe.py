@@ -339,7 +339,7 @@ def _probe_folder(path: str) -> VideoInfo:
             raise InputError(f"{images[0]}: not a readable image; remove it or replace it")
         size = (first.shape[1], first.shape[0])
     width, height = size
-    from vidgen_cli.io.manifest import read_manifest_if_any
+    from vidgen_cli.io.manifest import frames_sar, read_manifest_if_any
 
     manifest = read_manifest_if_any(Path(path))
     fps = manifest.fps if manifest else None
@@ -348,7 +348,7 @@ def _probe_folder(path: str) -> VideoInfo:
     info = VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration,
                      pixels=pixels)
     if manifest and fps:
-        info.sar = manifest.sar
+        info.sar = frames_sar(Path(path), manifest, width, height)[0] or Fraction(1)  # reshaped frames keep the display aspect
         listed = dict(zip(manifest.frames, manifest.times))
         if len(listed) and all(image.name in listed for image in images):  # the manifest's timeline (VFR, offset)
             times = np.array([listed[image.name] for image in images])
