@@ -127,3 +127,41 @@ def test_frames_resized_to_another_shape_keep_the_source_display_aspect(tmp_path
     assert "display aspect" in result.output and display_aspect(tmp_path / "x2.mp4") == Fraction(16, 9)
     result = invoke("stitch", bigger, "-o", tmp_path / "big.mp4", "--preset", "ultrafast")  # a proportional resize keeps SAR 4:3
     assert "display aspect" not in result.output and display_aspect(tmp_path / "big.mp4") == Fraction(16, 9)
+
+
+# --- 4. chapters and the title where the container cannot hold them ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def rich_clip(sync_clip, tmp_path_factory):
+    """The sync clip in Matroska with a global title and two chapters."""
+    root = tmp_path_factory.mktemp("rich")
+    meta = root / "meta.txt"
+    meta.write_text(";FFMETADATA1\ntitle=Rich Title\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1500\ntitle=One\n"
+                    "[CHAPTER]\nTIMEBASE=1/1000\nSTART=1500\nEND=3000\ntitle=Two\n")
+    path = root / "rich.mkv"
+    ff("-i", sync_clip, "-i", meta, "-map", "0", "-map_chapters", "1", "-map_metadata", "1", "-c", "copy", path)
+    return path
+
+
+def chapters_and_title(path) -> tuple[int, str | None]:
+    from vidgen_cli.io.probe import probe
+
+    info = probe(path)
+    return info.chapters, info.title
+
+
+def test_chapters_and_title_a_container_cannot_hold_are_named(rich_clip, tmp_path):
+    assert chapters_and_title(rich_clip) == (2, "Rich Title")
+    frames = tmp_path / "f"
+    invoke("split", rich_clip, "-o", frames)
+    expected = {"r.ts": "cannot hold the source's 2 chapter(s) and title ('Rich Title')",
+                "r.avi": "cannot hold the source's 2 chapter(s); writing", "r.mkv": None, "r.mp4": None}
+    for name, line in expected.items():
+        result = invoke("stitch", frames, "-o", tmp_path / name, "--preset", "ultrafast")
+        lines = [text for text in result.output.splitlines() if "cannot hold the source" in text]
+        assert lines == ([] if line is None else [lines[0]]) and (line is None or line in lines[0]), (name, result.output)
+        if line is None:
+            assert chapters_and_title(tmp_path / name) == (2, "Rich Title")
+    result = invoke("interpolate", rich_clip, "-o", tmp_path / "x2.ts", "--factor", "2", "--model", "blend", "--preset", "ultrafast")
+    assert "cannot hold the source's 2 chapter(s) and title" in result.output

@@ -104,6 +104,8 @@ class VideoInfo:
     demuxer: str = ""  # ffmpeg's input format ('mpegts', 'matroska,webm', ...): how ffmpeg times a partial read
     other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides the one processed (ffmpeg's pick: the largest)
     attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art (attached picture streams)
+    chapters: int = 0  # how many chapters the file holds
+    title: str | None = None  # the file's global title
 
     @property
     def dar(self) -> Fraction | None:

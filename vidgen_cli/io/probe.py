@@ -236,6 +236,8 @@ def _probe_video(path: str) -> VideoInfo:
         attachments=header.attachments,
         other_video=header.other_video,
         attached_pics=header.attached_pics,
+        chapters=header.chapters,
+        title=header.title,
         file_start=file_start,
         demuxer=demuxer,
         ends_early=(_ends_early_note(cut, len(pts), float(seconds[-1]) + tail, stderr) or "") + lost if cut else None,
