@@ -165,3 +165,27 @@ def test_chapters_and_title_a_container_cannot_hold_are_named(rich_clip, tmp_pat
             assert chapters_and_title(tmp_path / name) == (2, "Rich Title")
     result = invoke("interpolate", rich_clip, "-o", tmp_path / "x2.ts", "--factor", "2", "--model", "blend", "--preset", "ultrafast")
     assert "cannot hold the source's 2 chapter(s) and title" in result.output
+
+
+# --- 5. a source file replaced since split -----------------------------------------------------------
+
+
+def test_a_source_replaced_since_split_is_named_and_not_taken(sync_clip, tmp_path):
+    from vidgen_cli.io.probe import probe
+
+    source = tmp_path / "src.mp4"
+    shutil.copy(sync_clip, source)
+    frames = tmp_path / "f"
+    invoke("split", source, "-o", frames)
+    kept = source.read_bytes()
+    for replacement in (make_sync_clip(tmp_path / "silent.mp4", audio=False, events=(0.5,)),
+                        make_sync_clip(tmp_path / "other.mp4", events=(0.5,), size="96x64")):
+        shutil.copy(replacement, source)
+        back = tmp_path / f"from-{replacement.stem}.mp4"
+        result = invoke("stitch", frames, "-o", back, "--preset", "ultrafast")
+        lines = [line for line in result.output.splitlines() if "is not the file split read" in line]
+        assert len(lines) == 1 and "its audio and other streams are not taken" in lines[0], result.output
+        assert not probe(back).audio
+    source.write_bytes(kept)  # the same file again (a new mtime, as a copy has): taken
+    result = invoke("stitch", frames, "-o", tmp_path / "same.mp4", "--preset", "ultrafast")
+    assert "is not the file split read" not in result.output and len(probe(tmp_path / "same.mp4").audio) == 1
