@@ -189,3 +189,52 @@ def test_a_source_replaced_since_split_is_named_and_not_taken(sync_clip, tmp_pat
     source.write_bytes(kept)  # the same file again (a new mtime, as a copy has): taken
     result = invoke("stitch", frames, "-o", tmp_path / "same.mp4", "--preset", "ultrafast")
     assert "is not the file split read" not in result.output and len(probe(tmp_path / "same.mp4").audio) == 1
+
+
+# --- 6. frames of an opaque GIF are opaque ---------------------------------------------------------------
+
+
+def test_frames_of_an_opaque_gif_are_opaque(tmp_path):
+    """ffmpeg decodes every GIF with an alpha plane: split wrote RGBA PNGs (alpha all 255) although the
+    manifest said alpha false, so .mkv/.mp4 said "alpha dropped", .gif "transparency lost", and .mov
+    switched to ProRes 4444."""
+    import cv2
+
+    from vidgen_cli.io.probe import probe
+
+    opaque, holed = tmp_path / "o.gif", tmp_path / "t.gif"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=10:d=0.5", opaque)
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=10:d=0.5,format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,20),0,255)',"
+       "split[a][b];[a]palettegen[p];[b][p]paletteuse", holed)
+    frames, holed_frames = tmp_path / "f", tmp_path / "h"
+    invoke("split", opaque, "-o", frames)
+    invoke("split", holed, "-o", holed_frames)
+    assert cv2.imread(str(frames / "000001.png"), cv2.IMREAD_UNCHANGED).shape[2] == 3
+    assert cv2.imread(str(holed_frames / "000001.png"), cv2.IMREAD_UNCHANGED).shape[2] == 4  # real transparency stays
+    for name in ("x.mkv", "x.mp4", "x.gif", "x.mov"):
+        result = invoke("stitch", frames, "-o", tmp_path / name, "--preset", "ultrafast")
+        assert "alpha" not in result.output and "transparency" not in result.output, (name, result.output)
+    assert probe(tmp_path / "x.mov").codec == "h264"
+    (frames / "000001.png").unlink()  # a folder split before the fix holds RGBA frames; its manifest says opaque
+    ff("-i", opaque, "-frames:v", "1", "-pix_fmt", "rgba", frames / "000001.png")
+    result = invoke("stitch", frames, "-o", tmp_path / "old.mov", "--preset", "ultrafast")
+    assert "alpha" not in result.output and probe(tmp_path / "old.mov").codec == "h264"
+
+
+def test_frames_given_transparency_after_split_keep_it(tmp_path):
+    """The manifest's alpha flag (false for an opaque source) does not hide transparency added to the
+    frames afterwards (a background removed): the frames' own alpha decides."""
+    import cv2
+
+    from vidgen_cli.io.probe import probe
+
+    source = tmp_path / "o.gif"
+    ff("-f", "lavfi", "-i", "testsrc2=s=64x48:r=10:d=0.5", source)
+    frames = tmp_path / "f"
+    invoke("split", source, "-o", frames)
+    for image in sorted(frames.glob("*.png")):
+        picture = cv2.cvtColor(cv2.imread(str(image)), cv2.COLOR_BGR2BGRA)
+        picture[:, :20, 3] = 0
+        cv2.imwrite(str(image), picture)
+    invoke("stitch", frames, "-o", tmp_path / "x.mov", "--preset", "ultrafast")
+    assert probe(tmp_path / "x.mov").pixels.alpha

@@ -370,6 +370,8 @@ def folder_pixels(first: Path, manifest_extra: dict) -> PixelInfo:
     image = cv2.imread(str(first), cv2.IMREAD_UNCHANGED)
     pixels = image_pixels(image) if image is not None else PixelInfo()
     recorded = manifest_extra.get("pixels") or {}
+    if pixels.alpha and recorded.get("alpha") is False and image[..., -1].min() == np.iinfo(image.dtype).max:
+        pixels.alpha = False  # the source had none and the first frame's alpha is all opaque (an opaque GIF's RGBA frames)
     pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
     pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
     pixels.chroma = recorded.get("chroma")  # the source's 4:2:2 or 4:4:4, kept when the frames are stitched
