@@ -238,3 +238,24 @@ def test_frames_given_transparency_after_split_keep_it(tmp_path):
         cv2.imwrite(str(image), picture)
     invoke("stitch", frames, "-o", tmp_path / "x.mov", "--preset", "ultrafast")
     assert probe(tmp_path / "x.mov").pixels.alpha
+
+
+# --- 7. the video stream's title --------------------------------------------------------------------------
+
+
+def test_mp4_names_the_video_title_it_drops(sync_clip, tmp_path):
+    from vidgen_cli.io.probe import probe
+
+    source = tmp_path / "titled.mkv"
+    ff("-i", sync_clip, "-c", "copy", "-metadata:s:v:0", "title=VidTitle", source)
+    assert probe(source).video_title == "VidTitle"
+    frames = tmp_path / "f"
+    invoke("split", source, "-o", frames)
+    for name in ("x.mp4", "x.mov", "x.ts"):
+        result = invoke("stitch", frames, "-o", tmp_path / name, "--preset", "ultrafast")
+        lines = [line for line in result.output.splitlines() if "stream titles" in line]
+        assert len(lines) == 1 and "('VidTitle')" in lines[0], (name, result.output)
+    result = invoke("interpolate", source, "-o", tmp_path / "x2.mp4", "--factor", "2", "--model", "blend", "--preset", "ultrafast")
+    assert "stream titles ('VidTitle')" in result.output
+    result = invoke("stitch", frames, "-o", tmp_path / "x.mkv", "--preset", "ultrafast")
+    assert "stream titles" not in result.output and probe(tmp_path / "x.mkv").video_title == "VidTitle"

@@ -77,6 +77,8 @@ def parse_header(stderr: str) -> Header:
             rotation = _ROTATION.search(line)
             if rotation and last_video is not None:
                 last_video["rotation"] = int(round(float(rotation.group(1))))
+            if last_video is not None and "title" not in last_video and (title := _TITLE.match(line)):
+                last_video["title"] = title.group(1)
             if last_video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line, re.IGNORECASE):
                 last_video["pixels"].alpha = True
             continue

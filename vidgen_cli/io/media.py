@@ -98,6 +98,7 @@ class VideoInfo:
     start_time: float = 0.0  # when the first frame plays, seconds on the file's timeline (other streams may start earlier)
     pixels: PixelInfo = field(default_factory=PixelInfo)
     video_description: str = ""  # the video stream's banner line after 'Video: ' (dispositions)
+    video_title: str | None = None  # the video stream's own title
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attached files (Matroska)
     ends_early: str | None = None  # a file cut short: what ffmpeg said and what is kept (one line, for a warning)
     file_start: float = 0.0  # where the file's own timeline begins in PTS seconds (ffmpeg's 'start:'; 1.4 for most .ts)

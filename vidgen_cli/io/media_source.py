@@ -42,7 +42,7 @@ class MediaSource:
     def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
         """Everything of a probed video that rides along with its picture: audio and subtitles (unless
         `audio` is False), metadata, dispositions, attachments; `video_start` from its video stream."""
-        video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
+        video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description, title=info.video_title)
         return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
                    duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments,
                    mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS, other_video=info.other_video,
@@ -271,7 +271,7 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
     if lost:
         warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
              "them (use .mkv to keep every stream)")
-    if container.muxer in ("mp4", "mov", "mpegts") and (titled := [s for s in (*audio, *subtitles) if s.title]):
+    if container.muxer in ("mp4", "mov", "mpegts") and (titled := [s for s in (media.video, *audio, *subtitles) if s and s.title]):
         marks = ", ".join(sorted({d for s in (*audio, *subtitles) for d in s.dispositions if d != "default"}))
         also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
         warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "

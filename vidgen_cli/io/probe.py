@@ -233,6 +233,7 @@ def _probe_video(path: str) -> VideoInfo:
         timestamps=seconds,
         pixels=video["pixels"],
         video_description=video["description"],
+        video_title=video.get("title"),
         attachments=header.attachments,
         other_video=header.other_video,
         attached_pics=header.attached_pics,
