@@ -259,3 +259,18 @@ def test_mp4_names_the_video_title_it_drops(sync_clip, tmp_path):
     assert "stream titles ('VidTitle')" in result.output
     result = invoke("stitch", frames, "-o", tmp_path / "x.mkv", "--preset", "ultrafast")
     assert "stream titles" not in result.output and probe(tmp_path / "x.mkv").video_title == "VidTitle"
+
+
+def test_an_hdr_folder_split_before_the_metadata_was_recorded_says_none_is_written(hdr_clip, tmp_path):
+    import json
+
+    frames = tmp_path / "f"
+    invoke("split", hdr_clip, "-o", frames)
+    manifest = json.loads((frames / "manifest.json").read_text())
+    del manifest["pixels"]["mastering_display"], manifest["pixels"]["content_light"]
+    (frames / "manifest.json").write_text(json.dumps(manifest))
+    ff("-i", hdr_clip, "-start_number", "1", frames / "%06d.png")  # frames as an earlier split wrote them: ffmpeg's own mDCV
+    assert hdr_metadata(frames / "000001.png")[0] not in (None, MASTERING)
+    result = invoke("stitch", frames, "-o", tmp_path / "x.mp4", "--preset", "ultrafast")
+    assert "does not record the source's HDR10 mastering display" in result.output
+    assert hdr_metadata(tmp_path / "x.mp4") == (None, None)

@@ -18,6 +18,7 @@ from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, VideoWriter
+from vidgen_cli.io.hdr_metadata import unrecorded_hdr_line
 from vidgen_cli.io.manifest import Manifest, changed_source_line, folder_frames, frames_sar, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.media_source import MediaSource
@@ -234,6 +235,8 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     if reshaped and warn:
         warn(reshaped)
     pixels = folder_pixels(images[0], manifest.extra if manifest else {})  # colour tags from the manifest
+    if manifest is not None and warn and (line := unrecorded_hdr_line(folder, pixels, manifest.extra)):
+        warn(line)
     writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, sar=sar, timed=times is not None,
                          pixels=pixels)
     writer.end_time = None if end is None else offset + end

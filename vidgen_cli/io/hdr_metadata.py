@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.media import PixelInfo
+from vidgen_cli.io.pixels import is_hdr
 
 STRIP_FILTER = "sidedata=mode=delete:type=MASTERING_DISPLAY_METADATA,sidedata=mode=delete:type=CONTENT_LIGHT_LEVEL"
 _NUMBER = r"(-?[\d.]+)"
@@ -87,3 +88,13 @@ def hdr_metadata_args(codec: str, pixels: PixelInfo | None, warn: Callable[[str]
     if light:
         values.append(f"{light_key}={light}")
     return [option, ":".join(values)]
+
+
+def unrecorded_hdr_line(folder: object, pixels: PixelInfo, manifest_extra: dict) -> str | None:
+    """The one line for an HDR frames folder whose manifest predates the recorded mastering metadata
+    (split by an earlier vidgen): its PNGs' copy is wrong and not used, so none is written."""
+    recorded = manifest_extra.get("pixels") or {}
+    if not is_hdr(pixels) or not recorded or "mastering_display" in recorded:
+        return None
+    return (f"{folder}: manifest.json does not record the source's HDR10 mastering display and content light level (split by "
+            "an earlier vidgen; its frames' own copy is written wrongly by ffmpeg's PNG encoder): none written (split again to keep them)")
