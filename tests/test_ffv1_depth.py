@@ -61,20 +61,12 @@ def test_the_advice_never_names_the_encoder_in_use(codec, pixels):
     assert "ffv1" in keeping_codecs(pixels, codec) or codec == "ffv1"  # FFV1 keeps every one of these
 
 
-def test_frames_piped_from_a_grey_source_keep_the_colour_a_model_gave_them(tmp_path):
-    """Only stitch (ffmpeg reading the grey images themselves) writes grey: piped frames are RGB."""
-    import numpy as np
-
-    from fractions import Fraction
-
-    from vidgen_cli.io.encode import EncodeOptions, VideoWriter
-    from vidgen_cli.io.decode import open_input
-
-    out = tmp_path / "o.mkv"
-    writer = VideoWriter(out, Fraction(5), EncodeOptions(codec="ffv1", crf=None, preset=None), pixels=PixelInfo(chroma="gray"))
-    frame = np.zeros((48, 64, 3), np.uint8)
-    frame[..., 0] = 200  # red: a stylized grey source
-    writer.write(frame)
-    writer.close()
-    [back] = list(open_input(out))
-    assert tuple(back[10, 10]) == (200, 0, 0)
+def test_frames_piped_from_a_grey_source_are_written_as_colour(tmp_path):
+    """Only stitch (ffmpeg reading the grey images themselves) writes grey: a model command's frames
+    are RGB, which a model may colour (stylize), so FFV1 gets them as RGB."""
+    frames, out = tmp_path / "g", tmp_path / "o.mkv"
+    _frames(frames, "gray")
+    result = runner.invoke(app, ["interpolate", str(frames), "-o", str(out), "--fps", "10", "--model", "blend", "--codec", "ffv1"])
+    assert result.exit_code == 0, result.output
+    header = subprocess.run([ffmpeg.executable(), "-hide_banner", "-i", str(out)], capture_output=True, text=True).stderr
+    assert "ffv1, gray" not in header and "ffv1, " in header, header

@@ -30,9 +30,9 @@ from vidgen_cli.io.encode import (
 )
 from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for, stream_container
 from vidgen_cli.io.image_writers import ImageFileWriter
-from vidgen_cli.io.manifest import folder_frames, numbering_gaps_line, piped_streams_line, unlisted_line
+from vidgen_cli.io.manifest import folder_frames, frames_sar, numbering_gaps_line, piped_streams_line, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import PixelInfo, VideoInfo
-from vidgen_cli.io.pixels import piped_pixels_line
+from vidgen_cli.io.pixels import GRAY, piped_pixels_line
 from vidgen_cli.io.probe import probe
 from vidgen_cli.io.rates import peak_rate
 from vidgen_cli.runtime.planes import fit_processor
@@ -182,6 +182,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         warn(line)
     if info.kind == "images" and settings.audio:
         _warn_folder_audio(Path(info.path), warn)
+    if info.kind == "images" and (line := frames_sar(Path(info.path), read_manifest_if_any(Path(info.path)), info.width, info.height)[1]):
+        warn(line)  # frames reshaped since split: played at the source's display aspect
     # A pipe's frame times are not known before the encode starts, so a one-rate container's grid
     # is the stream's average rate (_grid_rate): the writer's constant-rate line says so.
     average = timed and grid_fps is None and info.timestamps is None
@@ -270,8 +272,10 @@ def _grid_rate(info: VideoInfo, out_fps: Fraction, output: str, kind: str, setti
 
 
 def _decoded_pixels(info: VideoInfo) -> PixelInfo:
-    """What the reader's frames hold: stdin is decoded to 8-bit RGB whatever the stream is."""
-    return replace(info.pixels, bit_depth=8, alpha=False) if info.kind == "stream" else info.pixels
+    """What the reader's frames hold: RGB, a grey source's too (a model may colour them: written as
+    colour); stdin is decoded to 8-bit RGB whatever the stream is."""
+    pixels = replace(info.pixels, chroma=None) if info.pixels.chroma == GRAY else info.pixels
+    return replace(pixels, bit_depth=8, alpha=False) if info.kind == "stream" else pixels
 
 
 def _warn_pixels(info: VideoInfo, settings: OutputSettings, warn: WarnFn) -> None:
