@@ -82,7 +82,7 @@ class Stylizer:
         if model == "teacher":
             return magenta_onnx.load_transformer(), magenta_onnx.file_sha256(magenta_onnx.TRANSFORM_FILE)
         name = "stylize-student" if model == "student" else model
-        net = weights.load_model(name)
+        net = weights.load_model(name, arch="magenta-transformer")
         if not isinstance(net, StyleTransformer):
             raise UsageError(f"--model {model}: the weights are not a stylization transformer")
         return net, weights.sha256_for(name)
