@@ -21,3 +21,14 @@ def test_predict_only_new_says_the_audio_is_not_written(tmp_path):
     assert len([line for line in result.output.splitlines() if "--only-new" in line and "audio" in line]) == 1, result.output
     result = invoke("predict", clip, "-o", tmp_path / "quiet.mp4", "--frames", "2", "--only-new", "--model", "copy", "--no-audio")
     assert "--only-new" not in result.output
+
+
+def test_stylize_help_says_what_strength_zero_gives():
+    """--strength 0 is the Magenta network's rendering of the content in its own style vector (27-30
+    grey levels from the photo, red turned blue on golden_gate), not "the content's own look"."""
+    from typer.testing import CliRunner
+
+    from vidgen_cli.cli.app import app
+
+    text = " ".join(CliRunner().invoke(app, ["stylize", "--help"], env={"COLUMNS": "400"}).output.split())
+    assert "keeps the content's own look" not in text and "not the original" in text, text

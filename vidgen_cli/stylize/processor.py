@@ -26,7 +26,9 @@ class Stylizer:
     model: "teacher" (the Magenta transformer), "student" (the shipped stylize-student weights, made
         by `vidgen train stylize`: smaller, and trained to flicker less) or a .pt path.
     strength: 0..1, interpolates between the content's own style vector (taken at the start of each
-        shot) and the style's.
+        shot) and the style's (Ghiasi et al. 2017, sec. 4.3). At 0 the network renders the content in its
+        own vector, which is not an identity: the int8 Magenta network shifts colours by 27-30 grey
+        levels (mean |difference| on golden_gate, sailboat, tubingen; red turns blue), so 0 is not the original.
     preserve_color: keep the input's chroma, take only luminance from the stylization.
     max_side: processing resolution (longer side, pixels); None = the input's size. The output always
         has the input's size. This bounds memory and time at 4K.
