@@ -168,7 +168,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         warn(f"{source}: {info.ends_early}")
     pixels = _decoded_pixels(info)  # stdin's frames are 8-bit RGB: written as such, as its warning says
     # per-frame times (a VFR input, or a clock with its own times); an even grid gets the exact rate's time base
-    timed = (info.vfr or has_own_times(clock)) and not is_constant_rate(clock)
+    # (a last frame off that grid needs its own duration)
+    timed = (info.vfr or info.end_off_grid or has_own_times(clock)) and not is_constant_rate(clock)
     media = _media(info, settings, span, reader)
     if info.kind == "images" and (line := unlisted_line(Path(info.path), folder_frames(Path(info.path))[1])):
         warn(line)
