@@ -94,6 +94,7 @@ ABLATION = {  # weights (still, half, crossed, fast, splatted), or None for the 
     "splatted": (0, 0, 0, 0, 1),
     "crossed+splatted": (0, 0, 0.5, 0, 0.5),
     "mixture_without_still": "no-still",
+    "fixed_mixture": "fixed",  # the fitted weights without the clip's own adaptation (forecast.local_shift)
     "mixture": None,
 }
 
@@ -101,11 +102,12 @@ ABLATION = {  # weights (still, half, crossed, fast, splatted), or None for the 
 def ablation_predictions(context: list[np.ndarray], n: int, dis: DISFlow) -> dict[str, list[np.ndarray]]:
     """Each ABLATION variant's n frames after `context` (the `flow` predictor's motion, damping and parts)."""
     from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, estimate_motion, to_frame_grid
-    from vidgen_cli.vision.forecast import forecast, mixture_weights
+    from vidgen_cli.vision.forecast import forecast, local_shift, mixture_weights
     from vidgen_cli.vision.sizes import fit_image
 
     last = context[-1]
     latest, smoothed, scale = estimate_motion(context, dis)
+    shift = local_shift(context[-2], last, estimate_motion(context[-3:-1], dis))  # as the CLI does
     latest_full = to_frame_grid(latest, *last.shape[:2], scale)
     small_last = fit_image(last, FLOW_MAX_SIDE)
     out = {}
@@ -114,9 +116,12 @@ def ablation_predictions(context: list[np.ndarray], n: int, dis: DISFlow) -> dic
         for k in range(1, n + 1):
             w = weights
             if w == "no-still":
-                w = mixture_weights(k) * np.array([0, 1, 1, 1, 1], np.float32)
+                w = mixture_weights(k, shift) * np.array([0, 1, 1, 1, 1], np.float32)
                 w = w / w.sum()
-            frames.append(forecast(last, small_last, latest_full, smoothed, scale, k, None if w is None else np.asarray(w, np.float32)))
+            elif w == "fixed":
+                w = mixture_weights(k)
+            frames.append(forecast(last, small_last, latest_full, smoothed, scale, k, None if w is None else np.asarray(w, np.float32),
+                                   shift=shift))
         out[name] = frames
     return out
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from vidgen_cli.device import Placement
 
 from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, estimate_motion, estimate_velocities, extrapolate, to_frame_grid
-from vidgen_cli.vision.forecast import forecast
+from vidgen_cli.vision.forecast import forecast, local_shift
 from vidgen_cli.vision.sizes import fit_image
 
 MODELS = ("copy", "flow", "learned")
@@ -95,7 +95,10 @@ class Predictor:
                 latest, smoothed, scale = estimate_motion(context, self._flow)
                 latest_full = to_frame_grid(latest, *last.shape[:2], scale)
                 small_last = fit_image(last, FLOW_MAX_SIDE)
-                frames = (forecast(last, small_last, latest_full, smoothed, scale, k) for k in range(1, chunk + 1))
+                shift = None  # the clip's own last step adapts the weights, while the context is real frames
+                if done == 0 and len(context) >= 3:
+                    shift = local_shift(context[-2], last, estimate_motion(context[-3:-1], self._flow))
+                frames = (forecast(last, small_last, latest_full, smoothed, scale, k, shift=shift) for k in range(1, chunk + 1))
             for frame in frames:
                 predicted.append(frame)
                 yield frame

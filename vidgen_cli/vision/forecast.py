@@ -43,83 +43,182 @@ or Lanczos instead of bilinear warps lose on 61-64 of the 73 points at horizon 1
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 
-from vidgen_cli.vision.extrapolate import damped_steps, push_pull, soft_hole_alpha, splat_displacement, to_frame_grid
+from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, damped_steps, push_pull, soft_hole_alpha, splat_displacement, to_frame_grid
 from vidgen_cli.vision.flow import backward_warp
+from vidgen_cli.vision.sizes import fit_image
 
 # Mixture weights (still, half, crossed, fast, splatted) at horizons 1, 2, 3, 5 and 10; each row sums to 1.
 # Fitted by `python bench/fit_forecast.py --data ../shared/data/video-train -o weights/forecast-mixture.json
 # --points 2`, which records them with its data (tests/test_forecast_fit.py checks they match).
 HORIZONS = (1, 2, 3, 5, 10)
 WEIGHTS = np.array([
-    [0.09, 0.09, 0.34, 0.06, 0.42],
-    [0.12, 0.04, 0.22, 0.16, 0.46],
-    [0.14, 0.08, 0.15, 0.22, 0.41],
-    [0.20, 0.12, 0.02, 0.34, 0.32],
+    [0.10, 0.08, 0.34, 0.06, 0.42],
+    [0.13, 0.04, 0.21, 0.15, 0.47],
+    [0.15, 0.08, 0.14, 0.21, 0.42],
+    [0.20, 0.13, 0.02, 0.32, 0.33],
     [0.29, 0.10, 0.00, 0.33, 0.28],
 ], np.float32)
 PARTS = ("still", "half", "crossed", "fast", "splatted")
 SPEEDS = (0.5, 1.0, 1.5)  # of the damped steps, for half, crossed and fast
 FEATHER = 2.0  # Gaussian sigma (frame pixels) of the soft edge around filled disocclusions
+# The clip's own last step adapts the weights (`local_shift`): how strongly the fixed weights hold
+# (ridge, in units of their own error on that step) and how fast the shift fades with the horizon.
+# Chosen on video-train (bench/fit_forecast.py, cross-checked): ridge 0.3 / 1 / 3 / 10 / 30 gave
+# +0.07 / +0.11 / +0.12 / +0.09 / +0.05 dB at horizon 1 over the fixed weights.
+LOCAL_RIDGE = 3.0
+LOCAL_DECAY = 0.8
 
 
-def mixture_weights(k: int) -> np.ndarray:
-    """The five weights (still, half, crossed, fast, splatted) for frame k (1-based), summing to 1."""
-    row = np.array([np.interp(k, HORIZONS, WEIGHTS[:, j]) for j in range(WEIGHTS.shape[1])], np.float32)
-    return row / row.sum()
+def mixture_weights(k: int, shift: np.ndarray | None = None) -> np.ndarray:
+    """The five weights (still, half, crossed, fast, splatted) for frame k (1-based), summing to 1.
+
+    shift: `local_shift`'s change to the horizon-1 weights for this clip; it fades by LOCAL_DECAY
+    per frame ahead and the result is projected back onto non-negative weights summing to 1."""
+    row = np.array([np.interp(k, HORIZONS, WEIGHTS[:, j]) for j in range(WEIGHTS.shape[1])], np.float64)
+    row = row / row.sum()
+    if shift is not None:
+        row = project_to_simplex(row + LOCAL_DECAY ** (k - 1) * np.asarray(shift, np.float64))
+    return row.astype(np.float32)
+
+
+def project_to_simplex(v: np.ndarray) -> np.ndarray:
+    """The nearest point to v (1-D) with non-negative entries summing to 1 (Duchi et al. 2008)."""
+    u = np.sort(v)[::-1]
+    cumulative = np.cumsum(u) - 1
+    rho = np.nonzero(u - cumulative / np.arange(1, len(v) + 1) > 0)[0][-1]
+    return np.maximum(v - cumulative[rho] / (rho + 1), 0)
+
+
+def simplex_qp(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """argmin over w >= 0, sum(w) = 1 of w'aw - 2b'w (a: n x n symmetric positive definite, n small).
+
+    Exact: the minimum satisfies the KKT equations on its support, so each of the 2^n - 1 supports
+    is solved as an equality-constrained least-squares system and the best feasible one is kept."""
+    n = len(b)
+    best, best_value = np.full(n, 1.0 / n), np.inf
+    for size in range(1, n + 1):
+        for support in itertools.combinations(range(n), size):
+            s = list(support)
+            kkt = np.zeros((size + 1, size + 1))
+            kkt[:size, :size] = 2 * a[np.ix_(s, s)]
+            kkt[:size, size] = kkt[size, :size] = 1
+            try:
+                solution = np.linalg.solve(kkt, np.concatenate([2 * b[s], [1.0]]))[:size]
+            except np.linalg.LinAlgError:
+                continue
+            if (solution < -1e-12).any():
+                continue
+            w = np.zeros(n)
+            w[s] = np.maximum(solution, 0)
+            value = w @ a @ w - 2 * b @ w
+            if value < best_value:
+                best, best_value = w, value
+    return best
+
+
+def residual_moments(parts: list[np.ndarray], truth: np.ndarray, rows: int = 64) -> np.ndarray:
+    """M (P x P float64): the mean over pixels and channels of (part_i - truth)(part_j - truth), so a
+    mixture sum_i w_i part_i (sum w = 1) has the mean squared error w'Mw. Accumulated in float64
+    over bands of `rows` image rows (the residuals are small numbers: no cancellation)."""
+    moments = np.zeros((len(parts), len(parts)))
+    reference = truth.astype(np.float32)
+    for top in range(0, truth.shape[0], rows):
+        band = np.stack([(p[top : top + rows] - reference[top : top + rows]).reshape(-1) for p in parts]).astype(np.float64)
+        moments += band @ band.T
+    return moments / truth.size
+
+
+def adapted_weights(moments: np.ndarray, base: np.ndarray, ridge: float = LOCAL_RIDGE) -> np.ndarray:
+    """The weights that would have predicted a known frame best (residual moments M of the parts,
+    `residual_moments`), held toward `base`: argmin w'Mw + ridge * e * |w - base|^2 on the simplex,
+    where e = base'M base is the base mixture's own error (so the ridge is scale-free)."""
+    base = np.asarray(base, np.float64)
+    scale = ridge * max(float(base @ moments @ base), 1e-3)
+    return simplex_qp(moments + scale * np.eye(len(base)), scale * base)
+
+
+def local_shift(previous: np.ndarray, last: np.ndarray, motion: tuple[np.ndarray, np.ndarray, float]) -> np.ndarray:
+    """How this clip moves the horizon-1 weights (5 float64 summing to 0): the parts of the step
+    that already happened (`previous` carried one frame by `motion`, `estimate_motion` of the frame
+    before it and `previous`) compared with the real `last` frame, and the mixture that would have
+    scored best there (`adapted_weights`) taken relative to the fixed one.
+
+    Frames: H x W x 3 uint8 RGB. Backtesting on the clip's own last step keeps a predictable clip
+    (a steady pan) nearer the plain extrapolation and an erratic one nearer the still frame; on
+    held-out video-train points it gained most where the fixed mixture lost to the naive
+    extrapolation (bench/fit_forecast.py)."""
+    latest, smoothed, scale = motion
+    h, w = previous.shape[:2]
+    source = as_float(previous)
+    small = fit_image(previous, FLOW_MAX_SIDE)
+    latest_full = to_frame_grid(latest, h, w, scale)
+    parts = [part(i, source, small, latest_full, smoothed, scale, 1) for i in range(len(PARTS))]
+    base = mixture_weights(1).astype(np.float64)
+    return adapted_weights(residual_moments(parts, last), base) - base
 
 
 def splat_at_flow_resolution(last: np.ndarray, small_last: np.ndarray, velocity: np.ndarray, scale: float,
                              steps: float) -> np.ndarray:
-    """The last frame carried `steps` frames of `velocity` forward by splatting (H x W x 3 uint8 RGB).
+    """The last frame carried `steps` frames of `velocity` forward by splatting (H x W x 3 float32
+    RGB, 0-255, not rounded: `forecast` rounds the mixture once).
 
-    last: the frame (H x W x 3 uint8); small_last: it fitted to the flow grid; velocity: smoothed
-    motion on that grid (H' x W' x 2 float32, its pixels per frame); scale: H' / H. The splat runs
-    on the flow grid (the memory and time of a full-size splat grow with the frame); its
+    last: the frame (H x W x 3, uint8 or float32); small_last: it fitted to the flow grid; velocity:
+    smoothed motion on that grid (H' x W' x 2 float32, its pixels per frame); scale: H' / H. The
+    splat runs on the flow grid (the memory and time of a full-size splat grow with the frame); its
     displacement is upsampled and the frame's own pixels are warped with it (the motion is coarse,
     the picture is not). Disocclusions are filled from the background colours around them on the
     flow grid; their mask, blurred, is upsampled too, so their edges stay soft.
     """
     h, w = last.shape[:2]
     disp, holes, background = splat_displacement(velocity, steps)
-    frame = backward_warp(last, -to_frame_grid(disp, h, w, scale))
+    frame = backward_warp(as_float(last), -to_frame_grid(disp, h, w, scale))
     if not holes.any():
         return frame
-    fill = push_pull(backward_warp(small_last, -disp).astype(np.float32), background & ~holes)
+    fill = push_pull(backward_warp(as_float(small_last), -disp), background & ~holes)
     alpha = soft_hole_alpha(holes, FEATHER * scale)
     if scale != 1.0:
         fill = cv2.resize(fill, (w, h), interpolation=cv2.INTER_LINEAR)
         alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)
     alpha = alpha[..., None]
-    return np.clip(frame * (1 - alpha) + fill * alpha + 0.5, 0, 255).astype(np.uint8)
+    return frame * (1 - alpha) + fill * alpha
+
+
+def as_float(image: np.ndarray) -> np.ndarray:
+    """`image` as float32 (no copy when it already is)."""
+    return image.astype(np.float32, copy=False)
 
 
 def part(index: int, last: np.ndarray, small_last: np.ndarray, latest_full: np.ndarray, smoothed: np.ndarray,
          scale: float, k: int) -> np.ndarray:
-    """Extrapolation PARTS[index] of frame k (1-based) after `last` (H x W x 3 uint8 RGB); the
-    arguments are `forecast`'s. bench/fit_forecast.py fits the weights on these same parts."""
+    """Extrapolation PARTS[index] of frame k (1-based) after `last` (H x W x 3 float32 RGB, 0-255, not
+    rounded); the arguments are `forecast`'s. bench/fit_forecast.py fits the weights on these same parts."""
     steps = np.float32(damped_steps(k))
     if index == 0:
-        return last
+        return as_float(last)
     if index < 4:
-        return backward_warp(last, -(np.float32(SPEEDS[index - 1]) * steps) * latest_full)
+        return backward_warp(as_float(last), -(np.float32(SPEEDS[index - 1]) * steps) * latest_full)
     return splat_at_flow_resolution(last, small_last, smoothed, scale, float(steps))
 
 
 def forecast(last: np.ndarray, small_last: np.ndarray, latest_full: np.ndarray, smoothed: np.ndarray, scale: float,
-             k: int, weights: np.ndarray | None = None) -> np.ndarray:
+             k: int, weights: np.ndarray | None = None, shift: np.ndarray | None = None) -> np.ndarray:
     """The `flow` predictor's frame k (1-based) after `last` (H x W x 3 uint8 RGB).
 
     latest_full: the latest motion of `estimate_motion` on the frame's grid (`to_frame_grid`,
     H x W x 2 float32); smoothed: the smoothed one on the flow grid (H' x W' x 2 float32);
-    small_last: `last` fitted to that grid; scale: H' / H. weights: five to use instead of
-    `mixture_weights(k)` (bench/predict.py's ablation).
+    small_last: `last` fitted to that grid; scale: H' / H. shift: `local_shift`'s adaptation of
+    the weights to this clip (None: the fixed weights). weights: five to use instead of
+    `mixture_weights(k, shift)` (bench/predict.py's ablation).
     """
-    weights = mixture_weights(k) if weights is None else np.asarray(weights, np.float32)
-    total = last.astype(np.float32) * weights[0]
+    weights = mixture_weights(k, shift) if weights is None else np.asarray(weights, np.float32)
+    source = as_float(last)  # the parts are rendered in float and the mixture is rounded once
+    total = source * weights[0]
     for index in range(1, len(PARTS)):
         if weights[index] > 0:
-            total += part(index, last, small_last, latest_full, smoothed, scale, k).astype(np.float32) * weights[index]
+            total += part(index, source, small_last, latest_full, smoothed, scale, k) * weights[index]
     return np.clip(total + 0.5, 0, 255).astype(np.uint8)
