@@ -5,8 +5,8 @@ Used by `bench/interpolate.py --datasets clips`. Each clip of ../shared/data/vid
 nothing was tuned on it) gives its first `seconds`; with `keep` = 2 every other frame is dropped
 (`--factor 2` makes them again), with `keep` = 4 three of every four (`--factor 4`: t = 1/4, 1/2, 3/4,
 twice the motion). The kept frames go to `vidgen interpolate FOLDER -o OUT --factor keep` as a PNG
-folder (one stream, lossless), once with the code measured and once with a baseline checkout (main's
-default) in the same run; the naive DIS warp (bench/interpolate.py) is computed beside them. PSNR
+folder (one stream, lossless), once per model run (`M` with this code, `M@CHECKOUT` with another
+checkout's, such as main's) in the same run; the naive DIS warp (bench/interpolate.py) is computed beside them. PSNR
 and SSIM (vidgen eval's metrics) per dropped frame, per clip and overall.
 """
 
@@ -37,18 +37,19 @@ def clip_frames(path: Path, seconds: float) -> list[np.ndarray]:
     return out
 
 
-def run_cli(code: Path, source: Path, out: Path, factor: int, threads: int, device: list[str]) -> tuple[list[Path], float]:
-    """`vidgen interpolate` from the checkout at `code` (its own package, imported first); its output frames."""
+def run_cli(code: Path, model: str, source: Path, out: Path, factor: int, threads: int,
+            device: list[str]) -> tuple[list[Path], float]:
+    """`vidgen interpolate --model MODEL` from the checkout at `code` (its own package, imported first); its output frames."""
     from vidgen_cli.io.paths import list_images
 
     env = {**os.environ, "PYTHONPATH": str(code), "VIDGEN_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "vidgen_cli", "interpolate", str(source), "-o", str(out), "--factor", str(factor),
-                    "--overwrite", "-q", *device], check=True, env=env, cwd=code)
+                    "--model", model, "--overwrite", "-q", *device], check=True, env=env, cwd=code)
     return list_images(out), time.perf_counter() - started
 
 
-def clip_scores(path: Path, seconds: float, keep: int, codes: dict[str, Path], threads: int, device: list[str],
+def clip_scores(path: Path, seconds: float, keep: int, runs: dict[str, tuple[Path, str]], threads: int, device: list[str],
                 naive_warp, write_png) -> dict:
     """Per-method PSNR / SSIM lists over the dropped frames of one clip."""
     from vidgen_cli.vision.flow import DISFlow
@@ -76,8 +77,8 @@ def clip_scores(path: Path, seconds: float, keep: int, codes: dict[str, Path], t
         source.mkdir()
         for i, frame in enumerate(kept):
             write_png(source / f"{i:05d}.png", frame)
-        for method, code in codes.items():
-            outputs, seconds_spent[method] = run_cli(code, source, Path(tmp) / f"out{len(seconds_spent)}", keep, threads, device)
+        for method, (code, model) in runs.items():
+            outputs, seconds_spent[method] = run_cli(code, model, source, Path(tmp) / f"out{len(seconds_spent)}", keep, threads, device)
             if len(outputs) != len(kept) * keep:
                 raise RuntimeError(f"{method} on {path.name}: {len(outputs)} frames, expected {len(kept) * keep}")
             for index in truth:
@@ -86,12 +87,12 @@ def clip_scores(path: Path, seconds: float, keep: int, codes: dict[str, Path], t
     return {"size": f"{w}x{h}", "dropped_frames": len(truth), "scores": scores, "seconds": seconds_spent}
 
 
-def clips_quality(clips: list[Path], seconds: float, keep: int, codes: dict[str, Path], threads: int, device: list[str],
+def clips_quality(clips: list[Path], seconds: float, keep: int, runs: dict[str, tuple[Path, str]], threads: int, device: list[str],
                   naive_warp, write_png) -> dict:
     """Means per clip and overall (clips weighted equally, and every dropped frame equally)."""
     per_clip, every_frame = {}, {}
     for path in clips:
-        result = clip_scores(path, seconds, keep, codes, threads, device, naive_warp, write_png)
+        result = clip_scores(path, seconds, keep, runs, threads, device, naive_warp, write_png)
         means = {m: {"psnr": round(float(np.mean(v["psnr"])), 3), "ssim": round(float(np.mean(v["ssim"])), 4)}
                  for m, v in result["scores"].items()}
         per_clip[path.name] = {"size": result["size"], "dropped_frames": result["dropped_frames"], "methods": means,
@@ -100,7 +101,7 @@ def clips_quality(clips: list[Path], seconds: float, keep: int, codes: dict[str,
             every_frame.setdefault(m, []).extend(v["psnr"])
         print(f"clips keep={keep} {path.name}", means, file=sys.stderr, flush=True)
     methods = list(next(iter(per_clip.values()))["methods"]) if per_clip else []
-    first = list(codes)[0]
+    first = list(runs)[0]
     summary = {m: {"psnr_clip_mean": round(float(np.mean([c["methods"][m]["psnr"] for c in per_clip.values()])), 3),
                    "ssim_clip_mean": round(float(np.mean([c["methods"][m]["ssim"] for c in per_clip.values()])), 4),
                    "psnr_frame_mean": round(float(np.mean(every_frame[m])), 3)} for m in methods}

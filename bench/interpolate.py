@@ -17,9 +17,9 @@ motion, more occlusion). `--ablation` scores `flow` variants (one choice switche
 their first `--clip-seconds` with every other frame dropped (`--factor 2`) and three of every four
 (`--factor 4`), made again through `vidgen interpolate` on a PNG folder (one stream: the `flow`
 model follows each pixel's path through the neighbouring frames) and scored per dropped frame;
-`--baseline-code DIR` runs another checkout's default beside this code's in the same run.
 `--models flow,flow@CHECKOUT` scores main's (or any commit's) code beside this one's in the same
-run: CHECKOUT is a folder with its code (a worktree, or `git archive COMMIT | tar -x -C DIR`).
+run, on every set: CHECKOUT is a folder with its code (a worktree, or `git archive COMMIT | tar -x
+-C DIR`); `--baseline-code DIR` is short for `--models M,M@DIR` (M the first model).
 Speed: output fps doubling the rate of a 720p clip, the default model vs minterpolate in the same
 run and thread budget, as a ratio (> 1: vidgen faster); both include decoding.
 """
@@ -125,12 +125,22 @@ def write_png(path: Path, image: np.ndarray) -> None:
     cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
 
 
+def checkout_model(model: str) -> tuple[Path, str]:
+    """`M` -> (this checkout, M); `M@CHECKOUT` -> (that checkout's folder, M)."""
+    name, _, code = model.partition("@")
+    return (Path(code).resolve() if code else ROOT), name
+
+
+def checkout_label(model: str) -> str:
+    """How a run is named in the report: `flow (this code)`, `flow@../main` as given."""
+    return model if "@" in model else f"{model} (this code)"
+
+
 def cli_middles(data: list, model: str, work: Path, threads: int) -> tuple[dict[str, Path], float]:
     """Run `vidgen interpolate` once on a batch of 2-frame folders; the middle output frame of each.
     A model named `M@CHECKOUT` runs model M with the code of another checkout (before and after in
     the same run: `--models flow,flow@../main`, or a `git archive` of a commit unpacked somewhere)."""
-    name, _, code = model.partition("@")
-    code_root = Path(code).resolve() if code else ROOT
+    code_root, name = checkout_model(model)
     batch, out = work / "batch", work / ("out-" + model.replace("@", "_at_").replace("/", "_"))
     if not batch.exists():
         for seq, first, _, last in data:
@@ -280,7 +290,7 @@ def main() -> None:
     parser.add_argument("--clip-seconds", type=float, default=3.0, help="`clips`: the first seconds of each evaluation clip")
     parser.add_argument("--keeps", type=lambda text: [int(k) for k in text.split(",")], default=[2, 4],
                         help="`clips`: keep one frame in K (drop the rest and make them again), for each K listed")
-    parser.add_argument("--baseline-code", type=Path, help="`clips`: a checkout whose default `vidgen interpolate` runs beside this code's")
+    parser.add_argument("--baseline-code", type=Path, help="short for adding M@DIR to --models (M: the first model), for `clips`")
     parser.add_argument("--device", default="cpu", help="where vidgen's models run (cpu, cuda, cuda:N), as `vidgen --device`")
     args = parser.parse_args()
     DEVICE[:] = ["--device", args.device]
@@ -299,9 +309,11 @@ def main() -> None:
         if dataset == "clips":
             from interp_clips import clips_quality
 
-            codes = {"flow (this code)": ROOT, **({"flow (baseline code)": args.baseline_code.resolve()} if args.baseline_code else {})}
+            runs = {checkout_label(m): checkout_model(m) for m in models}
+            if args.baseline_code:  # shorthand for `--models M,M@DIR`
+                runs[f"{models[0]} (baseline code)"] = (args.baseline_code.resolve(), models[0])
             clips = sorted(p for p in (DATA / "video").iterdir() if p.is_file())[::args.every]
-            report["clips"] = {f"keep{keep}": clips_quality(clips, args.clip_seconds, keep, codes, args.threads, DEVICE,
+            report["clips"] = {f"keep{keep}": clips_quality(clips, args.clip_seconds, keep, runs, args.threads, DEVICE,
                                                             naive_warp, write_png) for keep in args.keeps}
             continue
         report[dataset] = {}
