@@ -50,6 +50,7 @@ from vidgen_cli.vision.flow import DISFlow  # noqa: E402
 from vidgen_cli.vision.sizes import fit_image  # noqa: E402
 
 SHARED = (ROOT.parent / "shared" / "data").resolve()
+KEPT = 2 + forecast.BACKTEST_STEPS  # frames before each point given to the predictor (CONTEXT of them held out)
 EVALUATION_ONLY = ("video", "interp")  # folders of ../shared/data that are never fitted on
 
 
@@ -79,12 +80,12 @@ def point_statistics(context: list[np.ndarray], truths: dict[int, np.ndarray], f
                      parts_of=forecast_parts) -> dict:
     """Per horizon k: G (P x P), b (P), c of the squared error of a mixture of the parts, per
     pixel and channel (uint8 units), and the naive extrapolation's mean squared error; under
-    "backtest", the residual moments of the parts of the step before (the previous frame carried
-    one frame by the motion of the two frames before the last, against the last frame), which
-    `forecast.local_shift` adapts the weights with."""
+    "backtest", `forecast.backtest_moments` of the context (its last steps predicted from the
+    frames before them), which `forecast.local_shift` adapts the weights with. context: CONTEXT
+    frames and the BACKTEST_STEPS - 1 before them, as `vidgen predict` keeps them."""
     render = parts_of(context, flow)
     naive = naive_extrapolation(context, max(truths), naive_flow)
-    out: dict = {"backtest": forecast.residual_moments(parts_of(context[:-1], flow)(1), context[-1])}
+    out: dict = {"backtest": forecast.backtest_moments(context, flow)}
     for k, truth in truths.items():
         parts = np.stack([p.reshape(-1) for p in render(k)]).astype(np.float64)
         t = truth.reshape(-1).astype(np.float64)
@@ -173,7 +174,7 @@ def cross_fitted(stats: dict[str, list[dict]], halves: list[list[str]], k: int, 
     return psnr_of_mse(np.array(fixed)), psnr_of_mse(np.array(local)), psnr_of_mse(np.array(naive))
 
 
-RIDGES = (0.3, 1.0, 3.0, 10.0, 30.0)  # recorded beside the shipped forecast.LOCAL_RIDGE
+RIDGES = (0.3, 0.5, 1.0, 3.0, 10.0)  # recorded beside the shipped forecast.LOCAL_RIDGE
 
 
 def main() -> None:
@@ -200,15 +201,15 @@ def main() -> None:
             continue
         try:
             starts = points_in_holdout(probe(path).frame_count, args.points, max(horizons))
-            frames = frames_at(path, {t + d for t in starts for d in range(-CONTEXT + 1, max(horizons) + 1)}) if starts else {}
+            frames = frames_at(path, {t + d for t in starts for d in range(-KEPT + 1, max(horizons) + 1)}) if starts else {}
         except Exception as error:  # noqa: BLE001 (a clip the decoder refuses is reported and left out)
             skipped[path.name] = str(error).splitlines()[-1][:200] if str(error) else type(error).__name__
             continue
-        usable = [t for t in starts if all(t + d in frames for d in range(-CONTEXT + 1, max(horizons) + 1))]
+        usable = [t for t in starts if all(t + d in frames for d in range(-KEPT + 1, max(horizons) + 1))]
         if not usable:
-            skipped[path.name] = "no held-out point with 3 context frames and 10 frames after it"
+            skipped[path.name] = f"no held-out point with {KEPT} frames before it and 10 after it"
             continue
-        stats[path.name] = [point_statistics([frames[t + d] for d in range(-CONTEXT + 1, 1)],
+        stats[path.name] = [point_statistics([frames[t + d] for d in range(-KEPT + 1, 1)],
                                              {k: frames[t + k] for k in horizons}, flow, naive_flow) for t in usable]
         points[path.name] = usable
         print(path.name, usable, f"{time.time() - started:.0f} s", file=sys.stderr, flush=True)
@@ -237,7 +238,7 @@ def main() -> None:
         "horizons": horizons,
         "weights": [[float(x) for x in weights[k]] for k in horizons],
         "data": {"folder": portable(args.data), "clips": names, "points": points, "skipped": skipped,
-                 "context": CONTEXT, "held_out_fraction": 0.2},
+                 "context": CONTEXT, "frames_kept": KEPT, "held_out_fraction": 0.2},
         "fitted": {f"h{k}": summary(stats, weights, k) for k in horizons},
         "cross_fitted_vs_naive_db": crossed,
         "cross_fitted_points_vs_naive": per_point,

@@ -45,7 +45,8 @@ from vidgen_cli.vision.flow import DISFlow, backward_warp  # noqa: E402
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HORIZONS = (1, 2, 3, 10)
 HOLDOUT = 0.2
-CONTEXT = 3
+CONTEXT = 3  # frames before each point inside the held-out part
+KEPT = 4  # frames before each point decoded for the in-process ablation (`flow` backtests its last 2 steps)
 
 
 def points_in_holdout(total: int, points: int, horizon: int) -> list[int]:
@@ -107,7 +108,7 @@ def ablation_predictions(context: list[np.ndarray], n: int, dis: DISFlow) -> dic
 
     last = context[-1]
     latest, smoothed, scale = estimate_motion(context, dis)
-    shift = local_shift(context[-2], last, estimate_motion(context[-3:-1], dis))  # as the CLI does
+    shift = local_shift(context, dis)  # as the CLI does
     latest_full = to_frame_grid(latest, *last.shape[:2], scale)
     small_last = fit_image(last, FLOW_MAX_SIDE)
     out = {}
@@ -197,7 +198,7 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
                 starts = points_in_holdout(info.frame_count, points, horizon)
                 if not starts:
                     continue
-                frames = frames_at(clip, {t + d for t in starts for d in range(-CONTEXT + 1, horizon + 1)})
+                frames = frames_at(clip, {t + d for t in starts for d in range(-KEPT + 1, horizon + 1)})
                 clip_scores = {m: {h: [] for h in HORIZONS} for m in methods}
                 scored = []
                 for t in starts:
@@ -205,7 +206,7 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
                     outputs = {"naive_extrapolation": write_frames(work / f"naive-{path.stem}-{t}", naive_extrapolation(
                         [frames[t + d] for d in range(-CONTEXT + 1, 1)], horizon, dis))}
                     if ablation:
-                        context = [frames[t + d] for d in range(-CONTEXT + 1, 1)]
+                        context = [frames[t + d] for d in range(-KEPT + 1, 1)]
                         for name, predicted in ablation_predictions(context, horizon, dis).items():
                             outputs[f"ablation:{name}"] = write_frames(work / f"ablation-{name}-{path.stem}-{t}", predicted)
                     try:  # a point the CLI refuses is left out for every method (and reported)

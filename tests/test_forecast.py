@@ -58,16 +58,17 @@ def test_the_simplex_solver_finds_the_best_weights():
 
 
 def test_a_steady_pan_shifts_the_weights_toward_its_motion_and_noise_toward_the_still_frame():
-    """The clip's own last step (backtest) says how far to trust the motion: a steady pan was
+    """The clip's own last steps (backtest) say how far to trust the motion: a steady pan was
     predicted best by carrying it (weight leaves the still frame); frames with no motion to follow
     (independent textures) were predicted best by the still frame."""
     flow = DISFlow("medium")
-    pan = _sliding(3, 1.6)
-    shift = forecast.local_shift(pan[1], pan[2], estimate_motion(pan[:2], flow))
-    assert abs(shift.sum()) < 1e-6
-    assert shift[0] < -0.02, shift  # still
-    noise = [_texture(s) for s in (4, 5, 6)]
-    shift = forecast.local_shift(noise[1], noise[2], estimate_motion(noise[:2], flow))
+    assert forecast.local_shift(_sliding(2, 1.6), flow) is None  # no step to backtest
+    for frames in (3, 4):  # one step backtested, then two
+        shift = forecast.local_shift(_sliding(frames, 1.6), flow)
+        assert abs(shift.sum()) < 1e-6
+        assert shift[0] < -0.02, shift  # still
+    noise = [_texture(s) for s in (4, 5, 6, 7)]
+    shift = forecast.local_shift(noise, flow)
     assert shift[0] > 0.02, shift
     for k in (1, 2, 5, 30):
         weights = forecast.mixture_weights(k, shift)
@@ -77,11 +78,21 @@ def test_a_steady_pan_shifts_the_weights_toward_its_motion_and_noise_toward_the_
         np.abs(forecast.mixture_weights(1, shift) - forecast.mixture_weights(1)).sum()
 
 
-def test_the_adapted_mixture_predicts_a_steady_pan_better_than_the_fixed_one():
-    frames = _sliding(5, 1.6)
-    context, truth = frames[:4], frames[4]
-    adapted = next(iter(Predictor("flow").predict(context, 1)))
+def test_the_backtest_averages_the_last_steps():
     flow = DISFlow("medium")
-    latest, smoothed, scale = estimate_motion(context[-3:], flow)
+    frames = _sliding(3, 1.6) + [_texture(8)]  # a steady step, then a cut
+    one = forecast.backtest_moments(frames[:3], flow)
+    both = forecast.backtest_moments(frames, flow)
+    cut = forecast.backtest_moments(frames[1:], flow, steps=1)
+    assert np.allclose(both, (one + cut) / 2)
+
+
+def test_the_adapted_mixture_predicts_a_steady_pan_better_than_the_fixed_one():
+    frames = _sliding(6, 1.6)
+    context, truth = frames[:5], frames[5]
+    predictor = Predictor("flow")
+    assert predictor.context_size == 2 + forecast.BACKTEST_STEPS
+    adapted = next(iter(predictor.predict(context, 1)))
+    latest, smoothed, scale = estimate_motion(context, DISFlow("medium"))
     fixed = forecast.forecast(context[-1], context[-1], latest, smoothed, scale, 1)
     assert metrics.psnr(adapted, truth) > metrics.psnr(fixed, truth) + 0.2

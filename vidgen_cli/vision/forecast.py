@@ -64,11 +64,12 @@ the naive extrapolation at horizon 1 against +0.26 for the five parts (median +0
 from __future__ import annotations
 
 import itertools
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
 
-from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, damped_steps, push_pull, soft_hole_alpha, splat_displacement, to_frame_grid
+from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, damped_steps, estimate_motion, push_pull, soft_hole_alpha, splat_displacement, to_frame_grid
 from vidgen_cli.vision.flow import backward_warp
 from vidgen_cli.vision.sizes import fit_image
 
@@ -88,10 +89,10 @@ SPEEDS = (0.5, 1.0, 1.5)  # of the damped steps, for half, crossed and fast
 FEATHER = 2.0  # Gaussian sigma (frame pixels) of the soft edge around filled disocclusions
 # The clip's own last step adapts the weights (`local_shift`): how strongly the fixed weights hold
 # (ridge, in units of their own error on that step) and how fast the shift fades with the horizon.
-# Chosen on video-train (bench/fit_forecast.py, cross-checked): ridge 0.3 / 1 / 3 / 10 / 30 gave
-# +0.07 / +0.11 / +0.12 / +0.09 / +0.05 dB at horizon 1 over the fixed weights.
-LOCAL_RIDGE = 3.0
+# Chosen on video-train (bench/fit_forecast.py, cross-checked; its record has the sweep of ridges).
+LOCAL_RIDGE = 0.5
 LOCAL_DECAY = 0.8
+BACKTEST_STEPS = 2  # the clip's last steps backtested (the predictor keeps 2 + this many frames)
 
 
 def mixture_weights(k: int, shift: np.ndarray | None = None) -> np.ndarray:
@@ -162,24 +163,40 @@ def adapted_weights(moments: np.ndarray, base: np.ndarray, ridge: float = LOCAL_
     return simplex_qp(moments + scale * np.eye(len(base)), scale * base)
 
 
-def local_shift(previous: np.ndarray, last: np.ndarray, motion: tuple[np.ndarray, np.ndarray, float]) -> np.ndarray:
-    """How this clip moves the horizon-1 weights (5 float64 summing to 0): the parts of the step
-    that already happened (`previous` carried one frame by `motion`, `estimate_motion` of the frame
-    before it and `previous`) compared with the real `last` frame, and the mixture that would have
-    scored best there (`adapted_weights`) taken relative to the fixed one.
+def backtest_moments(context: Sequence[np.ndarray], flow: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                     steps: int = BACKTEST_STEPS) -> np.ndarray | None:
+    """The residual moments (`residual_moments`) of the parts for the last `steps` steps that
+    already happened, averaged: for each, the frame before it carried one frame by the motion of the
+    two frames before that (`estimate_motion` of them, as with a two-frame context) and compared
+    with the real frame. context: frames oldest first (H x W x 3 uint8 RGB); one step needs 3
+    frames, each further step one more. None with fewer than 3 frames."""
+    first = max(2, len(context) - steps)
+    if first >= len(context):
+        return None
+    moments = []
+    for i in range(first, len(context)):
+        previous = context[i - 1]
+        latest, smoothed, scale = estimate_motion(context[i - 2 : i], flow)
+        latest_full = to_frame_grid(latest, *previous.shape[:2], scale)
+        source, small = as_float(previous), fit_image(previous, FLOW_MAX_SIDE)
+        parts = [part(j, source, small, latest_full, smoothed, scale, 1) for j in range(len(PARTS))]
+        moments.append(residual_moments(parts, context[i]))
+    return np.mean(moments, axis=0)
 
-    Frames: H x W x 3 uint8 RGB. Backtesting on the clip's own last step keeps a predictable clip
-    (a steady pan) nearer the plain extrapolation and an erratic one nearer the still frame; on
-    held-out video-train points it gained most where the fixed mixture lost to the naive
-    extrapolation (bench/fit_forecast.py)."""
-    latest, smoothed, scale = motion
-    h, w = previous.shape[:2]
-    source = as_float(previous)
-    small = fit_image(previous, FLOW_MAX_SIDE)
-    latest_full = to_frame_grid(latest, h, w, scale)
-    parts = [part(i, source, small, latest_full, smoothed, scale, 1) for i in range(len(PARTS))]
+
+def local_shift(context: Sequence[np.ndarray], flow: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray | None:
+    """How this clip moves the horizon-1 weights (5 float64 summing to 0; None with fewer than 3
+    frames): the mixture that would have predicted the clip's last BACKTEST_STEPS steps best
+    (`backtest_moments`, `adapted_weights`) taken relative to the fixed one.
+
+    Backtesting on the clip's own steps keeps a predictable clip (a steady pan) nearer the plain
+    extrapolation and an erratic one nearer the still frame; on held-out video-train points it
+    gained most where the fixed mixture lost to the naive extrapolation (bench/fit_forecast.py)."""
+    moments = backtest_moments(context, flow)
+    if moments is None:
+        return None
     base = mixture_weights(1).astype(np.float64)
-    return adapted_weights(residual_moments(parts, last), base) - base
+    return adapted_weights(moments, base) - base
 
 
 def splat_at_flow_resolution(last: np.ndarray, small_last: np.ndarray, velocity: np.ndarray, scale: float,
