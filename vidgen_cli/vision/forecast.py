@@ -24,18 +24,19 @@ records the data, the command and the figures. (Before the float rendering, 4 of
 a next frame that repeats the last (rate-converted sources); without them the cross-checked gain
 at horizon 1 was +0.15.)
 
-Then each clip adapts the weights (`local_shift`): the same parts are made for the step that
-already happened (the frame before the last carried one frame by the motion of the two frames
-before the last) and compared with the real last frame; the mixture that would have scored best
-there, held toward the fitted weights by a ridge (LOCAL_RIDGE), shifts the horizon-1 weights, and
-the shift fades by LOCAL_DECAY per frame ahead. Cross-checked on the same points: horizon 1 +0.38
-dB over the naive extrapolation (+0.12 over the fitted weights alone; 37 points gained, 18 lost,
-median +0.01), horizon 2 +0.54 (+0.06), 3 +0.80 (+0.04), 10 +1.37 (0). It gains most where the fixed
-mixture loses to the naive extrapolation (steady pans, predictable motion: the backtest moves the
-weight from `still` to the motion) and costs most on erratic motion that was steady for one step.
-On the evaluation clips through the CLI (bench/results/predict_local.json, main beside it):
-horizon 1 +0.43 dB over the naive extrapolation (main +0.32), 2 +0.74 (+0.62), 3 +1.48 (+1.39),
-10 +2.41 (+2.41); 13 of 15 clips gained over main at horizon 1, 1 lost.
+Then each clip adapts the weights (`local_shift`): the same parts are made for the last two steps
+that already happened (each frame carried one frame by the motion of the two frames before it)
+and compared with the real frames; the mixture that would have scored best there, held toward the
+fitted weights by a ridge (LOCAL_RIDGE), shifts the horizon-1 weights, and the shift fades by
+LOCAL_DECAY per frame ahead. Cross-checked on the same points: horizon 1 +0.56 dB over the naive
+extrapolation (+0.30 over the fitted weights alone; 49 points gained, 19 lost, median +0.04),
+horizon 2 +0.64 (+0.16), 3 +0.90 (+0.15), 10 +1.37 (+0.01). It gains most where the fixed mixture
+loses to the naive extrapolation (steady pans, predictable motion: the backtest moves the weight
+from `still` to the motion) and on rate-converted clips whose motion comes in a cadence, and costs
+most on erratic motion that was steady for the steps before. On the evaluation clips through the
+CLI (bench/results/predict_local2.json, main beside it): horizon 1 +0.50 dB over the naive
+extrapolation (main +0.32), 2 +0.82 (+0.62), 3 +1.54 (+1.39), 10 +2.42 (+2.41); at horizon 1, 11
+of 15 clips gained over main and 3 lost (at most 0.05 dB).
 
 Tried on the same points and not kept (bench/results/README.md): a second, `steady` table blended
 in by how much the motion changed over the last step (cross-checked +0.19 dB over this one at
@@ -58,7 +59,10 @@ A sixth part with acceleration (the last frame warped along the quadratic throug
 positions in the last three frames, the acceleration shrunk as vision/multiframe.py's size guard
 does; scored on the same points with a scratch script, float parts): cross-checked +0.32 dB over
 the naive extrapolation at horizon 1 against +0.26 for the five parts (median +0.24 against
-+0.23), but -0.01 dB at horizon 2 and -0.03 at 3 against them; not kept.
++0.23), but -0.01 dB at horizon 2 and -0.03 at 3 against them; not kept. Backtesting the last
+step alone (3 frames of context, ridge 3): cross-checked +0.38 dB at horizon 1 (37 points gained
+over the fixed weights, 18 lost); on the evaluation clips +0.43 at horizon 1, +0.74 at 2, +1.48 at
+3, +2.41 at 10 (bench/results/predict_local.json); two steps replaced it.
 """
 
 from __future__ import annotations
