@@ -91,8 +91,8 @@ WEIGHTS = np.array([
 PARTS = ("still", "half", "crossed", "fast", "splatted")
 SPEEDS = (0.5, 1.0, 1.5)  # of the damped steps, for half, crossed and fast
 FEATHER = 2.0  # Gaussian sigma (frame pixels) of the soft edge around filled disocclusions
-# The clip's own last step adapts the weights (`local_shift`): how strongly the fixed weights hold
-# (ridge, in units of their own error on that step) and how fast the shift fades with the horizon.
+# The clip's own last steps adapt the weights (`local_shift`): how strongly the fixed weights hold
+# (ridge, in units of their own error on those steps) and how fast the shift fades with the horizon.
 # Chosen on video-train (bench/fit_forecast.py, cross-checked; its record has the sweep of ridges).
 LOCAL_RIDGE = 0.5
 LOCAL_DECAY = 0.8
