@@ -50,6 +50,7 @@ from vidgen_cli.vision.flow import DISFlow  # noqa: E402
 from vidgen_cli.vision.sizes import fit_image  # noqa: E402
 
 SHARED = (ROOT.parent / "shared" / "data").resolve()
+KEPT = 2 + forecast.BACKTEST_STEPS  # frames before each point given to the predictor (CONTEXT of them held out)
 EVALUATION_ONLY = ("video", "interp")  # folders of ../shared/data that are never fitted on
 
 
@@ -78,10 +79,13 @@ def forecast_parts(context: list[np.ndarray], flow) -> Callable[[int], list[np.n
 def point_statistics(context: list[np.ndarray], truths: dict[int, np.ndarray], flow, naive_flow: DISFlow,
                      parts_of=forecast_parts) -> dict:
     """Per horizon k: G (P x P), b (P), c of the squared error of a mixture of the parts, per
-    pixel and channel (uint8 units), and the naive extrapolation's mean squared error."""
+    pixel and channel (uint8 units), and the naive extrapolation's mean squared error; under
+    "backtest", `forecast.backtest_moments` of the context (its last steps predicted from the
+    frames before them), which `forecast.local_shift` adapts the weights with. context: CONTEXT
+    frames and the BACKTEST_STEPS - 1 before them, as `vidgen predict` keeps them."""
     render = parts_of(context, flow)
     naive = naive_extrapolation(context, max(truths), naive_flow)
-    out = {}
+    out: dict = {"backtest": forecast.backtest_moments(context, flow)}
     for k, truth in truths.items():
         parts = np.stack([p.reshape(-1) for p in render(k)]).astype(np.float64)
         t = truth.reshape(-1).astype(np.float64)
@@ -99,12 +103,7 @@ def mixture_mse(stats: list[dict], w: np.ndarray) -> np.ndarray:
     return np.array([w @ s["G"] @ w - 2 * s["b"] @ w + s["c"] for s in stats])
 
 
-def project_to_simplex(v: np.ndarray) -> np.ndarray:
-    """The nearest point with non-negative entries summing to 1 (Duchi et al. 2008)."""
-    u = np.sort(v)[::-1]
-    cumulative = np.cumsum(u) - 1
-    rho = np.nonzero(u - cumulative / np.arange(1, len(v) + 1) > 0)[0][-1]
-    return np.maximum(v - cumulative[rho] / (rho + 1), 0)
+project_to_simplex = forecast.project_to_simplex
 
 
 def fit_weights(stats: list[dict], iterations: int = 3000) -> np.ndarray:
@@ -154,6 +153,30 @@ def point_spread(gains: np.ndarray) -> dict:
             "losses": int((gains < -0.01).sum()), "points": int(gains.size)}
 
 
+def adapted(point: dict, k: int, wk: np.ndarray, w1: np.ndarray, ridge: float = forecast.LOCAL_RIDGE) -> np.ndarray:
+    """`forecast.mixture_weights(k, shift)` for one point, with fitted weights wk (horizon k) and w1
+    (horizon 1) in place of the shipped ones: what `vidgen predict` uses after that point."""
+    shift = forecast.adapted_weights(point["backtest"], w1, ridge) - w1
+    return forecast.project_to_simplex(wk + forecast.LOCAL_DECAY ** (k - 1) * shift)
+
+
+def cross_fitted(stats: dict[str, list[dict]], halves: list[list[str]], k: int, ridge: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per point, every point scored by weights fitted on the other half of the clips: the PSNR of
+    the fixed mixture, of the adapted one (`ridge`; None: not computed) and of the naive extrapolation."""
+    fixed, local, naive = [], [], []
+    for fit_on, score_on in (halves, halves[::-1]):
+        wk = round_weights(fit_weights([s[k] for c in fit_on for s in stats[c]]))
+        w1 = round_weights(fit_weights([s[1] for c in fit_on for s in stats[c]]))
+        for point in (s for c in score_on for s in stats[c]):  # the same points, in the same order
+            fixed.append(mixture_mse([point[k]], wk)[0])
+            local.append(mixture_mse([point[k]], adapted(point, k, wk, w1, ridge))[0] if ridge is not None else np.nan)
+            naive.append(point[k]["naive_mse"])
+    return psnr_of_mse(np.array(fixed)), psnr_of_mse(np.array(local)), psnr_of_mse(np.array(naive))
+
+
+RIDGES = (0.3, 0.5, 1.0, 3.0, 10.0)  # recorded beside the shipped forecast.LOCAL_RIDGE
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="folder of training clips (never evaluation data)")
@@ -178,15 +201,15 @@ def main() -> None:
             continue
         try:
             starts = points_in_holdout(probe(path).frame_count, args.points, max(horizons))
-            frames = frames_at(path, {t + d for t in starts for d in range(-CONTEXT + 1, max(horizons) + 1)}) if starts else {}
+            frames = frames_at(path, {t + d for t in starts for d in range(-KEPT + 1, max(horizons) + 1)}) if starts else {}
         except Exception as error:  # noqa: BLE001 (a clip the decoder refuses is reported and left out)
             skipped[path.name] = str(error).splitlines()[-1][:200] if str(error) else type(error).__name__
             continue
-        usable = [t for t in starts if all(t + d in frames for d in range(-CONTEXT + 1, max(horizons) + 1))]
+        usable = [t for t in starts if all(t + d in frames for d in range(-KEPT + 1, max(horizons) + 1))]
         if not usable:
-            skipped[path.name] = "no held-out point with 3 context frames and 10 frames after it"
+            skipped[path.name] = f"no held-out point with {KEPT} frames before it and 10 after it"
             continue
-        stats[path.name] = [point_statistics([frames[t + d] for d in range(-CONTEXT + 1, 1)],
+        stats[path.name] = [point_statistics([frames[t + d] for d in range(-KEPT + 1, 1)],
                                              {k: frames[t + k] for k in horizons}, flow, naive_flow) for t in usable]
         points[path.name] = usable
         print(path.name, usable, f"{time.time() - started:.0f} s", file=sys.stderr, flush=True)
@@ -195,16 +218,16 @@ def main() -> None:
     weights = {k: round_weights(fit_weights([s[k] for s in every])) for k in horizons}
     names = sorted(stats)
     halves = [names[0::2], names[1::2]]
-    crossed, per_point = {}, {}
+    crossed, per_point, local, local_points, sweep = {}, {}, {}, {}, {}
     for k in horizons:
-        mse, naive = [], []
-        for fit_on, score_on in (halves, halves[::-1]):
-            w = round_weights(fit_weights([s[k] for c in fit_on for s in stats[c]]))
-            mse += list(mixture_mse([s[k] for c in score_on for s in stats[c]], w))
-            naive += [s[k]["naive_mse"] for c in score_on for s in stats[c]]  # the same points, in the same order
-        gains = psnr_of_mse(np.array(mse)) - psnr_of_mse(np.array(naive))
-        crossed[f"h{k}"] = round(float(gains.mean()), 3)
-        per_point[f"h{k}"] = point_spread(gains)
+        fixed, adapted_psnr, naive = cross_fitted(stats, halves, k, forecast.LOCAL_RIDGE)
+        crossed[f"h{k}"] = round(float((fixed - naive).mean()), 3)
+        per_point[f"h{k}"] = point_spread(fixed - naive)
+        local[f"h{k}"] = round(float((adapted_psnr - naive).mean()), 3)
+        local_points[f"h{k}"] = point_spread(adapted_psnr - fixed)
+    for ridge in RIDGES:
+        fixed, adapted_psnr, _ = cross_fitted(stats, halves, 1, ridge)
+        sweep[str(ridge)] = round(float((adapted_psnr - fixed).mean()), 3)
 
     command = ["python", "bench/fit_forecast.py", "--data", portable(args.data), "-o", portable(args.out),
                "--points", str(args.points)] + (["--clips", args.clips] if args.clips else [])
@@ -215,15 +238,22 @@ def main() -> None:
         "horizons": horizons,
         "weights": [[float(x) for x in weights[k]] for k in horizons],
         "data": {"folder": portable(args.data), "clips": names, "points": points, "skipped": skipped,
-                 "context": CONTEXT, "held_out_fraction": 0.2},
+                 "context": CONTEXT, "frames_kept": KEPT, "held_out_fraction": 0.2},
         "fitted": {f"h{k}": summary(stats, weights, k) for k in horizons},
         "cross_fitted_vs_naive_db": crossed,
         "cross_fitted_points_vs_naive": per_point,
+        "local_ridge": forecast.LOCAL_RIDGE,
+        "local_decay": forecast.LOCAL_DECAY,
+        "cross_fitted_local_vs_naive_db": local,
+        "cross_fitted_local_points_vs_fixed": local_points,
+        "cross_fitted_local_h1_vs_fixed_db_by_ridge": sweep,
         "cross_fit_halves": halves,
         "seconds": round(time.time() - started),
     }
     args.out.write_text(json.dumps(record, indent=2) + "\n")
-    print(json.dumps({k: record[k] for k in ("weights", "fitted", "cross_fitted_vs_naive_db", "cross_fitted_points_vs_naive")}, indent=2))
+    print(json.dumps({k: record[k] for k in ("weights", "fitted", "cross_fitted_vs_naive_db", "cross_fitted_points_vs_naive",
+                                             "cross_fitted_local_vs_naive_db", "cross_fitted_local_points_vs_fixed",
+                                             "cross_fitted_local_h1_vs_fixed_db_by_ridge")}, indent=2))
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ from vidgen_cli.vision.flow import DISFlow, backward_warp  # noqa: E402
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HORIZONS = (1, 2, 3, 10)
 HOLDOUT = 0.2
-CONTEXT = 3
+CONTEXT = 3  # frames before each point inside the held-out part
+KEPT = 4  # frames before each point decoded for the in-process ablation (`flow` backtests its last 2 steps)
 
 
 def points_in_holdout(total: int, points: int, horizon: int) -> list[int]:
@@ -94,6 +95,7 @@ ABLATION = {  # weights (still, half, crossed, fast, splatted), or None for the 
     "splatted": (0, 0, 0, 0, 1),
     "crossed+splatted": (0, 0, 0.5, 0, 0.5),
     "mixture_without_still": "no-still",
+    "fixed_mixture": "fixed",  # the fitted weights without the clip's own adaptation (forecast.local_shift)
     "mixture": None,
 }
 
@@ -101,11 +103,12 @@ ABLATION = {  # weights (still, half, crossed, fast, splatted), or None for the 
 def ablation_predictions(context: list[np.ndarray], n: int, dis: DISFlow) -> dict[str, list[np.ndarray]]:
     """Each ABLATION variant's n frames after `context` (the `flow` predictor's motion, damping and parts)."""
     from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, estimate_motion, to_frame_grid
-    from vidgen_cli.vision.forecast import forecast, mixture_weights
+    from vidgen_cli.vision.forecast import forecast, local_shift, mixture_weights
     from vidgen_cli.vision.sizes import fit_image
 
     last = context[-1]
     latest, smoothed, scale = estimate_motion(context, dis)
+    shift = local_shift(context, dis)  # as the CLI does
     latest_full = to_frame_grid(latest, *last.shape[:2], scale)
     small_last = fit_image(last, FLOW_MAX_SIDE)
     out = {}
@@ -114,9 +117,12 @@ def ablation_predictions(context: list[np.ndarray], n: int, dis: DISFlow) -> dic
         for k in range(1, n + 1):
             w = weights
             if w == "no-still":
-                w = mixture_weights(k) * np.array([0, 1, 1, 1, 1], np.float32)
+                w = mixture_weights(k, shift) * np.array([0, 1, 1, 1, 1], np.float32)
                 w = w / w.sum()
-            frames.append(forecast(last, small_last, latest_full, smoothed, scale, k, None if w is None else np.asarray(w, np.float32)))
+            elif w == "fixed":
+                w = mixture_weights(k)
+            frames.append(forecast(last, small_last, latest_full, smoothed, scale, k, None if w is None else np.asarray(w, np.float32),
+                                   shift=shift))
         out[name] = frames
     return out
 
@@ -192,7 +198,7 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
                 starts = points_in_holdout(info.frame_count, points, horizon)
                 if not starts:
                     continue
-                frames = frames_at(clip, {t + d for t in starts for d in range(-CONTEXT + 1, horizon + 1)})
+                frames = frames_at(clip, {t + d for t in starts for d in range(-KEPT + 1, horizon + 1)})
                 clip_scores = {m: {h: [] for h in HORIZONS} for m in methods}
                 scored = []
                 for t in starts:
@@ -200,7 +206,7 @@ def bench_video(models: list[str], sizes: list[str], points: int, clips: list[st
                     outputs = {"naive_extrapolation": write_frames(work / f"naive-{path.stem}-{t}", naive_extrapolation(
                         [frames[t + d] for d in range(-CONTEXT + 1, 1)], horizon, dis))}
                     if ablation:
-                        context = [frames[t + d] for d in range(-CONTEXT + 1, 1)]
+                        context = [frames[t + d] for d in range(-KEPT + 1, 1)]
                         for name, predicted in ablation_predictions(context, horizon, dis).items():
                             outputs[f"ablation:{name}"] = write_frames(work / f"ablation-{name}-{path.stem}-{t}", predicted)
                     try:  # a point the CLI refuses is left out for every method (and reported)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from vidgen_cli.device import Placement
 
 from vidgen_cli.vision.extrapolate import FLOW_MAX_SIDE, estimate_motion, estimate_velocities, extrapolate, to_frame_grid
-from vidgen_cli.vision.forecast import forecast
+from vidgen_cli.vision.forecast import BACKTEST_STEPS, forecast, local_shift
 from vidgen_cli.vision.sizes import fit_image
 
 MODELS = ("copy", "flow", "learned")
@@ -62,7 +62,7 @@ class Predictor:
             if not hasattr(self._net, "refine"):
                 raise UsageError(f"weights '{model}' are not a natural-video predictor; use 'copy', 'flow' or 'learned'")
             self.kind = "learned"
-        self.context_size = {"copy": 1, "flow": 3, "learned": 3}[self.kind]
+        self.context_size = {"copy": 1, "flow": 2 + BACKTEST_STEPS, "learned": 3}[self.kind]
 
     def fingerprint(self) -> dict[str, Any]:
         """Where the model runs and its exact weights: what a --resume must match besides the options."""
@@ -95,7 +95,9 @@ class Predictor:
                 latest, smoothed, scale = estimate_motion(context, self._flow)
                 latest_full = to_frame_grid(latest, *last.shape[:2], scale)
                 small_last = fit_image(last, FLOW_MAX_SIDE)
-                frames = (forecast(last, small_last, latest_full, smoothed, scale, k) for k in range(1, chunk + 1))
+                # the clip's own last steps adapt the weights, while the context is real frames
+                shift = local_shift(context, self._flow) if done == 0 else None
+                frames = (forecast(last, small_last, latest_full, smoothed, scale, k, shift=shift) for k in range(1, chunk + 1))
             for frame in frames:
                 predicted.append(frame)
                 yield frame
