@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.encoders import priming_trim
+from vidgen_cli.io.encoders import start_filters
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import TEXT_SUBTITLES, Container
 from vidgen_cli.io.languages import language_note
@@ -71,7 +71,7 @@ EDIT_LIST_MUXERS = ("mp4", "mov")
 # keeps its own time and the sound stays in sync. AVI cannot: the first packet after a --start cut
 # plays at 0, up to a packet early (AC3 30 ms, MP3 11 ms measured). There the track is re-encoded with
 # its own codec (ffmpeg's input seek cuts decoded audio to the sample) and the encoder's priming
-# trimmed (priming_trim); PCM loses nothing.
+# trimmed (io/encoders.py's start_filters); PCM loses nothing.
 # The encoder that re-encodes a codec as itself (TrueHD/MLP, which ffmpeg cannot encode, as FLAC):
 # a cut that cannot be copied keeps the source's codec (here, and convert/shot_audio.py).
 SAME_CODEC = {"aac": "aac", "mp3": "libmp3lame", "opus": "libopus", "vorbis": "libvorbis", "ac3": "ac3", "eac3": "eac3",
@@ -80,11 +80,25 @@ _LOSSLESS = ("pcm_", "flac", "alac")
 _BITRATE = re.compile(r"^(\d+) kb/s\b")
 
 
+# AVI (no per-stream start times) plays every track from the file's start: a track that starts later
+# in its source (a late audio track, ffmpeg's -itsoffset) played early by its offset (-465 ms
+# measured for a track 0.5 s late). There it is padded with that much silence (io/encoders.py's
+# start_filters), a copied track re-encoded with its own codec for it (late_pad_note says so).
+_LATE = 0.001  # seconds: a later start is padded
+
+
+def late_start(container: Container, source: MediaSource, stream: StreamInfo) -> float:
+    """Seconds after the output's start (the file's start, or --start) at which `stream` starts in
+    its source, where `container` cannot say so itself (AVI); 0.0 elsewhere or when it starts with it."""
+    late = stream.start_time - source.start
+    return late if not container.edit_lists and late > _LATE else 0.0
+
+
 def audio_encoder(container: Container, source: MediaSource, stream: StreamInfo) -> str | None:
     """The encoder for `stream` of `source` in `container`; None where it is copied as it is."""
     if not container.copies_audio(stream.codec):
         return container.audio_codec
-    if source.start > 0 and not container.edit_lists:  # a copy would start on a packet boundary, out of sync
+    if (source.start > 0 or late_start(container, source, stream)) and not container.edit_lists:  # a copy would start out of sync
         return stream.codec if stream.codec.startswith("pcm_") else SAME_CODEC.get(stream.codec, container.audio_codec)
     return None
 
@@ -102,12 +116,25 @@ def cut_reencode_note(container: Container, source: MediaSource) -> str | None:
     """One line for the tracks that a cut re-encodes (audio_encoder) in a container that cannot
     start a copy between packets; None when there are none (or they are PCM, re-encoded losslessly)."""
     recut = sorted({s.codec for s in source.audio if container.copies_audio(s.codec) and audio_encoder(container, source, s)
-                    and not s.codec.startswith(_LOSSLESS)})
+                    and not s.codec.startswith(_LOSSLESS) and not late_start(container, source, s)})
     if not recut:
         return None
     return (f"{container.muxer} cannot say where a copied audio track starts, and a copy cut where the frames start "
             f"(--start) begins on a packet boundary, up to a packet (26-35 ms) off the first frame: re-encoding the "
             f"{', '.join(recut)} audio with its own codec so it starts with the first frame (write .mkv or .mp4 to copy it)")
+
+
+def late_pad_note(container: Container, source: MediaSource) -> str | None:
+    """One line for the copyable audio tracks that start after the output does in a container that
+    plays every track from its start (AVI): they are padded with silence, re-encoded with their own
+    codec (PCM losslessly); None where there are none."""
+    late = [s for s in source.audio if container.copies_audio(s.codec) and late_start(container, source, s)]
+    if not late:
+        return None
+    starts = ", ".join(f"#{s.index} {s.codec} at +{late_start(container, source, s):.3f} s" for s in late)
+    lossy = "" if all(s.codec.startswith(_LOSSLESS) for s in late) else " (write .mkv or .mp4 to copy it)"
+    return (f"{container.muxer} cannot say where an audio track starts and would play it from 0: re-encoding the late "
+            f"audio ({starts}) with its own codec, padded with silence in front so it stays in sync{lossy}")
 
 
 def late_copy_note(container: Container, source: MediaSource) -> str | None:
@@ -176,7 +203,7 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
         encoder = audio_encoder(container, source, stream)
         copied = encoder is None
         maps += [f"-c:a:{n}", encoder or "copy", *_bitrate_args(n, stream, encoder)]
-        if encoder and not container.edit_lists and (trim := priming_trim(stream, encoder)):
+        if encoder and not container.edit_lists and (trim := start_filters(stream, encoder, late_start(container, source, stream))):
             maps += [f"-filter:a:{n}", ",".join(trim)]
         if copied and not container.edit_lists:  # a copied track's priming (packets before 0) cannot be skipped here
             maps += [f"-bsf:a:{n}", PRIMING_DROP]
@@ -277,6 +304,8 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
     if note := language_note(container.muxer, (*audio, *subtitles)):
         warn(f"{output}: {note}")
     if note := cut_reencode_note(container, replace(media, audio=audio)):
+        warn(f"{output}: {note}")
+    if note := late_pad_note(container, replace(media, audio=audio)):
         warn(f"{output}: {note}")
     if note := late_copy_note(container, replace(media, audio=audio)):
         warn(f"{output}: {note}")
