@@ -18,6 +18,7 @@ from vidgen_cli.io.formats import TEXT_SUBTITLES, Container
 from vidgen_cli.io.languages import language_note
 from vidgen_cli.io.media import StreamInfo, VideoInfo, split_top_level
 from vidgen_cli.io.subtitle_cues import subtitle_encoder, write_clipped_cues
+from vidgen_cli.io.timecode import timecode_args
 
 @dataclass
 class MediaSource:
@@ -279,6 +280,8 @@ def _container_args(source: MediaSource, muxer: str, input_index: int, kept: lis
     if source.video is not None:
         args += ["-map_metadata:s:v:0", f"{input_index}:s:{source.video.index}"]
         args += _disposition_args("v", 0, source.video)
+        if source.start > 0:  # a cut: the timecode of its first frame, not the source's
+            args += timecode_args(source.path, source.video.description, source.start - source.video_start)
     for kind, n, stream in kept:
         args += [f"-map_metadata:s:{kind}:{n}", f"{input_index}:s:{stream.index}"]
     return args
