@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vidgen_cli.io import ffmpeg
+from vidgen_cli.io.chapters import write_clipped_chapters
 from vidgen_cli.io.encoders import start_filters
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import TEXT_SUBTITLES, Container
@@ -157,11 +158,15 @@ def is_cut(source: MediaSource) -> bool:
     return source.start > 0 or source.duration is not None
 
 
+CHAPTERS = -1  # clipped_cues' key for the source's chapters (no stream has this index)
+
+
 def clipped_cues(source: MediaSource | None, container: Container) -> dict[int, Path]:
     """For a time-range cut: each text subtitle stream of `source` that `container` keeps, its cues
     cut to the range (a cue that spans --start starts at 0, one that spans the end ends there), in
-    a temporary .ass file, by source stream index (io/subtitle_cues.py). The caller deletes the
-    files. Raises DecodeError when ffmpeg cannot read a stream."""
+    a temporary .ass file, by source stream index (io/subtitle_cues.py); and under CHAPTERS, the
+    source's chapters cut to the range in an ffmetadata file (io/chapters.py). The caller deletes
+    the files. Raises DecodeError when ffmpeg cannot read a stream."""
     if source is None or not is_cut(source):
         return {}
     end = None if source.duration is None else source.start + source.duration
@@ -170,6 +175,8 @@ def clipped_cues(source: MediaSource | None, container: Container) -> dict[int, 
         for stream in source.subtitles:
             if stream.codec in TEXT_SUBTITLES and container.keeps_subtitle(stream.codec):
                 files[stream.index] = write_clipped_cues(source.path, stream, source.start, end)
+        if (chapters := write_clipped_chapters(source.path, source.start, end)) is not None:
+            files[CHAPTERS] = chapters  # ffmpeg moves them with -ss but keeps those outside the range
     except BaseException:
         for path in files.values():
             path.unlink(missing_ok=True)
@@ -223,6 +230,8 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
                 uncut.append(stream.codec)
                 maps += [f"-bsf:s:{n}", CUE_FROM_CUT] if source.start > 0 else []
         maps += _disposition_args("s", n, stream)
+    if CHAPTERS in cues:
+        maps += ["-map_chapters", str(cue_inputs[CHAPTERS])]
     if uncut:
         (warn or (lambda message: None))(
             f"image subtitles ({', '.join(sorted(set(uncut)))}) cannot be cut: a cue that spans the start or end of the range is "
