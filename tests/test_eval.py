@@ -174,7 +174,7 @@ def test_videos_are_paired_on_their_file_timelines_as_ffmpeg_does(clips: dict[st
 
 
 _PRIMED = ("with AAC audio the .ts file starts with the encoder's priming (which MPEG-TS cannot mark), 23 ms before the "
-           "picture, and probe counts the picture from there: not fixed yet (CHANGELOG, Known issues)")
+           "picture, and probe counts the picture from there: not fixed for files (CHANGELOG, Known issues)")
 
 
 @pytest.mark.parametrize("suffix,shift,audio", [(".ts", [], False), (".mkv", ["-output_ts_offset", "10"], True),
