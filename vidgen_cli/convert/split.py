@@ -27,7 +27,7 @@ from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.media_source import WarnFn, source_stream_args
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
 from vidgen_cli.io.pixels import DEINTERLACE
-from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, SceneDetector
+from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, FLASH_FRAMES, MIN_SCENE_LEN, SceneDetector
 
 
 ProgressFn = Callable[[int], None]
@@ -159,16 +159,22 @@ def detect_cut_times(info: VideoInfo, threshold: float = DEFAULT_THRESHOLD, prog
     """Times (seconds from the video's first frame, as `info.timestamps`) where a new shot starts,
     from a decode of the video between `start` and `end` (seconds; None: its start, its end), so a
     cut outside the span is never listed."""
-    reader = FFmpegReader(info, start, end)
-    detector = SceneDetector(threshold, video_start=-info.frames_before(start) if start else 0)
+    # The detector also sees the frames just before `start` (as many as a shot's minimum length,
+    # more than a flash's), so a change right after it is judged as without --start: a one-frame
+    # flash on the range's first frame needs the picture before it to be seen as one (it had made a
+    # one-frame shot), and a cut just before the range still keeps the next one min_scene_len away.
+    first = info.frames_before(start) if start else 0
+    context = min(first, max(FLASH_FRAMES + 1, MIN_SCENE_LEN)) if info.timestamps is not None else 0
+    detector = SceneDetector(threshold, video_start=-(first - context))
+    reader = FFmpegReader(info, info.time_of(first - context) - 1e-4 if context else start, end)
     found: list[int] = []
     for index, frame in enumerate(reader):
         found += detector.push(frame)
-        if progress:
-            progress(index + 1)
+        if progress and index >= context:
+            progress(index + 1 - context)
     found += detector.flush()
     times = []
-    for index in found:
+    for index in (index for index in found if index > context):  # inside the range, after its first frame
         when = reader.time_of(index)  # on the file's timeline
         if when is not None:
             times.append(float(when) - info.start_time)

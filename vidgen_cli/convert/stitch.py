@@ -19,7 +19,7 @@ from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, VideoWriter
 from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
-from vidgen_cli.io.media import VideoInfo
+from vidgen_cli.io.media import VideoInfo, off_grid
 from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.probe import audio_file_facts, audio_streams, check_frames, folder_pixels, media_duration, probe
 from vidgen_cli.io.rates import even_times, peak_rate
@@ -131,6 +131,8 @@ def last_frame_end(manifest: Manifest | None, names: list[str]) -> Fraction | No
     if info.kind != "video" or info.timestamps is None:
         return None
     last = info.frames_before(listed[names[-1]] + 1e-4) - 1  # the source frame the last one shows
+    if abs(info.time_of(last) - listed[names[-1]]) > 5e-4:  # resampled (split --fps): it lasts 1/fps
+        return None
     step = last - (info.frames_before(listed[names[0]] + 1e-4) - 1) if len(names) > 1 else 1
     end = Fraction(info.time_of(last + max(1, step))).limit_denominator(10**6)
     origin = Fraction(manifest.times[0]).limit_denominator(10**6)
@@ -208,7 +210,10 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     if (line := unlisted_line(folder, folder_frames(folder)[1])) and warn:
         warn(line)
     times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
-    end = last_frame_end(manifest, [image.name for image in images[-2:]]) if times else None
+    end = last_frame_end(manifest, [image.name for image in images[-2:]]) if times or (manifest and not explicit_fps) else None
+    if times is None and end is not None:  # an even grid: timed only when the last frame lasts other than 1/fps
+        times = [k / fps for k in range(len(images))] if off_grid(end, len(images) / fps, fps) else None
+        end = end if times else None
     duration = float(end if end is not None else times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
     media = _audio_for(folder, audio, no_audio, duration, warn, last_frame=None if explicit_fps else images[-1].name,
                        audio_from_start=audio_from_start)

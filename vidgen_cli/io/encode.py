@@ -104,6 +104,7 @@ class VideoWriter:
         `average_grid`: `fps` is a pipe's average rate, not its peak (its times are not known ahead):
         the constant-rate line says so."""
         self.output = str(output)
+        self.shown_as = self.output  # the file named in lines (a resume segment names the output it is part of)
         self.timed = timed
         self.resample = False  # timed frames resampled to fps (dropped or repeated), for a constant-rate final container
         # Said (once; the list may be shared by several writers) when a timed frame lands off the
@@ -279,13 +280,28 @@ class VideoWriter:
             return
         time, pixels = self._held
         self._held = None
+        last = next_time is None
         if next_time is None and self.end_time is not None and self.first_time is not None:
             next_time = self.end_time - self.first_time if self.end_time - self.first_time > time else None
         step = next_time - time if next_time is not None and next_time > time else (self._last_step or 1 / self.fps)
+        if last and next_time is not None:  # the last frame's own duration (end_time), not a guess
+            self._warn_grid_end(time, step)
         self._last_step = step
         self._send(timed_pipe.frame_header(time, len(pixels), step))
         self._send(pixels)
         self._send(timed_pipe.frame_trailer(step))
+
+    def _warn_grid_end(self, time: Fraction, step: Fraction) -> None:
+        """One line when a one-rate container (AVI, Y4M) cannot end the last frame (at `time` from
+        the first frame, lasting `step` seconds) where it should: its 1/fps grid ends on a tick."""
+        if self.container.frame_times and not self.resample:
+            return
+        end = time + step
+        if abs(round(end * self.fps) / self.fps - end) > Fraction(1, 1000):
+            kind = Path(self.shown_as).suffix.lstrip(".") if self.resample else _SHORT_NAMES.get(self.muxer, self.muxer)
+            self.warn(f"{self.shown_as}: {kind or self.muxer} holds only a constant frame rate: the last frame ends on the "
+                      f"{float(self.fps):.3f} fps grid, not where the source's does ({float(end):.3f} s after the first "
+                      f"frame); use .mkv, .mp4, .mov or .webm to keep it")
 
     def _send(self, data: bytes) -> None:
         assert self._process is not None and self._process.stdin

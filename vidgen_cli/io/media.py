@@ -74,6 +74,14 @@ class PixelInfo:
                 "field_order": self.field_order, "chroma": self.chroma}
 
 
+def off_grid(end: float | Fraction, grid_end: float | Fraction, fps: Fraction) -> bool:
+    """Whether a last frame ending at `end` (seconds) lasts other than the 1/fps the even grid
+    gives it (ending at `grid_end`) by more than a tenth of a frame or a millisecond (Matroska's
+    resolution), whichever is more: a millisecond's rounding in a .webm or a 30000/1001 clip's
+    last frame of 32 ms in a 1/90000 s time base keep the rate's exact grid."""
+    return abs(float(end) - float(grid_end)) > max(1e-3, 0.1 / float(fps))
+
+
 @dataclass
 class VideoInfo:
     path: str
@@ -106,6 +114,15 @@ class VideoInfo:
     def dar(self) -> Fraction | None:
         """Display aspect ratio of the decoded frames: width * SAR / height."""
         return Fraction(self.width) * self.sar / self.height if self.width and self.height else None
+
+    @property
+    def end_off_grid(self) -> bool:
+        """Whether a constant-rate video's last frame lasts other than 1/fps (`off_grid`): a clip
+        whose last frame was cut short or held, e.g. 12.5 fps whose last frame lasts 40 ms. An even
+        grid of 1/fps would move its end."""
+        if self.kind != "video" or self.timestamps is None or not len(self.timestamps) or not self.fps:
+            return False
+        return off_grid(self.duration, float(self.timestamps[-1]) + 1 / float(self.fps), self.fps)
 
     def frames_before(self, seconds: float) -> int:
         """How many frames start before `seconds` on the file's timeline."""

@@ -167,7 +167,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     if info.ends_early:
         warn(f"{source}: {info.ends_early}")
     pixels = _decoded_pixels(info)  # stdin's frames are 8-bit RGB: written as such, as its warning says
-    timed = info.vfr and not is_constant_rate(clock)  # per-frame times; an even grid gets the exact rate's time base
+    # per-frame times; an even grid gets the exact rate's time base (a last frame off that grid needs its own duration)
+    timed = (info.vfr or info.end_off_grid) and not is_constant_rate(clock)
     media = _media(info, settings, span, reader)
     if info.kind == "images" and (line := unlisted_line(Path(info.path), folder_frames(Path(info.path))[1])):
         warn(line)

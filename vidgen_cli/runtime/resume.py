@@ -186,6 +186,7 @@ class SegmentedVideoWriter:
             self._current = VideoWriter(self.work / name, self.fps, self.options, warn=self.warn, timed=self.timed, sar=self.sar,
                                         pixels=self.pixels)
             self._current.resample = self.resample
+            self._current.shown_as = str(self.output)
             self._current.rate_note = self.rate_note  # shared: said once for the whole output
             self._current.verify_sar = False
             self.starts.append(str(Fraction(time)))

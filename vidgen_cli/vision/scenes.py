@@ -41,6 +41,7 @@ DARK_LUMA = 20.0  # mean luma (0-255) below which a frame is black: the floor of
 FADE_CORRELATION = 0.9  # above this two frames are one picture at two brightnesses (a fade step)
 SAME_SHOT_CORRELATION = 0.5  # either side of a fade through black: below this, the pictures are different shots
 FLASH_FRAMES = 3  # a change that comes back within this many frames is a flash, not a cut
+MIN_SCENE_LEN = 8  # frames: a cut closer than this to the previous one is dropped (PySceneDetect's min_scene_len)
 SEARCH_RADIUS = 2  # thumbnail pixels the picture may move between two compared frames (3% of the width)
 
 
@@ -115,7 +116,7 @@ class SceneDetector:
     relative to the first frame pushed (<= 0; -N when the decode starts N frames into the video,
     --start): a range's first frame is not a cut, so a real cut just after it is kept."""
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_scene_len: int = 8, flash_frames: int = FLASH_FRAMES,
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_scene_len: int = MIN_SCENE_LEN, flash_frames: int = FLASH_FRAMES,
                  video_start: int = 0) -> None:
         self.threshold, self.min_scene_len, self.flash_frames = threshold, min_scene_len, flash_frames
         self.index = -1
