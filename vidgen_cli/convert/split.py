@@ -26,7 +26,8 @@ from vidgen_cli.io.manifest import Manifest, write_manifest
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.media_source import WarnFn, source_stream_args
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import DEINTERLACE
+from vidgen_cli.io.hdr_metadata import STRIP_FILTER as HDR_STRIP_FILTER
+from vidgen_cli.io.pixels import DEINTERLACE, has_alpha, is_hdr
 from vidgen_cli.vision.scenes import DEFAULT_THRESHOLD, FLASH_FRAMES, MIN_SCENE_LEN, SceneDetector
 
 
@@ -63,6 +64,17 @@ def _quality_args(image_format: str, quality: int) -> list[str]:
     return []
 
 
+def _opaque_args(info: VideoInfo, image_format: str) -> list[str]:
+    """-pix_fmt without alpha for frames of a stream decoded with an alpha plane that holds no
+    transparency (a GIF, APNG or WebP the probe found opaque): ffmpeg would write RGBA PNGs whose
+    alpha is all 255, which every later step would take for transparency."""
+    if info.pixels.alpha or not has_alpha(info.pix_fmt or ""):
+        return []
+    if image_format == "png":
+        return ["-pix_fmt", "rgb48be" if info.pixels.bit_depth > 8 else "rgb24"]
+    return ["-pix_fmt", "yuv420p"] if image_format == "webp" else []
+
+
 def _filters(options: SplitOptions, info: VideoInfo | None = None) -> str:
     chain = []
     if info is not None and options.deinterlace and info.pixels.interlaced:
@@ -76,6 +88,8 @@ def _filters(options: SplitOptions, info: VideoInfo | None = None) -> str:
         chain.append("trim=" + ":".join(parts))
     if options.every > 1:
         chain.append(f"select=not(mod(n\\,{options.every}))")
+    if info is not None and is_hdr(info.pixels):  # ffmpeg's PNG encoder writes it wrongly; the manifest records it
+        chain.append(HDR_STRIP_FILTER)
     chain.append("showinfo=checksum=0")
     return ",".join(chain)
 
@@ -116,7 +130,7 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
         raise UsageError(f"--every {options.every}: use a whole number of at least 1")
     if options.fps is not None and options.fps <= 0:
         raise UsageError(f"--fps {options.fps}: use a positive frame rate")
-    quality = _quality_args(image_format, options.quality)
+    quality = _quality_args(image_format, options.quality) + _opaque_args(info, image_format)
     temporary = temporary_sibling(output, is_dir=True)
     temporary.mkdir()
     decoder, _ = decode_options(info.pixels, info.codec, deinterlace=False)  # libvpx for VP8/VP9 alpha

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,7 +18,8 @@ from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, VideoWriter
-from vidgen_cli.io.manifest import Manifest, folder_frames, read_manifest_if_any, unlisted_line
+from vidgen_cli.io.hdr_metadata import unrecorded_hdr_line
+from vidgen_cli.io.manifest import Manifest, changed_source_line, folder_frames, frames_sar, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import VideoInfo, off_grid
 from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.probe import audio_file_facts, audio_streams, check_frames, folder_pixels, media_duration, probe
@@ -40,7 +41,9 @@ class StitchResult:
 
 
 def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
-    """An ffmpeg image2 pattern when the files are consecutively numbered with one width."""
+    """An ffmpeg image2 pattern when the files are consecutively numbered with one width and no
+    file carries the numbering on past the last frame: image2 reads until a number is missing, so an
+    image the manifest does not list (000076.png after split's 75 frames) would become a frame."""
     first = _NUMBERED.match(images[0].name)
     if not first:
         return None
@@ -50,16 +53,18 @@ def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
         match = _NUMBERED.match(image.name)
         if not match or len(match.group(1)) != digits or int(match.group(1)) != start + offset or match.group(2) != extension:
             return None
-    return f"%0{digits}d.{extension}", start
+    pattern = f"%0{digits}d.{extension}"
+    if (images[0].parent / (pattern % (start + len(images)))).exists():
+        return None
+    return pattern, start
 
 
-def _audio_for(folder: Path, audio: str | None, no_audio: bool, duration: float,
+def _audio_for(folder: Path, manifest: Manifest | None, audio: str | None, no_audio: bool, duration: float,
                warn: Callable[[str], None] | None = None, last_frame: str | None = None,
                audio_from_start: bool = False) -> MediaSource | None:
     """The audio to carry: --audio FILE (on the source's timeline, or from its start with the first
     frame when `audio_from_start`), else the manifest's source from the first frame's time, cut to
     `duration` unless `last_frame` (the folder's last, None with --fps) ends the source's video."""
-    manifest = read_manifest_if_any(folder)
     if no_audio:
         return None
     if not audio and manifest and manifest.audio_source and not Path(manifest.audio_source).is_file() and warn:
@@ -200,6 +205,10 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
            no_audio: bool = False, progress: ProgressFn | None = None, warn: Callable[[str], None] | None = None,
            stream_format: str | None = None, audio_from_start: bool = False) -> StitchResult:
     manifest = read_manifest_if_any(folder)
+    if manifest is not None and (changed := changed_source_line(folder, manifest)):
+        if warn and not no_audio:
+            warn(changed)
+        manifest = replace(manifest, source=None, audio_source=None)  # neither its streams nor its frame times
     explicit_fps = fps is not None
     fps = fps or (manifest.fps if manifest else None)
     if not fps:
@@ -215,7 +224,7 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
         times = [k / fps for k in range(len(images))] if off_grid(end, len(images) / fps, fps) else None
         end = end if times else None
     duration = float(end if end is not None else times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
-    media = _audio_for(folder, audio, no_audio, duration, warn, last_frame=None if explicit_fps else images[-1].name,
+    media = _audio_for(folder, manifest, audio, no_audio, duration, warn, last_frame=None if explicit_fps else images[-1].name,
                        audio_from_start=audio_from_start)
     if explicit_fps and media is not None and not audio and manifest and manifest.times and warn:
         recorded = manifest.times[-1] - manifest.times[0] + (1 / float(manifest.fps) if manifest.fps else 0.0)
@@ -226,8 +235,12 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
             warn(f"--fps {fps} plays the frames in {duration:.3f} s where the source took {recorded:.3f} s, so the "
                  f"source's {' and '.join(kept)} {agree}{retimed}; pass --no-audio, or drop --fps to keep the manifest's times")
     offset = _keep_offset(media, manifest)
-    sar = manifest.sar if manifest else None
+    sar, reshaped = frames_sar(folder, manifest, *size) if size != (0, 0) else (manifest.sar if manifest else None, None)
+    if reshaped and warn:
+        warn(reshaped)
     pixels = folder_pixels(images[0], manifest.extra if manifest else {})  # colour tags from the manifest
+    if manifest is not None and warn and (line := unrecorded_hdr_line(folder, pixels, manifest.extra)):
+        warn(line)
     writer = VideoWriter(output, fps, options, media=media, stream_format=stream_format, warn=warn, sar=sar, timed=times is not None,
                          pixels=pixels)
     writer.end_time = None if end is None else offset + end

@@ -22,6 +22,8 @@ _SIZE = re.compile(r"^(\d{1,6})x(\d{1,6})")
 _SAR = re.compile(r"SAR (\d+):(\d+)")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
 _TITLE = re.compile(r"^\s{4,}title\s*: (.*)$", re.IGNORECASE)  # a stream's metadata line (indented under it)
+_GLOBAL_TITLE = re.compile(r"^ {4}title\s*: (.*)$", re.IGNORECASE)
+_CHAPTER = re.compile(r"^\s*Chapter #0:\d+:")
 _FILENAME = re.compile(r"^\s{4,}filename\s*: (.*)$", re.IGNORECASE)  # an attachment's file name
 _STREAM_START = re.compile(r",\s*start (-?[\d.]+)")
 FILE_START = re.compile(r"^\s*Duration: .*?, start: (-?[\d.]+)", re.MULTILINE)
@@ -38,6 +40,8 @@ class Header:
     other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides `video` (not processed)
     videos: list[dict] = field(default_factory=list)  # every video stream but cover art, in file order
     attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art: a video stream of one still picture
+    chapters: int = 0  # 'Chapter #0:N' lines
+    title: str | None = None  # the file's global title (its metadata block, indented 4, before the streams)
 
 
 def parse_header(stderr: str) -> Header:
@@ -63,6 +67,9 @@ def parse_header(stderr: str) -> Header:
         if not match and (start := FILE_START.match(line)):
             file_start = float(start.group(1))
         if not match:
+            header.chapters += bool(_CHAPTER.match(line))
+            if not candidates and last is None and header.title is None and (title := _GLOBAL_TITLE.match(line)):
+                header.title = title.group(1)
             if last is not None and (title := _TITLE.match(line)):
                 last.title = title.group(1)
             if last is not None and last.kind == "attachment" and (filename := _FILENAME.match(line)):
@@ -70,6 +77,8 @@ def parse_header(stderr: str) -> Header:
             rotation = _ROTATION.search(line)
             if rotation and last_video is not None:
                 last_video["rotation"] = int(round(float(rotation.group(1))))
+            if last_video is not None and "title" not in last_video and (title := _TITLE.match(line)):
+                last_video["title"] = title.group(1)
             if last_video is not None and re.match(r"^\s*alpha_mode\s*:\s*1\s*$", line, re.IGNORECASE):
                 last_video["pixels"].alpha = True
             continue

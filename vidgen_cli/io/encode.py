@@ -20,10 +20,11 @@ from vidgen_cli.errors import EncodeError, NoFramesError, UsageError
 from vidgen_cli.io import ffmpeg, timed_pipe
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import CONTAINERS, Container, container_for, stream_container
+from vidgen_cli.io.hdr_metadata import STRIP_FILTER as HDR_STRIP_FILTER, hdr_metadata_args
 from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.io.media_source import MediaSource, WarnFn, attached_pic_args, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line, is_hdr
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _SHORT_NAMES = {"yuv4mpegpipe": "y4m"}
@@ -82,6 +83,8 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
         args += ["-preset", options.preset]
     elif codec.startswith("libvpx"):
         args += ["-deadline", "good", "-cpu-used", "4", "-row-mt", "1"]
+    if CONTAINERS[muxer].colour_tags:  # elsewhere (GIF) untagged_hdr_line names the HDR pictures' loss
+        args += hdr_metadata_args(codec, pixels, warn)
     return args + reorder_args(CONTAINERS[muxer], codec) + list(options.extra)
 
 
@@ -169,6 +172,7 @@ class VideoWriter:
             chain.insert(0, nearest_frame_filter(self.fps))
         chain += [sar_filter(self.sar)] if self.sar and self.sar != 1 and not copy else []
         chain += colour_filters if not copy else []
+        chain += [HDR_STRIP_FILTER] if not copy and self.pixels is not None and is_hdr(self.pixels) else []  # io/hdr_metadata.py
         filters = ["-filter:v:0", ",".join(chain)] if chain else []  # v:0: cover art after it is copied
         if self.timed and self.resample:  # a constant-rate container further down the line (segments)
             filters += ["-fps_mode", "cfr", "-r", str(self.fps)]

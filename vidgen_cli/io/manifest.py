@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -26,6 +26,8 @@ class Manifest:
     duration: float = 0.0
     sar: Fraction = Fraction(1)  # pixel aspect of the frames (anamorphic sources), restored by stitch
     extra: dict = field(default_factory=dict)
+    source_size: int | None = None  # the source file's size and mtime when split read it (write_manifest fills them)
+    source_mtime: float | None = None
 
     def to_json(self) -> dict:
         return {
@@ -39,13 +41,18 @@ class Manifest:
             "duration": self.duration,
             "sar": str(self.sar),
             "frame_count": len(self.frames),
+            **({"source_size": self.source_size, "source_mtime": self.source_mtime} if self.source_size is not None else {}),
             "frames": [{"file": f, "time": round(t, 6)} for f, t in zip(self.frames, self.times)],
             **self.extra,
         }
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> Path:
+    """Write `manifest` into `folder`, with the identity (size, mtime) of its source file as it is now."""
     path = Path(folder) / MANIFEST_NAME
+    if manifest.source and manifest.source_size is None and Path(manifest.source).is_file():
+        stat = Path(manifest.source).stat()
+        manifest = replace(manifest, source_size=stat.st_size, source_mtime=stat.st_mtime)
     path.write_text(json.dumps(manifest.to_json(), indent=1) + "\n")
     return path
 
@@ -69,6 +76,8 @@ def read_manifest_if_any(folder: Path) -> Manifest | None:
             duration=float(data.get("duration", 0.0)),
             sar=Fraction(data.get("sar") or 1),
             extra={key: data[key] for key in ("pixels",) if isinstance(data.get(key), dict)},
+            source_size=int(data["source_size"]) if data.get("source_size") is not None else None,
+            source_mtime=float(data["source_mtime"]) if data.get("source_mtime") is not None else None,
         )
     except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
         raise InputError(f"{path}: not a valid vidgen manifest ({exc}); fix or delete it") from exc
@@ -104,3 +113,43 @@ def piped_streams_line(audio: int, subtitles: int) -> str | None:
         return None
     return (f"stdin: {' and '.join(lost)} not kept: a frames folder takes its audio from a file and a pipe is none; "
             "pass the video by path to keep them (or stitch with --audio FILE)")
+
+
+def _ratio(value: Fraction, exact: bool = True) -> str:
+    """'640:639'; not `exact`: '16:9', or '2.370:1' where the fraction is not a short one."""
+    return f"{value.numerator}:{value.denominator}" if exact or value.denominator <= 100 else f"{float(value):.3f}:1"
+
+
+def frames_sar(folder: Path, manifest: Manifest | None, width: int, height: int) -> tuple[Fraction | None, str | None]:
+    """The pixel aspect (SAR) to play a folder's width x height frames with, and the one line that
+    says so when it is not the manifest's. Frames resized to another shape than split wrote (an
+    anamorphic 320x240 at SAR 4:3 made 426x240) keep the source's display aspect, as ffmpeg's scale
+    filter does: SAR = source DAR x height / width (426x240: 640:639). A proportional
+    resize keeps the manifest's SAR; so does a square-pixel source (a crop keeps square pixels)."""
+    if manifest is None:
+        return None, None
+    sar = manifest.sar
+    if sar == 1 or not (manifest.width and manifest.height and width and height):
+        return sar, None
+    shape, recorded = Fraction(width, height), Fraction(manifest.width, manifest.height)
+    if abs(shape / recorded - 1) < Fraction(1, 200):  # the same shape (a proportional resize, or rounding)
+        return sar, None
+    dar = sar * recorded
+    kept = (dar / shape).limit_denominator(10000)
+    return kept, (f"{folder}: the frames are {width}x{height} where split wrote {manifest.width}x{manifest.height} at SAR "
+                  f"{_ratio(sar)}: written at SAR {_ratio(kept)} to keep the source's {_ratio(dar, exact=False)} display aspect, as "
+                  f"for resized frames (for cropped ones, set width and height in manifest.json to {width} and {height} "
+                  f"to keep SAR {_ratio(sar)})")
+
+
+def changed_source_line(folder: Path, manifest: Manifest) -> str | None:
+    """The one line for a manifest whose source file is no longer the one split read (another size
+    than recorded: replaced by another clip), or None. Its streams and frame times no longer belong
+    to the frames. Only the size is compared: a copy or `touch` changes the mtime of the same file."""
+    if not manifest.source or manifest.source_size is None or not Path(manifest.source).is_file():
+        return None
+    size = Path(manifest.source).stat().st_size
+    if size == manifest.source_size:
+        return None
+    return (f"{folder}: {manifest.source} is not the file split read ({manifest.source_size} bytes then, {size} now); its "
+            f"audio and other streams are not taken (pass --audio {manifest.source} to use its audio anyway, or split it again)")

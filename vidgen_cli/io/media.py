@@ -63,6 +63,8 @@ class PixelInfo:
     range: str | None = None  # "tv" (limited) or "pc" (full)
     field_order: str = "unknown"  # "progressive", "tff", "bff" or "unknown"
     chroma: str | None = None  # chroma subsampling of a YUV/RGB stream: "4:2:0", "4:2:2", "4:4:4" (None: unknown or other)
+    mastering_display: str | None = None  # HDR10 mastering display, x265 notation (io/hdr_metadata.py); None: none or unknown
+    content_light: str | None = None  # HDR10 content light level, "MaxCLL,MaxFALL" in cd/m2
 
     @property
     def interlaced(self) -> bool:
@@ -71,7 +73,8 @@ class PixelInfo:
     def to_json(self) -> dict:
         return {"bit_depth": self.bit_depth, "alpha": self.alpha, "color_primaries": self.primaries,
                 "color_transfer": self.transfer, "color_matrix": self.matrix, "color_range": self.range,
-                "field_order": self.field_order, "chroma": self.chroma}
+                "field_order": self.field_order, "chroma": self.chroma, "mastering_display": self.mastering_display,
+                "content_light": self.content_light}
 
 
 def off_grid(end: float | Fraction, grid_end: float | Fraction, fps: Fraction) -> bool:
@@ -103,12 +106,15 @@ class VideoInfo:
     start_time: float = 0.0  # when the first frame plays, seconds on the file's timeline (other streams may start earlier)
     pixels: PixelInfo = field(default_factory=PixelInfo)
     video_description: str = ""  # the video stream's banner line after 'Video: ' (dispositions)
+    video_title: str | None = None  # the video stream's own title
     attachments: list[StreamInfo] = field(default_factory=list)  # fonts and other attached files (Matroska)
     ends_early: str | None = None  # a file cut short: what ffmpeg said and what is kept (one line, for a warning)
     file_start: float = 0.0  # where the file's own timeline begins in PTS seconds (ffmpeg's 'start:'; 1.4 for most .ts)
     demuxer: str = ""  # ffmpeg's input format ('mpegts', 'matroska,webm', ...): how ffmpeg times a partial read
     other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides the one processed (ffmpeg's pick: the largest)
     attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art (attached picture streams)
+    chapters: int = 0  # how many chapters the file holds
+    title: str | None = None  # the file's global title
 
     @property
     def dar(self) -> Fraction | None:

@@ -37,16 +37,18 @@ class MediaSource:
     mapped_origin: bool = False  # ffmpeg times this input from its earliest mapped stream (MPEG-TS/PS), not its file start
     other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides the processed one (named, not carried)
     attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art, carried where the container holds it (MP4, Matroska)
+    chapters: int = 0  # the source's chapters (ffmpeg maps them from the first input that has any)
+    title: str | None = None  # the source's global title
 
     @classmethod
     def of_video(cls, info: VideoInfo, audio: bool = True, start: float = 0.0, duration: float | None = None) -> "MediaSource":
         """Everything of a probed video that rides along with its picture: audio and subtitles (unless
         `audio` is False), metadata, dispositions, attachments; `video_start` from its video stream."""
-        video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description)
+        video = StreamInfo(info.video_stream, "video", info.codec, description=info.video_description, title=info.video_title)
         return cls(info.path, audio=info.audio if audio else [], subtitles=info.subtitles if audio else [], start=start,
                    duration=duration, video_start=info.start_time, metadata=True, video=video, attachments=info.attachments,
                    mapped_origin=info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS, other_video=info.other_video,
-                   attached_pics=info.attached_pics)
+                   attached_pics=info.attached_pics, chapters=info.chapters, title=info.title)
 
 
 WarnFn = Callable[[str], None]
@@ -309,7 +311,7 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
     if lost:
         warn(f"{output}: the {container.muxer} container cannot hold {' and '.join(lost)} of the source; writing without "
              "them (use .mkv to keep every stream)")
-    if container.muxer in ("mp4", "mov", "mpegts") and (titled := [s for s in (*audio, *subtitles) if s.title]):
+    if container.muxer in ("mp4", "mov", "mpegts") and (titled := [s for s in (media.video, *audio, *subtitles) if s and s.title]):
         marks = ", ".join(sorted({d for s in (*audio, *subtitles) for d in s.dispositions if d != "default"}))
         also = f" or their dispositions ({marks})" if container.muxer == "mov" and marks else ""
         warn(f"{output}: {container.muxer} does not keep stream titles ({', '.join(repr(s.title) for s in titled)}){also}; "
@@ -328,6 +330,8 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
         warn(f"{output}: the {container.muxer} container cannot hold {codecs} audio; re-encoding {len(recoded)} audio "
              f"stream(s) to {container.audio_codec} (use .mkv to copy every stream as it is)")
     pictures = other_streams_note(container, media, output, warn)
+    if media.metadata and (line := chapters_title_line(container.muxer, media.chapters, media.title)):
+        warn(f"{output}: {line}")
     if not (audio or subtitles or media.metadata):
         return None
     return replace(media, audio=audio, subtitles=subtitles, attached_pics=pictures, other_video=[],
@@ -359,6 +363,19 @@ def other_streams_note(container: Container, media: MediaSource, output: str, wa
 
 
 _SIZE = re.compile(r"\b\d{1,5}x\d{1,5}\b")
+# The containers whose ffmpeg muxers write chapters, and a global title (AVI: its INFO list's INAM).
+CHAPTER_MUXERS = ("mp4", "mov", "matroska", "webm", "nut")
+TITLE_MUXERS = (*CHAPTER_MUXERS, "avi")
+
+
+def chapters_title_line(muxer: str, chapters: int, title: str | None) -> str | None:
+    """The one line naming the source's chapters and global title that `muxer` cannot hold (MPEG-TS
+    neither, AVI no chapters, GIF and Y4M no metadata at all); None when it keeps them."""
+    lost = ([f"{chapters} chapter(s)"] if chapters and muxer not in CHAPTER_MUXERS else []) + \
+        ([f"title ({title!r})"] if title and muxer not in TITLE_MUXERS else [])
+    if not lost:
+        return None
+    return f"the {muxer} container cannot hold the source's {' and '.join(lost)}; writing without them (use .mkv or .mp4 to keep them)"
 
 
 def attached_pic_args(source: MediaSource | None, input_index: int, container: Container, folder: Path) -> list[str]:

@@ -20,8 +20,10 @@ from vidgen_cli.io import ffmpeg, matroska
 from vidgen_cli.io.banner import FILE_START, STREAM_LINE, Header, parse_header
 from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.formats import IMAGE_SUFFIXES
+from vidgen_cli.io.hdr_metadata import read_hdr_metadata
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo, split_top_level
 from vidgen_cli.io.paths import is_image_file
+from vidgen_cli.io.pixels import is_hdr
 from vidgen_cli.io.rates import fits_rate, frame_rate as _frame_rate
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
@@ -204,6 +206,8 @@ def _probe_video(path: str) -> VideoInfo:
     audio, lost = _readable_audio(path, header.audio, timeline) if cut else (header.audio, "")
     if video["pixels"].alpha and video["codec"] in ALWAYS_ALPHA and _opaque(path, video["index"]):
         video["pixels"].alpha = False  # decoded with an alpha plane that holds no transparency
+    if is_hdr(video["pixels"]):  # the frames' own copy is not trusted through PNG (io/hdr_metadata.py)
+        video["pixels"].mastering_display, video["pixels"].content_light = read_hdr_metadata(path, video["index"], timeline)
     width, height = video["width"], video["height"]
     rotation = video["rotation"] % 360
     sar = video["sar"]
@@ -229,9 +233,12 @@ def _probe_video(path: str) -> VideoInfo:
         timestamps=seconds,
         pixels=video["pixels"],
         video_description=video["description"],
+        video_title=video.get("title"),
         attachments=header.attachments,
         other_video=header.other_video,
         attached_pics=header.attached_pics,
+        chapters=header.chapters,
+        title=header.title,
         file_start=file_start,
         demuxer=demuxer,
         ends_early=(_ends_early_note(cut, len(pts), float(seconds[-1]) + tail, stderr) or "") + lost if cut else None,
@@ -335,7 +342,7 @@ def _probe_folder(path: str) -> VideoInfo:
             raise InputError(f"{images[0]}: not a readable image; remove it or replace it")
         size = (first.shape[1], first.shape[0])
     width, height = size
-    from vidgen_cli.io.manifest import read_manifest_if_any
+    from vidgen_cli.io.manifest import frames_sar, read_manifest_if_any
 
     manifest = read_manifest_if_any(Path(path))
     fps = manifest.fps if manifest else None
@@ -344,7 +351,7 @@ def _probe_folder(path: str) -> VideoInfo:
     info = VideoInfo(path=path, kind="images", width=width, height=height, fps=fps, frame_count=len(images), duration=duration,
                      pixels=pixels)
     if manifest and fps:
-        info.sar = manifest.sar
+        info.sar = frames_sar(Path(path), manifest, width, height)[0] or Fraction(1)  # reshaped frames keep the display aspect
         listed = dict(zip(manifest.frames, manifest.times))
         if len(listed) and all(image.name in listed for image in images):  # the manifest's timeline (VFR, offset)
             times = np.array([listed[image.name] for image in images])
@@ -364,9 +371,12 @@ def folder_pixels(first: Path, manifest_extra: dict) -> PixelInfo:
     image = cv2.imread(str(first), cv2.IMREAD_UNCHANGED)
     pixels = image_pixels(image) if image is not None else PixelInfo()
     recorded = manifest_extra.get("pixels") or {}
+    if pixels.alpha and recorded.get("alpha") is False and image[..., -1].min() == np.iinfo(image.dtype).max:
+        pixels.alpha = False  # the source had none and the first frame's alpha is all opaque (an opaque GIF's RGBA frames)
     pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
     pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
     pixels.chroma = recorded.get("chroma")  # the source's 4:2:2 or 4:4:4, kept when the frames are stitched
+    pixels.mastering_display, pixels.content_light = recorded.get("mastering_display"), recorded.get("content_light")
     source_depth = recorded.get("bit_depth")
     if isinstance(source_depth, int) and 8 < source_depth < pixels.bit_depth:
         pixels.bit_depth = source_depth  # 16-bit PNGs hold a 10-bit source: the source's depth is what there is to keep

@@ -30,7 +30,7 @@ from vidgen_cli.io.encode import (
 )
 from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for, stream_container
 from vidgen_cli.io.image_writers import ImageFileWriter
-from vidgen_cli.io.manifest import folder_frames, piped_streams_line, unlisted_line
+from vidgen_cli.io.manifest import folder_frames, frames_sar, piped_streams_line, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import PixelInfo, VideoInfo
 from vidgen_cli.io.pixels import piped_pixels_line
 from vidgen_cli.io.probe import probe
@@ -178,6 +178,8 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
         warn(line)
     if info.kind == "images" and settings.audio:
         _warn_folder_audio(Path(info.path), warn)
+    if info.kind == "images" and (line := frames_sar(Path(info.path), read_manifest_if_any(Path(info.path)), info.width, info.height)[1]):
+        warn(line)  # frames reshaped since split: played at the source's display aspect
     # A pipe's frame times are not known before the encode starts, so a one-rate container's grid
     # is the stream's average rate (_grid_rate): the writer's constant-rate line says so.
     average = timed and grid_fps is None and info.timestamps is None
