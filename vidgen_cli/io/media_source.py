@@ -167,8 +167,8 @@ def clipped_cues(source: MediaSource | None, container: Container) -> dict[int, 
     """For a time-range cut: each text subtitle stream of `source` that `container` keeps, its cues
     cut to the range (a cue that spans --start starts at 0, one that spans the end ends there), in
     a temporary .ass file, by source stream index (io/subtitle_cues.py); and under CHAPTERS, the
-    chapters of the video's own source cut to the range in an ffmetadata file (io/chapters.py). The caller deletes
-    the files. Raises DecodeError when ffmpeg cannot read a stream."""
+    chapters of the video's own source cut to the range, in an ffmetadata file (io/chapters.py).
+    The caller deletes the files. Raises DecodeError when ffmpeg cannot read a stream."""
     if source is None or not is_cut(source):
         return {}
     end = None if source.duration is None else source.start + source.duration
@@ -177,8 +177,8 @@ def clipped_cues(source: MediaSource | None, container: Container) -> dict[int, 
         for stream in source.subtitles:
             if stream.codec in TEXT_SUBTITLES and container.keeps_subtitle(stream.codec):
                 files[stream.index] = write_clipped_cues(source.path, stream, source.start, end)
-        # The video's own source (not an --audio file, read once only): ffmpeg moves its chapters with -ss but keeps those outside the range
-        if source.metadata and (chapters := write_clipped_chapters(source.path, source.start, end)) is not None:
+        # The video's own source, where probe saw chapters: ffmpeg moves them with -ss but keeps those outside the range
+        if source.metadata and source.chapters and (chapters := write_clipped_chapters(source.path, source.start, end)) is not None:
             files[CHAPTERS] = chapters
     except BaseException:
         for path in files.values():
