@@ -114,6 +114,9 @@ def handle_errors(function: F) -> F:
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from vidgen_cli.cli.report import start_run
+
+        start_run()
         try:
             return function(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):

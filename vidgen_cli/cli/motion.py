@@ -15,7 +15,7 @@ from vidgen_cli.cli.errors import handle_errors
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.cli.transform import Plan, reads_of, run_model_command, source_rate
 from vidgen_cli.errors import UsageError
-from vidgen_cli.runtime.timeline import rate_times
+from vidgen_cli.runtime.timeline import listed_times, rate_times
 
 motion_app = typer.Typer(help="Camera motion: capture it, replay it onto other footage, stabilize, carry edited key frames through a video.",
                          no_args_is_help=True)
@@ -141,10 +141,14 @@ def replay(
             reporter.warn(f"{info.path} has {info.frame_count} frames and the motion {frames}: its last {held} frames "
                           f"({held / float(path.fps):.2f} s) hold the motion's last position")
         count = frames + held
-        # one target frame per motion frame, on the motion's even grid (a VFR target's own times are not kept)
+        if info.kind != "image" and path.variable_rate():
+            reporter.warn(f"the motion's frame times are variable; {info.path}'s frames are replayed one per motion frame "
+                          f"on an even {float(path.fps):.3f} fps grid (a still takes the motion's own times)")
+        # one target frame per motion frame, on the motion's even grid (a VFR target's own times are not kept);
+        # a still takes the motion's own frame times, variable ones included
+        clock = listed_times(path.times, path.fps) if info.kind == "image" and path.variable_rate() else rate_times(path.fps)
         return Plan(WarpStream(warps, size, hold_last=True), path.fps, count, {"motion": digest, "crop": crop},
-                    audio_duration=count / float(path.fps), audio=audio, open_frames=open_frames,
-                    clock=rate_times(path.fps))
+                    audio_duration=count / float(path.fps), audio=audio, open_frames=open_frames, clock=clock)
 
     run_model_command("replay", inputs, common, plan, models=False, reads=reads_of("--motion", motion))
 

@@ -33,7 +33,7 @@ def output_option(help: str = OUTPUT_HELP) -> Any:
 
 Output = output_option()
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr (errors still print).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr; warnings (what is not kept or is assumed) and errors still print.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object per input and a summary object on stdout.")]
 ProbeJson = Annotated[bool, typer.Option("--json", help="Probe always prints one JSON object per input; --json also ends with the summary object, as every command.")]
 SkipExisting = Annotated[bool, typer.Option("--skip-existing", help="With several inputs, skip those whose output exists.")]

@@ -50,6 +50,9 @@ def predict(
         # the source's audio up to the end of the last kept frame (seconds from the first kept frame),
         # which lasts until the first new frame
         audio_end = float(info.time_of(used - 1) - info.start_time + extend_step(used, fps, info.time_of)) if used else None
+        if only_new and info.audio and not common.no_audio:
+            reporter.warn(f"--only-new: the predicted frames are new pictures with no sound of their own, so {info.path}'s "
+                          f"audio is not written (drop --only-new to keep the clip and its sound)")
         return Plan(processor, fps, expected, {"model": model, "frames": frames, "only_new": only_new, "context": context,
                      **predictor.fingerprint()},
                     audio_duration=None if only_new else audio_end, audio=not only_new,

@@ -99,8 +99,18 @@ def placement_line(record: dict[str, Any]) -> str:
             f"{threads} CPU thread{'s' if threads != 1 else ''} for torch")
 
 
+_SAID: list[str] = []  # warnings said since the last job's --json record (every Reporter of the run adds to it)
+
+
+def start_run() -> None:
+    """Forget the warnings of an earlier command run in this process (tests run many)."""
+    _SAID.clear()
+
+
 class Reporter:
-    """One per command run. `quiet` silences progress and notes (errors still print)."""
+    """One per command run. `quiet` silences progress and notes; warnings (what a run does not keep,
+    what it assumes) and errors still print, as ffmpeg's `-loglevel warning -nostats` does. With
+    `json_mode` each input's record carries the warnings said for it ("warnings": [...])."""
 
     def __init__(self, quiet: bool = False, json_mode: bool = False) -> None:
         self.quiet = quiet
@@ -113,13 +123,19 @@ class Reporter:
 
     def warn(self, message: str) -> None:
         """One stderr line per distinct message (segments and frames repeat theirs)."""
+        if message not in _SAID:
+            _SAID.append(message)
         seen = self.__dict__.setdefault("_warned", set())
-        if not self.quiet and message not in seen:
+        if message not in seen:
             seen.add(message)
             self.console.print(f"vidgen: warning: {message}", markup=False, style="yellow", soft_wrap=True)
 
     def emit(self, record: dict[str, Any]) -> None:
-        """One JSON object per line on stdout, for scripts (only with --json)."""
+        """One JSON object per line on stdout, for scripts (only with --json). An input's record (not the
+        batch summary) gets "warnings": the warning lines said since the previous record."""
+        if not record.get("summary"):
+            record = {**record, "warnings": list(_SAID)}
+            _SAID.clear()
         if self.json_mode:
             sys.stdout.write(json.dumps(record, default=str) + "\n")
             sys.stdout.flush()

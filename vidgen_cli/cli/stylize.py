@@ -21,7 +21,7 @@ def stylize(
     inputs: opt.StylizeInputs,
     common: opt.Common,
     style: Annotated[list[str], typer.Option("--style", "-s", metavar="PATH", show_default=False, help="Style image, video (frames sampled across it) or folder of images; repeat to mix.")],
-    strength: Annotated[float, typer.Option("--strength", metavar="X", help="0 keeps the content's own look, 1 is the full style.")] = 1.0,
+    strength: Annotated[float, typer.Option("--strength", metavar="X", help="How far the style vector moves from the content's own (0) to the style's (1). 0 is the network's rendering of the content in its own style vector, not the original: colours shift (27-30 grey levels on photos).")] = 1.0,
     preserve_color: Annotated[bool, typer.Option("--preserve-color", help="Keep the content's colours; take only light and texture from the style.")] = False,
     max_side: Annotated[int, typer.Option("--max-side", metavar="PIXELS", help="Processing resolution (longer side); the output keeps the input's size.")] = DEFAULT_MAX_SIDE,
     consistency: Annotated[str, typer.Option("--consistency", metavar="MODE", help="flow (steady from frame to frame, default), crisp (flow, sharper strokes, ~0.8x the speed) or off (each frame on its own).")] = "flow",

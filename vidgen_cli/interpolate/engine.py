@@ -178,6 +178,7 @@ class LearnedEngine(FlowEngine):
 
         from vidgen_cli import weights
 
+        weights.check_kind(weights_name, "interp-fusion")  # before its metadata is read as flow settings
         if settings is None:  # motion exactly as the net saw it in training
             recorded = weights.read_metadata(weights.find(weights_name)).get("data", {}).get("flow_settings", {})
             settings = FlowSettings(**recorded)

@@ -22,6 +22,7 @@ import numpy as np
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.banner import parse_header, parse_output_video, unmarked_priming
+from vidgen_cli.io.exif import exif_orientation, orient
 from vidgen_cli.io.ffmpeg_log import ShowinfoClock, banner_start, stream_line
 from vidgen_cli.io.manifest import folder_frames
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo
@@ -32,12 +33,14 @@ from vidgen_cli.io.probe import MAX_PIXELS, probe
 
 def read_image(path: Path, pixels: PixelInfo | None = None) -> np.ndarray:
     """One image as RGB uint8 (alpha dropped, 16-bit scaled down); with `pixels`, as RGBA when
-    pixels.alpha and as uint16 when pixels.bit_depth > 8 (what a folder's first frame holds)."""
+    pixels.alpha and as uint16 when pixels.bit_depth > 8 (what a folder's first frame holds).
+    Turned upright as its EXIF Orientation says."""
     data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
-    flags = cv2.IMREAD_COLOR if pixels is None else cv2.IMREAD_UNCHANGED
+    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION if pixels is None else cv2.IMREAD_UNCHANGED
     image = cv2.imdecode(data, flags) if data is not None and data.size else None
     if image is None:
         raise InputError(f"{path}: not a readable image; remove or replace it")
+    image = orient(image, exif_orientation(path))  # as viewers show it (io/exif.py)
     if pixels is None:
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     return _as_layout(image, pixels.alpha, pixels.bit_depth > 8)

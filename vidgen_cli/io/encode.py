@@ -24,7 +24,7 @@ from vidgen_cli.io.hdr_metadata import STRIP_FILTER as HDR_STRIP_FILTER, hdr_met
 from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.io.media_source import MediaSource, WarnFn, attached_pic_args, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line, is_hdr
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line, untagged_sdr_line, is_hdr
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _SHORT_NAMES = {"yuv4mpegpipe": "y4m"}
@@ -162,6 +162,8 @@ class VideoWriter:
         colour_filters, colour_options = colour_args(self.pixels)
         if not self.container.colour_tags and (line := untagged_hdr_line(self.pixels, _SHORT_NAMES.get(self.muxer, self.muxer),
                                                                                      _KEEP_TAGS)):
+            self.warn(line)
+        elif self.muxer == "yuv4mpegpipe" and (line := untagged_sdr_line(self.pixels, "y4m", "write .mkv or .mp4 (or a nut or matroska stream) to keep them")):
             self.warn(line)
         video += colour_options
         copy = "copy" in video

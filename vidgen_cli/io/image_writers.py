@@ -22,6 +22,26 @@ from vidgen_cli.vision.planes import eight_bit
 WarnFn = Callable[[str], None]
 
 
+ALPHA_FORMATS = ("png", "webp", "tiff")  # what OpenCV writes with a fourth plane
+DEEP_FORMATS = ("png", "tiff")  # and with 16 bits per channel
+
+
+def fit_planes(frame: np.ndarray, fmt: str, pixels: PixelInfo | None) -> tuple[np.ndarray, list[str]]:
+    """`frame` (H x W x 3|4 RGB(A), uint8|uint16) as BGR(A) in the depth and planes image format `fmt`
+    stores, and what it could not store ("alpha", "16-bit depth"). A deep source's 8-bit result (the
+    models work on 8 bits) is written in 16 bits where the format has them, as a video output keeps the
+    source's depth, so that the output is the input's kind of file."""
+    lost = []
+    if frame.shape[2] == 4 and fmt not in ALPHA_FORMATS:
+        frame, lost = frame[..., :3], lost + ["alpha"]
+    deep = frame.dtype == np.uint16 or bool(pixels and pixels.bit_depth > 8)
+    if deep and fmt not in DEEP_FORMATS:
+        frame, lost = eight_bit(frame), lost + ["16-bit depth"]
+    elif deep and frame.dtype == np.uint8:
+        frame = frame.astype(np.uint16) * 257
+    return cv2.cvtColor(frame, cv2.COLOR_RGBA2BGRA if frame.shape[2] == 4 else cv2.COLOR_RGB2BGR), lost
+
+
 class ImageFolderWriter:
     """Write numbered images (and a manifest) into a temporary folder, renamed on success."""
 
@@ -52,15 +72,11 @@ class ImageFolderWriter:
 
     def _fit(self, frame: np.ndarray) -> np.ndarray:
         """The frame as BGR(A) in a depth and plane count the image format stores."""
-        lost = []
-        if frame.shape[2] == 4 and self.format == "jpg":
-            frame, lost = frame[..., :3], lost + ["alpha"]
-        if frame.dtype == np.uint16 and self.format != "png":
-            frame, lost = eight_bit(frame), lost + ["16-bit depth"]
+        frame, lost = fit_planes(frame, self.format, self.pixels)
         if lost and not self._warned:
             self.warn(f"{' and '.join(lost)} dropped: {self.format} cannot store it; use --format png to keep it")
             self._warned = True
-        return cv2.cvtColor(frame, cv2.COLOR_RGBA2BGRA if frame.shape[2] == 4 else cv2.COLOR_RGB2BGR)
+        return frame
 
     def write(self, frame: np.ndarray, time: Fraction | float | None = None) -> None:
         height, width = frame.shape[:2]
@@ -97,13 +113,15 @@ class ImageFileWriter:
 
     def __init__(self, output: str | Path, quality: int = 95, pixels: PixelInfo | None = None,
                  warn: WarnFn | None = None) -> None:
-        """`pixels`: the source's colour tags, which an image written by OpenCV cannot carry (said in one line)."""
+        """`pixels`: the source's colour tags, which an image written by OpenCV cannot carry (said in one line),
+        and its depth and alpha, kept where the format stores them (`fit_planes`; said in one line where not)."""
         self.output = Path(output)
         self.pixels, self.warn = pixels, warn or (lambda message: None)
         fmt = IMAGE_FILE_FORMATS.get(self.output.suffix.lower())
         if fmt is None:
             raise UsageError(f"{self.output}: unknown image extension; use .png, .jpg, .webp, .bmp or .tiff")
         self.params = {"jpg": [cv2.IMWRITE_JPEG_QUALITY, quality], "webp": [cv2.IMWRITE_WEBP_QUALITY, quality]}.get(fmt, [])
+        self.format = fmt
         self.temporary = temporary_sibling(self.output)
         self.frames_written = 0
 
@@ -112,7 +130,10 @@ class ImageFileWriter:
             raise UsageError(f"{self.output}: an image file holds one frame but more were produced; write to a video or a folder (ending in /)")
         if line := untagged_hdr_line(self.pixels, f"{self.output.name}", "write a video (.mkv, .mp4) to keep the tags"):
             self.warn(line)
-        if not cv2.imwrite(str(self.temporary), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), self.params):
+        image, lost = fit_planes(frame, self.format, self.pixels)
+        if lost:
+            self.warn(f"{' and '.join(lost)} dropped: {self.output.suffix} cannot store it; write .png to keep it")
+        if not cv2.imwrite(str(self.temporary), image, self.params):
             raise OutputError(f"could not write {self.output}; is the disk full?")
         self.frames_written = 1
 

@@ -69,6 +69,14 @@ PRIMING_DROP = "noise=drop=lt(pts+duration/2\\,0)"
 SPAN_KEEP = "noise=drop=lt(pts+duration\\,0)"
 EDIT_LIST_MUXERS = ("mp4", "mov")
 
+# A source trimmed without re-encoding (`ffmpeg -ss 0.5 -i in.mp4 -c copy trim.mp4`) keeps the audio
+# packets its edit list discards, which a copy passes on with times before 0 (-521 ms on the new user's
+# clip). MPEG-TS and NUT then started the picture 0.52 s into the file (.ts: the sound 0.52 s after
+# the picture). There the packets that end before 0 are dropped (SPAN_KEEP); the one that spans 0
+# stays, as a normal AAC track's priming packet does. (Matroska is left as it is: it stores the edit
+# list's skip as the track's CodecDelay, so dropping those packets would skip 0.5 s of real sound.)
+PREROLL_DROP_MUXERS = ("mpegts", "nut")
+
 
 # A copied track is cut on a packet boundary (MP3: 26 ms, AC3: 32-35 ms, at 44.1 kHz): where the
 # container says where each stream starts (MP4 edit lists, Matroska, MPEG-TS, NUT), the first packet
@@ -219,6 +227,8 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
         if copied and not container.edit_lists:  # a copied track's priming (packets before 0) cannot be skipped here
             maps += [f"-bsf:a:{n}", PRIMING_DROP]
         if copied and source.start > 0 and container.muxer in EDIT_LIST_MUXERS:  # the packet that spans the cut stays (SPAN_KEEP)
+            maps += [f"-bsf:a:{n}", SPAN_KEEP]
+        elif copied and container.muxer in PREROLL_DROP_MUXERS:  # a trimmed source's pre-roll (PREROLL_DROP_MUXERS)
             maps += [f"-bsf:a:{n}", SPAN_KEEP]
         elif copied and source.start > 0:  # drop the packets before the cut that the seek lands on (ffmpeg keeps them)
             maps += [f"-copypriorss:a:{n}", "0"]

@@ -151,6 +151,20 @@ def untagged_hdr_line(pixels: PixelInfo | None, where: str, keep: str) -> str | 
             f"(washed out); {keep}")
 
 
+def untagged_sdr_line(pixels: PixelInfo | None, where: str, keep: str) -> str | None:
+    """The one line for an SDR source whose matrix, primaries or transfer are not BT.601's (what a
+    reader assumes for untagged YUV) written where colour tags cannot go (Y4M): the pixels keep the
+    source's encoding, shown with another matrix. None for HDR (untagged_hdr_line) or untagged sources."""
+    if pixels is None or is_hdr(pixels):
+        return None
+    assumed = {"bt470bg", "smpte170m", "bt601", "unknown", "unspecified", "", None}
+    tags = [tag for tag in dict.fromkeys((pixels.matrix, pixels.primaries, pixels.transfer)) if tag not in assumed]
+    if not tags:
+        return None
+    return (f"{where} cannot tag colour: the source's {'/'.join(tags)} pictures are written untagged, and readers "
+            f"decode untagged YUV as BT.601 (colours shift); {keep}")
+
+
 def colour_args(pixels: PixelInfo | None) -> tuple[list[str], list[str]]:
     """(filters, output options) that tag an encode with the source's colour and range.
 

@@ -18,6 +18,7 @@ import numpy as np
 from vidgen_cli.errors import InputError
 from vidgen_cli.io import ffmpeg, matroska
 from vidgen_cli.io.banner import FILE_START, STREAM_LINE, Header, parse_header
+from vidgen_cli.io.exif import displayed_size, exif_orientation, rotation_degrees
 from vidgen_cli.io.imagesize import image_size
 from vidgen_cli.io.formats import IMAGE_SUFFIXES
 from vidgen_cli.io.hdr_metadata import read_hdr_metadata
@@ -297,9 +298,10 @@ def _probe_image(path: str) -> VideoInfo:
     image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise InputError(f"{path}: not a readable image; pass a PNG, JPEG, WebP, BMP or TIFF file")
-    height, width = image.shape[:2]
+    orientation = exif_orientation(Path(path))  # frames are read turned upright (io/exif.py)
+    width, height = displayed_size(image.shape[1], image.shape[0], orientation)
     return VideoInfo(path=path, kind="image", width=width, height=height, fps=None, frame_count=1, duration=0.0,
-                     pixels=image_pixels(image))
+                     pixels=image_pixels(image), rotation=rotation_degrees(orientation))
 
 
 def image_pixels(image: np.ndarray) -> PixelInfo:
@@ -323,10 +325,13 @@ def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
     first = image_size(images[0])
     if first is None and not known:
         return images, (0, 0)  # a format without a header reader: decoded (and checked) frame by frame
+    if first is not None:
+        first = displayed_size(*first, exif_orientation(images[0]))
     for image in images:
         size = image_size(image)
         if size is None:
             raise InputError(f"{image}: not a readable image (bad header); remove or replace it")
+        size = displayed_size(*size, exif_orientation(image))  # as read: turned upright
         if size != first:
             raise InputError(f"{image}: is {size[0]}x{size[1]} but {images[0].name} is {first[0]}x{first[1]}; all frames must have one size")
     return images, first
@@ -340,7 +345,7 @@ def _probe_folder(path: str) -> VideoInfo:
         first = cv2.imread(str(images[0]), cv2.IMREAD_UNCHANGED)
         if first is None:
             raise InputError(f"{images[0]}: not a readable image; remove it or replace it")
-        size = (first.shape[1], first.shape[0])
+        size = displayed_size(first.shape[1], first.shape[0], exif_orientation(images[0]))
     width, height = size
     from vidgen_cli.io.manifest import frames_sar, read_manifest_if_any
 

@@ -46,6 +46,11 @@ class MotionPath:
     def __len__(self) -> int:
         return len(self.H)
 
+    def variable_rate(self) -> bool:
+        """Whether the frames' times stray from the even 1/fps grid by more than a quarter frame (VFR)."""
+        grid = self.times[0] + np.arange(len(self.times)) / float(self.fps)
+        return bool(len(self.times) > 1 and np.abs(self.times - grid).max() > 0.25 / float(self.fps))
+
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": 1, "source": self.source, "size": list(self.size), "fps": str(self.fps),
                 "first_frame": self.first_frame, "start": round(self.start, 6),

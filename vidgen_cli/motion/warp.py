@@ -14,7 +14,10 @@ class WarpStream:
     """Frame k -> frame k warped by warps[k] (3 x 3, input pixel -> output pixel; bicubic, black
     outside), at `size` (w, h; default the input's). Frames beyond the plan are dropped when
     `drop_extra`, warped by the last warp when `hold_last` (replay: the camera stops where the
-    motion ends), otherwise they are an error (the video changed between analysis and rendering)."""
+    motion ends), otherwise they are an error (the video changed between analysis and rendering).
+    An RGBA frame's alpha is warped with its colour (outside the frame: transparent)."""
+
+    takes_alpha = True  # frame k's planes all move by warps[k] (runtime/planes.py)
 
     def __init__(self, warps: np.ndarray, size: tuple[int, int] | None = None, drop_extra: bool = False,
                  hold_last: bool = False) -> None:

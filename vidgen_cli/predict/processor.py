@@ -57,7 +57,7 @@ class Predictor:
 
             self._placement = placement or choose("auto")
             name = VIDEO_WEIGHTS if model == "learned" else model
-            self._net = weights.load_model(name, self._placement)
+            self._net = weights.load_model(name, self._placement, arch="flow-refiner")
             self.weights_sha256 = weights.sha256_for(name)
             if not hasattr(self._net, "refine"):
                 raise UsageError(f"weights '{model}' are not a natural-video predictor; use 'copy', 'flow' or 'learned'")

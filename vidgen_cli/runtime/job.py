@@ -44,7 +44,7 @@ from vidgen_cli.runtime.resume import (
 )
 from vidgen_cli.runtime.span import WHOLE, Span, span_reader
 from vidgen_cli.runtime.threads import run_pipeline
-from vidgen_cli.runtime.timeline import Clock, TimedSink, TimeOf, is_constant_rate, same_times
+from vidgen_cli.runtime.timeline import Clock, TimedSink, TimeOf, has_own_times, is_constant_rate, same_times
 
 
 @dataclass
@@ -167,8 +167,9 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     if info.ends_early:
         warn(f"{source}: {info.ends_early}")
     pixels = _decoded_pixels(info)  # stdin's frames are 8-bit RGB: written as such, as its warning says
-    # per-frame times; an even grid gets the exact rate's time base (a last frame off that grid needs its own duration)
-    timed = (info.vfr or info.end_off_grid) and not is_constant_rate(clock)
+    # per-frame times (a VFR input, or a clock with its own times); an even grid gets the exact rate's time base
+    # (a last frame off that grid needs its own duration)
+    timed = (info.vfr or info.end_off_grid or has_own_times(clock)) and not is_constant_rate(clock)
     media = _media(info, settings, span, reader)
     if info.kind == "images" and (line := unlisted_line(Path(info.path), folder_frames(Path(info.path))[1])):
         warn(line)

@@ -9,6 +9,7 @@ timeline, or picture and sound drift apart. A clock maps output frame k to a tim
 - `factor_times(n)`: n outputs per input interval (interpolate --factor): new frames at the true
   fractions of each interval, so a variable-rate input stays variable-rate and in sync.
 - `rate_times(fps)`: an even grid from the first frame (interpolate --fps): the timeline resampled.
+- `listed_times(times, fps)`: output frames at times given ahead (motion replay: the captured motion's).
 - `extend_times(used, fps)`: the inputs kept, then predicted frames one last input interval apart
   (predict: the model continues the motion of one frame step).
 
@@ -46,6 +47,26 @@ def rate_times(fps: Fraction) -> Clock:
 
     clock.constant_rate = True  # type: ignore[attr-defined]
     return clock
+
+
+def listed_times(times: np.ndarray, fps: Fraction) -> Clock:
+    """Output frame k at the k-th of `times` (seconds, any origin), counted from input frame 0's time
+    (a captured motion's own, possibly variable, frame times); past the list, 1/fps apart."""
+    offsets = [Fraction(float(t) - float(times[0])).limit_denominator(10**6) for t in times]
+
+    def clock(k: int, time_of: TimeOf) -> Fraction:
+        if k < len(offsets):
+            return time_of(0) + offsets[k]
+        return time_of(0) + offsets[-1] + (k - len(offsets) + 1) / Fraction(fps)
+
+    clock.own_times = True  # type: ignore[attr-defined]
+    return clock
+
+
+def has_own_times(clock: Clock) -> bool:
+    """Whether `clock` sets its own variable times (listed_times), which the output keeps frame by
+    frame even when the input (a still) has no timeline of its own."""
+    return bool(getattr(clock, "own_times", False))
 
 
 def is_constant_rate(clock: Clock) -> bool:

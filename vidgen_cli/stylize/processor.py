@@ -26,7 +26,9 @@ class Stylizer:
     model: "teacher" (the Magenta transformer), "student" (the shipped stylize-student weights, made
         by `vidgen train stylize`: smaller, and trained to flicker less) or a .pt path.
     strength: 0..1, interpolates between the content's own style vector (taken at the start of each
-        shot) and the style's.
+        shot) and the style's (Ghiasi et al. 2017, sec. 4.3). At 0 the network renders the content in its
+        own vector, which is not an identity: the int8 Magenta network shifts colours by 27-30 grey
+        levels (mean |difference| on golden_gate, sailboat, tubingen; red turns blue), so 0 is not the original.
     preserve_color: keep the input's chroma, take only luminance from the stylization.
     max_side: processing resolution (longer side, pixels); None = the input's size. The output always
         has the input's size. This bounds memory and time at 4K.
@@ -82,7 +84,7 @@ class Stylizer:
         if model == "teacher":
             return magenta_onnx.load_transformer(), magenta_onnx.file_sha256(magenta_onnx.TRANSFORM_FILE)
         name = "stylize-student" if model == "student" else model
-        net = weights.load_model(name)
+        net = weights.load_model(name, arch="magenta-transformer")
         if not isinstance(net, StyleTransformer):
             raise UsageError(f"--model {model}: the weights are not a stylization transformer")
         return net, weights.sha256_for(name)

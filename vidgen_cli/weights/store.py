@@ -66,6 +66,32 @@ def read_metadata(path: Path) -> dict[str, Any]:
         raise WeightsError(f"cannot read {meta_path}: {exc}; reinstall vidgen") from exc
 
 
+# What each architecture's weights do and where they are used, for the line that refuses the wrong kind.
+KINDS: dict[str, tuple[str, str]] = {
+    "interp-fusion": ("frame interpolation", "`vidgen interpolate --model` takes them"),
+    "flow-refiner": ("natural-video frame prediction", "`vidgen predict --model` takes them"),
+    "digits-predictor": ("moving-digits prediction", "made by `vidgen train predict --synthetic moving-digits` (64x64 "
+                         "synthetic digits); no command runs them on video"),
+    "magenta-transformer": ("stylization", "`vidgen stylize --model` takes them"),
+}
+
+
+def check_kind(name_or_path: str, arch: str, option: str = "--model") -> None:
+    """Refuse, before any work, weights of another architecture than `arch` (read from the metadata
+    beside them, without loading torch): one line naming what the file is and which command takes it.
+    Raises UsageError (WeightsError for a missing file or metadata)."""
+    from vidgen_cli.errors import UsageError
+
+    path = find(name_or_path)
+    found = read_metadata(path).get("arch")
+    if found == arch:
+        return
+    what, where = KINDS.get(str(found), (f"'{found}'", "no vidgen command takes them"))
+    wanted = KINDS.get(arch, (arch, ""))[0]
+    raise UsageError(f"{option} {name_or_path}: {path.name} holds {what} weights ({found}): {where}; "
+                     f"this command takes {wanted} weights ({arch})")
+
+
 def load_checkpoint(name_or_path: str) -> dict[str, Any]:
     """Verify the sha256 against the metadata, then load the checkpoint dict (weights only)."""
     import torch
@@ -86,11 +112,16 @@ def load_checkpoint(name_or_path: str) -> dict[str, Any]:
     return checkpoint
 
 
-def load_model(name_or_path: str, placement: Any = None) -> Any:
-    """Rebuild a model from its checkpoint and put it in eval mode on the given Placement."""
+def load_model(name_or_path: str, placement: Any = None, arch: str | None = None) -> Any:
+    """Rebuild a model from its checkpoint and put it in eval mode on the given Placement; with
+    `arch`, weights of another architecture are refused first (`check_kind`)."""
     from vidgen_cli.models import build
 
+    if arch is not None:
+        check_kind(name_or_path, arch)
     checkpoint = load_checkpoint(name_or_path)
+    if arch is not None and checkpoint["arch"] != arch:
+        raise WeightsError(f"{find(name_or_path)} holds '{checkpoint['arch']}' weights but its metadata says '{arch}'; reinstall vidgen")
     model = build(checkpoint["arch"], checkpoint["config"])
     model.load_state_dict(checkpoint["model"])
     model.eval()
