@@ -62,7 +62,8 @@ def test_chroma_of_pixel_formats():
     from vidgen_cli.io.pixels import chroma_of
 
     assert [chroma_of(f) for f in ("yuv420p", "yuvj422p", "yuv444p10le", "gbrp", "nv12", "gray")] == \
-        ["4:2:0", "4:2:2", "4:4:4", "4:4:4", "4:2:0", None]
+        ["4:2:0", "4:2:2", "4:4:4", "4:4:4", "4:2:0", "gray"]  # grey is known as grey (FFV1 keeps it as such)
+    assert chroma_of("yuv411p") is None
 
 
 def test_keep_yuv_picks_the_nearest_format_the_encoder_takes():

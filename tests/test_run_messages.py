@@ -86,7 +86,11 @@ def test_a_template_output_creates_its_folder_for_one_input(tmp_path):
 def test_ctrl_c_names_the_command_that_ran(tmp_path, monkeypatch, command, name):
     import vidgen_cli.runtime.job as job
 
-    def interrupted(*args, **kwargs):
+    def interrupted(*args, **kwargs):  # after saving work for --resume (without it, nothing is said to be kept)
+        from vidgen_cli.runtime.resume import work_folder
+
+        work_folder(tmp_path / "o.mp4").mkdir()
+        (work_folder(tmp_path / "o.mp4") / "state.json").write_text("{}")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(job, "run_job", interrupted)

@@ -82,8 +82,10 @@ def main(args: list[str] | None = None) -> None:
         click.echo(f"vidgen: {' '.join(error.format_message().split())}", err=True)
         sys.exit(error.exit_code)
     except (typer.Abort, KeyboardInterrupt):  # (typer's click has no exceptions.Abort: naming it broke every other exception)
-        click.echo("vidgen: interrupted", err=True)
-        sys.exit(130)
+        interrupt.clean_up()
+        name = interrupt.signal_name()
+        click.echo(f"vidgen: stopped by {name}" if name else "vidgen: interrupted", err=True)
+        sys.exit(interrupt.exit_status())
     except BrokenPipeError as error:  # `vidgen --help | head`: the reader went away; nothing left to say
         from vidgen_cli.cli.errors import BROKEN_PIPE, quiet_broken_pipe
 

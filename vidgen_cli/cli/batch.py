@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidgen_cli.cli.errors import exit_code_for
+from vidgen_cli.cli.errors import disk_full, exit_code_for
 from vidgen_cli.cli.report import Reporter
 from vidgen_cli.errors import InputError, UsageError
 from vidgen_cli.io.paths import is_image_file, is_video_file, natural_key
@@ -141,18 +142,36 @@ def expand_inputs(inputs: list[str], photos: bool = False, named: bool = False,
     return expanded, batch
 
 
+# The fields of an output template; any other brace is a literal character of the path ('Proj {2024}/'),
+# and '{{' or '}}' stands for one brace.
+TEMPLATE_FIELDS = ("stem", "name", "ext")
+_FIELD = re.compile(r"\{\{|\}\}|\{(" + "|".join(TEMPLATE_FIELDS) + r")\}")
+
+
+def is_template(output: str) -> bool:
+    """Whether `output` names a template field ({stem}, {name}, {ext}) and so is filled per input."""
+    return any(found.group(1) for found in _FIELD.finditer(output))
+
+
+def fill_template(output: str, source: str) -> str:
+    """`output` with {stem} (the input's name without its extension; a folder's name), {name} (with
+    it) and {ext} (the input file's extension without the dot; '' for a folder or stdin) filled in."""
+    path = Path(source)
+    is_file = source != "-" and path.is_file()
+    values = {"stem": "stdin" if source == "-" else path.stem if is_file else path.name,
+              "name": "stdin" if source == "-" else path.name, "ext": path.suffix.lstrip(".") if is_file else ""}
+    return _FIELD.sub(lambda found: values[found.group(1)] if found.group(1) else found.group(0)[0], output)
+
+
 def output_for(source: str, output: str, batch: bool, suffix_for: Callable[[str], str]) -> str:
     """Where one input's result goes. `suffix_for(input)` gives the extension ('' for a folder).
     A template ({stem}...) is filled for one input as for several."""
-    if not batch and "{" not in output:
+    if not batch and not is_template(output):
         return output
     path = Path(source)
     stem = "stdin" if source == "-" else path.stem if path.is_file() else path.name
-    if "{" in output:
-        try:
-            return output.format(stem=stem, name=path.name, ext=suffix_for(source).lstrip("."))
-        except (KeyError, IndexError, ValueError) as exc:
-            raise UsageError(f"-o {output}: bad template ({exc}); use {{stem}}, {{name}} or {{ext}}") from None
+    if is_template(output):
+        return fill_template(output, source)
     if output == "-":
         raise UsageError("several inputs cannot all be written to stdout; give -o a folder")
     return str(Path(output) / f"{stem}{suffix_for(source)}")
@@ -178,7 +197,7 @@ def refuse_shared_outputs(sources: list[str], output: str, batch: bool, suffix_f
     names = next(iter(shared.values()))
     clash = " and ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     more = f" (and {len(shared) - 1} more such outputs)" if len(shared) > 1 else ""
-    if "{" in output:
+    if is_template(output):
         tried = [output.replace("{stem}", "{stem}_{ext}", 1), output.replace("{stem}", "{name}", 1)]
     else:  # a folder: each input's name in it, or (frames folders) its whole name
         tried = [os.path.join(output, "{name}") + "/"] if {suffix_for(s) for s in names} == {""} else []
@@ -243,10 +262,10 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
     from vidgen_cli.runtime.claims import try_claim
 
     part = parse_shard(shard)
-    sources, batch = expand_inputs(inputs, photos, named="{" in output, warn=reporter.warn)
+    sources, batch = expand_inputs(inputs, photos, named=is_template(output), warn=reporter.warn)
     refuse_shared_outputs(sources, output, batch, suffix_for)  # every worker's inputs: shards share the outputs
     sources = shard_of(sources, part)
-    if batch and "{" not in output:
+    if batch and not is_template(output):
         file_like = (is_image_file(Path(output)) or is_video_file(Path(output))) and not Path(output).is_dir()
         if (Path(output).exists() and not Path(output).is_dir()) or file_like:
             albums = [i for i in inputs if photos and os.path.isdir(i) and _photos(Path(i))]
@@ -264,7 +283,7 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             skipped += 1
             reporter.emit({"input": source, "output": destination, "skipped": True})
             continue
-        made_here = make_folders(Path(destination).parent) if "{" in output and destination != "-" else []  # a template may name new folders
+        made_here = make_folders(Path(destination).parent) if is_template(output) and destination != "-" else []  # a template may name new folders
         claim = None
         if part is not None and destination != "-":
             claim, why = try_claim(destination)
@@ -291,6 +310,7 @@ def run_jobs(inputs: list[str], output: str, reporter: Reporter, work: Callable[
             if debug():
                 raise
             # one input fails as an input of a batch does: its record (with the error) and the summary
+            exc = disk_full(exc, destination) or exc  # a full disk: the output named, exit 4 (Python or ffmpeg found it)
             failed += 1
             code = exit_code_for(exc)
             first_error = first_error or code

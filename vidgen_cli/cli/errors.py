@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 from typer.exceptions import TyperException
 
-from vidgen_cli.errors import VidgenError
+from vidgen_cli.errors import OutputError, VidgenError
 
 F = TypeVar("F", bound=Callable[..., Any])
-INTERRUPTED = 130
 INTERNAL = 70
 
 
@@ -58,6 +59,27 @@ def quiet_broken_pipe(exc: BaseException) -> bool:
     return True
 
 
+# A full disk (or a spent quota), as the OS says it (errno) and as ffmpeg repeats it in its error line.
+_FULL_ERRNOS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT") if hasattr(errno, name))
+_FULL_TEXTS = ("No space left on device", "Disk quota exceeded")
+
+
+def disk_full(exc: BaseException, output: str) -> OutputError | None:
+    """The one line for a run that filled the disk it writes `output` to, whether Python or ffmpeg
+    hit it (exit 4, as other output errors); None for any other failure."""
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+        why = exc.strerror or str(exc)
+    elif isinstance(exc, VidgenError) and (found := next((text for text in _FULL_TEXTS if text in str(exc)), None)):
+        why = found
+    else:
+        return None
+    if output == "-":
+        return OutputError(f"stdout: {why} where the output is written; free some space there and run again")
+    folder = Path(output).parent
+    return OutputError(f"{output}: {why.lower()} (the disk holding {folder if str(folder) else '.'} is full); free some "
+                       "space there or choose an output on another disk, then run again")
+
+
 def exit_code_for(exc: BaseException) -> int:
     """Report an exception in one line and return its exit code (re-raised with VIDGEN_DEBUG=1)."""
     if isinstance(exc, VidgenError):
@@ -67,11 +89,21 @@ def exit_code_for(exc: BaseException) -> int:
         say_error(" ".join(exc.format_message().split()))
         return int(getattr(exc, "exit_code", 2))  # 2 for usage errors, as for vidgen's own
     if isinstance(exc, KeyboardInterrupt):
-        say_error(getattr(exc, "message", None) or "interrupted; no partial output was left")
-        return INTERRUPTED
+        from vidgen_cli.runtime import interrupt
+
+        message = getattr(exc, "message", None) or "interrupted; no partial output was left"
+        if (name := interrupt.signal_name()) and message.startswith("interrupted"):  # SIGTERM, SIGHUP: say which
+            message = f"stopped by {name}" + message[len("interrupted"):]
+        say_error(message)
+        return interrupt.exit_status()
     if isinstance(exc, MemoryError):
         say_error("ran out of memory; try a smaller --max-side or a lower resolution")
         return INTERNAL
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:  # (run_jobs names the output; here only the file, if known)
+        full = disk_full(exc, exc.filename) if exc.filename else None
+        say_error(str(full) if full else f"{exc.strerror or exc}: the disk being written is full; free some space or write "
+                  "to another disk, then run again")
+        return OutputError.exit_code
     if isinstance(exc, OSError):
         say_error(f"{exc.strerror or exc} ({exc.filename or 'no file'}); check the path, free space and permissions")
         return 1
@@ -99,11 +131,11 @@ def interrupted_stream(source: str, output: str) -> Interrupted | None:
     return None
 
 
-def interrupted_file(command: str, kind: str) -> Interrupted:
+def interrupted_file(command: str, kind: str, kept: bool = True) -> Interrupted:
     """What to say when `command` (one that takes --resume) writing a file or folder of `kind`
     ('video', 'frames', 'image') is interrupted: its finished work is kept for --resume, except
-    for a single image."""
-    if kind == "image":
+    for a single image, or when it had not saved any yet (`kept` False)."""
+    if kind == "image" or not kept:
         return Interrupted("interrupted; no partial output was left")
     return Interrupted(f"interrupted; no partial output was left; {command} kept its finished work: rerun the same "
                        "command with --resume to continue")
@@ -122,6 +154,10 @@ def handle_errors(function: F) -> F:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except BaseException as exc:  # noqa: BLE001 - the point is to catch everything
+            if isinstance(exc, KeyboardInterrupt):  # a stop signal: children ended, temporary outputs removed
+                from vidgen_cli.runtime import interrupt
+
+                interrupt.clean_up()
             if not isinstance(exc, KeyboardInterrupt) and quiet_broken_pipe(exc):
                 raise typer.Exit(BROKEN_PIPE) from None
             if debug() and not isinstance(exc, VidgenError):

@@ -41,6 +41,8 @@ def evaluate(
                 record = measure_flicker(video, source, resize, partial, on_frame=update, offset=offset).to_json(per_frame)
             else:
                 comparison = compare(inputs[0], inputs[1], resize, partial, vmaf, on_frame=update, offset=offset)
+                for line in comparison.notes:
+                    reporter.warn(line)
                 if comparison.matching is not None:
                     reporter.note(comparison.matching.line())
                     if comparison.matching.note:

@@ -74,6 +74,8 @@ def split(
             raise InputError(f"{job.input}: is already frames; split takes a video file")
         if info.ends_early:
             reporter.warn(f"{shown}: {info.ends_early}")
+        if info.unreadable:
+            reporter.warn(f"{shown}: {info.unreadable}")
         if start_s is not None or end_s is not None:  # times that select nothing: a usage error (2), as in the model commands
             from vidgen_cli.runtime.span import resolve_span
 

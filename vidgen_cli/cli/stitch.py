@@ -58,6 +58,26 @@ def stitch(
                       + (f", audio from {result.audio}" if result.audio else ""))
         return {"frames": result.frames, "fps": float(result.fps), "duration": round(result.duration, 6), "audio": result.audio}
 
+    _refuse_single_images(inputs, common.output)
     code = run_jobs(inputs, common.output, reporter, work, suffix_for=lambda _: ".mp4", skip_existing=common.skip_existing, fail_fast=common.fail_fast,
                     shard=common.shard)
     raise typer.Exit(code)
+
+
+def _refuse_single_images(inputs: list[str], output: str) -> None:
+    """Images given one by one (`stitch 'fr/*.png'`, or the shell's expansion of it) are not a
+    sequence to stitch: say to pass their folder, which stitch reads in order with its manifest
+    (the batch's line asked for an output template such as 'out/{stem}.png')."""
+    import glob
+
+    from vidgen_cli.io.paths import is_image_file
+
+    paths = [Path(p) for item in inputs for p in (sorted(glob.glob(item)) if any(c in item for c in "*?[") else [item])]
+    if not paths or not all(path.is_file() and is_image_file(path) for path in paths):
+        return
+    folders = sorted({str(path.parent) for path in paths})
+    folder = folders[0] if len(folders) == 1 else None
+    some = folder is not None and len(paths) < len(folder_frames(Path(folder))[0])
+    example = f"vidgen stitch {folder}{os.sep} -o {output}" if folder else "vidgen stitch FOLDER/ -o " + output
+    raise InputError(f"stitch makes one video from a folder of frames, not from {len(paths)} single image(s): pass the folder "
+                     f"({example})" + ("; to stitch only some of its images, copy them into a folder of their own" if some else ""))

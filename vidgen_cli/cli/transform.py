@@ -107,7 +107,10 @@ def run_model_command(label: str, inputs: list[str], common: Common, plan: Calla
                                  reader=reader, info=info, on_frame=on_frame, warn=reporter.warn, span=span,
                                  clock=chosen.clock, open_frames=chosen.open_frames)
             except KeyboardInterrupt:
-                hint = interrupted_stream(job.input, job.output) or interrupted_file(_command_name(label), output_kind(job.output))
+                from vidgen_cli.runtime.resume import saved_work
+
+                hint = interrupted_stream(job.input, job.output) or interrupted_file(_command_name(label), output_kind(job.output),
+                                                                                      kept=saved_work(job.output) is not None)
                 raise hint from None
         if result.resumed_from:
             reporter.note(f"resumed after input frame {result.resumed_from}")

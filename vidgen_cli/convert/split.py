@@ -139,6 +139,7 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
                "-f", "image2", "-start_number", "1", ffmpeg.sequence(temporary, f"%06d.{image_format}")]
     clock = ShowinfoClock()  # frame times read wherever ffmpeg's threads put them in its log (io/ffmpeg_log.py)
     tail: list[bytes] = []
+    process: subprocess.Popen[bytes] | None = None
     try:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert process.stderr
@@ -158,11 +159,14 @@ def split_frames(info: VideoInfo, output: Path, options: SplitOptions, progress:
         start = times[0] if times else 0.0
         write_manifest(temporary, Manifest(fps=fps, width=info.width, height=info.height, frames=names, times=times,
                                            source=str(Path(info.path).resolve()),
-                                           audio_source=str(Path(info.path).resolve()) if info.has_audio else None,
+                                           audio_source=str(Path(info.path).resolve()) if info.has_audio or info.unreadable else None,
                                            start=start, duration=len(names) / float(fps), sar=info.sar,
                                            extra={"pixels": info.pixels.to_json()}))
         commit(temporary, output)
     except BaseException:
+        if process is not None and process.poll() is None:  # stopped first: it would go on writing frames into the folder
+            process.kill()
+            process.wait()
         discard(temporary)
         raise
     return SplitResult(output=output, frames=len(names), fps=fps, duration=len(names) / float(fps))

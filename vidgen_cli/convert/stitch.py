@@ -19,7 +19,7 @@ from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import ImageFolderReader
 from vidgen_cli.io.encode import EncodeOptions, VideoWriter
 from vidgen_cli.io.hdr_metadata import unrecorded_hdr_line
-from vidgen_cli.io.manifest import Manifest, changed_source_line, folder_frames, frames_sar, read_manifest_if_any, unlisted_line
+from vidgen_cli.io.manifest import Manifest, changed_source_line, folder_frames, frames_sar, number_ranges, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import VideoInfo, off_grid
 from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.probe import audio_file_facts, audio_streams, check_frames, folder_pixels, media_duration, probe
@@ -89,6 +89,8 @@ def _audio_for(folder: Path, manifest: Manifest | None, audio: str | None, no_au
         return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=video_start)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
         info = probe(manifest.audio_source)
+        if info.unreadable and warn:
+            warn(f"{manifest.audio_source}: {info.unreadable}")
         tail = last_frame is not None and reaches_source_end(manifest, info, last_frame)
         return MediaSource.of_video(info, start=manifest.start, duration=None if tail else duration)
     return None
@@ -157,17 +159,6 @@ def _keep_offset(media: MediaSource | None, manifest: Manifest | None) -> Fracti
     return Fraction(0)
 
 
-def _ranges(numbers: list[int]) -> str:
-    """'11-20, 31' for [11, ..., 20, 31]."""
-    spans: list[list[int]] = []
-    for number in numbers:
-        if spans and number == spans[-1][1] + 1:
-            spans[-1][1] = number
-        else:
-            spans.append([number, number])
-    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)
-
-
 def frame_times(images: list[Path], manifest: Manifest | None, fps: Fraction, explicit_fps: bool,
                 warn: Callable[[str], None]) -> list[Fraction] | None:
     """When each image plays (seconds from the first), or None for an even 1/fps.
@@ -194,7 +185,7 @@ def frame_times(images: list[Path], manifest: Manifest | None, fps: Fraction, ex
         what = "in the numbering"
     if missing:
         held = "--fps makes the rest play early" if explicit_fps else "the frame before each gap is held so the rest stays in sync"
-        warn(f"frames {_ranges(missing)} {what} are missing from the folder; {held}")
+        warn(f"frames {number_ranges(missing)} {what} are missing from the folder; {held}")
     if explicit_fps:
         return None
     times = [t - origin for t in times]

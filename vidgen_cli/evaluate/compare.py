@@ -45,6 +45,7 @@ class Comparison:
     frames: list[FrameScore] = field(default_factory=list)
     vmaf_note: str | None = None  # why VMAF is missing, when it is
     matching: Matching | None = None  # how the frames were paired (and how many were not)
+    notes: list[str] = field(default_factory=list)  # lines for stderr: rotations or display aspects that differ
 
     def mean(self, metric: str) -> float | None:
         values = [getattr(f, metric) for f in self.frames if getattr(f, metric) is not None]
@@ -76,7 +77,7 @@ def compare(reference: str, test: str, resize: bool = False, partial: bool = Fal
     """
     matched = MatchedFrames(reference, test, resize, partial, offset)
     width, height = matched.size
-    result = Comparison(reference, test, width, height, matching=matched.matching)
+    result = Comparison(reference, test, width, height, matching=matched.matching, notes=matched.notes)
     scorer = None
     want_vmaf = vmaf if vmaf is not None else vmaf_module.available()
     if want_vmaf and not vmaf_module.available():

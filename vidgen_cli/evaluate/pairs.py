@@ -228,8 +228,37 @@ def match_indices(reference: VideoInfo, test: VideoInfo, partial: bool = False) 
     return match_frames(reference, test, partial).pairs
 
 
+def _rotation_line(reference: VideoInfo, test: VideoInfo) -> str | None:
+    """What differs when the two carry different display rotations (both are decoded upright)."""
+    if reference.rotation % 360 == test.rotation % 360:
+        return None
+    turn = (test.rotation - reference.rotation) % 360
+    return (f"the reference is stored with a {reference.rotation % 360} degree rotation and the test with {test.rotation % 360} "
+            f"(display matrix); both are decoded upright, so their pictures stand {min(turn, 360 - turn)} degrees apart")
+
+
+def _aspect(info: VideoInfo) -> str:
+    dar = info.dar
+    return f"{dar.numerator}:{dar.denominator} (SAR {info.sar.numerator}:{info.sar.denominator})" if dar else "unknown"
+
+
+def geometry_notes(reference: VideoInfo, test: VideoInfo) -> list[str]:
+    """One line each for what makes the two pictures differ besides their pixels: display rotations
+    that differ, else display aspect ratios that differ by more than 1% (a SAR only one carries)."""
+    if (line := _rotation_line(reference, test)) is not None:
+        return [line + "; the scores compare the turned pictures"]
+    if reference.dar and test.dar and abs(float(reference.dar) / float(test.dar) - 1) > 0.01:
+        return [f"display aspects differ: the reference shows {_aspect(reference)}, the test {_aspect(test)}; the scores "
+                "compare the stored pixels, not the pictures as displayed"]
+    return []
+
+
 def check_sizes(reference: VideoInfo, test: VideoInfo, resize: bool) -> None:
     if (reference.width, reference.height) != (test.width, test.height) and not resize:
+        if (rotated := _rotation_line(reference, test)) is not None:
+            raise InputError(f"sizes differ because the rotations differ: {rotated} ({reference.width}x{reference.height} against "
+                             f"{test.width}x{test.height}); give both the same rotation (ffmpeg -display_rotation on a stream "
+                             "copy) and compare again")
         raise InputError(
             f"sizes differ: the reference is {reference.width}x{reference.height}, the test {test.width}x{test.height}; "
             "pass --resize to scale the test to the reference's size first")
@@ -256,6 +285,7 @@ class MatchedFrames:
             raise InputError("eval reads files and folders, not stdin; save the stream to a file first")
         self.reference_info, self.test_info = probe(reference), probe(test)
         check_sizes(self.reference_info, self.test_info, resize)
+        self.notes = geometry_notes(self.reference_info, self.test_info)  # lines for stderr
         self.matching = match_frames(self.reference_info, self.test_info, partial, offset)
         self.pairs = self.matching.pairs
 

@@ -24,7 +24,7 @@ from vidgen_cli.io.hdr_metadata import STRIP_FILTER as HDR_STRIP_FILTER, hdr_met
 from vidgen_cli.io.media import PixelInfo
 from vidgen_cli.io.media_source import MediaSource, WarnFn, attached_pic_args, clipped_cues, media_args, media_for
 from vidgen_cli.io.outputs import commit, discard, temporary_sibling
-from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line, untagged_sdr_line, is_hdr
+from vidgen_cli.io.pixels import ALPHA_PIX_FMT, ODD_SIZE_SUBSAMPLED, ONLY_PIX_FMT, colour_args, format_loss, keep_advice, output_pix_fmt, range_signal_args, raw_format_of, untagged_hdr_line, untagged_sdr_line, is_hdr
 
 _CHROMA_SUBSAMPLED = ("yuv420", "yuvj420", "nv12", "yuv422", "yuvj422", "yuv411", "yuv410")
 _SHORT_NAMES = {"yuv4mpegpipe": "y4m"}
@@ -71,7 +71,7 @@ def video_codec_args(options: EncodeOptions, muxer: str, width: int, height: int
     loss = format_loss(pixels, written) if codec != "copy" and not options.pix_fmt and not alpha else None
     if loss:
         warn(f"{codec} cannot keep the source's pixel format: {loss} (writing {written}); " + ("write .mkv or .mp4 to keep it" if codec == "gif"
-             else "--codec libx264, libx265 or ffv1 keep 4:2:2/4:4:4 and 10-bit"))
+             else keep_advice(pixels, codec)))
     if pix_fmt:
         args += ["-pix_fmt", pix_fmt]
     args += range_signal_args(codec, pixels)

@@ -119,3 +119,48 @@ def start_offset(time: Fraction | float | None) -> list[str]:
     """Input options that make the next input start at `time` seconds (a stream that starts after
     the file's other streams keeps its offset)."""
     return ["-itsoffset", f"{float(time):.6f}"] if time is not None and abs(float(time)) > 5e-7 else []
+
+
+def _child_pids() -> list[int]:
+    """The processes this one started and that are still there (Linux: /proc/self/task/*/children;
+    [] where there is no such listing)."""
+    pids: set[int] = set()
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return []
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/children") as listing:
+                pids.update(int(pid) for pid in listing.read().split())
+        except (OSError, ValueError):
+            continue
+    return sorted(pids)
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` has not exited yet (a zombie, dead but not yet waited for, has)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def stop_children(timeout: float = 5.0) -> None:
+    """Kill the processes vidgen started (ffmpeg) that still run, and wait up to `timeout` seconds
+    until they have exited, so that nothing writes into an output being removed. For a stop
+    signal sent to vidgen alone: a terminal's Ctrl-C reaches the children by itself. The
+    children are not reaped here (their Popen objects do that)."""
+    import signal
+    import time
+
+    pids = [pid for pid in _child_pids() if _running(pid)]
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    deadline = time.monotonic() + timeout
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.01)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -64,7 +65,7 @@ def read_manifest_if_any(folder: Path) -> Manifest | None:
     try:
         data = json.loads(path.read_text())
         frames = data.get("frames", [])
-        return Manifest(
+        manifest = Manifest(
             fps=Fraction(data["fps"]) if data.get("fps") else None,
             width=int(data.get("width", 0)),
             height=int(data.get("height", 0)),
@@ -81,6 +82,50 @@ def read_manifest_if_any(folder: Path) -> Manifest | None:
         )
     except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
         raise InputError(f"{path}: not a valid vidgen manifest ({exc}); fix or delete it") from exc
+    check_times(path, manifest)
+    return manifest
+
+
+def check_times(path: Path, manifest: Manifest) -> None:
+    """Refuse a manifest whose frame times go backwards (a hand edit): each frame plays at its
+    listed time, so the frame would land before its predecessor. Equal times are kept (in order)."""
+    for (before, earlier), (name, time) in zip(zip(manifest.frames, manifest.times), zip(manifest.frames[1:], manifest.times[1:])):
+        if time < earlier:
+            raise InputError(f"{path}: frame times go backwards: {name} at {time:.6f} s is listed after {before} at "
+                             f"{earlier:.6f} s; fix its time (times must not decrease) or delete manifest.json to play the "
+                             "frames 1/fps apart")
+
+
+_NUMBERED = re.compile(r"^(\d+)\.(\w+)$")
+
+
+def number_ranges(numbers: list[int]) -> str:
+    """'11-20, 31' for [11, ..., 20, 31]."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)
+
+
+def numbering_gaps_line(folder: Path, images: list[Path]) -> str | None:
+    """The one line for a folder without manifest.json whose numbered frames (000001.png ...) skip
+    numbers, read by a command that plays the frames 1/fps apart (the gaps close up); None when it
+    has a manifest, a name is not a plain number, or nothing is missing."""
+    if (Path(folder) / MANIFEST_NAME).is_file():
+        return None
+    numbers = [int(found.group(1)) if (found := _NUMBERED.match(image.name)) else None for image in images]
+    if not numbers or None in numbers or len(set(numbers)) != len(numbers):
+        return None
+    present = set(numbers)
+    missing = [n for n in range(min(present), max(present) + 1) if n not in present]  # type: ignore[type-var]
+    if not missing:
+        return None
+    return (f"{folder}: frames {number_ranges(missing)} in the numbering are missing and there is no manifest.json to time "
+            "the rest: the frames play 1/fps apart, so each gap closes up and what follows plays early (stitch holds the "
+            "frame before each gap instead)")
 
 
 def folder_frames(folder: Path) -> tuple[list[Path], list[str]]:

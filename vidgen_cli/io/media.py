@@ -113,6 +113,7 @@ class VideoInfo:
     demuxer: str = ""  # ffmpeg's input format ('mpegts', 'matroska,webm', ...): how ffmpeg times a partial read
     other_video: list[StreamInfo] = field(default_factory=list)  # video streams besides the one processed (ffmpeg's pick: the largest)
     attached_pics: list[StreamInfo] = field(default_factory=list)  # cover art (attached picture streams)
+    unreadable: str | None = None  # streams left out of audio/subtitles: no codec ffmpeg knows (one line, for a warning)
     chapters: int = 0  # how many chapters the file holds
     title: str | None = None  # the file's global title
 
@@ -173,5 +174,6 @@ class VideoInfo:
             "ends_early": self.ends_early,
             "audio": [s.__dict__ for s in self.audio],
             "subtitles": [s.__dict__ for s in self.subtitles],
+            **({"unreadable": self.unreadable} if self.unreadable else {}),
             **self.pixels.to_json(),
         }

@@ -113,17 +113,29 @@ def _can_create_in(folder: Path) -> bool:
     return True
 
 
-def temporary_sibling(final: Path, is_dir: bool = False) -> Path:
-    """A hidden name beside `final` (same file system, so the rename is atomic), keeping the suffix."""
+# Temporary outputs handed out and not yet moved into place or removed: what a run stopped by a
+# signal removes on its way out (discard_unfinished), whatever was writing them.
+_unfinished: set[Path] = set()
+
+
+def _hidden_sibling(final: Path, is_dir: bool) -> Path:
     tag = uuid.uuid4().hex[:8]
     suffix = "" if is_dir else final.suffix
     return final.with_name(f".{final.stem}.vidgen-{tag}.part{suffix}")
 
 
+def temporary_sibling(final: Path, is_dir: bool = False) -> Path:
+    """A hidden name beside `final` (same file system, so the rename is atomic), keeping the suffix.
+    Recorded until `commit` or `discard`, so that `discard_unfinished` can remove it."""
+    temporary = _hidden_sibling(final, is_dir)
+    _unfinished.add(temporary)
+    return temporary
+
+
 def commit(temporary: Path, final: Path) -> None:
     """Move a finished temporary file or folder into place, replacing an old output if allowed."""
     if final.is_dir() and not final.is_symlink() and temporary.is_dir():
-        backup = temporary_sibling(final, is_dir=True)
+        backup = _hidden_sibling(final, is_dir=True)  # not recorded: it holds the old output until the swap is done
         os.replace(final, backup)
         os.replace(temporary, final)
         shutil.rmtree(backup, ignore_errors=True)
@@ -131,12 +143,21 @@ def commit(temporary: Path, final: Path) -> None:
         raise OutputError(f"{final}: is a folder; choose a file name for the output")
     else:
         os.replace(temporary, final)
+    _unfinished.discard(temporary)
+
+
+def discard_unfinished() -> None:
+    """Remove every temporary output not moved into place yet (a run stopped by a signal, whose
+    writers may not have had the chance to); never raises."""
+    for temporary in list(_unfinished):
+        discard(temporary)
 
 
 def discard(temporary: Path | None) -> None:
     """Remove a temporary output after a failure; never raises."""
     if temporary is None:
         return
+    _unfinished.discard(temporary)
     try:
         if temporary.is_dir():
             shutil.rmtree(temporary, ignore_errors=True)

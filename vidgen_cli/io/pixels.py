@@ -72,10 +72,15 @@ def bit_depth(pix_fmt: str) -> int:
     return 8
 
 
+GRAY = "gray"  # PixelInfo.chroma of a grey stream or image: one plane, no colour
+
+
 def chroma_of(pix_fmt: str) -> str | None:
     """Chroma subsampling of an ffmpeg pixel format: "4:2:0", "4:2:2" or "4:4:4" (RGB counts as
-    4:4:4); None for grey, 4:1:1, 4:4:0 and names it does not know."""
+    4:4:4), GRAY for grey ones; None for 4:1:1, 4:4:0 and names it does not know."""
     name = pix_fmt.lower()
+    if name.startswith(("gray", "ya8", "ya16")):
+        return GRAY
     for prefixes, chroma in _CHROMA_PREFIXES:
         if name.startswith(prefixes):
             return chroma
@@ -227,9 +232,31 @@ def format_loss(pixels: PixelInfo | None, pix_fmt: str | None) -> str | None:
     return ", ".join(changes) or None
 
 
+# FFV1's depths above 8 bits for grey, planar RGB (with alpha from 10 bits) and YUV (`ffmpeg -h encoder=ffv1`).
+_FFV1_DEPTHS = (10, 12, 14, 16)
+
+
+def _ffv1_pix_fmt(pixels: PixelInfo | None, alpha: bool) -> str | None:
+    """FFV1 (lossless) keeps what there is: grey as grey, a deep source at its depth (up to 16 bits)
+    in planar RGB, as vidgen's frames are (the source's 4:2:0/4:2:2 YUV for a video), with alpha
+    where there is some; None for 8-bit colour (ffmpeg's own pick from RGB frames: lossless bgr0)."""
+    if pixels is None or (pixels.bit_depth <= 8 and pixels.chroma != GRAY):
+        return None
+    depth = next((d for d in _FFV1_DEPTHS if d >= pixels.bit_depth), 16) if pixels.bit_depth > 8 else 8
+    if pixels.chroma == GRAY:
+        return ("ya8" if depth == 8 else "gbrap16le") if alpha else ("gray" if depth == 8 else f"gray{depth}le")
+    if alpha:
+        return f"gbrap{depth}le"
+    if pixels.chroma in ("4:2:0", "4:2:2"):
+        return f"yuv{pixels.chroma.replace(':', '')}p{depth}le"
+    return f"gbrp{depth}le"
+
+
 def output_pix_fmt(codec: str, pixels: PixelInfo | None, alpha: bool) -> str | None:
     """The pixel format that keeps the frames' alpha and the source's chroma and bit depth with
     `codec`, or None when the default (8-bit 4:2:0, no alpha) is all the codec offers."""
+    if codec == "ffv1" and (lossless := _ffv1_pix_fmt(pixels, alpha)):
+        return lossless
     deep = pixels is not None and pixels.bit_depth > 8
     if alpha and codec in ALPHA_PIX_FMT:
         return ALPHA_PIX_FMT[codec][1 if deep else 0]
@@ -238,3 +265,19 @@ def output_pix_fmt(codec: str, pixels: PixelInfo | None, alpha: bool) -> str | N
     if deep:
         return DEEP_PIX_FMT.get(codec)
     return None
+
+
+def keeping_codecs(pixels: PixelInfo | None, codec: str) -> list[str]:
+    """The encoders besides `codec` (of libx264, libx265, ffv1) that keep the source's chroma and
+    bit depth (format_loss finds nothing), for the line that says what `codec` loses."""
+    return [other for other in ("libx264", "libx265", "ffv1") if other != codec
+            and (written := output_pix_fmt(other, pixels, False)) and format_loss(pixels, written) is None]
+
+
+def keep_advice(pixels: PixelInfo | None, codec: str) -> str:
+    """What to pass instead of `codec` to keep the source's pixel format: the encoders that keep
+    it (keeping_codecs; FFV1 in .mkv), else PNG frames."""
+    named = [f"{c} (.mkv)" if c == "ffv1" else c for c in keeping_codecs(pixels, codec)]
+    if not named:
+        return "a folder of PNG frames keeps it"
+    return f"--codec {', '.join(named[:-1]) + ' or ' + named[-1] if len(named) > 1 else named[0]} keep{'s' if len(named) == 1 else ''} it"

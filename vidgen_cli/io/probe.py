@@ -24,7 +24,7 @@ from vidgen_cli.io.formats import IMAGE_SUFFIXES
 from vidgen_cli.io.hdr_metadata import read_hdr_metadata
 from vidgen_cli.io.media import PixelInfo, StreamInfo, VideoInfo, split_top_level
 from vidgen_cli.io.paths import is_image_file
-from vidgen_cli.io.pixels import is_hdr
+from vidgen_cli.io.pixels import GRAY, is_hdr
 from vidgen_cli.io.rates import fits_rate, frame_rate as _frame_rate
 
 MAX_PIXELS = 8192 * 8192  # refuse absurd declared sizes before allocating frames
@@ -94,7 +94,7 @@ def audio_streams(path: str | os.PathLike[str]) -> list[StreamInfo]:
     Raises InputError when the file does not exist or ffmpeg cannot read it."""
     ffmpeg.check_input_path(str(path))
     result = ffmpeg.run(["-i", ffmpeg.url(str(path))])
-    return parse_header(result.stderr.decode("utf-8", "replace")).audio
+    return known_codec(parse_header(result.stderr.decode("utf-8", "replace")).audio)[0]
 
 
 def audio_file_facts(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], float, float | None]:
@@ -107,7 +107,7 @@ def audio_file_facts(path: str | os.PathLike[str]) -> tuple[list[StreamInfo], fl
     try:
         info = probe(path)
     except AudioOnlyError as audio_only:
-        return audio_only.audio, 0.0, audio_only.record.get("duration")
+        return known_codec(audio_only.audio)[0], 0.0, audio_only.record.get("duration")
     except InputError:  # no readable video (an image, an empty video stream): the audio alone, from 0
         return audio_streams(path), 0.0, None
     return info.audio, info.start_time, None
@@ -204,7 +204,9 @@ def _probe_video(path: str) -> VideoInfo:
     seconds = (pts - start).astype(np.float64) * float(time_base)
     last_duration = durations[-1] if len(durations) and durations[-1] > 0 else None
     tail = float(last_duration * time_base) if last_duration else (1 / float(fps) if fps else 0.0)
-    audio, lost = _readable_audio(path, header.audio, timeline) if cut else (header.audio, "")
+    audio, unknown_audio = known_codec(header.audio)
+    subtitles, unknown_subtitles = known_codec(header.subtitles)
+    audio, lost = _readable_audio(path, audio, timeline) if cut else (audio, "")
     if video["pixels"].alpha and video["codec"] in ALWAYS_ALPHA and _opaque(path, video["index"]):
         video["pixels"].alpha = False  # decoded with an alpha plane that holds no transparency
     if is_hdr(video["pixels"]):  # the frames' own copy is not trusted through PNG (io/hdr_metadata.py)
@@ -229,7 +231,7 @@ def _probe_video(path: str) -> VideoInfo:
         video_stream=video["index"],
         start_time=float(start * time_base),
         audio=audio,
-        subtitles=header.subtitles,
+        subtitles=subtitles,
         vfr=vfr,
         timestamps=seconds,
         pixels=video["pixels"],
@@ -243,7 +245,27 @@ def _probe_video(path: str) -> VideoInfo:
         file_start=file_start,
         demuxer=demuxer,
         ends_early=(_ends_early_note(cut, len(pts), float(seconds[-1]) + tail, stderr) or "") + lost if cut else None,
+        unreadable=unreadable_line(unknown_audio + unknown_subtitles),
     )
+
+
+# The codec ffmpeg's banner names for a stream it cannot identify ('Audio: none, 0 channels' for an
+# MP4 track whose sample description was cut off): such a stream can be neither copied nor decoded.
+UNKNOWN_CODECS = frozenset({"none", "unknown", ""})
+
+
+def known_codec(streams: list[StreamInfo]) -> tuple[list[StreamInfo], list[StreamInfo]]:
+    """`streams` split into those with a codec ffmpeg knows and those without (never carried)."""
+    return [s for s in streams if s.codec not in UNKNOWN_CODECS], [s for s in streams if s.codec in UNKNOWN_CODECS]
+
+
+def unreadable_line(streams: list[StreamInfo]) -> str | None:
+    """One line for the streams no output can carry (known_codec's second list); None when there are none."""
+    if not streams:
+        return None
+    named = ", ".join(f"{s.kind} #{s.index}" for s in streams)
+    return (f"stream(s) {named} cannot be read (no codec ffmpeg knows: the file is probably cut short or damaged); "
+            "writing without them")
 
 
 def _readable_audio(path: str, audio: list[StreamInfo], timeline: list[str]) -> tuple[list[StreamInfo], str]:
@@ -308,7 +330,9 @@ def image_pixels(image: np.ndarray) -> PixelInfo:
     """Bit depth and alpha of a decoded still (cv2.IMREAD_UNCHANGED). Colour tags of a video made from
     stills come from the manifest, if any; otherwise they stay unknown (encoders' defaults)."""
     alpha = image.ndim == 3 and image.shape[2] in (2, 4)
-    return PixelInfo(bit_depth=16 if image.dtype == np.uint16 else 8, alpha=alpha, field_order="progressive")
+    gray = image.ndim == 2 or image.shape[2] == 2
+    return PixelInfo(bit_depth=16 if image.dtype == np.uint16 else 8, alpha=alpha, field_order="progressive",
+                     chroma=GRAY if gray else None)
 
 
 def check_frames(folder: Path) -> tuple[list[Path], tuple[int, int]]:
@@ -380,7 +404,7 @@ def folder_pixels(first: Path, manifest_extra: dict) -> PixelInfo:
         pixels.alpha = False  # the source had none and the first frame's alpha is all opaque (an opaque GIF's RGBA frames)
     pixels.primaries, pixels.transfer = recorded.get("color_primaries"), recorded.get("color_transfer")
     pixels.matrix, pixels.range = recorded.get("color_matrix"), recorded.get("color_range")
-    pixels.chroma = recorded.get("chroma")  # the source's 4:2:2 or 4:4:4, kept when the frames are stitched
+    pixels.chroma = recorded.get("chroma") or pixels.chroma  # the source's 4:2:2 or 4:4:4, kept when the frames are stitched
     pixels.mastering_display, pixels.content_light = recorded.get("mastering_display"), recorded.get("content_light")
     source_depth = recorded.get("bit_depth")
     if isinstance(source_depth, int) and 8 < source_depth < pixels.bit_depth:

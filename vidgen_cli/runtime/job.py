@@ -30,9 +30,9 @@ from vidgen_cli.io.encode import (
 )
 from vidgen_cli.io.formats import IMAGE_FILE_FORMATS, container_for, stream_container
 from vidgen_cli.io.image_writers import ImageFileWriter
-from vidgen_cli.io.manifest import folder_frames, frames_sar, piped_streams_line, read_manifest_if_any, unlisted_line
+from vidgen_cli.io.manifest import folder_frames, frames_sar, numbering_gaps_line, piped_streams_line, read_manifest_if_any, unlisted_line
 from vidgen_cli.io.media import PixelInfo, VideoInfo
-from vidgen_cli.io.pixels import piped_pixels_line
+from vidgen_cli.io.pixels import GRAY, piped_pixels_line
 from vidgen_cli.io.probe import probe
 from vidgen_cli.io.rates import peak_rate
 from vidgen_cli.runtime.planes import fit_processor
@@ -166,12 +166,16 @@ def run_job(source: str, output: str, processor: FrameProcessor, out_fps: Fracti
     _warn_pixels(info, settings, warn)
     if info.ends_early:
         warn(f"{source}: {info.ends_early}")
+    if info.unreadable:
+        warn(f"{source}: {info.unreadable}")
     pixels = _decoded_pixels(info)  # stdin's frames are 8-bit RGB: written as such, as its warning says
     # per-frame times (a VFR input, or a clock with its own times); an even grid gets the exact rate's time base
     # (a last frame off that grid needs its own duration)
     timed = (info.vfr or info.end_off_grid or has_own_times(clock)) and not is_constant_rate(clock)
     media = _media(info, settings, span, reader)
     if info.kind == "images" and (line := unlisted_line(Path(info.path), folder_frames(Path(info.path))[1])):
+        warn(line)
+    if info.kind == "images" and (line := numbering_gaps_line(Path(info.path), folder_frames(Path(info.path))[0])):
         warn(line)
     grid_fps = _grid_rate(info, out_fps, output, kind, settings) if timed else None
     out_fps = grid_fps or out_fps
@@ -269,8 +273,10 @@ def _grid_rate(info: VideoInfo, out_fps: Fraction, output: str, kind: str, setti
 
 
 def _decoded_pixels(info: VideoInfo) -> PixelInfo:
-    """What the reader's frames hold: stdin is decoded to 8-bit RGB whatever the stream is."""
-    return replace(info.pixels, bit_depth=8, alpha=False) if info.kind == "stream" else info.pixels
+    """What the reader's frames hold: RGB, a grey source's too (a model may colour them: written as
+    colour); stdin is decoded to 8-bit RGB whatever the stream is."""
+    pixels = replace(info.pixels, chroma=None) if info.pixels.chroma == GRAY else info.pixels
+    return replace(pixels, bit_depth=8, alpha=False) if info.kind == "stream" else pixels
 
 
 def _warn_pixels(info: VideoInfo, settings: OutputSettings, warn: WarnFn) -> None:

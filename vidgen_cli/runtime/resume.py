@@ -80,6 +80,18 @@ class SegmentClock:
         return pending >= self.min_frames and self.seconds > 0 and self.clock() - self.started >= self.seconds
 
 
+# Work folders this run created: a run stopped before it saved any state leaves none of them (drop_unsaved).
+_created: set[Path] = set()
+
+
+def drop_unsaved() -> None:
+    """Remove the work folders this run created that hold no saved state (nothing to resume)."""
+    for work in list(_created):
+        if not (work / _STATE).is_file():
+            shutil.rmtree(work, ignore_errors=True)
+        _created.discard(work)
+
+
 def work_folder(output: Path) -> Path:
     return output.with_name(f".{output.name}.vidgen-resume")
 
@@ -114,6 +126,7 @@ class ResumeFolder:
             warn(f"nothing to resume for {output}; starting from the beginning")
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir()
+        _created.add(self.work)
 
     def save(self, record: dict[str, Any], state: dict[str, Any]) -> None:
         """Atomically record progress: the arrays first, then the JSON that points at them."""
