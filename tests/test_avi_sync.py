@@ -50,3 +50,21 @@ def test_copied_audio_into_avi_drops_its_priming_to_the_nearest_packet(clip, tmp
         result = invoke(*command, "-o", out, *(["--factor", "2", "--model", "blend"] if command[0] == "interpolate" else []))
         assert "re-encoding" not in result.output  # copied, as AVI holds the codec
         assert beep_onsets(out)[0] - EVENTS[0] == pytest.approx(0.0, abs=late), out.name
+
+
+@pytest.mark.parametrize("codec,suffix", [("aac", ".mkv"), ("libmp3lame", ".mkv"), ("aac", ".ts")])
+def test_late_audio_tracks_keep_their_offset_in_avi(clip, tmp_path, codec, suffix):
+    """AVI plays every track from the file's start: audio that starts 0.5 s (and a second track
+    0.3 s) after the picture played that much early (beep 465 ms before the flash). Each late track
+    is padded with silence (a copied MP3 re-encoded for it, with one line), by every AVI writer."""
+    source = tmp_path / f"late{suffix}"
+    ff("-i", clip, "-itsoffset", "0.5", "-i", clip, "-itsoffset", "0.3", "-i", clip, "-map", "0:v", "-map", "1:a", "-map", "2:a",
+       "-c:v", "copy", "-c:a", codec, source)
+    invoke("split", source, "-o", tmp_path / "frames")
+    for out, command in ((tmp_path / "stitched.avi", ["stitch", tmp_path / "frames"]), (tmp_path / "x2.avi", ["interpolate", source])):
+        result = invoke(*command, "-o", out, *(["--factor", "2", "--model", "blend"] if command[0] == "interpolate" else []))
+        assert ("padded with silence" in result.output) == (codec == "libmp3lame"), result.output  # only a copy changes
+        assert beep_onsets(out)[0] - flash_times(out, 1)[0] == pytest.approx(0.5, abs=0.006), out.name
+        second = tmp_path / f"{out.stem}-a1.wav"
+        ff("-i", out, "-map", "0:a:1", "-af", "aresample=async=1:first_pts=0", second)
+        assert beep_onsets(second)[0] - EVENTS[0] == pytest.approx(0.3, abs=0.006), out.name

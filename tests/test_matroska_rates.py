@@ -72,3 +72,20 @@ def test_split_of_a_remuxed_30_fps_clip_keeps_its_rate(tmp_path):
     result = invoke("split", tmp_path / "y.mp4", "-o", tmp_path / "frames")
     assert "60 frames at 30.000 fps" in result.output and "variable" not in result.output.lower()
     assert '"fps": "30"' in (tmp_path / "frames" / "manifest.json").read_text()
+
+
+@pytest.mark.parametrize("rate,seconds", [("60000/1001", 2), ("30000/1001", 31)])
+def test_a_matroska_split_stitched_into_one_rate_containers_keeps_its_ntsc_rate(tmp_path, rate, seconds):
+    """A Matroska source's frame times in the manifest are whole milliseconds, up to 0.5 ms off the
+    59.94 fps grid: stitch took them for a variable rate and wrote .y4m/.avi at the fastest
+    stretch's 60 fps (F60:1, no line; a 31 s 29.97 clip: 30 fps, 931 frames, with a warning that
+    called the source variable-rate). They are the manifest's constant rate."""
+    source = tmp_path / "ntsc.mkv"
+    ff("-f", "lavfi", "-i", f"testsrc2=s=32x32:r={rate}:d={seconds}", "-c:v", "libx264", "-preset", "ultrafast", source)
+    invoke("split", source, "-o", tmp_path / "frames")
+    for suffix in (".y4m", ".avi"):
+        out = tmp_path / f"out{suffix}"
+        result = invoke("stitch", tmp_path / "frames", "-o", out)
+        assert "variable" not in result.output, result.output
+        info = probe(out)
+        assert info.fps == Fraction(rate) and info.frame_count == probe(source).frame_count, (suffix, info.fps, info.frame_count)

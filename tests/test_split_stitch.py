@@ -279,3 +279,27 @@ def test_split_refuses_an_output_named_like_a_file(clips, tmp_path, name, extra)
     assert not (tmp_path / name).exists()
     assert invoke("split", clips["plain"], "-o", f"{tmp_path / name}/").exit_code == 0  # a trailing / names a folder on purpose
     assert (tmp_path / name / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("span", [[], ["--start", "0.5", "--end", "1.5"]])
+def test_split_fps_lists_at_each_tick_the_frame_that_plays_then(tmp_path, span):
+    """ffmpeg's fps filter (round=near) gave a tick the last frame within half a tick, often the
+    next one: at 10 fps from 25 fps the tick 0.0 s showed the frame at 0.04 s, the tick 1.0 s the
+    one at 1.04 s (the flash there was lost). Each tick now shows the source frame at or before it,
+    which the manifest's time then names truly; a --start between frames shows the one playing then."""
+    import cv2
+    import numpy as np
+    from sync import make_sync_clip
+
+    clip = make_sync_clip(tmp_path / "flash.mp4", rate=25, seconds=2.0, events=(1.0,), audio=False)
+    assert invoke("split", clip, "-o", tmp_path / "all").exit_code == 0
+    assert invoke("split", clip, "-o", tmp_path / "f10", "--fps", "10", *span).exit_code == 0
+    every = read_manifest_if_any(tmp_path / "all")
+    ticks = read_manifest_if_any(tmp_path / "f10")
+    assert [round(t, 6) for t in ticks.times] == [round(k / 10, 6) for k in range(5 if span else 0, 15 if span else 20)]
+    source_times = np.array(every.times)
+    for name, tick in zip(ticks.frames, ticks.times):
+        playing = every.frames[int(np.searchsorted(source_times, tick + 1e-6)) - 1]  # the last frame at or before the tick
+        assert np.array_equal(cv2.imread(str(tmp_path / "f10" / name)), cv2.imread(str(tmp_path / "all" / playing))), (tick, playing)
+    flash = ticks.frames[ticks.times.index(min(ticks.times, key=lambda t: abs(t - 1.0)))]
+    assert cv2.imread(str(tmp_path / "f10" / flash)).mean() > 200  # the white frame at 1.0 s is kept

@@ -8,6 +8,7 @@ offset between them (or, from --start, the same offset from the first frame).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +164,22 @@ def test_stitch_audio_without_manifest_says_where_the_audio_starts(clips, tmp_pa
     result = runner.invoke(app, ["stitch", str(frames), "-o", str(tmp_path / "out.mkv"), "--fps", "30", "--audio", str(clips["vlate.mkv"])])
     assert result.exit_code == 0, result.output
     assert "no manifest.json says where the frames lie" in result.output
+
+
+@pytest.mark.parametrize("pipe_format", ["nut", "matroska", "mpegts"])
+def test_a_piped_mp4_remux_puts_the_frames_on_the_source_timeline_whatever_the_container(tmp_path, pipe_format):
+    """`ffmpeg -i sync.mp4 -c copy -f nut - | vidgen split -`: NUT cannot mark the AAC priming to be
+    skipped, so ffmpeg counted the pipe from it and the manifest started at 0.021 s (Matroska and
+    MPEG-TS pipes: 0.0); `stitch --audio sync.mp4` then put each beep 19 ms before its flash and
+    `eval sync.mp4 frames/` refused. The frames start where the sound's content does."""
+    source = make_sync_clip(tmp_path / "sync.mp4")
+    piped = subprocess.run([ffmpeg.executable(), "-v", "error", "-i", str(source), "-map", "0", "-c", "copy", "-f", pipe_format, "-"],
+                           capture_output=True, check=True).stdout
+    result = subprocess.run([VIDGEN, "split", "-", "-o", str(tmp_path / "frames"), "-q"], input=piped, capture_output=True)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "frames" / "manifest.json").read_text())
+    assert manifest["start"] == pytest.approx(0.0, abs=0.001)
+    out = tmp_path / "out.mp4"
+    invoke("stitch", tmp_path / "frames", "-o", out, "--audio", source, "-q")
+    assert np.allclose(np.subtract(beep_onsets(out), flash_times(out)), 0.0, atol=0.006), (beep_onsets(out), flash_times(out))
+    invoke("eval", source, tmp_path / "frames", "--no-vmaf")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -147,8 +148,14 @@ def _split_stdin(out: Path, settings: Any, reporter: Reporter) -> dict[str, Any]
     if line := untagged_hdr_line(reader.info.pixels, "stdin: frames from a pipe", "pass the file by path to keep them (tagged PNG frames)"):
         reporter.warn(line)
     writer = ImageFolderWriter(out, settings.image_format, settings.quality, fps=reader.info.fps, warn=reporter.warn, sar=reader.info.sar)
+    lead = Fraction(reader.unmarked_priming).limit_denominator(10**6)
+
+    def time_of(index: int) -> Fraction | None:  # a NUT pipe's AAC priming is not the picture's delay (decode.unmarked_priming)
+        time, first = reader.time_of(index), reader.time_of(0)
+        return time if time is None or first is None or not lead else time - min(lead, first)
+
     with reporter.progress("split stdin") as update:
-        frames = run_pipeline(reader, TimedSink(writer, same_times, reader.time_of), on_frame=update)
+        frames = run_pipeline(reader, TimedSink(writer, same_times, time_of), on_frame=update)
     fps = reader.info.fps
     return {"frames": frames, "fps": float(fps), "duration": round(frames / float(fps), 6)}
 

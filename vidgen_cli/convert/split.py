@@ -79,6 +79,8 @@ def _filters(options: SplitOptions, info: VideoInfo | None = None) -> str:
     chain = []
     if info is not None and options.deinterlace and info.pixels.interlaced:
         chain.append(DEINTERLACE)
+    if options.fps:
+        chain.append(tick_filter(options.fps))
     if options.start or options.end is not None:
         parts = [f"start={options.start:.6f}"] if options.start else []
         if options.end is not None:
@@ -86,12 +88,21 @@ def _filters(options: SplitOptions, info: VideoInfo | None = None) -> str:
         chain.append("trim=" + ":".join(parts))
     if options.every > 1:
         chain.append(f"select=not(mod(n\\,{options.every}))")
-    if options.fps:
-        chain.append(f"fps={options.fps}")
     if info is not None and is_hdr(info.pixels):  # ffmpeg's PNG encoder writes it wrongly; the manifest records it
         chain.append(HDR_STRIP_FILTER)
     chain.append("showinfo=checksum=0")
     return ",".join(chain)
+
+
+def tick_filter(fps: Fraction) -> str:
+    """ffmpeg's fps filter for split --fps: each tick k/fps of the source's timeline gets the frame
+    that plays then, the last one at or before it (round=up), as a player shows it. The default
+    (round=near) gives a tick the LAST frame within half a tick of it, often the one after: the
+    tick at 1.0 s showed the frame at 1.04 s though one plays at 1.0 s, a one-frame flash there
+    was lost, and the manifest's times were up to a source frame early. Placed before --start/--end's
+    trim, so the first tick of the range shows the frame playing at it (one from before the range
+    when none starts exactly there)."""
+    return f"fps=fps={Fraction(fps).numerator}/{Fraction(fps).denominator}:round=up"
 
 
 def expected_frames(info: VideoInfo, options: SplitOptions, scenes_clips: bool = False) -> int | None:

@@ -23,7 +23,7 @@ from vidgen_cli.io.manifest import Manifest, changed_source_line, folder_frames,
 from vidgen_cli.io.media import VideoInfo, off_grid
 from vidgen_cli.io.media_source import MediaSource
 from vidgen_cli.io.probe import audio_file_facts, audio_streams, check_frames, folder_pixels, media_duration, probe
-from vidgen_cli.io.rates import peak_rate
+from vidgen_cli.io.rates import even_times, peak_rate
 from vidgen_cli.runtime.threads import run_pipeline
 from vidgen_cli.runtime.timeline import TimedSink, same_times
 
@@ -189,8 +189,7 @@ def frame_times(images: list[Path], manifest: Manifest | None, fps: Fraction, ex
     if explicit_fps:
         return None
     times = [t - origin for t in times]
-    even = all(abs(t - k / fps) < Fraction(1, 2000) for k, t in enumerate(times))
-    return None if even else times
+    return None if even_times(times, fps) else times  # Matroska's millisecond times are a constant rate
 
 
 def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptions, audio: str | None = None,

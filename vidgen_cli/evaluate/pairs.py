@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from vidgen_cli.errors import InputError
+from vidgen_cli.io import ffmpeg
 from vidgen_cli.io.decode import open_input
 from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.probe import probe
@@ -62,12 +63,15 @@ class Matching:
 
 def timeline(info: VideoInfo) -> np.ndarray | None:
     """When each frame of an input plays, seconds: a video's PTS (as ffprobe's pts_time, the file's
-    own start included), a frames folder's manifest times; None without times (a folder with no
-    manifest, an image)."""
+    own start included: a cut that keeps its source time, predict --only-new), except MPEG-TS/PS,
+    whose PTS origin is the muxer's delay (1.4 s from ffmpeg) or a broadcast clock, so it counts
+    from the file's start as probe and split's manifest do; a frames folder's manifest times; None
+    without times (a folder with no manifest, an image)."""
     if info.timestamps is None or len(info.timestamps) != info.frame_count:
         return None
     if info.kind == "video":
-        return info.file_start + info.start_time + np.asarray(info.timestamps, np.float64)
+        origin = 0.0 if info.demuxer in ffmpeg.MAPPED_ORIGIN_DEMUXERS else info.file_start
+        return origin + info.start_time + np.asarray(info.timestamps, np.float64)
     if info.kind == "images":
         return info.start_time + np.asarray(info.timestamps, np.float64)
     return None
@@ -121,8 +125,8 @@ def match_frames(reference: VideoInfo, test: VideoInfo, partial: bool = False, o
     longer frame interval (the lower rate; the reference when both are the same) gets the frame of
     the other input nearest in time, when that one lies less than half that interval away (so a
     2-frame offset or a different frame rate shows up as unmatched frames, not as a silent shift;
-    24 against 60 fps pairs every 24 fps frame either way). When the two timelines do not overlap at all (a .ts file's
-    1.4 s mux offset against an .mp4), times are counted from each input's first frame. Inputs
+    24 against 60 fps pairs every 24 fps frame either way). When the two timelines do not overlap at all (a file whose
+    start keeps a time far from the other's), times are counted from each input's first frame. Inputs
     without times (a folder without a manifest, an image) are matched by position.
     `offset` (seconds, as ffmpeg's -itsoffset aligns a cut for its psnr filter): the test's first
     frame lies that long after the reference's first frame (a clip cut with --start and written

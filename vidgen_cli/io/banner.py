@@ -148,3 +148,18 @@ def _parse_video(index: int, codec: str, description: str) -> dict:
             if value > 0:
                 info["fps"] = _snap_rate(value, None)
     return info
+
+
+def unmarked_priming(stderr: str, header: Header) -> float:
+    """For a NUT stream (`stderr`: ffmpeg's banner for it): how long after the file's start the
+    earliest stream's real content starts, where that is AAC audio whose 1024 priming samples NUT
+    cannot mark to be skipped (MP4's edit list and Matroska's codec delay do): ffmpeg counts the
+    file from them, so the picture of a remuxed MP4 started at 0.021 s where a Matroska or
+    MPEG-TS pipe of it starts at 0. Seconds (the caller takes no more than the first frame's time);
+    0.0 for other containers."""
+    demuxer = re.search(r"^Input #0, ([\w,]+), from", stderr, re.MULTILINE)
+    if demuxer is None or demuxer.group(1) != "nut":
+        return 0.0
+    starts = [stream.start_time + (1024 / stream.sample_rate if stream.codec == "aac" and stream.sample_rate else 0.0)
+              for stream in (*header.audio, *header.subtitles)]
+    return max(0.0, min(starts)) if starts else 0.0

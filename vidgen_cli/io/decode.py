@@ -21,7 +21,7 @@ import numpy as np
 
 from vidgen_cli.errors import DecodeError, InputError
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.banner import parse_header, parse_output_video
+from vidgen_cli.io.banner import parse_header, parse_output_video, unmarked_priming
 from vidgen_cli.io.exif import exif_orientation, orient
 from vidgen_cli.io.ffmpeg_log import ShowinfoClock, banner_start, stream_line
 from vidgen_cli.io.manifest import folder_frames
@@ -267,6 +267,7 @@ class StdinReader(FFmpegReader):
         super().__init__(VideoInfo(path="-", kind="stream", width=0, height=0, fps=None, frame_count=0, duration=0.0))
         self._side_dir = Path(tempfile.mkdtemp(prefix="vidgen-stdin-")) if keep_streams else None
         self.side_media: MediaSource | None = None
+        self.unmarked_priming = 0.0  # seconds: unmarked_priming, once the stream is open
 
     def _command(self, source: str) -> list[str]:
         command = super()._command(source)
@@ -323,6 +324,7 @@ class StdinReader(FFmpegReader):
         )
         others = [s for s in (*header.other_video, StreamInfo(header.video["index"], "video", header.video["codec"],
                                                                description=header.video["description"])) if s.index != video["index"]]
+        self.unmarked_priming = unmarked_priming(stderr, header)
         if self._side_dir is not None and (header.audio or header.subtitles or header.attachments or others):
             self.side_media = MediaSource(str(self._side_dir / "streams.mkv"), audio=header.audio, subtitles=header.subtitles,
                                           metadata=True, attachments=header.attachments, other_video=others)

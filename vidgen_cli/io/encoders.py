@@ -109,12 +109,16 @@ def priming_seconds(stream: StreamInfo, codec: str) -> float:
     return samples / rate if samples and rate else 0.0
 
 
-def priming_trim(stream: StreamInfo, codec: str) -> list[str]:
-    """An audio filter that drops the first samples of the source as long as `codec`'s priming lasts,
-    so that in a container without edit lists the priming takes their place and the sound plays on
-    time (the first ~23 ms of an MP3 track are lost instead of the sync)."""
+def start_filters(stream: StreamInfo, codec: str, delay: float) -> list[str]:
+    """For a container without edit lists (AVI), whose tracks all play from 0: audio filters that
+    start `stream` `delay` seconds (>= 0) after the file's start, as it does in its source, with
+    `codec`'s priming playing first: silence in front (adelay) for the delay less the priming, or
+    where the priming lasts longer, the source's first samples cut for it (the first ~23 ms of an
+    MP3 track are lost instead of the sync)."""
     rate = stream.sample_rate
-    samples = _PRIMING_SAMPLES.get(codec)
-    if not samples or not rate:
-        return []
-    return [f"atrim=start={samples / rate:.6f}", "asetpts=PTS-STARTPTS"]
+    shift = round(delay * rate) - _PRIMING_SAMPLES.get(codec, 0) if rate else 0
+    if shift > 0:
+        return [f"adelay=delays={shift}S:all=1"]
+    if shift < 0:
+        return [f"atrim=start={-shift / rate:.6f}", "asetpts=PTS-STARTPTS"]
+    return []

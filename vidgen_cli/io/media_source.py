@@ -12,12 +12,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vidgen_cli.io import ffmpeg
-from vidgen_cli.io.encoders import priming_trim
+from vidgen_cli.io.chapters import write_clipped_chapters
+from vidgen_cli.io.encoders import start_filters
 from vidgen_cli.io.ffmpeg import start_offset
 from vidgen_cli.io.formats import TEXT_SUBTITLES, Container
 from vidgen_cli.io.languages import language_note
 from vidgen_cli.io.media import StreamInfo, VideoInfo, split_top_level
 from vidgen_cli.io.subtitle_cues import subtitle_encoder, write_clipped_cues
+from vidgen_cli.io.timecode import timecode_args
 
 @dataclass
 class MediaSource:
@@ -81,7 +83,7 @@ PREROLL_DROP_MUXERS = ("mpegts", "nut")
 # keeps its own time and the sound stays in sync. AVI cannot: the first packet after a --start cut
 # plays at 0, up to a packet early (AC3 30 ms, MP3 11 ms measured). There the track is re-encoded with
 # its own codec (ffmpeg's input seek cuts decoded audio to the sample) and the encoder's priming
-# trimmed (priming_trim); PCM loses nothing.
+# trimmed (io/encoders.py's start_filters); PCM loses nothing.
 # The encoder that re-encodes a codec as itself (TrueHD/MLP, which ffmpeg cannot encode, as FLAC):
 # a cut that cannot be copied keeps the source's codec (here, and convert/shot_audio.py).
 SAME_CODEC = {"aac": "aac", "mp3": "libmp3lame", "opus": "libopus", "vorbis": "libvorbis", "ac3": "ac3", "eac3": "eac3",
@@ -90,11 +92,25 @@ _LOSSLESS = ("pcm_", "flac", "alac")
 _BITRATE = re.compile(r"^(\d+) kb/s\b")
 
 
+# AVI (no per-stream start times) plays every track from the file's start: a track that starts later
+# in its source (a late audio track, ffmpeg's -itsoffset) played early by its offset (-465 ms
+# measured for a track 0.5 s late). There it is padded with that much silence (io/encoders.py's
+# start_filters), a copied track re-encoded with its own codec for it (late_pad_note says so).
+_LATE = 0.001  # seconds: a later start is padded
+
+
+def late_start(container: Container, source: MediaSource, stream: StreamInfo) -> float:
+    """Seconds after the output's start (the file's start, or --start) at which `stream` starts in
+    its source, where `container` cannot say so itself (AVI); 0.0 elsewhere or when it starts with it."""
+    late = stream.start_time - source.start
+    return late if not container.edit_lists and late > _LATE else 0.0
+
+
 def audio_encoder(container: Container, source: MediaSource, stream: StreamInfo) -> str | None:
     """The encoder for `stream` of `source` in `container`; None where it is copied as it is."""
     if not container.copies_audio(stream.codec):
         return container.audio_codec
-    if source.start > 0 and not container.edit_lists:  # a copy would start on a packet boundary, out of sync
+    if (source.start > 0 or late_start(container, source, stream)) and not container.edit_lists:  # a copy would start out of sync
         return stream.codec if stream.codec.startswith("pcm_") else SAME_CODEC.get(stream.codec, container.audio_codec)
     return None
 
@@ -112,12 +128,25 @@ def cut_reencode_note(container: Container, source: MediaSource) -> str | None:
     """One line for the tracks that a cut re-encodes (audio_encoder) in a container that cannot
     start a copy between packets; None when there are none (or they are PCM, re-encoded losslessly)."""
     recut = sorted({s.codec for s in source.audio if container.copies_audio(s.codec) and audio_encoder(container, source, s)
-                    and not s.codec.startswith(_LOSSLESS)})
+                    and not s.codec.startswith(_LOSSLESS) and not late_start(container, source, s)})
     if not recut:
         return None
     return (f"{container.muxer} cannot say where a copied audio track starts, and a copy cut where the frames start "
             f"(--start) begins on a packet boundary, up to a packet (26-35 ms) off the first frame: re-encoding the "
             f"{', '.join(recut)} audio with its own codec so it starts with the first frame (write .mkv or .mp4 to copy it)")
+
+
+def late_pad_note(container: Container, source: MediaSource) -> str | None:
+    """One line for the copyable audio tracks that start after the output does in a container that
+    plays every track from its start (AVI): they are padded with silence, re-encoded with their own
+    codec (PCM losslessly); None where there are none."""
+    late = [s for s in source.audio if container.copies_audio(s.codec) and late_start(container, source, s)]
+    if not late:
+        return None
+    starts = ", ".join(f"#{s.index} {s.codec} at +{late_start(container, source, s):.3f} s" for s in late)
+    lossy = "" if all(s.codec.startswith(_LOSSLESS) for s in late) else " (write .mkv or .mp4 to copy it)"
+    return (f"{container.muxer} cannot say where an audio track starts and would play it from 0: re-encoding the late "
+            f"audio ({starts}) with its own codec, padded with silence in front so it stays in sync{lossy}")
 
 
 def late_copy_note(container: Container, source: MediaSource) -> str | None:
@@ -139,11 +168,15 @@ def is_cut(source: MediaSource) -> bool:
     return source.start > 0 or source.duration is not None
 
 
+CHAPTERS = -1  # clipped_cues' key for the source's chapters (no stream has this index)
+
+
 def clipped_cues(source: MediaSource | None, container: Container) -> dict[int, Path]:
     """For a time-range cut: each text subtitle stream of `source` that `container` keeps, its cues
     cut to the range (a cue that spans --start starts at 0, one that spans the end ends there), in
-    a temporary .ass file, by source stream index (io/subtitle_cues.py). The caller deletes the
-    files. Raises DecodeError when ffmpeg cannot read a stream."""
+    a temporary .ass file, by source stream index (io/subtitle_cues.py); and under CHAPTERS, the
+    chapters of the video's own source cut to the range, in an ffmetadata file (io/chapters.py).
+    The caller deletes the files. Raises DecodeError when ffmpeg cannot read a stream."""
     if source is None or not is_cut(source):
         return {}
     end = None if source.duration is None else source.start + source.duration
@@ -152,6 +185,9 @@ def clipped_cues(source: MediaSource | None, container: Container) -> dict[int, 
         for stream in source.subtitles:
             if stream.codec in TEXT_SUBTITLES and container.keeps_subtitle(stream.codec):
                 files[stream.index] = write_clipped_cues(source.path, stream, source.start, end)
+        # The video's own source, where probe saw chapters: ffmpeg moves them with -ss but keeps those outside the range
+        if source.metadata and source.chapters and (chapters := write_clipped_chapters(source.path, source.start, end)) is not None:
+            files[CHAPTERS] = chapters
     except BaseException:
         for path in files.values():
             path.unlink(missing_ok=True)
@@ -186,7 +222,7 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
         encoder = audio_encoder(container, source, stream)
         copied = encoder is None
         maps += [f"-c:a:{n}", encoder or "copy", *_bitrate_args(n, stream, encoder)]
-        if encoder and not container.edit_lists and (trim := priming_trim(stream, encoder)):
+        if encoder and not container.edit_lists and (trim := start_filters(stream, encoder, late_start(container, source, stream))):
             maps += [f"-filter:a:{n}", ",".join(trim)]
         if copied and not container.edit_lists:  # a copied track's priming (packets before 0) cannot be skipped here
             maps += [f"-bsf:a:{n}", PRIMING_DROP]
@@ -207,6 +243,8 @@ def media_args(source: MediaSource | None, container: Container, input_index: in
                 uncut.append(stream.codec)
                 maps += [f"-bsf:s:{n}", CUE_FROM_CUT] if source.start > 0 else []
         maps += _disposition_args("s", n, stream)
+    if CHAPTERS in cues:
+        maps += ["-map_chapters", str(cue_inputs[CHAPTERS])]
     if uncut:
         (warn or (lambda message: None))(
             f"image subtitles ({', '.join(sorted(set(uncut)))}) cannot be cut: a cue that spans the start or end of the range is "
@@ -264,6 +302,8 @@ def _container_args(source: MediaSource, muxer: str, input_index: int, kept: lis
     if source.video is not None:
         args += ["-map_metadata:s:v:0", f"{input_index}:s:{source.video.index}"]
         args += _disposition_args("v", 0, source.video)
+        if source.start > 0:  # a cut: the timecode of its first frame, not the source's
+            args += timecode_args(source.path, source.video.description, source.start - source.video_start)
     for kind, n, stream in kept:
         args += [f"-map_metadata:s:{kind}:{n}", f"{input_index}:s:{stream.index}"]
     return args
@@ -289,6 +329,8 @@ def media_for(container: Container, media: MediaSource | None, output: str, warn
     if note := language_note(container.muxer, (*audio, *subtitles)):
         warn(f"{output}: {note}")
     if note := cut_reencode_note(container, replace(media, audio=audio)):
+        warn(f"{output}: {note}")
+    if note := late_pad_note(container, replace(media, audio=audio)):
         warn(f"{output}: {note}")
     if note := late_copy_note(container, replace(media, audio=audio)):
         warn(f"{output}: {note}")

@@ -109,3 +109,19 @@ def peak_rate(times: np.ndarray | list[float]) -> Fraction | None:
     rate = 1 / float(np.percentile(intervals, 10))
     nearest = min(_STANDARD_RATES, key=lambda candidate: abs(float(candidate) - rate))
     return nearest if abs(float(nearest) - rate) / rate < 0.05 else Fraction(rate).limit_denominator(1001)
+
+
+def even_times(times: list[Fraction] | list[float], rate: Fraction) -> bool:
+    """Whether `times` (seconds from the first frame) are frame k at `rate`, to within half a
+    millisecond or their own resolution (the gcd of their intervals, up to a tenth of a frame): a
+    Matroska source's times in split's manifest are whole milliseconds, up to 0.5 ms off its
+    59.94 fps grid, and that is a constant rate, not a variable one."""
+    if len(times) < 2:
+        return True
+    micro = np.round(np.array([float(t) for t in times], np.float64) * 1e6).astype(np.int64)
+    deltas = np.diff(micro)
+    deltas = deltas[deltas > 0]
+    resolution = Fraction(int(np.gcd.reduce(deltas)), 10**6) if len(deltas) else Fraction(0)
+    if resolution > Fraction(1, 10) / rate:
+        resolution = Fraction(0)
+    return fits_rate(micro, Fraction(1, 10**6), rate, max(resolution, Fraction(1, 2000)))
