@@ -34,7 +34,7 @@ horizon 2 +0.64 (+0.16), 3 +0.90 (+0.15), 10 +1.37 (+0.01). It gains most where 
 loses to the naive extrapolation (steady pans, predictable motion: the backtest moves the weight
 from `still` to the motion) and on rate-converted clips whose motion comes in a cadence, and costs
 most on erratic motion that was steady for the steps before. On the evaluation clips through the
-CLI (bench/results/predict_local2.json, main beside it): horizon 1 +0.50 dB over the naive
+CLI (bench/results/predict_local2.json, main beside it): horizon 1 +0.496 dB over the naive
 extrapolation (main +0.32), 2 +0.82 (+0.62), 3 +1.54 (+1.39), 10 +2.42 (+2.41); at horizon 1, 11
 of 15 clips gained over main and 3 lost (at most 0.05 dB).
 
