@@ -40,3 +40,15 @@ def test_the_right_kind_passes_the_check():
         weights.check_kind(name, arch)
     with pytest.raises(UsageError):
         weights.check_kind("interp-fusion", "flow-refiner")
+
+
+def test_weights_without_their_json_say_to_keep_it_beside_them(tmp_path):
+    """A copied .pt without the .json `vidgen train` wrote beside it was told to "reinstall vidgen"."""
+    import shutil
+
+    lone = tmp_path / "lone.pt"
+    shutil.copy(weights.find("stylize-student"), lone)
+    clip = make_clip(tmp_path / "c.mp4", seconds=0.3)
+    result = CliRunner().invoke(app, ["interpolate", str(clip), "-o", str(tmp_path / "o.mp4"), "--model", str(lone)])
+    assert result.exit_code != 0
+    assert "keep the .json that `vidgen train` wrote next to its .pt" in result.output, result.output

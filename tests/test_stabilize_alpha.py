@@ -23,3 +23,20 @@ def test_stabilize_warps_the_alpha_with_the_picture(tmp_path):
     assert frames[0].shape[2] == 4
     for frame in frames:
         assert frame[30:54, 16:40, 3].mean() < 30 and frame[30:54, 72:96, 3].mean() > 225  # the halves stay where they were
+
+
+def test_capture_and_stabilize_take_sources_deeper_than_8_bits(tmp_path):
+    """A 10-bit clip and a 12-bit ProRes 4444 clip with alpha: `motion capture` and `stabilize`
+    crashed in OpenCV's corner finder ("src.type() == CV_8UC1"), which takes 8-bit luma only."""
+    shake = "crop=112:84:8+4*sin(n*2.1):6+3*cos(n*1.7)"
+    deep = tmp_path / "deep10.mp4"
+    ff("-f", "lavfi", "-i", "testsrc2=s=128x96:r=10:d=1.2", "-vf", shake, "-c:v", "libx264", "-pix_fmt", "yuv420p10le", deep)
+    prores = tmp_path / "alpha12.mov"
+    ff("-f", "lavfi", "-i", "testsrc2=s=128x96:r=10:d=1.2", "-vf", shake + ",format=yuva444p12le", "-c:v", "prores_ks",
+       "-profile:v", "4444", prores)
+    for source in (deep, prores):
+        result = invoke("motion", "capture", source, "-o", tmp_path / f"{source.stem}.json")
+        assert result.exit_code == 0, result.output
+        result = invoke("motion", "stabilize", source, "-o", tmp_path / f"{source.stem}-s.mkv")
+        assert result.exit_code == 0, result.output
+        assert probe(tmp_path / f"{source.stem}-s.mkv").frame_count == probe(source).frame_count

@@ -25,7 +25,7 @@ def evaluate(
     json_out: opt.Json = False,
     quiet: opt.Quiet = False,
 ) -> None:
-    """Compare TEST with REFERENCE frame by frame (matched by timestamp), or measure a video's flicker."""
+    """Compare REFERENCE and TEST (given in that order) frame by frame, matched by timestamp, or measure a video's flicker."""
     from vidgen_cli.evaluate.compare import compare
     from vidgen_cli.evaluate.flicker import flicker as measure_flicker
 

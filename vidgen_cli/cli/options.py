@@ -24,7 +24,7 @@ StylizeInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_def
 ProbeInputs = Annotated[list[str], typer.Argument(metavar="INPUT...", show_default=False,
                         help="Videos, frame folders or images (folders of those and globs too), or - for a stream on stdin (read to its end first).")]
 OUTPUT_HELP = ("Output: a video, an image (one frame in), a folder name ending in / for frames, or - for stdout. "
-               "Several inputs: a folder, or a template such as 'out/{stem}.mp4' ({stem}, {name}, {ext}: the input's name without and with its extension, and the extension; other braces are literal; missing folders are created).")
+               "Several inputs: a folder, or a template such as 'out/{stem}.mp4' ({stem}, {name}, {ext}: the input's name without and with its extension, and the extension without its dot (mp4); other braces are literal; missing folders are created).")
 
 
 def output_option(help: str = OUTPUT_HELP) -> Any:

@@ -123,7 +123,7 @@ def numbering_gaps_line(folder: Path, images: list[Path]) -> str | None:
     missing = [n for n in range(min(present), max(present) + 1) if n not in present]  # type: ignore[type-var]
     if not missing:
         return None
-    return (f"{folder}: frames {number_ranges(missing)} in the numbering are missing and there is no manifest.json to time "
+    return (f"{folder}: the numbering skips frame(s) {number_ranges(missing)} and there is no manifest.json to time "
             "the rest: the frames play 1/fps apart, so each gap closes up and what follows plays early (stitch holds the "
             "frame before each gap instead)")
 

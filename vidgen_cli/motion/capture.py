@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from vidgen_cli.errors import InputError
@@ -16,7 +15,7 @@ from vidgen_cli.io.media import VideoInfo
 from vidgen_cli.io.outputs import commit, temporary_sibling
 from vidgen_cli.motion.path import MotionPath
 from vidgen_cli.runtime.span import WHOLE, Span, span_reader, trim_info
-from vidgen_cli.vision.flow import DISFlow
+from vidgen_cli.vision.flow import DISFlow, to_gray
 from vidgen_cli.vision.homography import KeyframeTracker, TrackerSettings, TrackingLost
 
 
@@ -60,7 +59,7 @@ def track(frames: Iterable[np.ndarray], settings: TrackerSettings | None = None,
     flow = DISFlow("medium") if dense is not None else None
     path, previous = [], None
     for k, frame in enumerate(frames):
-        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        gray = to_gray(frame)  # 8-bit luma whatever the source's depth and alpha
         path.append(tracker.push(gray))
         if flow is not None and previous is not None:
             np.savez_compressed(dense / f"flow_{k:06d}.npz", flow=flow(previous, gray).astype(np.float16))

@@ -11,6 +11,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from vidgen_cli.vision.planes import eight_bit, rgb8
+
 _PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -19,6 +21,9 @@ _PRESETS = {
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
+    """The 8-bit luma (H x W uint8) that OpenCV's flow and feature trackers take, of an H x W [x 3|4]
+    uint8 or uint16 frame (alpha ignored, 16 bits rounded to 8)."""
+    frame = eight_bit(frame) if frame.ndim == 2 else rgb8(frame)
     return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
 
 

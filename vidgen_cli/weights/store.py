@@ -59,7 +59,8 @@ def sha256_for(name_or_path: str) -> str:
 def read_metadata(path: Path) -> dict[str, Any]:
     meta_path = path.with_suffix(".json")
     if not meta_path.is_file():
-        raise WeightsError(f"weights {path.name} have no metadata file {meta_path.name}; reinstall vidgen")
+        raise WeightsError(f"weights {path.name} have no metadata file {meta_path.name} beside them: keep the .json that "
+                           "`vidgen train` wrote next to its .pt (for vidgen's own weights, reinstall vidgen)")
     try:
         return json.loads(meta_path.read_text())
     except (OSError, ValueError) as exc:
