@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 from vidgen_cli.errors import InputError, UsageError
@@ -61,7 +62,7 @@ def _sequence_pattern(images: list[Path]) -> tuple[str, int] | None:
 
 def _audio_for(folder: Path, manifest: Manifest | None, audio: str | None, no_audio: bool, duration: float,
                warn: Callable[[str], None] | None = None, last_frame: str | None = None,
-               audio_from_start: bool = False) -> MediaSource | None:
+               audio_from_start: bool = False, probe_source: Callable[[str], VideoInfo] = probe) -> MediaSource | None:
     """The audio to carry: --audio FILE (on the source's timeline, or from its start with the first
     frame when `audio_from_start`), else the manifest's source from the first frame's time, cut to
     `duration` unless `last_frame` (the folder's last, None with --fps) ends the source's video."""
@@ -88,7 +89,7 @@ def _audio_for(folder: Path, manifest: Manifest | None, audio: str | None, no_au
         # that is where its own (late) video starts, kept from its start with the frames at that offset.
         return MediaSource(audio, audio=streams, start=manifest.start, duration=duration, video_start=video_start)
     if manifest and manifest.audio_source and Path(manifest.audio_source).is_file():
-        info = probe(manifest.audio_source)
+        info = probe_source(manifest.audio_source)
         if info.unreadable and warn:
             warn(f"{manifest.audio_source}: {info.unreadable}")
         tail = last_frame is not None and reaches_source_end(manifest, info, last_frame)
@@ -126,7 +127,8 @@ def reaches_source_end(manifest: Manifest, info: VideoInfo, last_frame: str) -> 
     return manifest.times[-1] + step > source_last + 1e-4
 
 
-def last_frame_end(manifest: Manifest | None, names: list[str]) -> Fraction | None:
+def last_frame_end(manifest: Manifest | None, names: list[str],
+                   probe_source: Callable[[str], VideoInfo] = probe) -> Fraction | None:
     """When the folder's last frame ends, seconds from the manifest's first frame: where the source
     frame after it starts (the source's end after its last frame), as many source frames on as lie
     between the last two (`split --every N` kept every Nth). None without a manifest listing them or
@@ -134,7 +136,7 @@ def last_frame_end(manifest: Manifest | None, names: list[str]) -> Fraction | No
     listed = dict(zip(manifest.frames, manifest.times)) if manifest and manifest.times else {}
     if not listed or not all(name in listed for name in names) or not manifest.source or not Path(manifest.source).is_file():
         return None
-    info = probe(manifest.source)
+    info = probe_source(manifest.source)
     if info.kind != "video" or info.timestamps is None:
         return None
     last = info.frames_before(listed[names[-1]] + 1e-4) - 1  # the source frame the last one shows
@@ -210,13 +212,15 @@ def stitch(folder: Path, output: str, fps: Fraction | None, options: EncodeOptio
     if (line := unlisted_line(folder, folder_frames(folder)[1])) and warn:
         warn(line)
     times = frame_times(images, manifest, fps, explicit_fps, warn or (lambda message: None))
-    end = last_frame_end(manifest, [image.name for image in images[-2:]]) if times or (manifest and not explicit_fps) else None
+    probe_source = lru_cache(maxsize=None)(probe)  # the manifest's source: read once for its times and its streams
+    end = (last_frame_end(manifest, [image.name for image in images[-2:]], probe_source)
+           if times or (manifest and not explicit_fps) else None)
     if times is None and end is not None:  # an even grid: timed only when the last frame lasts other than 1/fps
         times = [k / fps for k in range(len(images))] if off_grid(end, len(images) / fps, fps) else None
         end = end if times else None
     duration = float(end if end is not None else times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1 / fps)) if times else len(images) / float(fps)
     media = _audio_for(folder, manifest, audio, no_audio, duration, warn, last_frame=None if explicit_fps else images[-1].name,
-                       audio_from_start=audio_from_start)
+                       audio_from_start=audio_from_start, probe_source=probe_source)
     if explicit_fps and media is not None and not audio and manifest and manifest.times and warn:
         recorded = manifest.times[-1] - manifest.times[0] + (1 / float(manifest.fps) if manifest.fps else 0.0)
         if recorded > 0 and abs(duration - recorded) > max(0.02 * recorded, 1 / float(fps)):
